@@ -1,0 +1,220 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+
+/**
+ * Everything Switchboard reads from its environment, validated in full at start-up.
+ * Only `main.ts` passes `process.env` in; tests and the sandbox pass plain objects.
+ */
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Absent only in Socket Mode, where requests arrive over the socket instead of signed HTTP. */
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl: string;
+    channels: { mentions: string; questions: string; digest: string };
+  };
+  port: number;
+  /** Absent when X is not configured (no `X_BEARER_TOKEN`). */
+  x?: XConfig;
+  pollIntervalSeconds: number;
+  backfillHours: number;
+  digest: { cron: string; timezone: string };
+  replyUndoSeconds: number;
+  /** Empty means everyone in the workspace may send. */
+  replyAllowedUsers: string[];
+  dataDir: string;
+  logLevel: LogLevel;
+}
+
+export interface XConfig {
+  apiUrl: string;
+  bearerToken: string;
+  /** OAuth 1.0a user context of the brand account; needed to act (reply, like) and to look up the user ID. */
+  userContext?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
+  userId?: string;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`Switchboard cannot start: ${problems.length} configuration problem(s)\n${problems.join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
+const SLACK_PRINCIPAL_ID = /^[UWS][A-Z0-9]{6,}$/;
+
+/** Treats an empty value like an unset one: `FOO=` in `.env` means "use the default". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const requiredText = (name: string, hint: string) =>
+  z
+    .string({ error: `${name} is required: ${hint}` })
+    .trim()
+    .min(1, `${name} is required: ${hint}`);
+
+const channelId = (name: string) => z.string().regex(CHANNEL_ID, `${name} must be a Slack channel ID like C0123ABCD (not a #name)`);
+
+const url = (name: string) =>
+  z
+    .string()
+    .url(`${name} must be an http(s) URL`)
+    .refine((value) => /^https?:\/\//.test(value), `${name} must be an http(s) URL`)
+    .transform((value) => (value.endsWith('/') ? value : `${value}/`));
+
+const integer = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be a whole number between ${min} and ${max}`);
+
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: requiredText('SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from your Slack app').refine(
+      (value) => value.startsWith('xoxb-'),
+      'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
+    ),
+    SLACK_SIGNING_SECRET: optional(z.string()),
+    SLACK_APP_TOKEN: optional(
+      z.string().refine((value) => value.startsWith('xapp-'), 'SLACK_APP_TOKEN must be an app-level token starting with xapp-'),
+    ),
+    SLACK_API_URL: optional(url('SLACK_API_URL')),
+    PORT: optional(integer('PORT', 0, 65535)),
+    SLACK_CHANNEL_MENTIONS: requiredText('SLACK_CHANNEL_MENTIONS', 'set it to the ID of the channel for new mentions, like C0123ABCD').pipe(
+      channelId('SLACK_CHANNEL_MENTIONS'),
+    ),
+    SLACK_CHANNEL_QUESTIONS: optional(channelId('SLACK_CHANNEL_QUESTIONS')),
+    SLACK_CHANNEL_DIGEST: optional(channelId('SLACK_CHANNEL_DIGEST')),
+    X_API_URL: optional(url('X_API_URL')),
+    X_BEARER_TOKEN: optional(z.string()),
+    X_APP_KEY: optional(z.string()),
+    X_APP_SECRET: optional(z.string()),
+    X_ACCESS_TOKEN: optional(z.string()),
+    X_ACCESS_SECRET: optional(z.string()),
+    X_USER_ID: optional(z.string().regex(/^\d{1,20}$/, 'X_USER_ID must be the numeric ID of the brand account')),
+    POLL_INTERVAL_SECONDS: optional(integer('POLL_INTERVAL_SECONDS', 1, 86_400)),
+    BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
+    DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
+    DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
+    REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
+    REPLY_ALLOWED_USERS: optional(
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        )
+        .refine(
+          (ids) => ids.every((id) => SLACK_PRINCIPAL_ID.test(id)),
+          'REPLY_ALLOWED_USERS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
+        ),
+    ),
+    DATA_DIR: optional(z.string()),
+    LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message:
+          'SLACK_SIGNING_SECRET is required in HTTP mode: copy it from your Slack app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    if (!env.X_BEARER_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['X_BEARER_TOKEN'],
+        message: 'X_BEARER_TOKEN is required to read mentions from X: copy the app-only Bearer Token from the X developer portal',
+      });
+    }
+    const userContext = ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'] as const;
+    const given = userContext.filter((name) => env[name]);
+    if (given.length > 0 && given.length < userContext.length) {
+      const missing = userContext.filter((name) => !env[name]);
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing[0] ?? 'X_APP_KEY'],
+        message: `${missing.join(', ')} must be set too: the four X OAuth 1.0a values go together`,
+      });
+    }
+    if (env.X_BEARER_TOKEN && !env.X_USER_ID && given.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['X_USER_ID'],
+        message:
+          'X_USER_ID is required when X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET are not set (they let Switchboard look it up)',
+      });
+    }
+  });
+
+/** Parses and validates the whole environment; throws one ConfigError listing every problem. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issue.message);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = parsed.data;
+  const mentions = e.SLACK_CHANNEL_MENTIONS;
+  const userContext =
+    e.X_APP_KEY && e.X_APP_SECRET && e.X_ACCESS_TOKEN && e.X_ACCESS_SECRET
+      ? { appKey: e.X_APP_KEY, appSecret: e.X_APP_SECRET, accessToken: e.X_ACCESS_TOKEN, accessSecret: e.X_ACCESS_SECRET }
+      : undefined;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL ?? 'https://slack.com/api/',
+      channels: {
+        mentions,
+        questions: e.SLACK_CHANNEL_QUESTIONS ?? mentions,
+        digest: e.SLACK_CHANNEL_DIGEST ?? mentions,
+      },
+    },
+    port: e.PORT ?? 3000,
+    x: e.X_BEARER_TOKEN
+      ? { apiUrl: e.X_API_URL ?? 'https://api.x.com/2/', bearerToken: e.X_BEARER_TOKEN, userContext, userId: e.X_USER_ID }
+      : undefined,
+    pollIntervalSeconds: e.POLL_INTERVAL_SECONDS ?? 60,
+    backfillHours: e.BACKFILL_HOURS ?? 24,
+    digest: { cron: e.DIGEST_CRON ?? '0 9 * * *', timezone: e.DIGEST_TIMEZONE ?? 'UTC' },
+    replyUndoSeconds: e.REPLY_UNDO_SECONDS ?? 10,
+    replyAllowedUsers: e.REPLY_ALLOWED_USERS ?? [],
+    dataDir: e.DATA_DIR ?? './data',
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Values that must never appear in a log line. */
+export function secretsOf(config: Config): string[] {
+  const { slack, x } = config;
+  return [
+    slack.botToken,
+    slack.signingSecret,
+    slack.appToken,
+    x?.bearerToken,
+    x?.userContext?.appSecret,
+    x?.userContext?.accessToken,
+    x?.userContext?.accessSecret,
+  ].filter((value): value is string => Boolean(value && value.length >= 4));
+}

@@ -1,0 +1,347 @@
+import { readFileSync } from 'node:fs';
+import natural from 'natural';
+
+/**
+ * Triage labels. Questions and complaints need a person; praise and the rest are for awareness.
+ * Trained on `training/*.txt`, a hand-written set of realistic brand mentions shipped with the repo.
+ */
+export const LABELS = ['Question', 'Complaint', 'Praise', 'Other'] as const;
+export type Label = (typeof LABELS)[number];
+
+export type SentimentLabel = 'positive' | 'neutral' | 'negative';
+export interface Sentiment {
+  /** AFINN average per word, roughly -5 … 5; most posts land within ±1. */
+  score: number;
+  label: SentimentLabel;
+}
+
+export interface Classification {
+  label: Label;
+  sentiment: Sentiment;
+}
+
+export interface LabelledText {
+  text: string;
+  label: Label;
+}
+
+const TRAINING_FILES: Record<Label, string> = {
+  Question: 'questions.txt',
+  Complaint: 'complaints.txt',
+  Praise: 'praise.txt',
+  Other: 'other.txt',
+};
+
+/** A score beyond ±this is called positive or negative; AFINN averages sit near zero for plain text. */
+const SENTIMENT_THRESHOLD = 0.1;
+
+const tokenizer = new natural.WordTokenizer();
+const sentimentAnalyzer = new natural.SentimentAnalyzer('English', undefined, 'afinn');
+
+/** Opening words that make a sentence a question even without a question mark. */
+const QUESTION_OPENERS = new Set([
+  'how',
+  'what',
+  'when',
+  'where',
+  'which',
+  'who',
+  'why',
+  'is',
+  'are',
+  'do',
+  'does',
+  'can',
+  'could',
+  'would',
+  'will',
+  'should',
+  'any',
+  'wondering',
+  'need',
+  'looking',
+  'tell',
+  'please',
+  'trying',
+]);
+
+/**
+ * Hand-picked cue words. With a few hundred examples, a bag of words alone learns the products
+ * mentioned more than the intent; these cues carry the intent across products.
+ */
+const CUES: Record<string, readonly string[]> = {
+  problem: [
+    'still',
+    'not',
+    'never',
+    'no',
+    'nobody',
+    'nothing',
+    'broke',
+    'broken',
+    'faulty',
+    'wrong',
+    'missing',
+    'lost',
+    'refund',
+    'charged',
+    'twice',
+    'double',
+    'crash',
+    'crashes',
+    'crashed',
+    'crashing',
+    'waiting',
+    'waited',
+    'delayed',
+    'late',
+    'damaged',
+    'leaks',
+    'leak',
+    'error',
+    'cancelled',
+    'hold',
+    'ignore',
+    'ignores',
+    'ignored',
+    'unacceptable',
+    'ridiculous',
+    'disappointed',
+    'annoyed',
+    'frustrated',
+    'worst',
+    'terrible',
+    'rubbish',
+    'joke',
+    'again',
+    'already',
+    'days',
+    'weeks',
+    'month',
+    'hasnt',
+    'didnt',
+    'doesnt',
+    'wont',
+    'cant',
+    'isnt',
+    'nowhere',
+    'rude',
+    'fed',
+    'done',
+    'hangs',
+    'stuck',
+    'tear',
+    'torn',
+    'snapped',
+    'cracked',
+    'undone',
+    'apart',
+    'smells',
+    'hole',
+    'unusable',
+    'slow',
+    'locked',
+    'fee',
+    'avoid',
+    'zero',
+    'soaked',
+  ],
+  gratitude: [
+    'thank',
+    'thanks',
+    'love',
+    'loved',
+    'loving',
+    'great',
+    'amazing',
+    'best',
+    'brilliant',
+    'awesome',
+    'fantastic',
+    'perfect',
+    'perfectly',
+    'happy',
+    'appreciate',
+    'legends',
+    'rock',
+    'kudos',
+    'props',
+    'cheers',
+    'impressed',
+    'delighted',
+    'superb',
+    'incredible',
+    'lovely',
+    'beautiful',
+    'stunning',
+    'glad',
+    'proud',
+    'grateful',
+    'worth',
+    'recommend',
+    'comfy',
+    'comfortable',
+    'nailed',
+    'stars',
+    'favourite',
+    'favorite',
+    'obsessed',
+    'joy',
+    'kind',
+  ],
+  request: [
+    'how',
+    'what',
+    'whats',
+    'when',
+    'where',
+    'which',
+    'whether',
+    'if',
+    'can',
+    'could',
+    'would',
+    'do',
+    'does',
+    'is',
+    'are',
+    'any',
+    'wondering',
+    'curious',
+    'know',
+    'recommend',
+    'advice',
+    'help',
+    'need',
+    'looking',
+    'possible',
+    'way',
+    'confirm',
+    'explain',
+    'tell',
+  ],
+};
+const CUE_OF = new Map(Object.entries(CUES).flatMap(([cue, list]) => list.map((word) => [word, cue] as const)));
+
+function words(text: string): string[] {
+  const withoutNoise = text
+    .toLowerCase()
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/@\w+/g, ' ')
+    .replace(/[’']/g, '');
+  return tokenizer.tokenize(withoutNoise) ?? [];
+}
+
+export function scoreSentiment(text: string): Sentiment {
+  const tokens = words(text);
+  const raw = tokens.length === 0 ? 0 : sentimentAnalyzer.getSentiment(tokens);
+  const score = Number.isFinite(raw) ? Math.round(raw * 100) / 100 : 0;
+  const label: SentimentLabel = score > SENTIMENT_THRESHOLD ? 'positive' : score < -SENTIMENT_THRESHOLD ? 'negative' : 'neutral';
+  return { score, label };
+}
+
+/**
+ * Features: stemmed words (stop words kept: "why", "not" and "still" carry the meaning here),
+ * intent cues, and a few signals a bag of words misses: a question mark, a question opener,
+ * the sentiment's sign, shouting and repeated punctuation.
+ */
+export function featuresOf(text: string): string[] {
+  const tokens = words(text);
+  const features = tokens.map((token) => natural.PorterStemmer.stem(token));
+  if (text.includes('?')) features.push('__question_mark__');
+  if (/[?!]{2,}/.test(text)) features.push('__insistent__');
+  if (/\b[A-Z]{4,}\b/.test(text.replace(/@\w+/g, ''))) features.push('__shouting__');
+  if (tokens[0] && QUESTION_OPENERS.has(tokens[0])) features.push('__opens_like_question__', `__opens_${tokens[0]}__`);
+  for (const token of tokens) {
+    const cue = CUE_OF.get(token);
+    if (cue) features.push(`__cue_${cue}__`);
+  }
+  if (tokens.length <= 3) features.push('__short__');
+  const sentiment = scoreSentiment(text);
+  features.push(`__sentiment_${sentiment.label}__`);
+  return features;
+}
+
+export class MentionClassifier {
+  private readonly bayes = new natural.BayesClassifier();
+
+  constructor(examples: LabelledText[]) {
+    for (const example of examples) this.bayes.addDocument(featuresOf(example.text), example.label);
+    this.bayes.train();
+  }
+
+  classify(text: string): Classification {
+    const label = this.bayes.classify(featuresOf(text)) as Label;
+    return { label, sentiment: scoreSentiment(text) };
+  }
+}
+
+export function loadTrainingSet(): LabelledText[] {
+  return LABELS.flatMap((label) => {
+    const file = new URL(`./training/${TRAINING_FILES[label]}`, import.meta.url);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((text) => ({ text, label }));
+  });
+}
+
+/** Every fifth example of each label is held out for evaluation; the split is fixed, so reports compare. */
+export function splitTrainingSet(examples: LabelledText[]): { train: LabelledText[]; heldOut: LabelledText[] } {
+  const train: LabelledText[] = [];
+  const heldOut: LabelledText[] = [];
+  const seen = new Map<Label, number>();
+  for (const example of examples) {
+    const index = seen.get(example.label) ?? 0;
+    seen.set(example.label, index + 1);
+    (index % 5 === 4 ? heldOut : train).push(example);
+  }
+  return { train, heldOut };
+}
+
+export interface Evaluation {
+  accuracy: number;
+  macroF1: number;
+  perLabel: Record<Label, { precision: number; recall: number; f1: number; support: number }>;
+  misses: Array<{ text: string; expected: Label; got: Label }>;
+}
+
+export function evaluate(classifier: MentionClassifier, heldOut: LabelledText[]): Evaluation {
+  const misses: Evaluation['misses'] = [];
+  const counts = Object.fromEntries(LABELS.map((l) => [l, { tp: 0, fp: 0, fn: 0, support: 0 }])) as Record<
+    Label,
+    { tp: number; fp: number; fn: number; support: number }
+  >;
+  for (const example of heldOut) {
+    const got = classifier.classify(example.text).label;
+    counts[example.label].support++;
+    if (got === example.label) counts[got].tp++;
+    else {
+      counts[got].fp++;
+      counts[example.label].fn++;
+      misses.push({ text: example.text, expected: example.label, got });
+    }
+  }
+  const perLabel = Object.fromEntries(
+    LABELS.map((label) => {
+      const { tp, fp, fn, support } = counts[label];
+      const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
+      const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
+      const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+      return [label, { precision, recall, f1, support }];
+    }),
+  ) as Evaluation['perLabel'];
+  const correct = heldOut.length - misses.length;
+  return {
+    accuracy: heldOut.length === 0 ? 0 : correct / heldOut.length,
+    macroF1: LABELS.reduce((sum, label) => sum + perLabel[label].f1, 0) / LABELS.length,
+    perLabel,
+    misses,
+  };
+}
+
+/** The production classifier: trained on the whole shipped set (about 40 ms). */
+export function createMentionClassifier(): MentionClassifier {
+  return new MentionClassifier(loadTrainingSet());
+}

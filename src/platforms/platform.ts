@@ -1,0 +1,84 @@
+/**
+ * The Platform port: what Switchboard needs from a social network, in its own words.
+ * Each network is one folder beside this file (x/, later mastodon/ and bluesky/) and is the only
+ * place its SDK is imported. The core speaks of mentions and authors, never of tweets or toots.
+ */
+
+export type PlatformId = 'x' | 'mastodon' | 'bluesky';
+
+export interface Author {
+  /** The platform's stable user ID (handles can change). */
+  id: string;
+  /** Without the leading @. */
+  handle: string;
+  name: string;
+  profileUrl: string;
+}
+
+/** A post that mentions or replies to the brand, as read from the platform. Its text is untrusted. */
+export interface InboundMention {
+  platform: PlatformId;
+  /** The post's ID on its platform. */
+  id: string;
+  text: string;
+  url: string;
+  createdAt: string;
+  author: Author;
+  /**
+   * Where the ingest cursor stands once this mention is safely in Slack. Opaque to the core and
+   * ordered by `Platform.compareCursors` (X: the post ID; Mastodon: the notification ID).
+   */
+  cursor: string;
+}
+
+export interface MentionQuery {
+  /** The cursor of the newest mention already posted; absent on the very first poll. */
+  after?: string;
+  /** On the first poll only: the oldest creation time worth posting (`BACKFILL_HOURS`). */
+  notBefore: Date;
+  /** The platform's token for the next page of the same query. */
+  pageToken?: string;
+}
+
+export interface MentionPage {
+  /** In the platform's page order; the caller sorts with `compareCursors`. */
+  mentions: InboundMention[];
+  nextPageToken?: string;
+  rateLimit?: RateLimitState;
+}
+
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  resetAt: Date;
+}
+
+export interface Platform {
+  readonly id: PlatformId;
+  readonly displayName: string;
+  /** One request: one page of mentions newer than `query.after`. Throws a PlatformError. */
+  fetchMentionPage(query: MentionQuery): Promise<MentionPage>;
+  /** Orders two mention cursors: negative when `a` comes first. */
+  compareCursors(a: string, b: string): number;
+}
+
+export type PlatformErrorCode = 'rate_limited' | 'unauthorized' | 'rejected' | 'unavailable';
+
+/** A vendor error translated into what the core can act on. */
+export class PlatformError extends Error {
+  constructor(
+    readonly code: PlatformErrorCode,
+    message: string,
+    readonly details: { resetAt?: Date; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: details.cause });
+    this.name = 'PlatformError';
+  }
+
+  /** Worth retrying later without a person doing anything. */
+  get isTransient(): boolean {
+    return this.code === 'rate_limited' || this.code === 'unavailable';
+  }
+}
+
+export const isPlatformError = (error: unknown): error is PlatformError => error instanceof PlatformError;

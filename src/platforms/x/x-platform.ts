@@ -1,0 +1,169 @@
+import { ApiPartialResponseError, ApiRequestError, ApiResponseError, type TwitterApi } from 'twitter-api-v2';
+import type { XConfig } from '../../config.ts';
+import {
+  type InboundMention,
+  type MentionPage,
+  type MentionQuery,
+  type Platform,
+  PlatformError,
+  type RateLimitState,
+} from '../platform.ts';
+import { createAppOnlyClient, createUserClient } from './x-client.ts';
+
+/** X allows 5–100 per page; the largest page spends the fewest requests of a tight rate limit. */
+export const X_MAX_PAGE_SIZE = 100;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+interface XTweet {
+  id: string;
+  text: string;
+  author_id?: string;
+  created_at?: string;
+}
+interface XUser {
+  id: string;
+  name: string;
+  username: string;
+}
+interface XMentionsResponse {
+  data?: XTweet[];
+  includes?: { users?: XUser[] };
+  meta?: { result_count?: number; next_token?: string; newest_id?: string; oldest_id?: string };
+}
+
+export class XPlatform implements Platform {
+  readonly id = 'x' as const;
+  readonly displayName = 'X';
+  private readonly reader: TwitterApi;
+
+  constructor(
+    private readonly userId: string,
+    reader: TwitterApi,
+    private readonly pageSize = X_MAX_PAGE_SIZE,
+  ) {
+    this.reader = reader;
+  }
+
+  /**
+   * Builds the adapter, looking the brand's user ID up with `GET /2/users/me` when it is not
+   * configured (that endpoint needs the user-context credentials).
+   */
+  static async connect(config: XConfig, options: { pageSize?: number } = {}): Promise<XPlatform> {
+    const reader = createAppOnlyClient(config.apiUrl, config.bearerToken);
+    let userId = config.userId;
+    if (!userId) {
+      if (!config.userContext) throw new PlatformError('unauthorized', 'X_USER_ID is not set and cannot be looked up');
+      const me = await callX(() => createUserClient(config.apiUrl, config.userContext!).v2.me());
+      userId = me.data.id;
+    }
+    return new XPlatform(userId, reader, options.pageSize);
+  }
+
+  get brandUserId(): string {
+    return this.userId;
+  }
+
+  async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
+    // https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id
+    const params: Record<string, string> = {
+      max_results: String(this.pageSize),
+      expansions: 'author_id',
+      'tweet.fields': 'created_at,author_id,conversation_id,in_reply_to_user_id',
+      'user.fields': 'username,name',
+    };
+    if (query.after) params.since_id = query.after;
+    else params.start_time = query.notBefore.toISOString();
+    if (query.pageToken) params.pagination_token = query.pageToken;
+
+    const response = await callX(() =>
+      this.reader.v2.get<XMentionsResponse>(`users/${this.userId}/mentions`, params, {
+        fullResponse: true,
+        timeout: REQUEST_TIMEOUT_MS,
+      }),
+    );
+    const body = response.data;
+    const users = new Map((body.includes?.users ?? []).map((user) => [user.id, user]));
+    return {
+      mentions: (body.data ?? []).map((tweet) => toMention(tweet, users)),
+      nextPageToken: body.meta?.next_token,
+      rateLimit: response.rateLimit ? toRateLimit(response.rateLimit) : undefined,
+    };
+  }
+
+  compareCursors(a: string, b: string): number {
+    return compareSnowflakes(a, b);
+  }
+}
+
+/** X IDs are 64-bit numbers sent as strings: compare by length, then digits. */
+export function compareSnowflakes(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toMention(tweet: XTweet, users: Map<string, XUser>): InboundMention {
+  const user = tweet.author_id ? users.get(tweet.author_id) : undefined;
+  const handle = user?.username ?? 'i';
+  return {
+    platform: 'x',
+    id: tweet.id,
+    text: tweet.text,
+    url: `https://x.com/${handle}/status/${tweet.id}`,
+    createdAt: tweet.created_at ?? new Date().toISOString(),
+    author: {
+      id: tweet.author_id ?? 'unknown',
+      handle: user?.username ?? 'unknown',
+      name: user?.name ?? user?.username ?? 'Unknown author',
+      profileUrl: user ? `https://x.com/${user.username}` : 'https://x.com',
+    },
+    cursor: tweet.id,
+  };
+}
+
+function toRateLimit(rate: { limit: number; remaining: number; reset: number }): RateLimitState {
+  return { limit: rate.limit, remaining: rate.remaining, resetAt: new Date(rate.reset * 1000) };
+}
+
+/** Runs one X call and turns whatever the library throws into a PlatformError. */
+async function callX<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toPlatformError(error);
+  }
+}
+
+export function toPlatformError(error: unknown): PlatformError {
+  if (error instanceof ApiResponseError) {
+    const status = error.code;
+    const detail = describeXError(error.data) ?? `HTTP ${status}`;
+    if (status === 429) {
+      const reset = error.rateLimit?.reset;
+      // Without the header, wait a full 15-minute window: X's rate windows are 15 minutes.
+      const resetAt = reset ? new Date(reset * 1000) : new Date(Date.now() + 15 * 60_000);
+      return new PlatformError('rate_limited', `X rate limit reached: ${detail}`, { resetAt, status, cause: error });
+    }
+    if (status === 401) return new PlatformError('unauthorized', `X refused the credentials: ${detail}`, { status, cause: error });
+    if (status >= 500) return new PlatformError('unavailable', `X is unavailable: ${detail}`, { status, cause: error });
+    return new PlatformError('rejected', `X rejected the request: ${detail}`, { status, cause: error });
+  }
+  if (error instanceof ApiRequestError) {
+    return new PlatformError('unavailable', `X could not be reached: ${error.requestError.message}`, { cause: error });
+  }
+  if (error instanceof ApiPartialResponseError) {
+    return new PlatformError('unavailable', `X's answer was cut off: ${error.message}`, { cause: error });
+  }
+  if (error instanceof PlatformError) return error;
+  return new PlatformError('unavailable', `X call failed: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
+}
+
+function describeXError(data: unknown): string | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const record = data as { detail?: unknown; title?: unknown; errors?: Array<{ message?: string; detail?: string }> };
+  if (typeof record.detail === 'string') return record.detail;
+  const first = record.errors?.[0];
+  if (first) return first.detail ?? first.message;
+  return typeof record.title === 'string' ? record.title : undefined;
+}

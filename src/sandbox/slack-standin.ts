@@ -1,0 +1,318 @@
+import type http from 'node:http';
+import { type Reply, StandinServer } from './standin-server.ts';
+
+/**
+ * A local stand-in for the Slack Web API, built from its documentation
+ * (https://docs.slack.dev/reference/methods): form or JSON bodies, Bearer tokens, `ok`/`error`
+ * answers with HTTP 200, HTTP 429 with `Retry-After`, cursor paging, message metadata returned
+ * only with `include_all_metadata`. It keeps channels and their messages so tests and the sandbox
+ * page can read what the bot posted.
+ */
+export interface StoredMessage {
+  ts: string;
+  channel: string;
+  text: string;
+  blocks?: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  thread_ts?: string;
+  user?: string;
+  bot_id?: string;
+  edited?: { ts: string };
+  /** Ephemeral messages are shown to one user and never stored in history. */
+  ephemeralTo?: string;
+}
+
+export interface SlackStandinOptions {
+  botToken?: string;
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  channels?: Array<{ id: string; name: string }>;
+  /** Enforce Slack's ~1 post per second per channel (with a small burst) by answering 429. */
+  enforcePostRate?: boolean;
+}
+
+/** JSON-valued arguments that clients send as strings in form-encoded bodies. */
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
+const MAX_BLOCKS = 50;
+const MAX_SECTION_TEXT = 3000;
+
+export class SlackStandin extends StandinServer {
+  readonly botToken: string;
+  readonly teamId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  private readonly channels = new Map<string, { id: string; name: string; messages: StoredMessage[] }>();
+  readonly ephemerals: StoredMessage[] = [];
+  private clock = 1_764_000_000;
+  private sequence = 0;
+  private readonly postTimes = new Map<string, number[]>();
+
+  constructor(private readonly options: SlackStandinOptions = {}) {
+    super();
+    this.botToken = options.botToken ?? 'xoxb-standin-token';
+    this.teamId = options.teamId ?? 'T0STANDIN';
+    this.botUserId = options.botUserId ?? 'U0SWITCHBD';
+    this.botId = options.botId ?? 'B0SWITCHBD';
+    for (const channel of options.channels ?? [
+      { id: 'C0MENTIONS', name: 'social-mentions' },
+      { id: 'C0QUESTION', name: 'social-questions' },
+      { id: 'C0DIGESTS', name: 'social-digest' },
+    ]) {
+      this.channels.set(channel.id, { ...channel, messages: [] });
+    }
+  }
+
+  /** The Web API base URL to give the bot (`SLACK_API_URL`). */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  channelList(): Array<{ id: string; name: string }> {
+    return [...this.channels.values()].map(({ id, name }) => ({ id, name }));
+  }
+
+  messages(channel: string): StoredMessage[] {
+    return [...(this.channels.get(channel)?.messages ?? [])];
+  }
+
+  allMessages(): StoredMessage[] {
+    return [...this.channels.values()].flatMap((channel) => channel.messages);
+  }
+
+  /**
+   * Who a message would notify, read the way Slack reads mrkdwn: `<!channel>`, `<!here>`,
+   * `<!everyone>`, `<!subteam^…>`, `<@U…>`, and bare `@channel`/`@here`/`@everyone` in text
+   * objects that are not `verbatim` (Slack auto-parses those).
+   */
+  static pingsIn(message: Pick<StoredMessage, 'text' | 'blocks'>): string[] {
+    const pings: string[] = [];
+    const scan = (text: string, verbatim: boolean) => {
+      for (const match of text.matchAll(/<(!channel|!here|!everyone|!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+)(\|[^>]*)?>/g)) {
+        pings.push(match[1] ?? '');
+      }
+      if (!verbatim) for (const match of text.matchAll(/(^|\s)@(channel|here|everyone)\b/g)) pings.push(`@${match[2]}`);
+    };
+    scan(message.text, false);
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item);
+        return;
+      }
+      if (!node || typeof node !== 'object') return;
+      const record = node as Record<string, unknown>;
+      if (record.type === 'mrkdwn' && typeof record.text === 'string') scan(record.text, record.verbatim === true);
+      for (const value of Object.values(record)) if (typeof value === 'object') walk(value);
+    };
+    walk(message.blocks ?? []);
+    return pings;
+  }
+
+  protected operationOf(_req: http.IncomingMessage, path: string): string {
+    return path.replace(/^\/api\//, '');
+  }
+
+  protected outageReply(): Reply {
+    return { status: 503, body: { ok: false, error: 'service_unavailable' } };
+  }
+
+  protected handle(
+    method: string,
+    req: http.IncomingMessage,
+    _path: string,
+    query: Record<string, string>,
+    rawBody: Record<string, unknown>,
+  ): Reply {
+    const args = { ...query, ...decodeJsonFields(rawBody) };
+    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(args.token ?? '');
+    if (!token) return ok({ ok: false, error: 'not_authed' });
+    if (token !== this.botToken) return ok({ ok: false, error: 'invalid_auth' });
+
+    switch (method) {
+      case 'auth.test':
+        return ok({
+          ok: true,
+          url: 'https://standin.slack.com/',
+          team: 'Stand-in',
+          user: 'switchboard',
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: this.botId,
+        });
+      case 'chat.postMessage':
+        return this.postMessage(args);
+      case 'chat.update':
+        return this.updateMessage(args);
+      case 'chat.postEphemeral':
+        return this.postEphemeral(args);
+      case 'conversations.history':
+        return this.history(args);
+      case 'conversations.replies':
+        return this.replies(args);
+      default:
+        return ok({ ok: false, error: 'unknown_method' });
+    }
+  }
+
+  /** Posts as a person would (the sandbox's thread box); returns the stored message. */
+  postAsUser(channel: string, user: string, text: string, threadTs?: string): StoredMessage {
+    const target = this.channels.get(channel);
+    if (!target) throw new Error(`no channel ${channel}`);
+    const message: StoredMessage = { ts: this.nextTs(), channel, text, user, thread_ts: threadTs };
+    target.messages.push(message);
+    this.emit('change', { type: 'message', message });
+    return message;
+  }
+
+  private postMessage(args: Record<string, unknown>): Reply {
+    const channel = this.channels.get(String(args.channel ?? ''));
+    if (!channel) return ok({ ok: false, error: 'channel_not_found' });
+    const problem = validateMessage(args);
+    if (problem) return ok({ ok: false, error: problem });
+    if (this.options.enforcePostRate && this.isOverPostRate(channel.id)) {
+      return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '1' } };
+    }
+    const message: StoredMessage = {
+      ts: this.nextTs(),
+      channel: channel.id,
+      text: String(args.text ?? ''),
+      blocks: args.blocks as unknown[] | undefined,
+      metadata: args.metadata as StoredMessage['metadata'],
+      thread_ts: args.thread_ts ? String(args.thread_ts) : undefined,
+      user: this.botUserId,
+      bot_id: this.botId,
+    };
+    channel.messages.push(message);
+    this.emit('change', { type: 'message', message });
+    return ok({ ok: true, channel: channel.id, ts: message.ts, message: { ...message, channel: undefined } });
+  }
+
+  private updateMessage(args: Record<string, unknown>): Reply {
+    const channel = this.channels.get(String(args.channel ?? ''));
+    if (!channel) return ok({ ok: false, error: 'channel_not_found' });
+    const message = channel.messages.find((m) => m.ts === String(args.ts));
+    if (!message) return ok({ ok: false, error: 'message_not_found' });
+    if (message.bot_id !== this.botId) return ok({ ok: false, error: 'cant_update_message' });
+    const problem = validateMessage(args);
+    if (problem) return ok({ ok: false, error: problem });
+    if (args.text !== undefined) message.text = String(args.text);
+    if (args.blocks !== undefined) message.blocks = args.blocks as unknown[];
+    if (args.metadata !== undefined) message.metadata = args.metadata as StoredMessage['metadata'];
+    message.edited = { ts: this.nextTs() };
+    this.emit('change', { type: 'update', message });
+    return ok({ ok: true, channel: channel.id, ts: message.ts, text: message.text });
+  }
+
+  private postEphemeral(args: Record<string, unknown>): Reply {
+    const channel = this.channels.get(String(args.channel ?? ''));
+    if (!channel) return ok({ ok: false, error: 'channel_not_found' });
+    if (!args.user) return ok({ ok: false, error: 'user_not_in_channel' });
+    const problem = validateMessage(args);
+    if (problem) return ok({ ok: false, error: problem });
+    const message: StoredMessage = {
+      ts: this.nextTs(),
+      channel: channel.id,
+      text: String(args.text ?? ''),
+      blocks: args.blocks as unknown[] | undefined,
+      thread_ts: args.thread_ts ? String(args.thread_ts) : undefined,
+      ephemeralTo: String(args.user),
+    };
+    this.ephemerals.push(message);
+    this.emit('change', { type: 'ephemeral', message });
+    return ok({ ok: true, message_ts: message.ts });
+  }
+
+  /** https://docs.slack.dev/reference/methods/conversations.history: newest first, cursor paging. */
+  private history(args: Record<string, unknown>): Reply {
+    const channel = this.channels.get(String(args.channel ?? ''));
+    if (!channel) return ok({ ok: false, error: 'channel_not_found' });
+    const oldest = Number(args.oldest ?? 0);
+    const latest = args.latest ? Number(args.latest) : Number.POSITIVE_INFINITY;
+    const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), 999);
+    const withMetadata = String(args.include_all_metadata) === 'true';
+    const topLevel = channel.messages
+      .filter((m) => !m.thread_ts || m.thread_ts === m.ts)
+      .filter((m) => Number(m.ts) > oldest && Number(m.ts) < latest)
+      .reverse();
+    const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString('utf8').replace('offset:', '')) : 0;
+    const page = topLevel.slice(start, start + limit);
+    const hasMore = start + limit < topLevel.length;
+    return ok({
+      ok: true,
+      messages: page.map((m) => toWire(m, withMetadata)),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? Buffer.from(`offset:${start + limit}`).toString('base64') : '' },
+    });
+  }
+
+  private replies(args: Record<string, unknown>): Reply {
+    const channel = this.channels.get(String(args.channel ?? ''));
+    if (!channel) return ok({ ok: false, error: 'channel_not_found' });
+    const ts = String(args.ts ?? '');
+    const thread = channel.messages.filter((m) => m.ts === ts || m.thread_ts === ts);
+    if (thread.length === 0) return ok({ ok: false, error: 'thread_not_found' });
+    return ok({ ok: true, messages: thread.map((m) => toWire(m, String(args.include_all_metadata) === 'true')), has_more: false });
+  }
+
+  private isOverPostRate(channel: string): boolean {
+    const now = Date.now();
+    const recent = (this.postTimes.get(channel) ?? []).filter((t) => now - t < 5_000);
+    recent.push(now);
+    this.postTimes.set(channel, recent);
+    // About one a second, with a burst: more than 8 in 5 s is refused.
+    return recent.length > 8;
+  }
+
+  private nextTs(): string {
+    this.sequence++;
+    const seconds = Math.max(this.clock, Math.floor(Date.now() / 1000));
+    this.clock = seconds;
+    return `${seconds}.${String(this.sequence % 1_000_000).padStart(6, '0')}`;
+  }
+}
+
+function ok(body: unknown): Reply {
+  return { status: 200, body };
+}
+
+function decodeJsonFields(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  for (const field of JSON_FIELDS) {
+    const value = out[field];
+    if (typeof value === 'string') {
+      try {
+        out[field] = JSON.parse(value);
+      } catch {
+        out[field] = { __invalid_json__: value };
+      }
+    }
+  }
+  return out;
+}
+
+/** The checks Slack makes that a bot most often trips on. */
+function validateMessage(args: Record<string, unknown>): string | undefined {
+  const blocks = args.blocks;
+  if (blocks !== undefined) {
+    if (!Array.isArray(blocks)) return 'invalid_blocks_format';
+    if (blocks.length > MAX_BLOCKS) return 'invalid_blocks';
+    for (const block of blocks as Array<Record<string, unknown>>) {
+      const text = (block.text as { text?: unknown } | undefined)?.text;
+      if (block.type === 'section' && typeof text === 'string' && (text.length === 0 || text.length > MAX_SECTION_TEXT)) {
+        return 'invalid_blocks';
+      }
+    }
+  } else if (!args.text && args.attachments === undefined) {
+    return 'no_text';
+  }
+  const metadata = args.metadata as Record<string, unknown> | undefined;
+  if (metadata !== undefined && (typeof metadata.event_type !== 'string' || typeof metadata.event_payload !== 'object')) {
+    return 'invalid_metadata_format';
+  }
+  return undefined;
+}
+
+function toWire(message: StoredMessage, withMetadata: boolean): Record<string, unknown> {
+  const { channel: _channel, ephemeralTo: _ephemeral, metadata, ...rest } = message;
+  return { type: 'message', ...rest, ...(withMetadata && metadata ? { metadata } : {}) };
+}

@@ -1,0 +1,184 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * What the stand-ins share: a real HTTP server on a free port, a record of every call, and
+ * injectable faults (HTTP errors, rate limits, delays, a dropped connection after the call took
+ * effect, a whole outage), so tests can put the bot through what the real platforms do.
+ */
+export type Fault =
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'rate_limit'; retryAfterSeconds: number }
+  | { kind: 'delay'; ms: number }
+  /** The call takes effect, then the connection is cut before the answer: the caller cannot know. */
+  | { kind: 'drop_after_commit' }
+  /** The connection is cut before anything happens. */
+  | { kind: 'drop' };
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: Record<string, unknown>;
+  headers: http.IncomingHttpHeaders;
+  status: number;
+  at: string;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export class FaultPlan {
+  private readonly queued = new Map<string, Fault[]>();
+  outage = false;
+
+  /** The next `times` calls of `operation` meet `fault`. */
+  inject(operation: string, fault: Fault, times = 1): void {
+    const list = this.queued.get(operation) ?? [];
+    for (let i = 0; i < times; i++) list.push(fault);
+    this.queued.set(operation, list);
+  }
+
+  take(operation: string): Fault | undefined {
+    const list = this.queued.get(operation);
+    const fault = list?.shift();
+    if (list && list.length === 0) this.queued.delete(operation);
+    return fault;
+  }
+
+  clear(): void {
+    this.queued.clear();
+    this.outage = false;
+  }
+}
+
+export abstract class StandinServer extends EventEmitter {
+  readonly calls: RecordedCall[] = [];
+  readonly faults = new FaultPlan();
+  private server?: http.Server;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  url = '';
+
+  /** Which fault queue a request draws from (e.g. the Slack method name). */
+  protected abstract operationOf(req: http.IncomingMessage, path: string): string;
+  protected abstract handle(
+    operation: string,
+    req: http.IncomingMessage,
+    path: string,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+    rawBody: string,
+  ): Reply | Promise<Reply>;
+  protected abstract outageReply(): Reply;
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = http.createServer((req, res) => void this.dispatch(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://${host}:${address.port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  callsTo(operation: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === operation);
+  }
+
+  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const rawBody = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://standin');
+    const query = Object.fromEntries(url.searchParams);
+    const body = parseBody(req.headers['content-type'], rawBody);
+    const operation = this.operationOf(req, url.pathname);
+    const record = (status: number) => {
+      const call: RecordedCall = {
+        method: operation,
+        path: url.pathname,
+        query,
+        body,
+        headers: req.headers,
+        status,
+        at: new Date().toISOString(),
+      };
+      this.calls.push(call);
+      this.emit('call', call);
+    };
+
+    const fault = this.faults.outage ? undefined : this.faults.take(operation);
+    if (this.faults.outage) {
+      const reply = this.outageReply();
+      record(reply.status);
+      return send(res, reply);
+    }
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'drop') {
+      record(0);
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'status') {
+      record(fault.status);
+      return send(res, { status: fault.status, body: fault.body ?? { error: 'injected' }, headers: fault.headers });
+    }
+    if (fault?.kind === 'rate_limit') {
+      record(429);
+      return send(res, this.rateLimitReply(operation, fault.retryAfterSeconds));
+    }
+    let reply: Reply;
+    try {
+      reply = await this.handle(operation, req, url.pathname, query, body, rawBody);
+    } catch (error) {
+      reply = { status: 500, body: { error: error instanceof Error ? error.message : String(error) } };
+    }
+    record(reply.status);
+    if (fault?.kind === 'drop_after_commit') {
+      req.socket.destroy();
+      return;
+    }
+    send(res, reply);
+  }
+
+  protected rateLimitReply(_operation: string, retryAfterSeconds: number): Reply {
+    return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(retryAfterSeconds) } };
+  }
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  const body = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+  res.end(body);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/json')) {
+    try {
+      const parsed = JSON.parse(raw);
+      return typeof parsed === 'object' && parsed !== null ? parsed : {};
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}

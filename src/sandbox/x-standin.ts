@@ -1,0 +1,223 @@
+import type http from 'node:http';
+import { type Reply, StandinServer } from './standin-server.ts';
+
+/**
+ * A local stand-in for the X API v2, built from its documentation
+ * (https://docs.x.com/x-api/posts/user-mention-timeline-by-user-id): newest first, `since_id`,
+ * `start_time`, `pagination_token` paging, `max_results` 5–100, `expansions=author_id` with
+ * `includes.users`, only the newest 800 mentions reachable, the three `x-rate-limit-*` headers on
+ * every answer, and errors in X's problem format.
+ */
+export interface XUser {
+  id: string;
+  username: string;
+  name: string;
+}
+
+export interface XPost {
+  id: string;
+  text: string;
+  author_id: string;
+  created_at: string;
+  conversation_id: string;
+  in_reply_to_user_id?: string;
+}
+
+export interface XStandinOptions {
+  bearerToken?: string;
+  brand?: XUser;
+  /** Requests per 15-minute window on the mentions endpoint (300 on pay-per-use/Pro, 10 on Basic). */
+  mentionsLimit?: number;
+  now?: () => number;
+}
+
+const WINDOW_MS = 15 * 60_000;
+/** X: "only the 800 most recent mentions can be reached". */
+const TIMELINE_DEPTH = 800;
+
+export class XStandin extends StandinServer {
+  readonly bearerToken: string;
+  readonly brand: XUser;
+  private readonly users = new Map<string, XUser>();
+  private readonly posts: XPost[] = [];
+  private nextId = 1_861_000_000_000_000_000n;
+  private readonly windows = new Map<string, { resetAt: number; used: number; limit: number }>();
+  private readonly now: () => number;
+  mentionsLimit: number;
+
+  constructor(options: XStandinOptions = {}) {
+    super();
+    this.bearerToken = options.bearerToken ?? 'x-standin-bearer';
+    this.brand = options.brand ?? { id: '1500000000000000001', username: 'northwind', name: 'Northwind Outfitters' };
+    this.mentionsLimit = options.mentionsLimit ?? 300;
+    this.now = options.now ?? Date.now;
+    this.users.set(this.brand.id, this.brand);
+  }
+
+  /** The base URL to give the bot (`X_API_URL`). */
+  get apiUrl(): string {
+    return `${this.url}/2/`;
+  }
+
+  /** Publishes a post mentioning the brand, as `author` would; returns it. */
+  addMention(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date): XPost {
+    const user = this.userFor(author);
+    // Snowflake-like: increasing, with gaps, as X's IDs are.
+    this.nextId += BigInt(1 + Math.floor(Math.random() * 1000));
+    const id = this.nextId.toString();
+    const post: XPost = {
+      id,
+      text: text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`,
+      author_id: user.id,
+      created_at: (createdAt ?? new Date(this.now())).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+      conversation_id: id,
+      in_reply_to_user_id: this.brand.id,
+    };
+    this.posts.push(post);
+    this.emit('change', { type: 'mention', post, author: user });
+    return post;
+  }
+
+  mentions(): Array<XPost & { author: XUser }> {
+    return this.posts.map((post) => ({ ...post, author: this.users.get(post.author_id)! }));
+  }
+
+  protected operationOf(req: http.IncomingMessage, path: string): string {
+    if (path === '/2/users/me') return 'users.me';
+    if (/^\/2\/users\/[^/]+\/mentions$/.test(path)) return 'mentions';
+    return `${req.method} ${path}`;
+  }
+
+  protected outageReply(): Reply {
+    return problem(503, 'Service Unavailable', 'Service Unavailable', this.rateHeaders('mentions', false));
+  }
+
+  protected override rateLimitReply(operation: string, retryAfterSeconds: number): Reply {
+    const window = this.window(operation);
+    window.used = window.limit;
+    window.resetAt = this.now() + retryAfterSeconds * 1000;
+    return problem(429, 'Too Many Requests', 'Too Many Requests', this.rateHeaders(operation, false));
+  }
+
+  protected handle(operation: string, req: http.IncomingMessage, path: string, query: Record<string, string>): Reply {
+    const auth = req.headers.authorization ?? '';
+    if (operation === 'users.me') {
+      if (!auth.startsWith('OAuth ')) {
+        return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
+      }
+      return { status: 200, body: { data: this.brand }, headers: this.rateHeaders(operation, true) };
+    }
+    if (operation !== 'mentions') return problem(404, 'Not Found Error', `No route for ${req.method} ${path}`);
+    if (auth !== `Bearer ${this.bearerToken}` && !auth.startsWith('OAuth ')) {
+      return problem(401, 'Unauthorized', 'Unauthorized');
+    }
+    const headers = this.rateHeaders(operation, true);
+    if (headers['x-rate-limit-remaining'] === '-1') {
+      return problem(429, 'Too Many Requests', 'Too Many Requests', this.rateHeaders(operation, false));
+    }
+    const userId = path.split('/')[3] ?? '';
+    if (userId !== this.brand.id) return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
+    return this.mentionTimeline(query, headers);
+  }
+
+  private mentionTimeline(query: Record<string, string>, headers: Record<string, string>): Reply {
+    const maxResults = query.max_results ? Number(query.max_results) : 10;
+    if (!Number.isInteger(maxResults) || maxResults < 5 || maxResults > 100) {
+      return problem(
+        400,
+        'Invalid Request',
+        `The \`max_results\` query parameter value [${query.max_results}] is not between 5 and 100`,
+        headers,
+      );
+    }
+    let since: bigint | undefined;
+    let until: bigint | undefined;
+    try {
+      since = query.since_id ? BigInt(query.since_id) : undefined;
+      until = query.pagination_token ? BigInt(Buffer.from(query.pagination_token, 'base64url').toString('utf8')) : undefined;
+    } catch {
+      return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
+    }
+    const startTime = query.start_time ? Date.parse(query.start_time) : undefined;
+    if (startTime !== undefined && Number.isNaN(startTime)) {
+      return problem(400, 'Invalid Request', `Invalid start_time [${query.start_time}]`, headers);
+    }
+    const reachable = [...this.posts].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1)).slice(0, TIMELINE_DEPTH);
+    const matching = reachable.filter(
+      (post) =>
+        (since === undefined || BigInt(post.id) > since) &&
+        (until === undefined || BigInt(post.id) < until) &&
+        (startTime === undefined || Date.parse(post.created_at) >= startTime),
+    );
+    const page = matching.slice(0, maxResults);
+    const last = page.at(-1);
+    const hasMore = matching.length > page.length && last;
+    if (page.length === 0) return { status: 200, body: { meta: { result_count: 0 } }, headers };
+    const authorIds = [...new Set(page.map((post) => post.author_id))];
+    const wantsAuthors = (query.expansions ?? '').split(',').includes('author_id');
+    return {
+      status: 200,
+      headers,
+      body: {
+        data: page.map(({ id, text, author_id, created_at, conversation_id, in_reply_to_user_id }) => ({
+          id,
+          text,
+          edit_history_tweet_ids: [id],
+          author_id,
+          created_at,
+          conversation_id,
+          in_reply_to_user_id,
+        })),
+        ...(wantsAuthors ? { includes: { users: authorIds.map((id) => this.users.get(id)) } } : {}),
+        meta: {
+          result_count: page.length,
+          newest_id: page[0]?.id,
+          oldest_id: last?.id,
+          ...(hasMore ? { next_token: Buffer.from(last.id).toString('base64url') } : {}),
+        },
+      },
+    };
+  }
+
+  private userFor(author: Omit<XUser, 'id'> & { id?: string }): XUser {
+    const known = [...this.users.values()].find((u) => u.username.toLowerCase() === author.username.toLowerCase());
+    if (known) return known;
+    const user: XUser = { id: author.id ?? String(2_000_000_000 + this.users.size), username: author.username, name: author.name };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  private window(operation: string) {
+    const now = this.now();
+    let window = this.windows.get(operation);
+    if (!window || now >= window.resetAt) {
+      window = { resetAt: now + WINDOW_MS, used: 0, limit: operation === 'mentions' ? this.mentionsLimit : 75 };
+      this.windows.set(operation, window);
+    }
+    return window;
+  }
+
+  /** Spends one request of the window when `spend`; remaining -1 means this request is over the limit. */
+  private rateHeaders(operation: string, spend: boolean): Record<string, string> {
+    const window = this.window(operation);
+    let remaining = window.limit - window.used;
+    if (spend) {
+      if (remaining <= 0) remaining = -1;
+      else {
+        window.used++;
+        remaining--;
+      }
+    }
+    return {
+      'x-rate-limit-limit': String(window.limit),
+      'x-rate-limit-remaining': String(remaining),
+      'x-rate-limit-reset': String(Math.ceil(window.resetAt / 1000)),
+    };
+  }
+}
+
+function problem(status: number, title: string, detail: string, headers?: Record<string, string>): Reply {
+  const type = status === 429 ? 'about:blank' : 'https://api.twitter.com/2/problems/invalid-request';
+  const fixed = headers && headers['x-rate-limit-remaining'] === '-1' ? { ...headers, 'x-rate-limit-remaining': '0' } : headers;
+  return { status, body: { title, detail, type, status }, headers: fixed };
+}

@@ -1,0 +1,218 @@
+import type { Classification, MentionClassifier } from '../domain/classify.ts';
+import type { Log } from '../log.ts';
+import { type InboundMention, type MentionPage, type Platform, PlatformError } from '../platforms/platform.ts';
+import type { ChannelPacer } from '../slack/channel-pacer.ts';
+import { MENTION_METADATA_EVENT } from '../slack/ids.ts';
+import { SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
+import { renderMentionMessage } from '../slack/views/mention-message.ts';
+import { type MentionRecord, mentionKey } from '../store/mention-store.ts';
+import type { Store } from '../store/store.ts';
+import { type Health, platformComponent } from './health.ts';
+import { backoffMs, sleep } from './sleep.ts';
+
+export interface IngestOptions {
+  channels: { mentions: string; questions: string };
+  backfillHours: number;
+  /** Slack retry backoff after an uncertain call (network error, 5xx). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  now?: () => Date;
+}
+
+export type Delivery = 'posted' | 'already_posted' | 'recovered_from_history';
+
+export interface PollResult {
+  fetched: number;
+  posted: number;
+  pages: number;
+  /** The platform's rate-limit state after the last request, to pace the next poll. */
+  rateLimit?: MentionPage['rateLimit'];
+}
+
+/**
+ * Brings one platform's new mentions into Slack, each exactly once.
+ *
+ * The rule that makes it safe: a mention counts as seen only together with the `ts` of its Slack
+ * message, and the platform cursor moves past a mention only after that. Before posting, the
+ * intent is written down; if an earlier attempt exists (a crash, or an uncertain call), the
+ * channel's history is searched for the mention's key in message metadata before posting again.
+ */
+export class MentionIngest {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly store: Store,
+    private readonly classifier: MentionClassifier,
+    private readonly slack: SlackGateway,
+    private readonly pacer: ChannelPacer,
+    private readonly health: Health,
+    private readonly log: Log,
+    private readonly options: IngestOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** One poll: every new mention, oldest first, into Slack. Throws PlatformError / SlackCallError. */
+  async pollOnce(signal: AbortSignal): Promise<PollResult> {
+    const after = this.store.cursors.get(this.platform.id);
+    const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
+    const { mentions, pages, rateLimit } = await this.fetchAllPages(after, notBefore, signal);
+    // Pages come newest first; Slack should read in the order people wrote.
+    mentions.sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
+
+    let posted = 0;
+    for (const mention of mentions) {
+      if (signal.aborted) break;
+      const isBackfill = after === undefined;
+      if (isBackfill && Date.parse(mention.createdAt) < notBefore.getTime()) {
+        await this.advanceCursor(mention.cursor);
+        continue;
+      }
+      const delivery = await this.deliver(mention, signal);
+      if (delivery === undefined) break; // shutting down mid-retry: the cursor stays before this mention
+      if (delivery !== 'already_posted') posted++;
+      await this.advanceCursor(mention.cursor);
+    }
+    return { fetched: mentions.length, posted, pages, rateLimit };
+  }
+
+  /**
+   * Follows `nextPageToken` to the end. A rate limit mid-way waits for the reset and resumes
+   * from the same page, so a backlog larger than one rate window is not fetched from scratch.
+   */
+  private async fetchAllPages(after: string | undefined, notBefore: Date, signal: AbortSignal) {
+    const mentions: InboundMention[] = [];
+    const seen = new Set<string>();
+    let pageToken: string | undefined;
+    let pages = 0;
+    let rateLimit: MentionPage['rateLimit'];
+    do {
+      let page: MentionPage;
+      try {
+        page = await this.platform.fetchMentionPage({ after, notBefore, pageToken });
+      } catch (error) {
+        if (error instanceof PlatformError && error.code === 'rate_limited' && pages > 0 && !signal.aborted) {
+          await this.waitForReset(error.details.resetAt, signal);
+          continue;
+        }
+        throw error;
+      }
+      pages++;
+      rateLimit = page.rateLimit;
+      for (const mention of page.mentions) {
+        // A page boundary can shift while new mentions arrive: never take one twice.
+        if (!seen.has(mention.id)) mentions.push(mention);
+        seen.add(mention.id);
+      }
+      pageToken = page.nextPageToken;
+      if (pageToken && page.rateLimit && page.rateLimit.remaining === 0) {
+        await this.waitForReset(page.rateLimit.resetAt, signal);
+      }
+    } while (pageToken && !signal.aborted);
+    if (signal.aborted && pageToken) return { mentions: [], pages, rateLimit }; // incomplete: post nothing
+    return { mentions, pages, rateLimit };
+  }
+
+  private async waitForReset(resetAt: Date | undefined, signal: AbortSignal): Promise<void> {
+    const until = resetAt ?? new Date(this.now().getTime() + 60_000);
+    this.health.set(platformComponent(this.platform.id), 'rate_limited', { detail: 'waiting for the rate-limit reset', until });
+    this.log.warn(`${this.platform.displayName} rate limit reached; resuming at ${until.toISOString()}`);
+    await sleep(until.getTime() - this.now().getTime() + 1000, signal);
+    this.health.set(platformComponent(this.platform.id), 'ok');
+  }
+
+  private async advanceCursor(cursor: string): Promise<void> {
+    const current = this.store.cursors.get(this.platform.id);
+    if (current === undefined || this.platform.compareCursors(cursor, current) > 0) {
+      await this.store.cursors.set(this.platform.id, cursor);
+    }
+  }
+
+  /** Posts one mention unless it is already in Slack. Undefined when shutdown interrupted it. */
+  async deliver(mention: InboundMention, signal: AbortSignal): Promise<Delivery | undefined> {
+    const key = mentionKey(mention);
+    const { mentions, contacts } = this.store;
+    const existing = await mentions.get(key);
+    if (mentions.isPosted(existing)) return 'already_posted';
+
+    const contact = await contacts.ensureForAuthor(mention.platform, mention.author);
+    const classification: Classification = existing?.classification ?? this.classifier.classify(mention.text);
+    const channel = existing?.slack.channel ?? this.channelFor(classification);
+    const record = await mentions.recordAttempt({ key, mention, classification, contactId: contact.key, slack: { channel } });
+
+    if (existing) {
+      // An earlier attempt may have reached Slack before a crash: look before posting again.
+      const found = await this.findInHistory(record);
+      if (found) {
+        await mentions.recordPosted(key, found);
+        this.log.info(`found ${key} already in Slack after a restart; not posting it again`, { channel, ts: found });
+        return 'recovered_from_history';
+      }
+    }
+
+    const message = renderMentionMessage(record, { id: contact.key, name: contact.name });
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      await this.pacer.take(channel);
+      try {
+        const posted = await this.slack.postMessage({ channel, ...message });
+        await mentions.recordPosted(key, posted.ts);
+        this.health.set('slack', 'ok');
+        this.log.info(`posted ${key} (${classification.label}) to ${channel}`, { ts: posted.ts });
+        return 'posted';
+      } catch (error) {
+        if (!(error instanceof SlackCallError)) throw error;
+        if (error.kind === 'rejected') {
+          this.health.set('slack', 'failing', { detail: `${error.method}: ${error.slackError}` });
+          throw error;
+        }
+        if (error.kind === 'rate_limited') {
+          const seconds = error.retryAfterSeconds ?? 1;
+          this.pacer.holdOff(channel, seconds);
+          this.health.set('slack', 'rate_limited', {
+            detail: 'Slack asked to slow down (HTTP 429)',
+            until: new Date(this.now().getTime() + seconds * 1000),
+          });
+          this.log.warn(`Slack rate limit on ${channel}; waiting ${seconds} s as Retry-After asks`);
+          continue;
+        }
+        // Uncertain: the message may exist. Wait, then look for it before trying again.
+        const wait = backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
+        this.health.set('slack', 'backing_off', {
+          detail: `${error.method}: ${error.slackError}`,
+          until: new Date(this.now().getTime() + wait),
+        });
+        this.log.warn(`Slack post of ${key} uncertain (${error.slackError}); checking history in ${wait} ms`);
+        await sleep(wait, signal);
+        if (signal.aborted) return undefined;
+        const found = await this.findInHistory(record).catch((lookupError: unknown) => {
+          if (lookupError instanceof SlackCallError && lookupError.kind !== 'rejected') return undefined;
+          throw lookupError;
+        });
+        if (found) {
+          await mentions.recordPosted(key, found);
+          this.health.set('slack', 'ok');
+          return 'recovered_from_history';
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async findInHistory(record: MentionRecord): Promise<string | undefined> {
+    // A minute before the first attempt covers clock skew between this machine and Slack.
+    const oldest = Date.parse(record.slack.attemptedAt) / 1000 - 60;
+    const found = await this.slack.findMessageByMetadata(
+      record.slack.channel,
+      MENTION_METADATA_EVENT,
+      (payload) => payload.key === record.key,
+      oldest,
+    );
+    return found?.ts;
+  }
+
+  private channelFor(classification: Classification): string {
+    const needsAnswer = classification.label === 'Question' || classification.label === 'Complaint';
+    return needsAnswer ? this.options.channels.questions : this.options.channels.mentions;
+  }
+}

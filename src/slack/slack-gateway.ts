@@ -1,0 +1,113 @@
+import type { KnownBlock } from '@slack/types';
+import { ErrorCode, type WebClient } from '@slack/web-api';
+
+/**
+ * The Slack Web API calls the core makes, with Slack's failures turned into three kinds the core
+ * can act on. The WebClient is built with retries off: a retried `chat.postMessage` whose first
+ * attempt did reach Slack would post twice, so the caller decides, knowing what "uncertain" means.
+ */
+export type SlackFailureKind =
+  /** HTTP 429: nothing happened; try again after `retryAfterSeconds`. */
+  | 'rate_limited'
+  /** Network error, timeout or 5xx: the call may or may not have taken effect. */
+  | 'uncertain'
+  /** Slack answered `ok: false` (channel_not_found, not_in_channel, invalid_auth…): nothing happened; retrying will not help until someone acts. */
+  | 'rejected';
+
+export class SlackCallError extends Error {
+  constructor(
+    readonly kind: SlackFailureKind,
+    readonly method: string,
+    readonly slackError: string,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Slack ${method} failed (${kind}): ${slackError}`, options);
+    this.name = 'SlackCallError';
+  }
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+export interface MessageToPost {
+  channel: string;
+  text: string;
+  blocks: KnownBlock[];
+  metadata?: { event_type: string; event_payload: Record<string, string> };
+}
+
+export class SlackGateway {
+  constructor(private readonly client: WebClient) {}
+
+  async postMessage(message: MessageToPost): Promise<PostedMessage> {
+    const result = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: message.channel,
+        text: message.text,
+        blocks: message.blocks,
+        metadata: message.metadata,
+        // Social posts link to themselves; Slack's unfurls would only repeat the card.
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    if (!result.ts) throw new SlackCallError('uncertain', 'chat.postMessage', 'no ts in the answer');
+    return { channel: result.channel ?? message.channel, ts: result.ts };
+  }
+
+  /**
+   * Finds a message the bot posted earlier by its metadata, searching the channel's history back
+   * to `oldest` (Unix seconds). Used after an uncertain post or a crash, before posting again.
+   */
+  async findMessageByMetadata(
+    channel: string,
+    eventType: string,
+    matches: (payload: Record<string, unknown>) => boolean,
+    oldest: number,
+  ): Promise<PostedMessage | undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.call('conversations.history', () =>
+        this.client.conversations.history({ channel, oldest: oldest.toFixed(6), include_all_metadata: true, limit: 200, cursor }),
+      );
+      for (const message of page.messages ?? []) {
+        const metadata = message.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+        if (message.ts && metadata?.event_type === eventType && metadata.event_payload && matches(metadata.event_payload)) {
+          return { channel, ts: message.ts };
+        }
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+
+  async authTest(): Promise<{ userId: string; botId: string; teamId: string }> {
+    const result = await this.call('auth.test', () => this.client.auth.test());
+    return { userId: result.user_id ?? '', botId: result.bot_id ?? '', teamId: result.team_id ?? '' };
+  }
+
+  private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toSlackCallError(method, error);
+    }
+  }
+}
+
+export function toSlackCallError(method: string, error: unknown): SlackCallError {
+  const coded = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
+  switch (coded.code) {
+    case ErrorCode.RateLimitedError:
+      return new SlackCallError('rate_limited', method, 'ratelimited', coded.retryAfter ?? 1, { cause: error });
+    case ErrorCode.PlatformError:
+      return new SlackCallError('rejected', method, coded.data?.error ?? 'unknown_error', undefined, { cause: error });
+    case ErrorCode.HTTPError:
+      return new SlackCallError('uncertain', method, `HTTP ${coded.statusCode ?? '?'}`, undefined, { cause: error });
+    default:
+      return new SlackCallError('uncertain', method, coded.message ?? String(error), undefined, { cause: error });
+  }
+}

@@ -1,0 +1,102 @@
+import type { KnownBlock } from '@slack/types';
+import type { Label, Sentiment } from '../../domain/classify.ts';
+import type { MentionRecord } from '../../store/mention-store.ts';
+import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
+import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
+
+const LABEL_EMOJI: Record<Label, string> = {
+  Question: ':question:',
+  Complaint: ':warning:',
+  Praise: ':tada:',
+  Other: ':speech_balloon:',
+};
+
+const SENTIMENT_EMOJI: Record<Sentiment['label'], string> = {
+  positive: ':slightly_smiling_face:',
+  neutral: ':neutral_face:',
+  negative: ':slightly_frowning_face:',
+};
+
+const PLATFORM_NAME = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky' } as const;
+
+export interface MentionMessage {
+  text: string;
+  blocks: KnownBlock[];
+  metadata: { event_type: string; event_payload: { key: string } };
+}
+
+export interface ContactSummary {
+  id: string;
+  name: string;
+}
+
+/**
+ * The message for one mention: who, what they wrote (escaped), where, how it was triaged, the
+ * linked contact, and the five buttons. Pure: the same record always renders the same message.
+ * `metadata` carries the mention's key, so a restart can find the message in the channel's history.
+ */
+export function renderMentionMessage(
+  record: Pick<MentionRecord, 'key' | 'mention' | 'classification'>,
+  contact: ContactSummary,
+): MentionMessage {
+  const { mention, classification } = record;
+  const { author } = mention;
+  const platform = PLATFORM_NAME[mention.platform];
+  const name = truncate(author.name, 80);
+  const when = formatUtc(mention.createdAt);
+  const sentiment = classification.sentiment;
+
+  return {
+    // Notification and accessibility fallback: no outside text beyond the handle, escaped.
+    text: `${classification.label} from @${escapeMrkdwn(truncate(author.handle, 60))} on ${platform}`,
+    metadata: { event_type: MENTION_METADATA_EVENT, event_payload: { key: record.key } },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          verbatim: true,
+          text: `*${escapeMrkdwn(name)}* ${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} on ${platform}`,
+        },
+      },
+      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quote(mention.text) } },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}  ·  ${when}`,
+          },
+        ],
+      },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', verbatim: true, text: `:bust_in_silhouette: Contact: *${escapeMrkdwn(truncate(contact.name, 80))}*` }],
+      },
+      {
+        type: 'actions',
+        block_id: BLOCK.mentionActions,
+        elements: [
+          { type: 'button', action_id: ACTION.reply, text: { type: 'plain_text', text: 'Reply' }, style: 'primary', value: record.key },
+          { type: 'button', action_id: ACTION.like, text: { type: 'plain_text', text: 'Like' }, value: record.key },
+          { type: 'button', action_id: ACTION.linkContact, text: { type: 'plain_text', text: 'Link contact' }, value: record.key },
+          { type: 'button', action_id: ACTION.assignToMe, text: { type: 'plain_text', text: 'Assign to me' }, value: record.key },
+          { type: 'button', action_id: ACTION.resolve, text: { type: 'plain_text', text: 'Resolve' }, value: record.key },
+        ],
+      },
+    ],
+  };
+}
+
+function formatScore(score: number): string {
+  return score > 0 ? `+${score.toFixed(2)}` : score.toFixed(2);
+}
+
+function formatUtc(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return 'unknown time';
+  // Slack renders <!date^…> in each reader's own time zone; the fallback is UTC.
+  const seconds = Math.floor(date.getTime() / 1000);
+  const fallback = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Author, PlatformId } from '../platforms/platform.ts';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+export interface Identity {
+  platform: PlatformId;
+  userId: string;
+  handle: string;
+  profileUrl: string;
+}
+
+export interface ContactRecord {
+  /** The contact's ID (`key` is what the segmented store indexes by). */
+  key: string;
+  name: string;
+  identities: Identity[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const isContactRecord = (value: unknown): value is ContactRecord =>
+  isObject(value) && typeof value.key === 'string' && typeof value.name === 'string' && Array.isArray(value.identities);
+
+/** Two ways to recognise an author: the platform's user ID (stable) and the handle (what people type). */
+const byUserId = (platform: PlatformId, userId: string) => `${platform}:id:${userId}`;
+const byHandle = (platform: PlatformId, handle: string) => `${platform}:handle:${handle.toLowerCase()}`;
+
+export class ContactStore {
+  private readonly identityIndex = new Map<string, string>();
+  private collection!: SegmentedCollection<ContactRecord>;
+
+  static async open(dataDir: string): Promise<ContactStore> {
+    const store = new ContactStore();
+    store.collection = await SegmentedCollection.open<ContactRecord>(path.join(dataDir, 'contacts'), {
+      partitionOf: (record) => record.createdAt.slice(0, 7),
+      isRecord: isContactRecord,
+      onOpen: (record) => store.indexIdentities(record),
+    });
+    return store;
+  }
+
+  get size(): number {
+    return this.collection.size;
+  }
+
+  get(id: string): Promise<ContactRecord | undefined> {
+    return this.collection.get(id);
+  }
+
+  /** The contact this author is linked to: by user ID first, then by handle. */
+  async findByAuthor(platform: PlatformId, author: Pick<Author, 'id' | 'handle'>): Promise<ContactRecord | undefined> {
+    const id = this.identityIndex.get(byUserId(platform, author.id)) ?? this.identityIndex.get(byHandle(platform, author.handle));
+    return id ? this.collection.get(id) : undefined;
+  }
+
+  /**
+   * Links an author to their contact, creating one for a new author. A known handle with a user ID
+   * not yet recorded (an identity added by hand, by handle only) gains the ID.
+   */
+  async ensureForAuthor(platform: PlatformId, author: Author): Promise<ContactRecord> {
+    const existing = await this.findByAuthor(platform, author);
+    const now = new Date().toISOString();
+    const identity: Identity = { platform, userId: author.id, handle: author.handle, profileUrl: author.profileUrl };
+    if (existing) {
+      const known = existing.identities.find((i) => i.platform === platform && (i.userId === author.id || !i.userId));
+      if (known && known.userId === author.id && known.handle === author.handle) return existing;
+      const others = existing.identities.filter((i) => i !== known);
+      const updated: ContactRecord = { ...existing, identities: [...others, identity], updatedAt: now };
+      await this.save(updated);
+      return updated;
+    }
+    const created: ContactRecord = {
+      key: randomUUID(),
+      name: author.name || author.handle,
+      identities: [identity],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.save(created);
+    return created;
+  }
+
+  private async save(record: ContactRecord): Promise<void> {
+    await this.collection.put(record);
+    this.indexIdentities(record);
+  }
+
+  private indexIdentities(record: ContactRecord): void {
+    for (const identity of record.identities) {
+      if (identity.userId) this.identityIndex.set(byUserId(identity.platform, identity.userId), record.key);
+      this.identityIndex.set(byHandle(identity.platform, identity.handle), record.key);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import path from 'node:path';
+import type { Low } from 'lowdb';
+import type { PlatformId } from '../platforms/platform.ts';
+import { isObject, openJsonFile } from './json-file.ts';
+
+interface CursorData {
+  cursors: Partial<Record<PlatformId, { after: string; updatedAt: string }>>;
+}
+
+const isCursorData = (data: unknown): data is CursorData => isObject(data) && isObject(data.cursors);
+
+/** Where each platform's ingest stands: the newest mention that is safely in Slack. */
+export class CursorStore {
+  private constructor(private readonly db: Low<CursorData>) {}
+
+  static async open(dataDir: string): Promise<CursorStore> {
+    return new CursorStore(await openJsonFile(path.join(dataDir, 'cursors.json'), { cursors: {} }, isCursorData));
+  }
+
+  get(platform: PlatformId): string | undefined {
+    return this.db.data.cursors[platform]?.after;
+  }
+
+  async set(platform: PlatformId, after: string): Promise<void> {
+    this.db.data.cursors[platform] = { after, updatedAt: new Date().toISOString() };
+    await this.db.write();
+  }
+}

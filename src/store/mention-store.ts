@@ -1,0 +1,89 @@
+import path from 'node:path';
+import type { Classification } from '../domain/classify.ts';
+import type { InboundMention } from '../platforms/platform.ts';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+/**
+ * A mention as Switchboard keeps it. `slack.ts` is set only once the Slack message exists:
+ * a record without it is a post that was attempted and may or may not have reached Slack.
+ */
+export interface MentionRecord {
+  /** `platform:id`, e.g. `x:1861234567890123456`: unique across platforms, carried in Slack metadata. */
+  key: string;
+  mention: InboundMention;
+  classification: Classification;
+  contactId: string;
+  slack: {
+    channel: string;
+    /** When the post to Slack was first attempted: the history search starts a little before it. */
+    attemptedAt: string;
+    ts?: string;
+    postedAt?: string;
+  };
+}
+
+export const mentionKey = (mention: Pick<InboundMention, 'platform' | 'id'>): string => `${mention.platform}:${mention.id}`;
+
+const isMentionRecord = (value: unknown): value is MentionRecord =>
+  isObject(value) &&
+  typeof value.key === 'string' &&
+  isObject(value.mention) &&
+  isObject(value.classification) &&
+  typeof value.contactId === 'string' &&
+  isObject(value.slack) &&
+  typeof value.slack.channel === 'string';
+
+export class MentionStore {
+  private constructor(private readonly collection: SegmentedCollection<MentionRecord>) {}
+
+  static async open(dataDir: string, options: { maxPerSegment?: number } = {}): Promise<MentionStore> {
+    const collection = await SegmentedCollection.open<MentionRecord>(path.join(dataDir, 'mentions'), {
+      // Partition by the day the mention was written on its platform: the digest reads by day.
+      partitionOf: (record) => record.mention.createdAt.slice(0, 10),
+      isRecord: isMentionRecord,
+      maxPerSegment: options.maxPerSegment,
+    });
+    return new MentionStore(collection);
+  }
+
+  get size(): number {
+    return this.collection.size;
+  }
+
+  get(key: string): Promise<MentionRecord | undefined> {
+    return this.collection.get(key);
+  }
+
+  /** Write-ahead: the intent to post, stored before the Slack call. */
+  async recordAttempt(record: Omit<MentionRecord, 'slack'> & { slack: { channel: string } }): Promise<MentionRecord> {
+    const existing = await this.collection.get(record.key);
+    const stored: MentionRecord = {
+      ...record,
+      slack: { channel: record.slack.channel, attemptedAt: existing?.slack.attemptedAt ?? new Date().toISOString() },
+    };
+    await this.collection.put(stored);
+    return stored;
+  }
+
+  /** The mention is in Slack: only now is it seen. */
+  async recordPosted(key: string, ts: string): Promise<MentionRecord> {
+    const existing = await this.collection.get(key);
+    if (!existing) throw new Error(`recordPosted: no attempt recorded for ${key}`);
+    const stored: MentionRecord = { ...existing, slack: { ...existing.slack, ts, postedAt: new Date().toISOString() } };
+    await this.collection.put(stored);
+    return stored;
+  }
+
+  isPosted(record: MentionRecord | undefined): record is MentionRecord & { slack: { ts: string } } {
+    return Boolean(record?.slack.ts);
+  }
+
+  days(): string[] {
+    return this.collection.partitions();
+  }
+
+  readDay(day: string): AsyncGenerator<MentionRecord> {
+    return this.collection.readPartition(day);
+  }
+}

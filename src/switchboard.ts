@@ -1,0 +1,167 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebClient } from '@slack/web-api';
+import { createSlackApp, type SlackIdentity } from './app.ts';
+import type { Config } from './config.ts';
+import { createMentionClassifier } from './domain/classify.ts';
+import { Poller } from './jobs/poller.ts';
+import { type Log, toBoltLogger } from './log.ts';
+import type { Platform } from './platforms/platform.ts';
+import { PlatformError } from './platforms/platform.ts';
+import { XPlatform } from './platforms/x/x-platform.ts';
+import { Health, platformComponent } from './services/health.ts';
+import { MentionIngest } from './services/ingest.ts';
+import { backoffMs, sleep } from './services/sleep.ts';
+import { ChannelPacer } from './slack/channel-pacer.ts';
+import { registerListeners } from './slack/listeners/index.ts';
+import { SlackCallError, SlackGateway } from './slack/slack-gateway.ts';
+import { openStore } from './store/store.ts';
+
+/** Internal pacing knobs: production defaults, tightened by tests so they do not wait real minutes. */
+export interface Tuning {
+  slackPostsPerSecond: number;
+  slackBurst: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  xPageSize?: number;
+}
+
+export const DEFAULT_TUNING: Tuning = { slackPostsPerSecond: 1, slackBurst: 3, retryBaseMs: 2_000, retryMaxMs: 5 * 60_000 };
+
+/** A start-up failure that needs a person; main prints it and exits non-zero. */
+export class StartupError extends Error {
+  readonly code = 'startup_failed';
+}
+
+export interface RunningSwitchboard {
+  /** The HTTP port actually bound (PORT=0 picks a free one). */
+  port: number;
+  health: Health;
+  pollNow(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires Switchboard together and starts it: store (lock and file checks first, before anything
+ * talks to Slack or X), the Bolt app, and one poller per configured platform.
+ */
+export async function startSwitchboard(config: Config, log: Log, tuning: Partial<Tuning> = {}): Promise<RunningSwitchboard> {
+  const tune = { ...DEFAULT_TUNING, ...tuning };
+  const store = await openStore(config.dataDir);
+  const shutdown = new AbortController();
+  const health = new Health();
+  const pollers: Poller[] = [];
+  let server: Server | undefined;
+  let app: ReturnType<typeof createSlackApp> | undefined;
+
+  const stop = async () => {
+    shutdown.abort();
+    await Promise.all(pollers.map((poller) => poller.stop()));
+    await app?.stop().catch((error: unknown) => log.warn('Slack app did not stop cleanly', { error }));
+    store.close();
+  };
+
+  try {
+    const client = new WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 10_000,
+      logger: toBoltLogger(log.child('slack'), config.logLevel),
+    });
+    const slack = new SlackGateway(client);
+    health.set('slack', 'starting');
+    const identity = connectToSlack(slack, health, log, tune, shutdown.signal);
+
+    app = createSlackApp({ config, log, health, identity });
+    registerListeners(app, log);
+    const started = await app.start(config.port);
+    server = isServer(started) ? started : undefined;
+    const port = server ? (server.address() as AddressInfo).port : config.port;
+    log.info(`listening on port ${port} (${config.slack.appToken ? 'Socket Mode' : 'HTTP mode: POST /slack/events'}, GET /healthz)`);
+
+    await identity;
+    const classifier = createMentionClassifier();
+    const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
+
+    for (const platform of await connectPlatforms(config, log, health, tune, shutdown.signal)) {
+      const ingest = new MentionIngest(platform, store, classifier, slack, pacer, health, log.child(platform.id), {
+        channels: config.slack.channels,
+        backfillHours: config.backfillHours,
+        retryBaseMs: tune.retryBaseMs,
+        retryMaxMs: tune.retryMaxMs,
+      });
+      const poller = new Poller(platform.id, ingest, health, log.child(`poller.${platform.id}`), {
+        intervalMs: config.pollIntervalSeconds * 1000,
+        retryBaseMs: tune.retryBaseMs,
+        retryMaxMs: tune.retryMaxMs,
+      });
+      pollers.push(poller);
+      poller.start();
+    }
+
+    return {
+      port,
+      health,
+      pollNow: () => {
+        for (const poller of pollers) poller.pollNow();
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * `auth.test`, retried while Slack is unreachable (the process serves /healthz meanwhile) and
+ * fatal when Slack refuses the token: no amount of waiting fixes a revoked token.
+ */
+async function connectToSlack(slack: SlackGateway, health: Health, log: Log, tune: Tuning, signal: AbortSignal): Promise<SlackIdentity> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { userId, botId, teamId } = await slack.authTest();
+      health.set('slack', 'ok');
+      log.info(`connected to Slack as bot user ${userId} in team ${teamId}`);
+      return { botUserId: userId, botId, teamId };
+    } catch (error) {
+      if (error instanceof SlackCallError && error.kind === 'rejected') {
+        throw new StartupError(`Slack refused SLACK_BOT_TOKEN (${error.slackError}): check the token and that the app is installed`);
+      }
+      const wait = backoffMs(attempt, tune.retryBaseMs, tune.retryMaxMs);
+      const detail = error instanceof Error ? error.message : String(error);
+      health.set('slack', 'backing_off', { detail, until: new Date(Date.now() + wait) });
+      log.warn(`cannot reach Slack (${detail}); retrying in ${Math.round(wait / 1000)} s`);
+      await sleep(wait, signal);
+      if (signal.aborted) throw new StartupError('stopped before Slack could be reached');
+    }
+  }
+}
+
+async function connectPlatforms(config: Config, log: Log, health: Health, tune: Tuning, signal: AbortSignal): Promise<Platform[]> {
+  const platforms: Platform[] = [];
+  if (config.x) {
+    const xConfig = config.x;
+    health.set(platformComponent('x'), 'starting');
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        platforms.push(await XPlatform.connect(xConfig, { pageSize: tune.xPageSize }));
+        break;
+      } catch (error) {
+        if (error instanceof PlatformError && !error.isTransient) {
+          throw new StartupError(`X: ${error.message} (looking up the brand account with GET /2/users/me)`);
+        }
+        const wait = backoffMs(attempt, tune.retryBaseMs, tune.retryMaxMs);
+        health.set(platformComponent('x'), 'backing_off', { detail: String(error), until: new Date(Date.now() + wait) });
+        log.warn(`cannot reach X to look up the brand account; retrying in ${Math.round(wait / 1000)} s`);
+        await sleep(wait, signal);
+      }
+    }
+  }
+  return platforms;
+}
+
+function isServer(value: unknown): value is Server {
+  return typeof value === 'object' && value !== null && 'address' in value && typeof (value as Server).address === 'function';
+}

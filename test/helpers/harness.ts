@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import { createLog } from '../../src/log.ts';
+import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
+import { XStandin } from '../../src/sandbox/x-standin.ts';
+import { type RunningSwitchboard, startSwitchboard, type Tuning } from '../../src/switchboard.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Fast pacing for in-process tests: nobody waits real seconds between posts. */
+export const FAST: Partial<Tuning> = { slackPostsPerSecond: 200, slackBurst: 50, retryBaseMs: 50, retryMaxMs: 400 };
+
+export interface Standins {
+  slack: SlackStandin;
+  x: XStandin;
+  close(): Promise<void>;
+}
+
+export async function startStandins(options: { mentionsLimit?: number } = {}): Promise<Standins> {
+  const slack = new SlackStandin();
+  const x = new XStandin({ mentionsLimit: options.mentionsLimit });
+  await Promise.all([slack.listen(), x.listen()]);
+  return { slack, x, close: async () => void (await Promise.all([slack.close(), x.close()])) };
+}
+
+export async function tempDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-test-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The environment a real deployment would have, pointed at the stand-ins. */
+export function botEnv(standins: Standins, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: standins.slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: standins.slack.apiUrl,
+    SLACK_CHANNEL_MENTIONS: 'C0MENTIONS',
+    SLACK_CHANNEL_QUESTIONS: 'C0QUESTION',
+    SLACK_CHANNEL_DIGEST: 'C0DIGESTS',
+    X_API_URL: standins.x.apiUrl,
+    X_BEARER_TOKEN: standins.x.bearerToken,
+    X_USER_ID: standins.x.brand.id,
+    POLL_INTERVAL_SECONDS: '1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export interface InProcessBot {
+  running: RunningSwitchboard;
+  url: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the bot in this process through the same start-up path as `npm start`, minus process.env. */
+export async function startBot(env: Record<string, string>, tuning: Partial<Tuning> = FAST): Promise<InProcessBot> {
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const log = createLog({ level: 'debug', write: (line) => logs.push(line) });
+  const running = await startSwitchboard(config, log, tuning);
+  return { running, url: `http://127.0.0.1:${running.port}`, logs, stop: () => running.stop() };
+}
+
+export interface ChildBot {
+  child: ChildProcess;
+  stderr: string[];
+  url: () => string;
+  /** Resolves once a stderr line matches. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `src/main.ts` as its own process, as `npm start` does, for crash, signal and exit-code tests. */
+export function spawnBot(env: Record<string, string>, options: { waitForListening?: boolean } = {}): Promise<ChildBot> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+    cwd: os.tmpdir(), // no stray .env from the repo
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  let port = 0;
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      stderr.push(line);
+      const listening = /listening on port (\d+)/.exec(line);
+      if (listening) port = Number(listening[1]);
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  };
+  child.stderr.on('data', onData);
+  child.stdout.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (buffered) stderr.push(buffered);
+      resolve({ code, signal });
+    }),
+  );
+  const waitForLog = (pattern: RegExp, timeoutMs = 20_000) => {
+    const seen = stderr.find((line) => pattern.test(line));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no log line matching ${pattern} in ${timeoutMs} ms:\n${stderr.join('\n')}`)),
+        timeoutMs,
+      );
+      waiters.push({
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`bot exited before logging ${pattern}:\n${stderr.join('\n')}`));
+      });
+    });
+  };
+  const bot: ChildBot = { child, stderr, url: () => `http://127.0.0.1:${port}`, waitForLog, exited };
+  if (options.waitForListening === false) return Promise.resolve(bot);
+  return waitForLog(/listening on port \d+/).then(() => bot);
+}
+
+/** Polls `check` until it returns a truthy value. */
+export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const customers = [
+  { username: 'ada_l', name: 'Ada Lovelace' },
+  { username: 'grace_h', name: 'Grace Hopper' },
+  { username: 'mhamilton', name: 'Margaret Hamilton' },
+  { username: 'katherine_j', name: 'Katherine Johnson' },
+];
