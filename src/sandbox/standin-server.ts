@@ -33,12 +33,13 @@ export interface Reply {
 }
 
 export class FaultPlan {
-  private readonly queued = new Map<string, Fault[]>();
+  private readonly queued = new Map<string, Array<Fault | undefined>>();
   outage = false;
 
-  /** The next `times` calls of `operation` meet `fault`. */
-  inject(operation: string, fault: Fault, times = 1): void {
+  /** The next `times` calls of `operation` meet `fault`, after `after` calls that go through normally. */
+  inject(operation: string, fault: Fault, times = 1, options: { after?: number } = {}): void {
     const list = this.queued.get(operation) ?? [];
+    for (let i = 0; i < (options.after ?? 0); i++) list.push(undefined);
     for (let i = 0; i < times; i++) list.push(fault);
     this.queued.set(operation, list);
   }
@@ -102,6 +103,8 @@ export abstract class StandinServer extends EventEmitter {
     const query = Object.fromEntries(url.searchParams);
     const body = parseBody(req.headers['content-type'], rawBody);
     const operation = this.operationOf(req, url.pathname);
+    // Emitted on arrival, before any fault or effect: a test can crash the bot mid-call.
+    this.emit('request', { method: operation, body, query });
     const record = (status: number) => {
       const call: RecordedCall = {
         method: operation,

@@ -106,7 +106,7 @@ describe('ingest: X mentions into Slack channels', () => {
       const json = (await response.json()) as { slack: { state: string }; platforms: Record<string, { state: string; detail?: string }> };
       return json.platforms?.x?.state === 'ok' ? json : undefined;
     });
-    expect(body.slack.state).toBe('ok');
-    expect(body.platforms.x?.detail).toMatch(/last poll/);
+    expect(body?.slack.state).toBe('ok');
+    expect(body?.platforms.x?.detail).toMatch(/last poll/);
   });
 });

@@ -79,7 +79,7 @@ export interface ChildBot {
 
 /** Runs `src/main.ts` as its own process, as `npm start` does, for crash, signal and exit-code tests. */
 export function spawnBot(env: Record<string, string>, options: { waitForListening?: boolean } = {}): Promise<ChildBot> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/main.ts')], {
     cwd: os.tmpdir(), // no stray .env from the repo
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
