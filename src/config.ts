@@ -84,95 +84,86 @@ const isTimeZone = (zone: string): boolean => {
   }
 };
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: requiredText('SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from your Slack app').refine(
-      (value) => value.startsWith('xoxb-'),
-      'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
-    ),
-    SLACK_SIGNING_SECRET: optional(z.string()),
-    SLACK_APP_TOKEN: optional(
-      z.string().refine((value) => value.startsWith('xapp-'), 'SLACK_APP_TOKEN must be an app-level token starting with xapp-'),
-    ),
-    SLACK_API_URL: optional(url('SLACK_API_URL')),
-    PORT: optional(integer('PORT', 0, 65535)),
-    SLACK_CHANNEL_MENTIONS: requiredText('SLACK_CHANNEL_MENTIONS', 'set it to the ID of the channel for new mentions, like C0123ABCD').pipe(
-      channelId('SLACK_CHANNEL_MENTIONS'),
-    ),
-    SLACK_CHANNEL_QUESTIONS: optional(channelId('SLACK_CHANNEL_QUESTIONS')),
-    SLACK_CHANNEL_DIGEST: optional(channelId('SLACK_CHANNEL_DIGEST')),
-    X_API_URL: optional(url('X_API_URL')),
-    X_BEARER_TOKEN: optional(z.string()),
-    X_APP_KEY: optional(z.string()),
-    X_APP_SECRET: optional(z.string()),
-    X_ACCESS_TOKEN: optional(z.string()),
-    X_ACCESS_SECRET: optional(z.string()),
-    X_USER_ID: optional(z.string().regex(/^\d{1,20}$/, 'X_USER_ID must be the numeric ID of the brand account')),
-    POLL_INTERVAL_SECONDS: optional(integer('POLL_INTERVAL_SECONDS', 1, 86_400)),
-    BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
-    DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
-    DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
-    REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
-    REPLY_ALLOWED_USERS: optional(
-      z
-        .string()
-        .transform((value) =>
-          value
-            .split(',')
-            .map((id) => id.trim())
-            .filter(Boolean),
-        )
-        .refine(
-          (ids) => ids.every((id) => SLACK_PRINCIPAL_ID.test(id)),
-          'REPLY_ALLOWED_USERS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
-        ),
-    ),
-    DATA_DIR: optional(z.string()),
-    LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message:
-          'SLACK_SIGNING_SECRET is required in HTTP mode: copy it from your Slack app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
-      });
-    }
-    if (!env.X_BEARER_TOKEN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['X_BEARER_TOKEN'],
-        message: 'X_BEARER_TOKEN is required to read mentions from X: copy the app-only Bearer Token from the X developer portal',
-      });
-    }
-    const userContext = ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'] as const;
-    const given = userContext.filter((name) => env[name]);
-    if (given.length > 0 && given.length < userContext.length) {
-      const missing = userContext.filter((name) => !env[name]);
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing[0] ?? 'X_APP_KEY'],
-        message: `${missing.join(', ')} must be set too: the four X OAuth 1.0a values go together`,
-      });
-    }
-    if (env.X_BEARER_TOKEN && !env.X_USER_ID && given.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['X_USER_ID'],
-        message:
-          'X_USER_ID is required when X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET are not set (they let Switchboard look it up)',
-      });
-    }
-  });
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: requiredText('SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from your Slack app').refine(
+    (value) => value.startsWith('xoxb-'),
+    'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
+  ),
+  SLACK_SIGNING_SECRET: optional(z.string()),
+  SLACK_APP_TOKEN: optional(
+    z.string().refine((value) => value.startsWith('xapp-'), 'SLACK_APP_TOKEN must be an app-level token starting with xapp-'),
+  ),
+  SLACK_API_URL: optional(url('SLACK_API_URL')),
+  PORT: optional(integer('PORT', 0, 65535)),
+  SLACK_CHANNEL_MENTIONS: requiredText('SLACK_CHANNEL_MENTIONS', 'set it to the ID of the channel for new mentions, like C0123ABCD').pipe(
+    channelId('SLACK_CHANNEL_MENTIONS'),
+  ),
+  SLACK_CHANNEL_QUESTIONS: optional(channelId('SLACK_CHANNEL_QUESTIONS')),
+  SLACK_CHANNEL_DIGEST: optional(channelId('SLACK_CHANNEL_DIGEST')),
+  X_API_URL: optional(url('X_API_URL')),
+  X_BEARER_TOKEN: optional(z.string()),
+  X_APP_KEY: optional(z.string()),
+  X_APP_SECRET: optional(z.string()),
+  X_ACCESS_TOKEN: optional(z.string()),
+  X_ACCESS_SECRET: optional(z.string()),
+  X_USER_ID: optional(z.string().regex(/^\d{1,20}$/, 'X_USER_ID must be the numeric ID of the brand account')),
+  POLL_INTERVAL_SECONDS: optional(integer('POLL_INTERVAL_SECONDS', 1, 86_400)),
+  BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
+  DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
+  DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
+  REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
+  REPLY_ALLOWED_USERS: optional(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (ids) => ids.every((id) => SLACK_PRINCIPAL_ID.test(id)),
+        'REPLY_ALLOWED_USERS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
+      ),
+  ),
+  DATA_DIR: optional(z.string()),
+  LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })),
+});
+
+/**
+ * Rules across variables. Checked on the raw values, apart from the schema, so they are reported
+ * together with every other problem (zod skips refinements once a field fails).
+ */
+function crossFieldProblems(raw: Env): string[] {
+  const env = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, value?.trim() ? value : undefined]));
+  const problems: string[] = [];
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is required in HTTP mode: copy it from your Slack app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+  if (!env.X_BEARER_TOKEN) {
+    problems.push('X_BEARER_TOKEN is required to read mentions from X: copy the app-only Bearer Token from the X developer portal');
+  }
+  const userContext = ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'] as const;
+  const given = userContext.filter((name) => env[name]);
+  if (given.length > 0 && given.length < userContext.length) {
+    const missing = userContext.filter((name) => !env[name]);
+    problems.push(`${missing.join(', ')} must be set too: the four X OAuth 1.0a values go together`);
+  }
+  if (env.X_BEARER_TOKEN && !env.X_USER_ID && given.length === 0) {
+    problems.push(
+      'X_USER_ID is required when X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET are not set (they let Switchboard look it up)',
+    );
+  }
+  return problems;
+}
 
 /** Parses and validates the whole environment; throws one ConfigError listing every problem. */
 export function loadConfig(env: Env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issue.message);
-    throw new ConfigError([...new Set(problems)]);
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...crossFieldProblems(env)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
   const mentions = e.SLACK_CHANNEL_MENTIONS;
   const userContext =

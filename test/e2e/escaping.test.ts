@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
+import { botEnv, type InProcessBot, type Standins, startBot, startStandins, tempDataDir, waitUntil } from '../helpers/harness.ts';
+
+describe('untrusted text from X in Slack', () => {
+  let standins: Standins;
+  let data: Awaited<ReturnType<typeof tempDataDir>>;
+  let bot: InProcessBot | undefined;
+
+  beforeEach(async () => {
+    standins = await startStandins();
+    data = await tempDataDir();
+  });
+  afterEach(async () => {
+    await bot?.stop();
+    bot = undefined;
+    await standins.close();
+    await data.remove();
+  });
+
+  it('pings no one and shows the text as written, whatever the post contains', async () => {
+    const hostile = [
+      '<!channel> <!here> <!everyone> wake up',
+      'hey <@U0ADMIN01> and <!subteam^S0SUPPORT> look',
+      '@channel @here @everyone bare words',
+      'Tom & Jerry <b>bold</b> 1 < 2 > 0',
+      '<https://evil.example|https://northwind.example/refund> click',
+    ];
+    for (const [i, text] of hostile.entries()) {
+      standins.x.addMention({ username: `troll${i}`, name: `<!channel> Troll & ${i}` }, text);
+    }
+    bot = await startBot(botEnv(standins, data.dir));
+    const messages = await waitUntil(() => {
+      const all = standins.slack.allMessages();
+      return all.length === hostile.length ? all : undefined;
+    }, 10_000);
+
+    for (const message of messages) {
+      expect(SlackStandin.pingsIn(message)).toEqual([]);
+    }
+    const rendered = JSON.stringify(messages.map((m) => m.blocks));
+    expect(rendered).toContain('&lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; wake up');
+    expect(rendered).toContain('hey &lt;@U0ADMIN01&gt; and &lt;!subteam^S0SUPPORT&gt; look');
+    expect(rendered).toContain('Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt; 1 &lt; 2 &gt; 0');
+    expect(rendered).toContain('&lt;https://evil.example|https://northwind.example/refund&gt;');
+    expect(rendered).toContain('*&lt;!channel&gt; Troll &amp; 0*');
+    expect(rendered).not.toContain('<https://evil.example');
+  });
+
+  it('the stand-in does detect a ping, so the check above can fail', () => {
+    expect(SlackStandin.pingsIn({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi <!channel>' } }] })).toEqual([
+      '!channel',
+    ]);
+    expect(SlackStandin.pingsIn({ text: '@here now', blocks: [] })).toEqual(['@here']);
+  });
+});

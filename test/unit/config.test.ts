@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, secretsOf } from '../../src/config.ts';
+
+const minimal = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+  SLACK_SIGNING_SECRET: 'shh',
+  SLACK_CHANNEL_MENTIONS: 'C0MENTIONS',
+  X_BEARER_TOKEN: 'AAAA-bearer',
+  X_USER_ID: '12345',
+};
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const config = loadConfig(minimal);
+    expect(config.slack.apiUrl).toBe('https://slack.com/api/');
+    expect(config.slack.channels).toEqual({ mentions: 'C0MENTIONS', questions: 'C0MENTIONS', digest: 'C0MENTIONS' });
+    expect(config.x?.apiUrl).toBe('https://api.x.com/2/');
+    expect(config).toMatchObject({
+      port: 3000,
+      pollIntervalSeconds: 60,
+      backfillHours: 24,
+      digest: { cron: '0 9 * * *', timezone: 'UTC' },
+      replyUndoSeconds: 10,
+      replyAllowedUsers: [],
+      dataDir: './data',
+      logLevel: 'info',
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ ...minimal, SLACK_CHANNEL_QUESTIONS: '', PORT: '' }).port).toBe(3000);
+  });
+
+  it('adds the trailing slash an API base URL needs', () => {
+    expect(loadConfig({ ...minimal, SLACK_API_URL: 'http://localhost:9000/api' }).slack.apiUrl).toBe('http://localhost:9000/api/');
+  });
+
+  it('parses REPLY_ALLOWED_USERS into IDs', () => {
+    expect(loadConfig({ ...minimal, REPLY_ALLOWED_USERS: 'U0ALICE01, S0SUPPORT1 ,W0BOB0001' }).replyAllowedUsers).toEqual([
+      'U0ALICE01',
+      'S0SUPPORT1',
+      'W0BOB0001',
+    ]);
+  });
+
+  it('does not need a signing secret in Socket Mode', () => {
+    const { SLACK_SIGNING_SECRET: _unused, ...rest } = minimal;
+    expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1-abc' }).slack.appToken).toBe('xapp-1-abc');
+  });
+
+  it('needs X_USER_ID unless the user-context keys can look it up', () => {
+    const { X_USER_ID: _unused, ...rest } = minimal;
+    expect(problemsOf(rest)).toEqual([expect.stringMatching(/^X_USER_ID is required when/)]);
+    const withKeys = { ...rest, X_APP_KEY: 'k', X_APP_SECRET: 's', X_ACCESS_TOKEN: 't', X_ACCESS_SECRET: 'a' };
+    expect(loadConfig(withKeys).x?.userContext).toEqual({ appKey: 'k', appSecret: 's', accessToken: 't', accessSecret: 'a' });
+  });
+
+  it('rejects a token of the wrong kind', () => {
+    expect(problemsOf({ ...minimal, SLACK_BOT_TOKEN: 'xoxp-user-token' })).toEqual([
+      'SLACK_BOT_TOKEN must be a bot token starting with xoxb-',
+    ]);
+  });
+
+  it('lists secrets for the log redactor', () => {
+    expect(secretsOf(loadConfig(minimal))).toEqual(['xoxb-1-2-abc', 'AAAA-bearer']);
+  });
+});
