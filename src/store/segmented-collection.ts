@@ -47,8 +47,12 @@ export class SegmentedCollection<T extends { key: string }> {
   /** Segments by partition, in creation order: the last is the one still filling. */
   private readonly byPartition = new Map<string, SegmentInfo[]>();
   private readonly loaded = new Map<string, Promise<LoadedSegment<T>>>();
-  /** The last write of each file: a segment evicted mid-write is re-read only after it lands. */
-  private readonly writes = new Map<string, Promise<void>>();
+  /**
+   * Operations run one at a time. A segment is then never evicted and re-read while its write is
+   * in flight, and two lowdb instances never write one file (steno's temp files would collide).
+   * The bot's writes are sequential anyway; this costs nothing measurable.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly maxPerSegment: number;
   private readonly cacheSize: number;
 
@@ -88,16 +92,28 @@ export class SegmentedCollection<T extends { key: string }> {
     return this.index.has(key);
   }
 
-  async get(key: string): Promise<T | undefined> {
-    const info = this.index.get(key);
-    if (!info) return undefined;
-    const segment = await this.load(info);
-    const position = segment.positions.get(key);
-    return position === undefined ? undefined : segment.db.data.records[position];
+  get(key: string): Promise<T | undefined> {
+    return this.exclusive(async () => {
+      const info = this.index.get(key);
+      if (!info) return undefined;
+      const segment = await this.load(info);
+      const position = segment.positions.get(key);
+      return position === undefined ? undefined : segment.db.data.records[position];
+    });
   }
 
   /** Inserts or replaces a record and writes its segment (only that one) to disk. */
-  async put(record: T): Promise<void> {
+  put(record: T): Promise<void> {
+    return this.exclusive(() => this.write(record));
+  }
+
+  private exclusive<R>(operation: () => Promise<R>): Promise<R> {
+    const result = this.queue.then(operation);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private async write(record: T): Promise<void> {
     const info = this.index.get(record.key) ?? this.segmentWithRoom(this.options.partitionOf(record));
     const segment = await this.load(info);
     const position = segment.positions.get(record.key);
@@ -109,13 +125,7 @@ export class SegmentedCollection<T extends { key: string }> {
     } else {
       segment.db.data.records[position] = record;
     }
-    const write = segment.db.write();
-    this.writes.set(info.file, write);
-    try {
-      await write;
-    } finally {
-      if (this.writes.get(info.file) === write) this.writes.delete(info.file);
-    }
+    await segment.db.write();
   }
 
   /** Partitions in order, e.g. the days that have mentions. */
@@ -125,8 +135,8 @@ export class SegmentedCollection<T extends { key: string }> {
 
   async *readPartition(partition: string): AsyncGenerator<T> {
     for (const info of this.byPartition.get(partition) ?? []) {
-      const segment = await this.load(info);
-      yield* segment.db.data.records;
+      const records = await this.exclusive(async () => [...(await this.load(info)).db.data.records]);
+      yield* records;
     }
   }
 
@@ -154,11 +164,10 @@ export class SegmentedCollection<T extends { key: string }> {
       // Refresh its place in the LRU order.
       this.loaded.delete(info.file);
     } else {
-      const pendingWrite = this.writes.get(info.file) ?? Promise.resolve();
-      loading = pendingWrite
-        .catch(() => {})
-        .then(() => openJsonFile<SegmentData<T>>(info.file, { records: [] }, this.isSegment))
-        .then((db) => ({ db, positions: new Map(db.data.records.map((record, index) => [record.key, index])) }));
+      loading = openJsonFile<SegmentData<T>>(info.file, { records: [] }, this.isSegment).then((db) => ({
+        db,
+        positions: new Map(db.data.records.map((record, index) => [record.key, index])),
+      }));
     }
     this.loaded.set(info.file, loading);
     while (this.loaded.size > this.cacheSize) {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
+import { escapeMrkdwn, link, quote, truncate } from '../../src/slack/mrkdwn.ts';
+import { renderMentionMessage } from '../../src/slack/views/mention-message.ts';
+import { mentionRecord } from '../helpers/factories.ts';
+
+describe('renderMentionMessage', () => {
+  const contact = { id: 'c1', name: 'Ada Lovelace' };
+
+  it('shows author, text, link, labels, sentiment, contact and the five buttons', () => {
+    const message = renderMentionMessage(mentionRecord('123', '2026-11-25T09:00:00.000Z', { text: 'where is my order' }), contact);
+    const json = JSON.stringify(message.blocks);
+    expect(json).toContain('*Ada* <https://x.com/ada|@ada> on X');
+    expect(json).toContain('>where is my order');
+    expect(json).toContain('<https://x.com/ada/status/123|View on X>');
+    expect(json).toContain('*Question*');
+    expect(json).toContain('Sentiment: neutral (0.00)');
+    expect(json).toContain('Contact: *Ada Lovelace*');
+    const actions = message.blocks.find((b) => b.type === 'actions');
+    expect(actions && 'elements' in actions ? actions.elements.map((e) => ('text' in e ? e.text?.text : '')) : []).toEqual([
+      'Reply',
+      'Like',
+      'Link contact',
+      'Assign to me',
+      'Resolve',
+    ]);
+    expect(message.metadata).toEqual({ event_type: 'switchboard_mention', event_payload: { key: 'x:123' } });
+    expect(message.text).toBe('Question from @ada on X');
+  });
+
+  it('renders the same record to the same message (pure)', () => {
+    const record = mentionRecord('5');
+    expect(renderMentionMessage(record, contact)).toEqual(renderMentionMessage(record, contact));
+  });
+
+  it('keeps a very long post within Slack section limits, without cutting an escape in half', () => {
+    const message = renderMentionMessage(mentionRecord('9', undefined, { text: '&'.repeat(5_000) }), contact);
+    const section = message.blocks[1] as { text: { text: string } };
+    expect(section.text.text.length).toBeLessThanOrEqual(2900);
+    expect(section.text.text).toMatch(/^>(&amp;)+…$/);
+  });
+
+  it('pings no one, whatever the author name and text say', () => {
+    const record = mentionRecord('1', undefined, { text: '<!here> hi <@U0ADMIN>', name: '<!channel>', handle: 'x<!everyone>' });
+    expect(SlackStandin.pingsIn(renderMentionMessage(record, { id: 'c', name: '<!subteam^S1>' }))).toEqual([]);
+  });
+});
+
+describe('mrkdwn helpers', () => {
+  it('escapes the three characters Slack gives meaning to', () => {
+    expect(escapeMrkdwn('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d');
+  });
+
+  it('keeps a link label from closing the link early', () => {
+    expect(link('https://example.com/a b', 'x|y>z')).toBe('<https://example.com/a%20b|x│y&gt;z>');
+  });
+
+  it('quotes every line, including empty ones', () => {
+    expect(quote('one\n\nthree')).toBe('>one\n>\n>three');
+  });
+
+  it('truncates on characters, not UTF-16 halves', () => {
+    expect(truncate('🙂🙂🙂🙂', 3)).toBe('🙂🙂…');
+    expect(truncate('short', 10)).toBe('short');
+  });
+});
