@@ -245,7 +245,7 @@ export function scoreSentiment(text: string): Sentiment {
  * intent cues, and a few signals a bag of words misses: a question mark, a question opener,
  * the sentiment's sign, shouting and repeated punctuation.
  */
-export function featuresOf(text: string): string[] {
+export function featuresOf(text: string, sentiment: Sentiment = scoreSentiment(text)): string[] {
   const tokens = words(text);
   const features = tokens.map((token) => natural.PorterStemmer.stem(token));
   if (text.includes('?')) features.push('__question_mark__');
@@ -257,7 +257,6 @@ export function featuresOf(text: string): string[] {
     if (cue) features.push(`__cue_${cue}__`);
   }
   if (tokens.length <= 3) features.push('__short__');
-  const sentiment = scoreSentiment(text);
   features.push(`__sentiment_${sentiment.label}__`);
   return features;
 }
@@ -271,8 +270,9 @@ export class MentionClassifier {
   }
 
   classify(text: string): Classification {
-    const label = this.bayes.classify(featuresOf(text)) as Label;
-    return { label, sentiment: scoreSentiment(text) };
+    const sentiment = scoreSentiment(text);
+    const label = this.bayes.classify(featuresOf(text, sentiment)) as Label;
+    return { label, sentiment };
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * npm run bench: every figure from one run, printed with the ratios the goals are stated in.
+ * Store writes are measured in child processes so each case's peak memory is its own.
+ */
+import '../src/quiet-dotenv.ts';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createMentionClassifier, evaluate, loadTrainingSet, MentionClassifier, splitTrainingSet } from '../src/domain/classify.ts';
+import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
+import { ContactStore } from '../src/store/contact-store.ts';
+import { mentionKey, MentionStore } from '../src/store/mention-store.ts';
+import { syntheticMention } from './synthetic.ts';
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+async function pipelineThroughput(count: number): Promise<{ perSecond: number; classifyPerSecond: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
+  try {
+    const classifier = createMentionClassifier();
+    const mentions = await MentionStore.open(dir);
+    const contacts = await ContactStore.open(dir);
+    const inputs = Array.from({ length: count }, (_, i) => syntheticMention(i));
+
+    const c0 = performance.now();
+    for (const mention of inputs) classifier.classify(mention.text);
+    const classifyPerSecond = count / ((performance.now() - c0) / 1000);
+
+    const t0 = performance.now();
+    for (const [i, mention] of inputs.entries()) {
+      const classification = classifier.classify(mention.text);
+      const contact = await contacts.ensureForAuthor(mention.platform, mention.author);
+      const key = mentionKey(mention);
+      const record = await mentions.recordAttempt({ key, mention, classification, contactId: contact.key, slack: { channel: 'C0QUESTION' } });
+      renderMentionMessage(record, { id: contact.key, name: contact.name });
+      await mentions.recordPosted(key, `1764000000.${String(i).padStart(6, '0')}`);
+    }
+    return { perSecond: count / ((performance.now() - t0) / 1000), classifyPerSecond };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface WriteCase {
+  stored: number;
+  medianMs: number;
+  p99Ms: number;
+  openMs: number;
+  peakRssMb: number;
+}
+
+function storeWriteCase(stored: number): WriteCase {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'store-write.ts'), String(stored)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as WriteCase;
+}
+
+const quick = process.argv.includes('--quick');
+const large = quick ? 100_000 : 1_000_000;
+
+console.log('Switchboard benchmarks (Node %s, %s)\n', process.version, os.cpus()[0]?.model ?? 'unknown CPU');
+
+const { train, heldOut } = splitTrainingSet(loadTrainingSet());
+const evaluation = evaluate(new MentionClassifier(train), heldOut);
+console.log('classifier (held-out fifth of the shipped set, %d examples)', heldOut.length);
+console.log('  accuracy            %s', fmt(evaluation.accuracy, 3));
+console.log('  macro-F1            %s', fmt(evaluation.macroF1, 3));
+for (const [label, s] of Object.entries(evaluation.perLabel)) {
+  console.log('    %s P=%s R=%s F1=%s (n=%d)', label.padEnd(10), fmt(s.precision), fmt(s.recall), fmt(s.f1), s.support);
+}
+
+const throughput = await pipelineThroughput(5_000);
+console.log('\ningest pipeline, no network (classify + contact + store attempt + render + store posted)');
+console.log('  mentions per second %s', fmt(throughput.perSecond, 0));
+console.log('  classify only       %s per second', fmt(throughput.classifyPerSecond, 0));
+
+const small = storeWriteCase(10_000);
+const big = storeWriteCase(large);
+console.log('\nstore: one mention write (median of 300), history already stored');
+console.log('  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)', '10k'.padStart(4), fmt(small.medianMs, 3), fmt(small.p99Ms, 3), fmt(small.openMs, 0), fmt(small.peakRssMb, 0));
+console.log('  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)', `${large / 1_000_000 >= 1 ? '1M' : `${large / 1000}k`}`.padStart(4), fmt(big.medianMs, 3), fmt(big.p99Ms, 3), fmt(big.openMs, 0), fmt(big.peakRssMb, 0));
+const ratio = big.medianMs / small.medianMs;
+console.log('  ratio large/10k     %s   (goal ≤ 1.5: %s)', fmt(ratio), ratio <= 1.5 ? 'met' : 'NOT met');
+console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' : String(large), fmt(big.peakRssMb, 0));

@@ -1,0 +1,52 @@
+/**
+ * One store-write measurement in a fresh process (so peak memory belongs to this case alone):
+ * fills DATA_DIR with N stored mentions, opens the store as the bot does, then times single
+ * mention writes. Prints one JSON line for bench/main.ts.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { MentionStore } from '../src/store/mention-store.ts';
+import { syntheticRecord } from './synthetic.ts';
+
+const stored = Number(process.argv[2] ?? 10_000);
+const writes = Number(process.argv[3] ?? 300);
+const PER_SEGMENT = 1000;
+const PER_DAY = 2 * PER_SEGMENT;
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
+try {
+  // Write the history straight to segment files, in the store's own format (fast to generate).
+  await mkdir(path.join(dir, 'mentions'), { recursive: true });
+  const startDay = Date.UTC(2024, 0, 1);
+  for (let offset = 0; offset < stored; offset += PER_SEGMENT) {
+    const count = Math.min(PER_SEGMENT, stored - offset);
+    const dayIndex = Math.floor(offset / PER_DAY);
+    const day = new Date(startDay + dayIndex * 86_400_000).toISOString().slice(0, 10);
+    const records = Array.from({ length: count }, (_, i) => syntheticRecord(offset + i, `${day}T10:00:00.000Z`, true));
+    await writeFile(path.join(dir, 'mentions', `${day}.${Math.floor((offset % PER_DAY) / PER_SEGMENT)}.json`), JSON.stringify({ records }));
+  }
+
+  const openStart = performance.now();
+  const store = await MentionStore.open(dir);
+  const openMs = performance.now() - openStart;
+  if (store.size !== stored) throw new Error(`expected ${stored} stored, found ${store.size}`);
+
+  // New mentions of "today": each is an attempt write then a posted write, as ingest does.
+  const today = '2026-11-25T09:00:00.000Z';
+  const times: number[] = [];
+  for (let i = 0; i < writes; i++) {
+    const record = syntheticRecord(stored + i, today, false);
+    const t0 = performance.now();
+    await store.recordAttempt(record);
+    times.push(performance.now() - t0);
+    await store.recordPosted(record.key, `1764000000.${String(i).padStart(6, '0')}`);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? 0;
+  const p99 = times[Math.floor(times.length * 0.99)] ?? 0;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ stored, writes, medianMs: median, p99Ms: p99, openMs, peakRssMb })}\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

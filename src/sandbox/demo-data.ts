@@ -1,0 +1,24 @@
+/** Demo customers and the mentions they write in the sandbox: a realistic mix, not the training set. */
+export const DEMO_CUSTOMERS = [
+  { username: 'margaret_h', name: 'Margaret Hamilton' },
+  { username: 'ada_lovelace', name: 'Ada Lovelace' },
+  { username: 'grace_hopper', name: 'Grace Hopper' },
+  { username: 'katherine_j', name: 'Katherine Johnson' },
+  { username: 'alan_t', name: 'Alan Turing' },
+  { username: 'hedy_l', name: 'Hedy Lamarr' },
+];
+
+export const DEMO_MENTIONS = [
+  'how long does delivery to Dublin usually take',
+  'my parcel says delivered but it is not here, what now?',
+  'the new trail runners are incredibly comfortable, thank you!',
+  'off to the Cairngorms this weekend, wish us luck',
+  'why have I been charged twice for order 10482??',
+  'is the Alpine jacket warm enough for Iceland in March',
+  'huge thanks to the Leeds store team for fixing my zip while I waited',
+  'the app logs me out every time I open the basket. again.',
+  'anyone else at the trail cleanup on Saturday? <!channel> come along',
+  'can I swap my order to a size M before it ships',
+  'Tom & Jerry tested your tent: 10/10 <b>would camp again</b>',
+  'still waiting on my refund from three weeks ago',
+];
