@@ -67,7 +67,8 @@ export class Poller {
         const result = await this.ingest.pollOnce(signal);
         this.failures = 0;
         waitMs = this.nextPollDelay(result);
-        this.health.set(this.component, 'ok', { detail: describe(result), until: new Date(this.now().getTime() + waitMs) });
+        const gap = this.ingest.gapWarning ? `; warning since ${this.ingest.gapWarning}` : '';
+        this.health.set(this.component, 'ok', { detail: `${describe(result)}${gap}`, until: new Date(this.now().getTime() + waitMs) });
       } catch (error) {
         waitMs = this.onFailure(error);
       }

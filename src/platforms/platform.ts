@@ -60,6 +60,11 @@ export interface Platform {
   fetchMentionPage(query: MentionQuery): Promise<MentionPage>;
   /** Orders two mention cursors: negative when `a` comes first. */
   compareCursors(a: string, b: string): number;
+  /**
+   * How many of the newest mentions the platform lets anyone page back through (X: 800). A poll
+   * that returns this many may have missed older ones.
+   */
+  readonly reachableDepth?: number;
 }
 
 export type PlatformErrorCode = 'rate_limited' | 'unauthorized' | 'rejected' | 'unavailable';

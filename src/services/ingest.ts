@@ -39,6 +39,8 @@ export interface PollResult {
  */
 export class MentionIngest {
   private readonly now: () => Date;
+  /** Set when a poll came back so full that older mentions may be out of the platform's reach. */
+  gapWarning?: string;
 
   constructor(
     private readonly platform: Platform,
@@ -58,6 +60,13 @@ export class MentionIngest {
     const after = this.store.cursors.get(this.platform.id);
     const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
     const { mentions, pages, rateLimit } = await this.fetchAllPages(after, notBefore, signal);
+    const depth = this.platform.reachableDepth;
+    if (after !== undefined && depth !== undefined && mentions.length >= depth) {
+      // The platform's window was full: mentions older than it may be gone. Say so loudly.
+      const detail = `${mentions.length} new mentions in one poll reached ${this.platform.displayName}'s ${depth}-mention window: older ones may have been missed`;
+      this.gapWarning = `${this.now().toISOString()}: ${detail}`;
+      this.log.warn(detail);
+    }
     // Pages come newest first; Slack should read in the order people wrote.
     mentions.sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
 

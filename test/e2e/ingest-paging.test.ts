@@ -110,3 +110,37 @@ describe('ingest: X mentions into Slack channels', () => {
     expect(body?.platforms.x?.detail).toMatch(/last poll/);
   });
 });
+
+describe('ingest: more than X can page back through', () => {
+  it('posts the 800 X still serves and warns, in the log and on /healthz, that older ones may be lost', async () => {
+    const standins = await startStandins();
+    const data = await tempDataDir();
+    const bot = await startBot(botEnv(standins, data.dir, { POLL_INTERVAL_SECONDS: '3600' }), {
+      ...FAST,
+      slackPostsPerSecond: 2000,
+      slackBurst: 2000,
+    });
+    try {
+      const posted = () => standins.slack.allMessages().length;
+      // A cursor exists (one mention seen), then 805 arrive while, say, the bot was down.
+      standins.x.addMention(customers[0]!, 'first');
+      await waitUntil(() => posted() === 1, 10_000, 'the first mention');
+      const burst = Array.from({ length: 805 }, (_, i) => standins.x.addMention(customers[i % 4]!, `burst ${i}`));
+      bot.running.pollNow();
+      await waitUntil(() => posted() === 801, 60_000, '800 more mentions');
+      const keys = new Set(standins.slack.allMessages().map((m) => m.metadata?.event_payload.key));
+      expect(keys.has(`x:${burst[4]!.id}`)).toBe(false); // beyond X's reach
+      expect(keys.has(`x:${burst[5]!.id}`)).toBe(true);
+      expect(bot.logs.join('\n')).toMatch(/800 new mentions in one poll reached X's 800-mention window/);
+      const detail = await waitUntil(async () => {
+        const health = (await (await fetch(`${bot.url}/healthz`)).json()) as { platforms: { x: { detail: string } } };
+        return health.platforms.x.detail.includes('800 new') ? health.platforms.x.detail : undefined;
+      }, 5_000);
+      expect(detail).toMatch(/warning since .*older ones may have been missed/);
+    } finally {
+      await bot.stop();
+      await standins.close();
+      await data.remove();
+    }
+  });
+});

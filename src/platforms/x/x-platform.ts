@@ -34,6 +34,8 @@ interface XMentionsResponse {
 export class XPlatform implements Platform {
   readonly id = 'x' as const;
   readonly displayName = 'X';
+  /** "Only the 800 most recent mentions can be reached" (X API v2 mention timeline). */
+  readonly reachableDepth = 800;
   private readonly reader: TwitterApi;
 
   constructor(
