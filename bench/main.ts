@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createMentionClassifier, evaluate, loadTrainingSet, MentionClassifier, splitTrainingSet } from '../src/domain/classify.ts';
 import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
 import { ContactStore } from '../src/store/contact-store.ts';
-import { mentionKey, MentionStore } from '../src/store/mention-store.ts';
+import { MentionStore, mentionKey } from '../src/store/mention-store.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -32,7 +32,13 @@ async function pipelineThroughput(count: number): Promise<{ perSecond: number; c
       const classification = classifier.classify(mention.text);
       const contact = await contacts.ensureForAuthor(mention.platform, mention.author);
       const key = mentionKey(mention);
-      const record = await mentions.recordAttempt({ key, mention, classification, contactId: contact.key, slack: { channel: 'C0QUESTION' } });
+      const record = await mentions.recordAttempt({
+        key,
+        mention,
+        classification,
+        contactId: contact.key,
+        slack: { channel: 'C0QUESTION' },
+      });
       renderMentionMessage(record, { id: contact.key, name: contact.name });
       await mentions.recordPosted(key, `1764000000.${String(i).padStart(6, '0')}`);
     }
@@ -80,8 +86,22 @@ console.log('  classify only       %s per second', fmt(throughput.classifyPerSec
 const small = storeWriteCase(10_000);
 const big = storeWriteCase(large);
 console.log('\nstore: one mention write (median of 300), history already stored');
-console.log('  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)', '10k'.padStart(4), fmt(small.medianMs, 3), fmt(small.p99Ms, 3), fmt(small.openMs, 0), fmt(small.peakRssMb, 0));
-console.log('  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)', `${large / 1_000_000 >= 1 ? '1M' : `${large / 1000}k`}`.padStart(4), fmt(big.medianMs, 3), fmt(big.p99Ms, 3), fmt(big.openMs, 0), fmt(big.peakRssMb, 0));
+console.log(
+  '  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)',
+  '10k'.padStart(4),
+  fmt(small.medianMs, 3),
+  fmt(small.p99Ms, 3),
+  fmt(small.openMs, 0),
+  fmt(small.peakRssMb, 0),
+);
+console.log(
+  '  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)',
+  `${large / 1_000_000 >= 1 ? '1M' : `${large / 1000}k`}`.padStart(4),
+  fmt(big.medianMs, 3),
+  fmt(big.p99Ms, 3),
+  fmt(big.openMs, 0),
+  fmt(big.peakRssMb, 0),
+);
 const ratio = big.medianMs / small.medianMs;
 console.log('  ratio large/10k     %s   (goal ≤ 1.5: %s)', fmt(ratio), ratio <= 1.5 ? 'met' : 'NOT met');
 console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' : String(large), fmt(big.peakRssMb, 0));

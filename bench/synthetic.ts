@@ -21,13 +21,23 @@ export function syntheticRecord(index: number, createdAt: string, posted: boolea
       text: TEXTS[index % TEXTS.length] ?? '',
       url: `https://x.com/${handle}/status/${id}`,
       createdAt,
-      author: { id: String(3_000_000 + (index % 50_000)), handle, name: `Customer ${index % 50_000}`, profileUrl: `https://x.com/${handle}` },
+      author: {
+        id: String(3_000_000 + (index % 50_000)),
+        handle,
+        name: `Customer ${index % 50_000}`,
+        profileUrl: `https://x.com/${handle}`,
+      },
       cursor: id,
     },
     classification: { label: 'Question', sentiment: { score: -0.25, label: 'negative' } },
     contactId: `00000000-0000-4000-8000-${String(index % 50_000).padStart(12, '0')}`,
     slack: posted
-      ? { channel: 'C0QUESTION', attemptedAt: createdAt, ts: `1764000000.${String(index % 1_000_000).padStart(6, '0')}`, postedAt: createdAt }
+      ? {
+          channel: 'C0QUESTION',
+          attemptedAt: createdAt,
+          ts: `1764000000.${String(index % 1_000_000).padStart(6, '0')}`,
+          postedAt: createdAt,
+        }
       : { channel: 'C0QUESTION', attemptedAt: createdAt },
   };
 }
