@@ -1,22 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
-import { botEnv, type InProcessBot, type Standins, startBot, startStandins, tempDataDir, waitUntil } from '../helpers/harness.ts';
+import { useTestBed, waitUntil } from '../helpers/harness.ts';
 
 describe('untrusted text from X in Slack', () => {
-  let standins: Standins;
-  let data: Awaited<ReturnType<typeof tempDataDir>>;
-  let bot: InProcessBot | undefined;
-
-  beforeEach(async () => {
-    standins = await startStandins();
-    data = await tempDataDir();
-  });
-  afterEach(async () => {
-    await bot?.stop();
-    bot = undefined;
-    await standins.close();
-    await data.remove();
-  });
+  const bed = useTestBed();
 
   it('pings no one and shows the text as written, whatever the post contains', async () => {
     const hostile = [
@@ -27,11 +14,11 @@ describe('untrusted text from X in Slack', () => {
       '<https://evil.example|https://northwind.example/refund> click',
     ];
     for (const [i, text] of hostile.entries()) {
-      standins.x.addMention({ username: `troll${i}`, name: `<!channel> Troll & ${i}` }, text);
+      bed.standins.x.addMention({ username: `troll${i}`, name: `<!channel> Troll & ${i}` }, text);
     }
-    bot = await startBot(botEnv(standins, data.dir));
+    await bed.start();
     const messages = await waitUntil(() => {
-      const all = standins.slack.allMessages();
+      const all = bed.standins.slack.allMessages();
       return all.length === hostile.length ? all : undefined;
     }, 10_000);
 

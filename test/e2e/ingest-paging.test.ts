@@ -1,38 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  botEnv,
-  customers,
-  FAST,
-  type InProcessBot,
-  type Standins,
-  startBot,
-  startStandins,
-  tempDataDir,
-  waitUntil,
-} from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { customers, FAST, useTestBed, waitUntil } from '../helpers/harness.ts';
 
 describe('ingest: X mentions into Slack channels', () => {
-  let standins: Standins;
-  let data: Awaited<ReturnType<typeof tempDataDir>>;
-  let bot: InProcessBot | undefined;
+  const bed = useTestBed();
 
-  beforeEach(async () => {
-    standins = await startStandins();
-    data = await tempDataDir();
-  });
-  afterEach(async () => {
-    await bot?.stop();
-    bot = undefined;
-    await standins.close();
-    await data.remove();
-  });
-
-  const posted = () => standins.slack.allMessages().filter((m) => m.metadata?.event_type === 'switchboard_mention');
+  const posted = () => bed.standins.slack.allMessages().filter((m) => m.metadata?.event_type === 'switchboard_mention');
 
   it('follows pagination_token across pages, posts each mention once in order, then polls with since_id', async () => {
-    const { x } = standins;
+    const { x } = bed.standins;
     const first = Array.from({ length: 12 }, (_, i) => x.addMention(customers[i % 4]!, `mention number ${i + 1} about the fleece`));
-    bot = await startBot(botEnv(standins, data.dir), { ...FAST, xPageSize: 5 });
+    await bed.start({}, { ...FAST, xPageSize: 5 });
 
     await waitUntil(() => posted().length === 12, 15_000, '12 mentions in Slack');
     const firstPoll = x.callsTo('mentions').slice(0, 3);
@@ -48,7 +25,7 @@ describe('ingest: X mentions into Slack channels', () => {
     expect(keys).toEqual(first.map((post) => `x:${post.id}`));
 
     const later = [x.addMention(customers[0]!, 'one more thing'), x.addMention(customers[1]!, 'and another')];
-    bot.running.pollNow();
+    bed.bot.running.pollNow();
     await waitUntil(() => posted().length === 14, 10_000, 'the two new mentions');
     const sinceIds = x
       .callsTo('mentions')
@@ -58,7 +35,7 @@ describe('ingest: X mentions into Slack channels', () => {
 
     // More polls bring nothing twice.
     const callsBefore = x.callsTo('mentions').length;
-    bot.running.pollNow();
+    bed.bot.running.pollNow();
     await waitUntil(() => x.callsTo('mentions').length > callsBefore + 1, 10_000, 'two more polls');
     expect(
       posted()
@@ -68,12 +45,12 @@ describe('ingest: X mentions into Slack channels', () => {
   });
 
   it('routes questions and complaints to the questions channel and the rest to the mentions channel', async () => {
-    const { x, slack } = standins;
+    const { x, slack } = bed.standins;
     x.addMention(customers[0]!, 'how do I reset my password on the app');
     x.addMention(customers[1]!, 'my order still has not arrived and it has been 3 weeks');
     x.addMention(customers[2]!, 'thank you for the amazing service, love the new jacket');
     x.addMention(customers[3]!, 'heading up the mountain this weekend');
-    bot = await startBot(botEnv(standins, data.dir));
+    await bed.start();
 
     await waitUntil(() => posted().length === 4, 10_000, '4 mentions');
     const textOf = (channel: string) => slack.messages(channel).map((m) => JSON.stringify(m.blocks));
@@ -86,10 +63,10 @@ describe('ingest: X mentions into Slack channels', () => {
   });
 
   it('on the first start posts only mentions younger than BACKFILL_HOURS', async () => {
-    const { x } = standins;
+    const { x } = bed.standins;
     const old = x.addMention(customers[0]!, 'an old question from two days ago?', new Date(Date.now() - 48 * 3_600_000));
     const recent = x.addMention(customers[1]!, 'a recent question from an hour ago?', new Date(Date.now() - 3_600_000));
-    bot = await startBot(botEnv(standins, data.dir, { BACKFILL_HOURS: '24' }));
+    await bed.start({ BACKFILL_HOURS: '24' });
 
     await waitUntil(() => posted().length === 1, 10_000, 'the recent mention');
     await waitUntil(() => x.callsTo('mentions').length >= 2, 10_000, 'a second poll');
@@ -98,10 +75,10 @@ describe('ingest: X mentions into Slack channels', () => {
   });
 
   it('reports each poller and the Slack connection on GET /healthz', async () => {
-    bot = await startBot(botEnv(standins, data.dir));
-    await waitUntil(() => standins.x.callsTo('mentions').length >= 1, 10_000, 'a poll');
+    await bed.start();
+    await waitUntil(() => bed.standins.x.callsTo('mentions').length >= 1, 10_000, 'a poll');
     const body = await waitUntil(async () => {
-      const response = await fetch(`${bot!.url}/healthz`);
+      const response = await fetch(`${bed.bot.url}/healthz`);
       expect(response.status).toBe(200);
       const json = (await response.json()) as { slack: { state: string }; platforms: Record<string, { state: string; detail?: string }> };
       return json.platforms?.x?.state === 'ok' ? json : undefined;
@@ -112,35 +89,26 @@ describe('ingest: X mentions into Slack channels', () => {
 });
 
 describe('ingest: more than X can page back through', () => {
+  const bed = useTestBed();
+
   it('posts the 800 X still serves and warns, in the log and on /healthz, that older ones may be lost', async () => {
-    const standins = await startStandins();
-    const data = await tempDataDir();
-    const bot = await startBot(botEnv(standins, data.dir, { POLL_INTERVAL_SECONDS: '3600' }), {
-      ...FAST,
-      slackPostsPerSecond: 2000,
-      slackBurst: 2000,
-    });
-    try {
-      const posted = () => standins.slack.allMessages().length;
-      // A cursor exists (one mention seen), then 805 arrive while, say, the bot was down.
-      standins.x.addMention(customers[0]!, 'first');
-      await waitUntil(() => posted() === 1, 10_000, 'the first mention');
-      const burst = Array.from({ length: 805 }, (_, i) => standins.x.addMention(customers[i % 4]!, `burst ${i}`));
-      bot.running.pollNow();
-      await waitUntil(() => posted() === 801, 60_000, '800 more mentions');
-      const keys = new Set(standins.slack.allMessages().map((m) => m.metadata?.event_payload.key));
-      expect(keys.has(`x:${burst[4]!.id}`)).toBe(false); // beyond X's reach
-      expect(keys.has(`x:${burst[5]!.id}`)).toBe(true);
-      expect(bot.logs.join('\n')).toMatch(/800 new mentions in one poll reached X's 800-mention window/);
-      const detail = await waitUntil(async () => {
-        const health = (await (await fetch(`${bot.url}/healthz`)).json()) as { platforms: { x: { detail: string } } };
-        return health.platforms.x.detail.includes('800 new') ? health.platforms.x.detail : undefined;
-      }, 5_000);
-      expect(detail).toMatch(/warning since .*older ones may have been missed/);
-    } finally {
-      await bot.stop();
-      await standins.close();
-      await data.remove();
-    }
+    await bed.start({ POLL_INTERVAL_SECONDS: '3600' }, { ...FAST, slackPostsPerSecond: 2000, slackBurst: 2000 });
+    const { x, slack } = bed.standins;
+    const posted = () => slack.allMessages().length;
+    // A cursor exists (one mention seen), then 805 arrive while, say, the bot was down.
+    x.addMention(customers[0]!, 'first');
+    await waitUntil(() => posted() === 1, 10_000, 'the first mention');
+    const burst = Array.from({ length: 805 }, (_, i) => x.addMention(customers[i % 4]!, `burst ${i}`));
+    bed.bot.running.pollNow();
+    await waitUntil(() => posted() === 801, 60_000, '800 more mentions');
+    const keys = new Set(bed.mentionKeys());
+    expect(keys.has(`x:${burst[4]!.id}`)).toBe(false); // beyond X's reach
+    expect(keys.has(`x:${burst[5]!.id}`)).toBe(true);
+    expect(bed.bot.logs.join('\n')).toMatch(/800 new mentions in one poll reached X's 800-mention window/);
+    const detail = await waitUntil(async () => {
+      const xHealth = (await bed.health()).platforms.x;
+      return xHealth?.detail?.includes('800 new') ? xHealth.detail : undefined;
+    }, 5_000);
+    expect(detail).toMatch(/warning since .*older ones may have been missed/);
   });
 });

@@ -1,5 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { botEnv, type ChildBot, customers, type Standins, spawnBot, startStandins, tempDataDir, waitUntil } from '../helpers/harness.ts';
+import {
+  botEnv,
+  type ChildBot,
+  customers,
+  expectEachPostedOnce,
+  postedMentionKeys,
+  type Standins,
+  spawnBot,
+  startStandins,
+  tempDataDir,
+  waitUntil,
+} from '../helpers/harness.ts';
 
 /** Every mention reaches Slack exactly once, across SIGTERM, kill -9 at the worst moment, and restarts. */
 describe('restart and crash recovery (the bot as its own process)', () => {
@@ -25,16 +36,8 @@ describe('restart and crash recovery (the bot as its own process)', () => {
     bots.push(bot);
     return bot;
   };
-  const mentionKeys = () =>
-    standins.slack
-      .allMessages()
-      .filter((m) => m.metadata?.event_type === 'switchboard_mention')
-      .map((m) => String(m.metadata?.event_payload.key));
-  const expectEachOnce = (posts: Array<{ id: string }>) => {
-    const keys = mentionKeys();
-    expect(keys.slice().sort()).toEqual(posts.map((p) => `x:${p.id}`).sort());
-    expect(new Set(keys).size).toBe(keys.length);
-  };
+  const mentionKeys = () => postedMentionKeys(standins.slack);
+  const expectEachOnce = (posts: Array<{ id: string }>) => expectEachPostedOnce(standins.slack, posts);
 
   it('stops gracefully on SIGTERM and picks up where it left off', async () => {
     const posts = customers.slice(0, 3).map((c) => standins.x.addMention(c, `question from ${c.name}: do you ship to Canada`));

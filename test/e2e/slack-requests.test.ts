@@ -1,42 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  botEnv,
-  customers,
-  type InProcessBot,
-  SIGNING_SECRET,
-  type Standins,
-  startBot,
-  startStandins,
-  tempDataDir,
-  waitUntil,
-} from '../helpers/harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { customers, SIGNING_SECRET, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { buttonClick, postSignedToSlackEndpoint } from '../helpers/slack-request.ts';
 
 describe('requests from Slack at POST /slack/events', () => {
-  let standins: Standins;
-  let data: Awaited<ReturnType<typeof tempDataDir>>;
-  let bot: InProcessBot;
+  const bed = useTestBed();
   let mention: { channel: string; ts: string; key: string };
 
   beforeEach(async () => {
-    standins = await startStandins();
-    data = await tempDataDir();
-    standins.x.addMention(customers[0]!, 'how do I return a jacket');
-    bot = await startBot(botEnv(standins, data.dir));
-    const message = await waitUntil(() => standins.slack.messages('C0QUESTION')[0], 10_000, 'the mention message');
+    bed.standins.x.addMention(customers[0]!, 'how do I return a jacket');
+    await bed.start();
+    const message = await waitUntil(() => bed.standins.slack.messages('C0QUESTION')[0], 10_000, 'the mention message');
     mention = { channel: message.channel, ts: message.ts, key: String(message.metadata?.event_payload.key) };
   });
-  afterEach(async () => {
-    await bot.stop();
-    await standins.close();
-    await data.remove();
-  });
 
-  const slackCallsExceptPolling = () => standins.slack.calls.filter((c) => c.method !== 'conversations.history').length;
+  const slackCallsExceptPolling = () => bed.standins.slack.calls.filter((c) => c.method !== 'conversations.history').length;
 
   it('answers the url_verification challenge of a correctly signed request', async () => {
     const response = await postSignedToSlackEndpoint(
-      bot.url,
+      bed.bot.url,
       { json: { type: 'url_verification', token: 'x', challenge: 'challenge-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' } },
       { secret: SIGNING_SECRET },
     );
@@ -47,26 +28,26 @@ describe('requests from Slack at POST /slack/events', () => {
   it('refuses a bad signature with 401 and does nothing', async () => {
     const before = slackCallsExceptPolling();
     const click = buttonClick({ actionId: 'mention_resolve', value: mention.key, channel: mention.channel, messageTs: mention.ts });
-    const response = await postSignedToSlackEndpoint(bot.url, click, { secret: 'not-the-signing-secret' });
+    const response = await postSignedToSlackEndpoint(bed.bot.url, click, { secret: 'not-the-signing-secret' });
     expect(response.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(slackCallsExceptPolling()).toBe(before);
-    expect(standins.slack.ephemerals).toHaveLength(0);
+    expect(bed.standins.slack.ephemerals).toHaveLength(0);
   });
 
   it('refuses a correctly signed but stale request (over 5 minutes old) with 401 and does nothing', async () => {
     const before = slackCallsExceptPolling();
     const click = buttonClick({ actionId: 'mention_resolve', value: mention.key, channel: mention.channel, messageTs: mention.ts });
     const stale = Math.floor(Date.now() / 1000) - 6 * 60;
-    const response = await postSignedToSlackEndpoint(bot.url, click, { secret: SIGNING_SECRET, timestamp: stale });
+    const response = await postSignedToSlackEndpoint(bed.bot.url, click, { secret: SIGNING_SECRET, timestamp: stale });
     expect(response.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(slackCallsExceptPolling()).toBe(before);
-    expect(standins.slack.ephemerals).toHaveLength(0);
+    expect(bed.standins.slack.ephemerals).toHaveLength(0);
   });
 
   it('refuses a request with no signature headers', async () => {
-    const response = await fetch(`${bot.url}/slack/events`, {
+    const response = await fetch(`${bed.bot.url}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'url_verification', challenge: 'abc' }),
@@ -82,9 +63,9 @@ describe('requests from Slack at POST /slack/events', () => {
       messageTs: mention.ts,
       userId: 'U0AGENT07',
     });
-    const response = await postSignedToSlackEndpoint(bot.url, click, { secret: SIGNING_SECRET });
+    const response = await postSignedToSlackEndpoint(bed.bot.url, click, { secret: SIGNING_SECRET });
     expect(response.status).toBe(200);
-    const ephemeral = await waitUntil(() => standins.slack.ephemerals[0], 5_000, 'an ephemeral answer');
+    const ephemeral = await waitUntil(() => bed.standins.slack.ephemerals[0], 5_000, 'an ephemeral answer');
     expect(ephemeral.ephemeralTo).toBe('U0AGENT07');
     expect(ephemeral.text).toMatch(/not available .* yet\. Nothing was sent/);
   });

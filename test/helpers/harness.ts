@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLog } from '../../src/log.ts';
 import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
@@ -155,3 +156,81 @@ export const customers = [
   { username: 'mhamilton', name: 'Margaret Hamilton' },
   { username: 'katherine_j', name: 'Katherine Johnson' },
 ];
+
+/** Keys of the mention messages in Slack (from their metadata), in posting order. */
+export function postedMentionKeys(slack: SlackStandin): string[] {
+  return slack
+    .allMessages()
+    .filter((m) => m.metadata?.event_type === 'switchboard_mention')
+    .map((m) => String(m.metadata?.event_payload.key));
+}
+
+/** Every given post is in Slack, and each exactly once. */
+export function expectEachPostedOnce(slack: SlackStandin, posts: Array<{ id: string }>): void {
+  const keys = postedMentionKeys(slack);
+  expect(keys.slice().sort()).toEqual(posts.map((post) => `x:${post.id}`).sort());
+  expect(new Set(keys).size).toBe(keys.length);
+}
+
+export interface HealthBody {
+  status: string;
+  slack: { state: string; detail?: string; until?: string };
+  platforms: Record<string, { state: string; detail?: string; until?: string }>;
+}
+
+export async function readHealth(url: string): Promise<HealthBody> {
+  const response = await fetch(`${url}/healthz`);
+  if (response.status !== 200) throw new Error(`/healthz answered ${response.status}`);
+  return (await response.json()) as HealthBody;
+}
+
+/**
+ * The usual end-to-end set-up, registered as vitest hooks: fresh stand-ins and DATA_DIR per test,
+ * and the bot (once a test starts it) stopped after it.
+ */
+export function useTestBed() {
+  let standins: Standins | undefined;
+  let data: { dir: string; remove(): Promise<void> } | undefined;
+  let bot: InProcessBot | undefined;
+  beforeEach(async () => {
+    standins = await startStandins();
+    data = await tempDataDir();
+  });
+  afterEach(async () => {
+    await bot?.stop();
+    bot = undefined;
+    await standins?.close();
+    await data?.remove();
+  });
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not ready: use it inside a test`);
+    return value;
+  };
+  return {
+    get standins() {
+      return need(standins, 'standins');
+    },
+    get dataDir() {
+      return need(data, 'data dir').dir;
+    },
+    get bot() {
+      return need(bot, 'the bot');
+    },
+    env(extra: Record<string, string> = {}) {
+      return botEnv(need(standins, 'standins'), need(data, 'data dir').dir, extra);
+    },
+    async start(extra: Record<string, string> = {}, tuning: Partial<Tuning> = FAST) {
+      bot = await startBot(this.env(extra), tuning);
+      return bot;
+    },
+    mentionKeys() {
+      return postedMentionKeys(need(standins, 'standins').slack);
+    },
+    expectEachPostedOnce(posts: Array<{ id: string }>) {
+      expectEachPostedOnce(need(standins, 'standins').slack, posts);
+    },
+    health() {
+      return readHealth(need(bot, 'the bot').url);
+    },
+  };
+}
