@@ -6,11 +6,15 @@ import type { Config } from './config.ts';
 import { createMentionClassifier } from './domain/classify.ts';
 import { Poller } from './jobs/poller.ts';
 import { type Log, toBoltLogger } from './log.ts';
-import type { Platform } from './platforms/platform.ts';
+import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
 import { Health, platformComponent } from './services/health.ts';
 import { MentionIngest } from './services/ingest.ts';
+import { MentionActions } from './services/mention-actions.ts';
+import { MentionMessages } from './services/mention-messages.ts';
+import { Permissions } from './services/permissions.ts';
+import { ReplyService } from './services/replies.ts';
 import { backoffMs, sleep } from './services/sleep.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
@@ -53,10 +57,12 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
   const pollers: Poller[] = [];
   let server: Server | undefined;
   let app: ReturnType<typeof createSlackApp> | undefined;
+  let replies: ReplyService | undefined;
 
   const stop = async () => {
     shutdown.abort();
     await Promise.all(pollers.map((poller) => poller.stop()));
+    await replies?.stop();
     await app?.stop().catch((error: unknown) => log.warn('Slack app did not stop cleanly', { error }));
     store.close();
   };
@@ -73,8 +79,28 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     health.set('slack', 'starting');
     const identity = connectToSlack(slack, health, log, tune, shutdown.signal);
 
+    // Filled once each platform has connected; services hold the map, not a copy.
+    const platforms = new Map<PlatformId, Platform>();
+    const permissions = new Permissions(config.replyAllowedUsers, slack);
+    const mentionMessages = new MentionMessages(store, slack, log.child('messages'));
+    replies = new ReplyService(store, platforms, slack, permissions, mentionMessages, log.child('replies'), {
+      undoSeconds: config.replyUndoSeconds,
+      retryDelayMs: tune.retryBaseMs,
+    });
+    const actions = new MentionActions(store, platforms, permissions, mentionMessages, log.child('actions'));
+
     app = createSlackApp({ config, log, health, identity });
-    registerListeners(app, log);
+    registerListeners(app, {
+      store,
+      slack,
+      replies,
+      actions,
+      permissions,
+      platforms,
+      identity,
+      undoSeconds: config.replyUndoSeconds,
+      log: log.child('listeners'),
+    });
     const started = await app.start(config.port);
     server = isServer(started) ? started : undefined;
     const port = server ? (server.address() as AddressInfo).port : config.port;
@@ -84,7 +110,9 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     const classifier = createMentionClassifier();
     const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
 
-    for (const platform of await connectPlatforms(config, log, health, tune, shutdown.signal)) {
+    for (const platform of await connectPlatforms(config, log, health, tune, shutdown.signal)) platforms.set(platform.id, platform);
+    await replies.resume();
+    for (const platform of platforms.values()) {
       const ingest = new MentionIngest(platform, store, classifier, slack, pacer, health, log.child(platform.id), {
         channels: config.slack.channels,
         backfillHours: config.backfillHours,

@@ -53,9 +53,33 @@ export interface RateLimitState {
   resetAt: Date;
 }
 
+export interface PublishedPost {
+  id: string;
+  url: string;
+}
+
+export interface TextMeasure {
+  length: number;
+  limit: number;
+  isValid: boolean;
+}
+
 export interface Platform {
   readonly id: PlatformId;
   readonly displayName: string;
+  /** The brand's own handle on this platform, without @ ("Sending as @northwind"). */
+  readonly brandHandle: string;
+  /** One line on what a reply costs or risks here, shown before sending; undefined when nothing to say. */
+  replyWarning(text: string): string | undefined;
+  /** How the platform counts this text, and its limit. */
+  measureText(text: string): TextMeasure;
+  /**
+   * Publishes `text` as a reply to post `inReplyTo`. `idempotencyKey` is the outbox key (platforms
+   * that honour one get it; X has none, see the reply service). Throws a PlatformError.
+   */
+  publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string }): Promise<PublishedPost>;
+  /** Likes (favourites) a post as the brand. Liking twice is harmless on every platform. */
+  like(postId: string): Promise<void>;
   /** One request: one page of mentions newer than `query.after`. Throws a PlatformError. */
   fetchMentionPage(query: MentionQuery): Promise<MentionPage>;
   /** Orders two mention cursors: negative when `a` comes first. */
@@ -67,7 +91,13 @@ export interface Platform {
   readonly reachableDepth?: number;
 }
 
-export type PlatformErrorCode = 'rate_limited' | 'unauthorized' | 'rejected' | 'unavailable';
+export type PlatformErrorCode =
+  | 'rate_limited'
+  | 'unauthorized'
+  | 'rejected'
+  | 'unavailable'
+  /** The platform refused the text as a duplicate of a post already published (X's 403). */
+  | 'duplicate';
 
 /** A vendor error translated into what the core can act on. */
 export class PlatformError extends Error {

@@ -30,7 +30,20 @@ export interface SlackStandinOptions {
   channels?: Array<{ id: string; name: string }>;
   /** Enforce Slack's ~1 post per second per channel (with a small burst) by answering 429. */
   enforcePostRate?: boolean;
+  /** User groups (`S…`) and their members, for `usergroups.users.list`. */
+  userGroups?: Record<string, string[]>;
 }
+
+/** A modal opened by the bot, as Slack keeps it: the view plus its ID, hash and owner. */
+export interface StoredView {
+  id: string;
+  hash: string;
+  user?: string;
+  view: Record<string, unknown>;
+}
+
+/** Slack: "trigger_id … expires in 3 seconds" and can be used once. */
+const TRIGGER_TTL_MS = 3_000;
 
 /** JSON-valued arguments that clients send as strings in form-encoded bodies. */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
@@ -47,6 +60,9 @@ export class SlackStandin extends StandinServer {
   private clock = 1_764_000_000;
   private sequence = 0;
   private readonly postTimes = new Map<string, number[]>();
+  private readonly triggers = new Map<string, { issuedAt: number; user?: string; used: boolean }>();
+  private readonly viewsById = new Map<string, StoredView>();
+  private viewSequence = 0;
 
   constructor(private readonly options: SlackStandinOptions = {}) {
     super();
@@ -61,6 +77,25 @@ export class SlackStandin extends StandinServer {
     ]) {
       this.channels.set(channel.id, { ...channel, messages: [] });
     }
+  }
+
+  /**
+   * A trigger_id as Slack puts in an interaction payload: `views.open` accepts it once, within 3 s.
+   * Tests and the sandbox page take one for every click they send.
+   */
+  issueTriggerId(user?: string): string {
+    const id = `${Date.now()}.${Math.floor(Math.random() * 1e12)}.${Math.random().toString(16).slice(2, 10)}`;
+    this.triggers.set(id, { issuedAt: Date.now(), user, used: false });
+    return id;
+  }
+
+  /** Views the bot opened, newest last. */
+  views(): StoredView[] {
+    return [...this.viewsById.values()];
+  }
+
+  view(id: string): StoredView | undefined {
+    return this.viewsById.get(id);
   }
 
   /** The Web API base URL to give the bot (`SLACK_API_URL`). */
@@ -149,6 +184,14 @@ export class SlackStandin extends StandinServer {
         return this.history(args);
       case 'conversations.replies':
         return this.replies(args);
+      case 'views.open':
+        return this.openView(args);
+      case 'views.update':
+        return this.updateView(args);
+      case 'usergroups.users.list': {
+        const members = this.options.userGroups?.[String(args.usergroup ?? '')];
+        return ok(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' });
+      }
       default:
         return ok({ ok: false, error: 'unknown_method' });
     }
@@ -226,13 +269,20 @@ export class SlackStandin extends StandinServer {
   private history(args: Record<string, unknown>): Reply {
     const channel = this.channels.get(String(args.channel ?? ''));
     if (!channel) return ok({ ok: false, error: 'channel_not_found' });
-    const oldest = Number(args.oldest ?? 0);
-    const latest = args.latest ? Number(args.latest) : Number.POSITIVE_INFINITY;
+    const oldest = tsValue(String(args.oldest ?? '0'));
+    const latest = args.latest ? tsValue(String(args.latest)) : undefined;
+    const inclusive = String(args.inclusive) === 'true';
+    const inRange = (ts: string) => {
+      const value = tsValue(ts);
+      const afterOldest = inclusive ? value >= oldest : value > oldest;
+      const beforeLatest = latest === undefined || (inclusive ? value <= latest : value < latest);
+      return afterOldest && beforeLatest;
+    };
     const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), 999);
     const withMetadata = String(args.include_all_metadata) === 'true';
     const topLevel = channel.messages
       .filter((m) => !m.thread_ts || m.thread_ts === m.ts)
-      .filter((m) => Number(m.ts) > oldest && Number(m.ts) < latest)
+      .filter((m) => inRange(m.ts))
       .reverse();
     const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString('utf8').replace('offset:', '')) : 0;
     const page = topLevel.slice(start, start + limit);
@@ -254,6 +304,45 @@ export class SlackStandin extends StandinServer {
     return ok({ ok: true, messages: thread.map((m) => toWire(m, String(args.include_all_metadata) === 'true')), has_more: false });
   }
 
+  /** https://docs.slack.dev/reference/methods/views.open */
+  private openView(args: Record<string, unknown>): Reply {
+    const triggerId = String(args.trigger_id ?? '');
+    const trigger = this.triggers.get(triggerId);
+    if (!trigger) return ok({ ok: false, error: 'invalid_trigger_id' });
+    if (trigger.used) return ok({ ok: false, error: 'exchanged_trigger_id' });
+    if (Date.now() - trigger.issuedAt > TRIGGER_TTL_MS) return ok({ ok: false, error: 'expired_trigger_id' });
+    const view = args.view as Record<string, unknown> | undefined;
+    const problem = validateView(view);
+    if (problem) return ok({ ok: false, error: problem });
+    trigger.used = true;
+    const stored: StoredView = {
+      id: `V${String(++this.viewSequence).padStart(8, '0')}`,
+      hash: this.nextHash(),
+      user: trigger.user,
+      view: view ?? {},
+    };
+    this.viewsById.set(stored.id, stored);
+    this.emit('change', { type: 'view', view: stored });
+    return ok({ ok: true, view: { id: stored.id, hash: stored.hash, ...stored.view } });
+  }
+
+  private updateView(args: Record<string, unknown>): Reply {
+    const stored = this.viewsById.get(String(args.view_id ?? ''));
+    if (!stored) return ok({ ok: false, error: 'not_found' });
+    if (args.hash && args.hash !== stored.hash) return ok({ ok: false, error: 'hash_conflict' });
+    const view = args.view as Record<string, unknown> | undefined;
+    const problem = validateView(view);
+    if (problem) return ok({ ok: false, error: problem });
+    stored.view = view ?? {};
+    stored.hash = this.nextHash();
+    this.emit('change', { type: 'view', view: stored });
+    return ok({ ok: true, view: { id: stored.id, hash: stored.hash, ...stored.view } });
+  }
+
+  private nextHash(): string {
+    return `${Date.now()}.${Math.random().toString(36).slice(2, 10)}`;
+  }
+
   private isOverPostRate(channel: string): boolean {
     const now = Date.now();
     const recent = (this.postTimes.get(channel) ?? []).filter((t) => now - t < 5_000);
@@ -269,6 +358,12 @@ export class SlackStandin extends StandinServer {
     this.clock = seconds;
     return `${seconds}.${String(this.sequence % 1_000_000).padStart(6, '0')}`;
   }
+}
+
+/** Slack timestamps are `seconds.micros` strings: compared exactly, not as floats (16 digits exceed a double). */
+function tsValue(ts: string): bigint {
+  const [seconds = '0', fraction = ''] = ts.split('.');
+  return BigInt(seconds || '0') * 1_000_000n + BigInt((fraction + '000000').slice(0, 6) || '0');
 }
 
 function ok(body: unknown): Reply {
@@ -288,6 +383,14 @@ function decodeJsonFields(body: Record<string, unknown>): Record<string, unknown
     }
   }
   return out;
+}
+
+function validateView(view: Record<string, unknown> | undefined): string | undefined {
+  if (!view || typeof view !== 'object') return 'invalid_arguments';
+  if (view.type !== 'modal' || !view.title || !Array.isArray(view.blocks)) return 'invalid_arguments';
+  if (view.blocks.length > 100) return 'invalid_arguments';
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return 'invalid_arguments';
+  return undefined;
 }
 
 /** The checks Slack makes that a bot most often trips on. */

@@ -1,4 +1,6 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import twitterText from 'twitter-text';
 import { type Reply, StandinServer } from './standin-server.ts';
 
 /**
@@ -21,10 +23,20 @@ export interface XPost {
   created_at: string;
   conversation_id: string;
   in_reply_to_user_id?: string;
+  in_reply_to_post_id?: string;
+}
+
+/** The brand's OAuth 1.0a user context, as the developer portal issues it. */
+export interface XUserContext {
+  appKey: string;
+  appSecret: string;
+  accessToken: string;
+  accessSecret: string;
 }
 
 export interface XStandinOptions {
   bearerToken?: string;
+  userContext?: XUserContext;
   brand?: XUser;
   /** Requests per 15-minute window on the mentions endpoint (300 on pay-per-use/Pro, 10 on Basic). */
   mentionsLimit?: number;
@@ -32,12 +44,17 @@ export interface XStandinOptions {
 }
 
 const WINDOW_MS = 15 * 60_000;
+/** Requests per 15 minutes per user, from X's rate-limit table (pay-per-use / Pro). */
+const WINDOW_LIMITS: Record<string, number> = { 'tweets.create': 100, 'likes.create': 50, 'users.me': 75, 'users.lookup': 300 };
 /** X: "only the 800 most recent mentions can be reached". */
 const TIMELINE_DEPTH = 800;
 
 export class XStandin extends StandinServer {
   readonly bearerToken: string;
+  readonly userContext: XUserContext;
   readonly brand: XUser;
+  /** Post IDs the brand has liked. */
+  readonly likes = new Set<string>();
   private readonly users = new Map<string, XUser>();
   private readonly posts: XPost[] = [];
   private nextId = 1_861_000_000_000_000_000n;
@@ -48,6 +65,12 @@ export class XStandin extends StandinServer {
   constructor(options: XStandinOptions = {}) {
     super();
     this.bearerToken = options.bearerToken ?? 'x-standin-bearer';
+    this.userContext = options.userContext ?? {
+      appKey: 'standin-app-key',
+      appSecret: 'standin-app-secret',
+      accessToken: '1500000000000000001-standin-access',
+      accessSecret: 'standin-access-secret',
+    };
     this.brand = options.brand ?? { id: '1500000000000000001', username: 'northwind', name: 'Northwind Outfitters' };
     this.mentionsLimit = options.mentionsLimit ?? 300;
     this.now = options.now ?? Date.now;
@@ -61,31 +84,80 @@ export class XStandin extends StandinServer {
 
   /** Publishes a post mentioning the brand, as `author` would; returns it. */
   addMention(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date): XPost {
+    const mentioning = text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`;
+    const post = this.addPost(author, mentioning, createdAt);
+    this.emit('change', { type: 'mention', post, author: this.users.get(post.author_id) });
+    return post;
+  }
+
+  /** Publishes any post (one that does not mention the brand, too). */
+  addPost(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date, inReplyTo?: XPost): XPost {
     const user = this.userFor(author);
     // Snowflake-like: increasing, with gaps, as X's IDs are.
     this.nextId += BigInt(1 + Math.floor(Math.random() * 1000));
     const id = this.nextId.toString();
     const post: XPost = {
       id,
-      text: text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`,
+      text,
       author_id: user.id,
       created_at: (createdAt ?? new Date(this.now())).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
-      conversation_id: id,
-      in_reply_to_user_id: this.brand.id,
+      conversation_id: inReplyTo?.conversation_id ?? id,
+      in_reply_to_user_id: inReplyTo?.author_id ?? (text.includes(`@${this.brand.username}`) ? this.brand.id : undefined),
+      ...(inReplyTo ? { in_reply_to_post_id: inReplyTo.id } : {}),
     };
     this.posts.push(post);
-    this.emit('change', { type: 'mention', post, author: user });
     return post;
   }
 
+  /** Posts that mention the brand, with their authors (the X view of the sandbox). */
   mentions(): Array<XPost & { author: XUser }> {
-    return this.posts.map((post) => ({ ...post, author: this.users.get(post.author_id)! }));
+    return this.posts.filter((post) => this.isMention(post)).map((post) => ({ ...post, author: this.users.get(post.author_id)! }));
+  }
+
+  /** What the brand published through the API (replies), oldest first. */
+  published(): XPost[] {
+    return this.posts.filter((post) => post.author_id === this.brand.id);
+  }
+
+  private isMention(post: XPost): boolean {
+    return post.author_id !== this.brand.id && post.text.toLowerCase().includes(`@${this.brand.username.toLowerCase()}`);
   }
 
   protected operationOf(req: http.IncomingMessage, path: string): string {
     if (path === '/2/users/me') return 'users.me';
     if (/^\/2\/users\/[^/]+\/mentions$/.test(path)) return 'mentions';
+    if (req.method === 'POST' && path === '/2/tweets') return 'tweets.create';
+    if (req.method === 'POST' && /^\/2\/users\/[^/]+\/likes$/.test(path)) return 'likes.create';
+    if (req.method === 'GET' && /^\/2\/users\/\d+$/.test(path)) return 'users.lookup';
     return `${req.method} ${path}`;
+  }
+
+  /**
+   * Checks an OAuth 1.0a header the way X does: consumer key and token known, HMAC-SHA1 signature
+   * over the method, URL and parameters (https://docs.x.com/resources/fundamentals/authentication).
+   */
+  private isSignedByBrand(req: http.IncomingMessage, path: string, query: Record<string, string>): boolean {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('OAuth ')) return false;
+    const oauth = Object.fromEntries(
+      [...header.slice(6).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', decodeURIComponent(m[2] ?? '')]),
+    );
+    const { appKey, appSecret, accessToken, accessSecret } = this.userContext;
+    if (oauth.oauth_consumer_key !== appKey || oauth.oauth_token !== accessToken || !oauth.oauth_signature) return false;
+    const encode = (value: string) =>
+      encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const params = { ...query, ...oauth };
+    delete params.oauth_signature;
+    const normalized = Object.keys(params)
+      .sort()
+      .map((key) => `${encode(key)}=${encode(params[key] ?? '')}`)
+      .join('&');
+    const base = [req.method ?? 'GET', encode(`http://${req.headers.host}${path}`), encode(normalized)].join('&');
+    const expected = createHmac('sha1', `${encode(appSecret)}&${encode(accessSecret)}`)
+      .update(base)
+      .digest();
+    const given = Buffer.from(oauth.oauth_signature, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   protected outageReply(): Reply {
@@ -99,13 +171,29 @@ export class XStandin extends StandinServer {
     return problem(429, 'Too Many Requests', 'Too Many Requests', this.rateHeaders(operation, false));
   }
 
-  protected handle(operation: string, req: http.IncomingMessage, path: string, query: Record<string, string>): Reply {
+  protected handle(
+    operation: string,
+    req: http.IncomingMessage,
+    path: string,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): Reply {
     const auth = req.headers.authorization ?? '';
-    if (operation === 'users.me') {
+    if (operation === 'users.me' || operation === 'tweets.create' || operation === 'likes.create') {
       if (!auth.startsWith('OAuth ')) {
         return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
       }
-      return { status: 200, body: { data: this.brand }, headers: this.rateHeaders(operation, true) };
+      if (!this.isSignedByBrand(req, path, query)) return problem(401, 'Unauthorized', 'Unauthorized');
+      const headers = this.rateHeaders(operation, true);
+      if (headers['x-rate-limit-remaining'] === '-1') return problem(429, 'Too Many Requests', 'Too Many Requests', headers);
+      if (operation === 'users.me') return { status: 200, body: { data: this.brand }, headers };
+      if (operation === 'likes.create') return this.like(path, body, headers);
+      return this.createPost(body, headers);
+    }
+    if (operation === 'users.lookup') {
+      const user = this.users.get(path.split('/')[3] ?? '');
+      if (!user) return { status: 200, body: { errors: [{ title: 'Not Found Error', detail: 'Could not find user.' }] } };
+      return { status: 200, body: { data: user }, headers: this.rateHeaders(operation, true) };
     }
     if (operation !== 'mentions') return problem(404, 'Not Found Error', `No route for ${req.method} ${path}`);
     if (auth !== `Bearer ${this.bearerToken}` && !auth.startsWith('OAuth ')) {
@@ -118,6 +206,51 @@ export class XStandin extends StandinServer {
     const userId = path.split('/')[3] ?? '';
     if (userId !== this.brand.id) return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
     return this.mentionTimeline(query, headers);
+  }
+
+  /** https://docs.x.com/x-api/posts/create-post, with the rules a support bot meets. */
+  private createPost(body: Record<string, unknown>, headers: Record<string, string>): Reply {
+    const text = typeof body.text === 'string' ? body.text : '';
+    if (!text.trim()) return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
+    if (twitterText.parseTweet(text).weightedLength > 280) {
+      return problem(
+        400,
+        'Invalid Request',
+        'Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.',
+        headers,
+      );
+    }
+    const replyTo = (body.reply as { in_reply_to_tweet_id?: unknown } | undefined)?.in_reply_to_tweet_id;
+    const target = typeof replyTo === 'string' ? this.posts.find((post) => post.id === replyTo) : undefined;
+    if (replyTo !== undefined && !target) {
+      return problem(403, 'Forbidden', 'You attempted to reply to a Tweet that is deleted or not visible to you.', headers);
+    }
+    // Since February 2026, a program may reply only to people who mentioned or quoted the account.
+    if (target && target.author_id !== this.brand.id && !this.isMention(target)) {
+      return problem(
+        403,
+        'Forbidden',
+        'Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to.',
+        headers,
+      );
+    }
+    if (this.published().some((post) => post.text === text)) {
+      return problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.', headers);
+    }
+    const post = this.addPost(this.brand, text, undefined, target);
+    this.emit('change', { type: 'published', post });
+    return { status: 201, headers, body: { data: { id: post.id, text: post.text, edit_history_tweet_ids: [post.id] } } };
+  }
+
+  private like(path: string, body: Record<string, unknown>, headers: Record<string, string>): Reply {
+    if (path.split('/')[3] !== this.brand.id) return problem(403, 'Forbidden', 'You are not permitted to perform this action.', headers);
+    const postId = typeof body.tweet_id === 'string' ? body.tweet_id : '';
+    if (!this.posts.some((post) => post.id === postId)) {
+      return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
+    }
+    this.likes.add(postId);
+    this.emit('change', { type: 'liked', postId });
+    return { status: 200, headers, body: { data: { liked: true } } };
   }
 
   private mentionTimeline(query: Record<string, string>, headers: Record<string, string>): Reply {
@@ -142,7 +275,10 @@ export class XStandin extends StandinServer {
     if (startTime !== undefined && Number.isNaN(startTime)) {
       return problem(400, 'Invalid Request', `Invalid start_time [${query.start_time}]`, headers);
     }
-    const reachable = [...this.posts].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1)).slice(0, TIMELINE_DEPTH);
+    const reachable = this.posts
+      .filter((post) => this.isMention(post))
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1))
+      .slice(0, TIMELINE_DEPTH);
     const matching = reachable.filter(
       (post) =>
         (since === undefined || BigInt(post.id) > since) &&
@@ -191,7 +327,8 @@ export class XStandin extends StandinServer {
     const now = this.now();
     let window = this.windows.get(operation);
     if (!window || now >= window.resetAt) {
-      window = { resetAt: now + WINDOW_MS, used: 0, limit: operation === 'mentions' ? this.mentionsLimit : 75 };
+      window = { resetAt: now + WINDOW_MS, used: 0, limit: WINDOW_LIMITS[operation] ?? 75 };
+      if (operation === 'mentions') window.limit = this.mentionsLimit;
       this.windows.set(operation, window);
     }
     return window;

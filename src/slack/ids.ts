@@ -8,10 +8,23 @@ export const ACTION = {
   linkContact: 'mention_link_contact',
   assignToMe: 'mention_assign_to_me',
   resolve: 'mention_resolve',
+  /** The Undo button on a reply announcement; its value is the outbox key. */
+  undoReply: 'reply_undo',
+  /** The saved-reply picker inside the reply modal. */
+  pickSavedReply: 'reply_saved_pick',
+  /** The text input inside the reply modal. */
+  replyText: 'reply_text',
 } as const;
 
 export const BLOCK = {
   mentionActions: 'mention_actions',
+  /** Prefix: the input's block_id changes when a saved reply refills it (Slack keeps a typed value otherwise). */
+  replyText: 'reply_text',
+  savedReplies: 'reply_saved',
+} as const;
+
+export const VIEW = {
+  replyModal: 'reply_modal',
 } as const;
 
 /** Message metadata event type carried by every mention message: how a restart finds what it already posted. */

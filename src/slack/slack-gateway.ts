@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 
 /**
@@ -37,6 +37,8 @@ export interface MessageToPost {
   text: string;
   blocks: KnownBlock[];
   metadata?: { event_type: string; event_payload: Record<string, string> };
+  /** Posts into this message's thread. */
+  threadTs?: string;
 }
 
 export class SlackGateway {
@@ -49,6 +51,7 @@ export class SlackGateway {
         text: message.text,
         blocks: message.blocks,
         metadata: message.metadata,
+        thread_ts: message.threadTs,
         // Social posts link to themselves; Slack's unfurls would only repeat the card.
         unfurl_links: false,
         unfurl_media: false,
@@ -82,6 +85,49 @@ export class SlackGateway {
       cursor = page.response_metadata?.next_cursor || undefined;
     } while (cursor);
     return undefined;
+  }
+
+  async updateMessage(message: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void> {
+    await this.call('chat.update', () =>
+      this.client.chat.update({ channel: message.channel, ts: message.ts, text: message.text, blocks: message.blocks }),
+    );
+  }
+
+  /** A message only `user` sees (in a thread when `threadTs` is given). */
+  async postEphemeral(message: { channel: string; user: string; text: string; threadTs?: string; blocks?: KnownBlock[] }): Promise<void> {
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({
+        channel: message.channel,
+        user: message.user,
+        text: message.text,
+        blocks: message.blocks,
+        thread_ts: message.threadTs,
+      }),
+    );
+  }
+
+  async openView(triggerId: string, view: View): Promise<{ viewId: string }> {
+    const result = await this.call('views.open', () => this.client.views.open({ trigger_id: triggerId, view }));
+    return { viewId: result.view?.id ?? '' };
+  }
+
+  async updateView(viewId: string, view: View, hash?: string): Promise<void> {
+    await this.call('views.update', () => this.client.views.update({ view_id: viewId, view, hash }));
+  }
+
+  async userGroupMembers(groupId: string): Promise<string[]> {
+    const result = await this.call('usergroups.users.list', () => this.client.usergroups.users.list({ usergroup: groupId }));
+    return result.users ?? [];
+  }
+
+  /** The metadata of one top-level message (a thread's parent), or undefined if it has none. */
+  async messageMetadata(channel: string, ts: string): Promise<Record<string, unknown> | undefined> {
+    const page = await this.call('conversations.history', () =>
+      this.client.conversations.history({ channel, latest: ts, oldest: ts, inclusive: true, limit: 1, include_all_metadata: true }),
+    );
+    const message = page.messages?.find((m) => m.ts === ts);
+    const metadata = message?.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+    return metadata?.event_payload ? { event_type: metadata.event_type, ...metadata.event_payload } : undefined;
   }
 
   async authTest(): Promise<{ userId: string; botId: string; teamId: string }> {

@@ -8,6 +8,14 @@ import { SegmentedCollection } from './segmented-collection.ts';
  * A mention as Switchboard keeps it. `slack.ts` is set only once the Slack message exists:
  * a record without it is a post that was attempted and may or may not have reached Slack.
  */
+/** Who is handling a mention and what has been done: shown on the mention message. */
+export interface MentionWorkflow {
+  assignee?: string;
+  resolved?: { by: string; at: string };
+  liked?: { by: string; at: string };
+  replies?: Array<{ by: string; at: string; url?: string }>;
+}
+
 export interface MentionRecord {
   /** `platform:id`, e.g. `x:1861234567890123456`: unique across platforms, carried in Slack metadata. */
   key: string;
@@ -21,6 +29,7 @@ export interface MentionRecord {
     ts?: string;
     postedAt?: string;
   };
+  workflow?: MentionWorkflow;
 }
 
 export const mentionKey = (mention: Pick<InboundMention, 'platform' | 'id'>): string => `${mention.platform}:${mention.id}`;
@@ -71,6 +80,15 @@ export class MentionStore {
     const existing = await this.collection.get(key);
     if (!existing) throw new Error(`recordPosted: no attempt recorded for ${key}`);
     const stored: MentionRecord = { ...existing, slack: { ...existing.slack, ts, postedAt: new Date().toISOString() } };
+    await this.collection.put(stored);
+    return stored;
+  }
+
+  /** Applies `change` to the mention's workflow and stores it; returns the updated record. */
+  async updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord> {
+    const existing = await this.collection.get(key);
+    if (!existing) throw new Error(`updateWorkflow: no mention ${key}`);
+    const stored: MentionRecord = { ...existing, workflow: change({ ...existing.workflow }) };
     await this.collection.put(stored);
     return stored;
   }

@@ -1,25 +1,37 @@
+import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { MentionStore } from './mention-store.ts';
+import { OutboxStore } from './outbox-store.ts';
+import { SavedReplyStore } from './saved-reply-store.ts';
+import { TimelineStore } from './timeline-store.ts';
 
 /** Every store file under DATA_DIR, opened together so that a bad file stops start-up before anything runs. */
 export interface Store {
   mentions: MentionStore;
   contacts: ContactStore;
   cursors: CursorStore;
+  outbox: OutboxStore;
+  audit: AuditStore;
+  savedReplies: SavedReplyStore;
+  timeline: TimelineStore;
   close(): void;
 }
 
 export async function openStore(dataDir: string): Promise<Store> {
   const lock = DataDirLock.acquire(dataDir);
   try {
-    const [mentions, contacts, cursors] = await Promise.all([
+    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline] = await Promise.all([
       MentionStore.open(dataDir),
       ContactStore.open(dataDir),
       CursorStore.open(dataDir),
+      OutboxStore.open(dataDir),
+      AuditStore.open(dataDir),
+      SavedReplyStore.open(dataDir),
+      TimelineStore.open(dataDir),
     ]);
-    return { mentions, contacts, cursors, close: () => lock.release() };
+    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, close: () => lock.release() };
   } catch (error) {
     lock.release();
     throw error;

@@ -55,9 +55,9 @@ describe('requests from Slack at POST /slack/events', () => {
     expect(response.status).toBe(401);
   });
 
-  it('acknowledges a signed button click and tells only the clicker that the action is not available yet', async () => {
+  it('acknowledges a signed click on Link contact and tells only the clicker that it is not available yet', async () => {
     const click = buttonClick({
-      actionId: 'mention_reply',
+      actionId: 'mention_link_contact',
       value: mention.key,
       channel: mention.channel,
       messageTs: mention.ts,
@@ -67,6 +67,6 @@ describe('requests from Slack at POST /slack/events', () => {
     expect(response.status).toBe(200);
     const ephemeral = await waitUntil(() => bed.standins.slack.ephemerals[0], 5_000, 'an ephemeral answer');
     expect(ephemeral.ephemeralTo).toBe('U0AGENT07');
-    expect(ephemeral.text).toMatch(/not available .* yet\. Nothing was sent/);
+    expect(ephemeral.text).toMatch(/not available in this version of Switchboard yet/);
   });
 });

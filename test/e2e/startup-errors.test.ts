@@ -43,6 +43,9 @@ describe('start-up errors (the bot as its own process)', () => {
       REPLY_ALLOWED_USERS: 'U0ALICE01, alice',
       LOG_LEVEL: 'loud',
       X_APP_KEY: 'only-one-of-four',
+      X_APP_SECRET: '',
+      X_ACCESS_TOKEN: '',
+      X_ACCESS_SECRET: '',
     });
     const { exit, output } = await run(env);
     expect(exit.code).toBe(1);

@@ -21,8 +21,8 @@ export interface Standins {
   close(): Promise<void>;
 }
 
-export async function startStandins(options: { mentionsLimit?: number } = {}): Promise<Standins> {
-  const slack = new SlackStandin();
+export async function startStandins(options: { mentionsLimit?: number; userGroups?: Record<string, string[]> } = {}): Promise<Standins> {
+  const slack = new SlackStandin({ userGroups: options.userGroups });
   const x = new XStandin({ mentionsLimit: options.mentionsLimit });
   await Promise.all([slack.listen(), x.listen()]);
   return { slack, x, close: async () => void (await Promise.all([slack.close(), x.close()])) };
@@ -44,7 +44,12 @@ export function botEnv(standins: Standins, dataDir: string, extra: Record<string
     SLACK_CHANNEL_DIGEST: 'C0DIGESTS',
     X_API_URL: standins.x.apiUrl,
     X_BEARER_TOKEN: standins.x.bearerToken,
+    X_APP_KEY: standins.x.userContext.appKey,
+    X_APP_SECRET: standins.x.userContext.appSecret,
+    X_ACCESS_TOKEN: standins.x.userContext.accessToken,
+    X_ACCESS_SECRET: standins.x.userContext.accessSecret,
     X_USER_ID: standins.x.brand.id,
+    REPLY_UNDO_SECONDS: '0',
     POLL_INTERVAL_SECONDS: '1',
     PORT: '0',
     DATA_DIR: dataDir,
@@ -188,12 +193,12 @@ export async function readHealth(url: string): Promise<HealthBody> {
  * The usual end-to-end set-up, registered as vitest hooks: fresh stand-ins and DATA_DIR per test,
  * and the bot (once a test starts it) stopped after it.
  */
-export function useTestBed() {
+export function useTestBed(options: { userGroups?: Record<string, string[]> } = {}) {
   let standins: Standins | undefined;
   let data: { dir: string; remove(): Promise<void> } | undefined;
   let bot: InProcessBot | undefined;
   beforeEach(async () => {
-    standins = await startStandins();
+    standins = await startStandins(options);
     data = await tempDataDir();
   });
   afterEach(async () => {

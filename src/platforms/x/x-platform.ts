@@ -1,12 +1,15 @@
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError, type TwitterApi } from 'twitter-api-v2';
 import type { XConfig } from '../../config.ts';
+import { hasUrl, measureForX } from '../../domain/reply-text.ts';
 import {
   type InboundMention,
   type MentionPage,
   type MentionQuery,
   type Platform,
   PlatformError,
+  type PublishedPost,
   type RateLimitState,
+  type TextMeasure,
 } from '../platform.ts';
 import { createAppOnlyClient, createUserClient } from './x-client.ts';
 
@@ -31,34 +34,81 @@ interface XMentionsResponse {
   meta?: { result_count?: number; next_token?: string; newest_id?: string; oldest_id?: string };
 }
 
+/** X's pay-per-use prices (PLATFORMS.md): a post with a URL costs $0.20 instead of $0.015. */
+const PRICE_PER_POST = '$0.015';
+const PRICE_PER_POST_WITH_URL = '$0.20';
+
 export class XPlatform implements Platform {
   readonly id = 'x' as const;
   readonly displayName = 'X';
   /** "Only the 800 most recent mentions can be reached" (X API v2 mention timeline). */
   readonly reachableDepth = 800;
-  private readonly reader: TwitterApi;
 
   constructor(
     private readonly userId: string,
-    reader: TwitterApi,
+    readonly brandHandle: string,
+    private readonly reader: TwitterApi,
+    /** The brand's OAuth 1.0a user context: absent when only reading is configured. */
+    private readonly writer: TwitterApi | undefined,
     private readonly pageSize = X_MAX_PAGE_SIZE,
-  ) {
-    this.reader = reader;
-  }
+  ) {}
 
   /**
-   * Builds the adapter, looking the brand's user ID up with `GET /2/users/me` when it is not
-   * configured (that endpoint needs the user-context credentials).
+   * Builds the adapter: the brand's user ID from `GET /2/users/me` when it is not configured
+   * (that endpoint needs the user-context credentials), and its handle from `GET /2/users/:id`.
    */
   static async connect(config: XConfig, options: { pageSize?: number } = {}): Promise<XPlatform> {
     const reader = createAppOnlyClient(config.apiUrl, config.bearerToken);
+    const writer = config.userContext ? createUserClient(config.apiUrl, config.userContext) : undefined;
     let userId = config.userId;
+    let handle: string | undefined;
     if (!userId) {
-      if (!config.userContext) throw new PlatformError('unauthorized', 'X_USER_ID is not set and cannot be looked up');
-      const me = await callX(() => createUserClient(config.apiUrl, config.userContext!).v2.me());
+      if (!writer) throw new PlatformError('unauthorized', 'X_USER_ID is not set and cannot be looked up');
+      const me = await callX(() => writer.v2.me());
       userId = me.data.id;
+      handle = me.data.username;
     }
-    return new XPlatform(userId, reader, options.pageSize);
+    const brandId = userId;
+    handle ??= (await callX(() => reader.v2.user(brandId))).data.username;
+    return new XPlatform(brandId, handle, reader, writer, options.pageSize);
+  }
+
+  measureText(text: string): TextMeasure {
+    return measureForX(text);
+  }
+
+  replyWarning(text: string): string | undefined {
+    return hasUrl(text)
+      ? `Contains a link: X charges ${PRICE_PER_POST_WITH_URL} for a post with a URL (${PRICE_PER_POST} without).`
+      : undefined;
+  }
+
+  async publishReply(request: { inReplyTo: string; text: string }): Promise<PublishedPost> {
+    const writer = this.requireWriter('reply');
+    // https://docs.x.com/x-api/posts/create-post: reply.in_reply_to_tweet_id
+    const created = await callX(() =>
+      writer.v2.post<{ data: { id: string; text: string } }>(
+        'tweets',
+        { text: request.text, reply: { in_reply_to_tweet_id: request.inReplyTo } },
+        { timeout: REQUEST_TIMEOUT_MS },
+      ),
+    );
+    return { id: created.data.id, url: `https://x.com/${this.brandHandle}/status/${created.data.id}` };
+  }
+
+  async like(postId: string): Promise<void> {
+    const writer = this.requireWriter('like');
+    await callX(() => writer.v2.post(`users/${this.userId}/likes`, { tweet_id: postId }, { timeout: REQUEST_TIMEOUT_MS }));
+  }
+
+  private requireWriter(action: string): TwitterApi {
+    if (!this.writer) {
+      throw new PlatformError(
+        'unauthorized',
+        `X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET are not set: Switchboard can read X but not ${action} as the brand`,
+      );
+    }
+    return this.writer;
   }
 
   get brandUserId(): string {
@@ -146,8 +196,11 @@ export function toPlatformError(error: unknown): PlatformError {
       return new PlatformError('rate_limited', `X rate limit reached: ${detail}`, { resetAt, status, cause: error });
     }
     if (status === 401) return new PlatformError('unauthorized', `X refused the credentials: ${detail}`, { status, cause: error });
+    if (status === 403 && /duplicate content/i.test(detail)) {
+      return new PlatformError('duplicate', `X refused a duplicate: ${detail}`, { status, cause: error });
+    }
     if (status >= 500) return new PlatformError('unavailable', `X is unavailable: ${detail}`, { status, cause: error });
-    return new PlatformError('rejected', `X rejected the request: ${detail}`, { status, cause: error });
+    return new PlatformError('rejected', `X refused: ${detail}`, { status, cause: error });
   }
   if (error instanceof ApiRequestError) {
     return new PlatformError('unavailable', `X could not be reached: ${error.requestError.message}`, { cause: error });

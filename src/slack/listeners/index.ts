@@ -1,8 +1,16 @@
 import type { App } from '@slack/bolt';
-import type { Log } from '../../log.ts';
+import type { ListenerContext } from './context.ts';
+import { registerCrmCommand } from './crm-command.ts';
 import { registerMentionActions } from './mention-actions.ts';
+import { registerReplyModal } from './reply-modal.ts';
+import { registerThreadMessages } from './thread-messages.ts';
+import { registerWorkspaceGuard } from './workspace-guard.ts';
 
-/** Every listener, by Slack surface (Bolt's starter-template shape). */
-export function registerListeners(app: App, log: Log): void {
-  registerMentionActions(app, log);
+/** Every listener, by Slack surface (Bolt's starter-template shape). The workspace guard runs first. */
+export function registerListeners(app: App, context: ListenerContext): void {
+  registerWorkspaceGuard(app, context);
+  registerMentionActions(app, context);
+  registerReplyModal(app, context);
+  registerThreadMessages(app, context);
+  registerCrmCommand(app, context);
 }

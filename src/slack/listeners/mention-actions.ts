@@ -1,32 +1,71 @@
-import type { App } from '@slack/bolt';
-import type { Log } from '../../log.ts';
+import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACTION } from '../ids.ts';
+import { renderReplyModal } from '../views/reply-modal.ts';
+import type { ListenerContext } from './context.ts';
 
-const COMING_WITH: Record<string, string> = {
-  [ACTION.reply]: 'Replying from Slack',
-  [ACTION.like]: 'Liking from Slack',
-  [ACTION.linkContact]: 'Linking a contact by hand',
-  [ACTION.assignToMe]: 'Assigning',
-  [ACTION.resolve]: 'Resolving',
-};
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
 /**
- * The mention message's buttons. Until the reply and CRM features land, a click is acknowledged
- * (so Slack shows no error) and the person is told plainly, in a message only they see, that the
- * action is not available yet: nothing is published.
+ * The mention message's buttons and the announcement's Undo. Each acks at once (Slack's 3 s),
+ * then acts; what only the presser needs to know comes back as a message only they see.
  */
-export function registerMentionActions(app: App, log: Log): void {
-  for (const actionId of Object.values(ACTION)) {
-    app.action(actionId, async ({ ack, body, client }) => {
-      await ack();
-      const channel = 'channel' in body ? body.channel?.id : undefined;
-      if (!channel) return;
-      await client.chat.postEphemeral({
-        channel,
-        user: body.user.id,
-        text: `${COMING_WITH[actionId] ?? 'This action'} is not available in this version of Switchboard yet. Nothing was sent.`,
-      });
-      log.info(`button ${actionId} pressed by ${body.user.id}: not available yet`);
+export function registerMentionActions(app: App, context: ListenerContext): void {
+  const { slack, actions, replies, log } = context;
+
+  const answer = async (args: ButtonArgs, text: string | undefined) => {
+    const channel = args.body.channel?.id;
+    if (!text || !channel) return;
+    const threadTs = args.body.message?.thread_ts;
+    await slack.postEphemeral({ channel, user: args.body.user.id, text, threadTs });
+  };
+
+  app.action<BlockAction<ButtonAction>>(ACTION.reply, async (args) => {
+    await args.ack();
+    // The trigger_id is valid for 3 s and once: open the modal before anything slow.
+    const mention = await context.store.mentions.get(args.action.value ?? '');
+    const platform = mention ? context.platforms.get(mention.mention.platform) : undefined;
+    if (!mention || !platform) return answer(args, 'This mention is not known to Switchboard, so it cannot be replied to.');
+    const view = renderReplyModal({
+      mention,
+      brandHandle: platform.brandHandle,
+      platformName: platform.displayName,
+      limit: platform.measureText('').limit,
+      undoSeconds: context.undoSeconds,
+      savedReplies: context.store.savedReplies.list(),
+      text: `@${mention.mention.author.handle} `,
+      revision: 0,
     });
-  }
+    await slack.openView(args.body.trigger_id, view);
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.like, async (args) => {
+    await args.ack();
+    await answer(args, await actions.like(args.action.value ?? '', args.body.user.id));
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.assignToMe, async (args) => {
+    await args.ack();
+    await answer(args, await actions.assign(args.action.value ?? '', args.body.user.id));
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.resolve, async (args) => {
+    await args.ack();
+    await answer(args, await actions.toggleResolved(args.action.value ?? '', args.body.user.id));
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.undoReply, async (args) => {
+    await args.ack();
+    const outcome = await replies.undo(args.action.value ?? '', args.body.user.id);
+    // "Undone" shows on the announcement itself; refusals and "too late" go to the presser.
+    if (outcome.kind !== 'undone') await answer(args, outcome.message);
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.linkContact, async (args) => {
+    await args.ack();
+    await answer(
+      args,
+      'Linking a contact by hand is not available in this version of Switchboard yet. The author was linked automatically.',
+    );
+    log.info(`link contact pressed by ${args.body.user.id}: not available yet`);
+  });
 }

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Label, Sentiment } from '../../domain/classify.ts';
-import type { MentionRecord } from '../../store/mention-store.ts';
+import type { MentionRecord, MentionWorkflow } from '../../store/mention-store.ts';
 import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 
@@ -36,10 +36,11 @@ export interface ContactSummary {
  * `metadata` carries the mention's key, so a restart can find the message in the channel's history.
  */
 export function renderMentionMessage(
-  record: Pick<MentionRecord, 'key' | 'mention' | 'classification'>,
+  record: Pick<MentionRecord, 'key' | 'mention' | 'classification' | 'workflow'>,
   contact: ContactSummary,
 ): MentionMessage {
   const { mention, classification } = record;
+  const workflow = record.workflow ?? {};
   const { author } = mention;
   const platform = PLATFORM_NAME[mention.platform];
   const name = truncate(author.name, 80);
@@ -73,6 +74,7 @@ export function renderMentionMessage(
         type: 'context',
         elements: [{ type: 'mrkdwn', verbatim: true, text: `:bust_in_silhouette: Contact: *${escapeMrkdwn(truncate(contact.name, 80))}*` }],
       },
+      ...workflowBlocks(record.workflow),
       {
         type: 'actions',
         block_id: BLOCK.mentionActions,
@@ -80,12 +82,32 @@ export function renderMentionMessage(
           { type: 'button', action_id: ACTION.reply, text: { type: 'plain_text', text: 'Reply' }, style: 'primary', value: record.key },
           { type: 'button', action_id: ACTION.like, text: { type: 'plain_text', text: 'Like' }, value: record.key },
           { type: 'button', action_id: ACTION.linkContact, text: { type: 'plain_text', text: 'Link contact' }, value: record.key },
+          // Pressed again by the assignee, it unassigns; the line above says who owns it.
           { type: 'button', action_id: ACTION.assignToMe, text: { type: 'plain_text', text: 'Assign to me' }, value: record.key },
-          { type: 'button', action_id: ACTION.resolve, text: { type: 'plain_text', text: 'Resolve' }, value: record.key },
+          {
+            type: 'button',
+            action_id: ACTION.resolve,
+            text: { type: 'plain_text', text: workflow.resolved ? 'Reopen' : 'Resolve' },
+            value: record.key,
+          },
         ],
       },
     ],
   };
+}
+
+/** One line of who has done what, in the order a reader asks: owner, answer, state. */
+function workflowBlocks(workflow: MentionWorkflow | undefined): KnownBlock[] {
+  if (!workflow) return [];
+  const parts: string[] = [];
+  if (workflow.assignee) parts.push(`:raising_hand: Assigned to <@${workflow.assignee}>`);
+  for (const reply of workflow.replies ?? []) {
+    parts.push(`:speech_balloon: Replied by <@${reply.by}>${reply.url ? ` · ${link(reply.url, 'view reply')}` : ''}`);
+  }
+  if (workflow.liked) parts.push(`:heart: Liked by <@${workflow.liked.by}>`);
+  if (workflow.resolved) parts.push(`:white_check_mark: Resolved by <@${workflow.resolved.by}>`);
+  if (parts.length === 0) return [];
+  return [{ type: 'context', elements: [{ type: 'mrkdwn', text: parts.join('  ·  ') }] }];
 }
 
 function formatScore(score: number): string {

@@ -1,0 +1,75 @@
+import twitterText from 'twitter-text';
+
+/**
+ * Rules for the text of a public reply. Pure: the modal, thread commands and the sending service
+ * all ask the same questions here.
+ */
+
+/** X's limit: 280 weighted characters; URLs count 23, CJK and emoji count 2 (measured by twitter-text). */
+export const X_MAX_WEIGHTED_LENGTH = 280;
+
+export interface TextMeasure {
+  length: number;
+  limit: number;
+  /** Where the platform has a limit rule that is not length (X: invalid characters). */
+  isValid: boolean;
+}
+
+export function measureForX(text: string): TextMeasure {
+  const parsed = twitterText.parseTweet(text);
+  return {
+    length: parsed.weightedLength,
+    limit: X_MAX_WEIGHTED_LENGTH,
+    isValid: parsed.valid || parsed.weightedLength > X_MAX_WEIGHTED_LENGTH,
+  };
+}
+
+export type TextProblem = { kind: 'empty' } | { kind: 'too_long'; length: number; limit: number } | { kind: 'invalid' };
+
+export function checkReplyText(text: string, measure: (text: string) => TextMeasure): TextProblem | undefined {
+  if (text.trim().length === 0) return { kind: 'empty' };
+  const measured = measure(text);
+  if (measured.length > measured.limit) return { kind: 'too_long', length: measured.length, limit: measured.limit };
+  if (!measured.isValid) return { kind: 'invalid' };
+  return undefined;
+}
+
+export function describeTextProblem(problem: TextProblem, platform: string): string {
+  switch (problem.kind) {
+    case 'empty':
+      return 'The reply is empty: write something to send.';
+    case 'too_long':
+      return `The reply is ${problem.length} characters as ${platform} counts them; the limit is ${problem.limit} (links count 23, emoji and CJK count 2). Shorten it by ${problem.length - problem.limit}.`;
+    case 'invalid':
+      return `${platform} would refuse this text (it contains characters ${platform} does not allow).`;
+  }
+}
+
+export function hasUrl(text: string): boolean {
+  return twitterText.extractUrls(text).length > 0;
+}
+
+/** A thread message is a public reply only when it starts with `reply:` (any case); everything else is a note. */
+export type ThreadCommand = { kind: 'reply'; text: string } | { kind: 'note'; text: string };
+
+export function parseThreadMessage(text: string): ThreadCommand {
+  const match = /^\s*reply:\s*/i.exec(text);
+  return match ? { kind: 'reply', text: text.slice(match[0].length).trim() } : { kind: 'note', text: text.trim() };
+}
+
+export interface TemplateValues {
+  first_name: string;
+  handle: string;
+  agent: string;
+}
+
+/** Fills `{{first_name}}`, `{{handle}}` and `{{agent}}`; unknown variables are left as written, to be seen. */
+export function fillTemplate(template: string, values: TemplateValues): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? values[name as keyof TemplateValues] : whole,
+  );
+}
+
+export function firstNameOf(name: string): string {
+  return name.trim().split(/\s+/)[0] ?? name;
+}

@@ -1,0 +1,76 @@
+import type { Log } from '../log.ts';
+import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
+import type { Store } from '../store/store.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import type { MentionMessages } from './mention-messages.ts';
+import type { Permissions } from './permissions.ts';
+
+/** What the person who pressed a button is told (only they see it); undefined when the message update says it all. */
+export type ActionAnswer = string | undefined;
+
+/**
+ * Like, Assign to me and Resolve. Each updates the mention message in place; Like is public and
+ * so is limited to the people allowed to act for the brand, audited, and done at most once.
+ */
+export class MentionActions {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly store: Store,
+    private readonly platforms: ReadonlyMap<PlatformId, Platform>,
+    private readonly permissions: Permissions,
+    private readonly messages: MentionMessages,
+    private readonly log: Log,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  like(mentionKey: string, userId: string): Promise<ActionAnswer> {
+    return this.mutex.run(mentionKey, async () => {
+      const mention = await this.store.mentions.get(mentionKey);
+      if (!mention) return 'This mention is not known to Switchboard.';
+      const platform = this.platforms.get(mention.mention.platform);
+      if (!platform) return `${mention.mention.platform} is not configured, so nothing was liked.`;
+      if (mention.workflow?.liked) return `Already liked by <@${mention.workflow.liked.by}>.`;
+      if (!(await this.permissions.canActPublicly(userId))) {
+        await this.store.audit.record({ actor: userId, action: 'refused', mentionKey, detail: 'not allowed to like' });
+        return `You are not on the list of people who may act publicly as @${platform.brandHandle} (REPLY_ALLOWED_USERS). Nothing was liked.`;
+      }
+      try {
+        await platform.like(mention.mention.id);
+      } catch (error) {
+        const reason = error instanceof PlatformError ? error.message : String(error);
+        await this.store.audit.record({ actor: userId, action: 'refused', mentionKey, detail: `like failed: ${reason}` });
+        this.log.warn(`like of ${mentionKey} failed`, { error });
+        return `Not liked: ${reason}.`;
+      }
+      await this.store.audit.record({ actor: userId, action: 'like', mentionKey, platformPostId: mention.mention.id });
+      await this.messages.update(mentionKey, (workflow) => ({ ...workflow, liked: { by: userId, at: this.now().toISOString() } }));
+      return undefined;
+    });
+  }
+
+  /** Assigns to the presser; their second press unassigns; someone else's press is told who owns it. */
+  assign(mentionKey: string, userId: string): Promise<ActionAnswer> {
+    return this.mutex.run(mentionKey, async () => {
+      const mention = await this.store.mentions.get(mentionKey);
+      if (!mention) return 'This mention is not known to Switchboard.';
+      const owner = mention.workflow?.assignee;
+      if (owner && owner !== userId) return `<@${owner}> owns this one. Ask them before taking it over.`;
+      await this.messages.update(mentionKey, (workflow) => ({ ...workflow, assignee: owner ? undefined : userId }));
+      return undefined;
+    });
+  }
+
+  toggleResolved(mentionKey: string, userId: string): Promise<ActionAnswer> {
+    return this.mutex.run(mentionKey, async () => {
+      const mention = await this.store.mentions.get(mentionKey);
+      if (!mention) return 'This mention is not known to Switchboard.';
+      const isResolved = Boolean(mention.workflow?.resolved);
+      await this.messages.update(mentionKey, (workflow) => ({
+        ...workflow,
+        resolved: isResolved ? undefined : { by: userId, at: this.now().toISOString() },
+      }));
+      return undefined;
+    });
+  }
+}

@@ -1,0 +1,336 @@
+import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
+import type { Log } from '../log.ts';
+import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
+import type { SlackGateway } from '../slack/slack-gateway.ts';
+import { renderReplyAnnouncement } from '../slack/views/reply-announcement.ts';
+import type { ReplyRecord } from '../store/outbox-store.ts';
+import type { Store } from '../store/store.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import type { MentionMessages } from './mention-messages.ts';
+import type { Permissions } from './permissions.ts';
+import { sleep } from './sleep.ts';
+
+export interface ReplyRequest {
+  /**
+   * Derived from the Slack request: `view:<view id>` for the modal, `thread:<channel>:<ts>` for a
+   * `reply:` message. The same request, however often Slack or a person repeats it, has one key.
+   */
+  requestKey: string;
+  mentionKey: string;
+  text: string;
+  userId: string;
+}
+
+export type ReplyOutcome =
+  | { kind: 'scheduled'; reply: ReplyRecord }
+  /** This very request was seen before: nothing new happens. */
+  | { kind: 'duplicate'; reply: ReplyRecord }
+  | { kind: 'refused'; message: string }
+  | { kind: 'invalid'; message: string }
+  /** Another reply to the same mention is waiting or being sent. */
+  | { kind: 'busy'; message: string };
+
+export type UndoOutcome = { kind: 'undone' | 'too_late' | 'refused' | 'unknown'; message: string };
+
+export interface ReplyServiceOptions {
+  undoSeconds: number;
+  /** Wait before the one retry after an uncertain send (network error, 5xx). */
+  retryDelayMs: number;
+  now?: () => Date;
+}
+
+/**
+ * Public replies, exactly once. The request is stored in the outbox before anything else happens,
+ * announced in the mention's thread with Undo, and sent when the undo window ends. The state is
+ * saved as `sending` before the platform is called, so a crash mid-call is known after a restart.
+ *
+ * X has no idempotency key. After an uncertain send (crash, network error, 5xx) the same text is
+ * sent once more: if the first went out, X refuses the second as duplicate content, and that
+ * refusal counts as sent. If that second attempt cannot settle it either, the reply is marked
+ * uncertain and shown to staff; it is never sent a third time.
+ */
+export class ReplyService {
+  private readonly mutex = new KeyedMutex();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly now: () => Date;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly platforms: ReadonlyMap<PlatformId, Platform>,
+    private readonly slack: SlackGateway,
+    private readonly permissions: Permissions,
+    private readonly mentionMessages: MentionMessages,
+    private readonly log: Log,
+    private readonly options: ReplyServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async request(request: ReplyRequest): Promise<ReplyOutcome> {
+    const { outbox, mentions, audit } = this.store;
+    const seen = await outbox.get(request.requestKey);
+    if (seen) return { kind: 'duplicate', reply: seen };
+
+    const mention = await mentions.get(request.mentionKey);
+    const platform = mention ? this.platforms.get(mention.mention.platform) : undefined;
+    if (!mention?.slack.ts || !platform) {
+      return {
+        kind: 'refused',
+        message: 'This mention is not known to Switchboard (or its platform is not configured), so nothing was sent.',
+      };
+    }
+    if (!(await this.permissions.canActPublicly(request.userId))) {
+      await audit.record({
+        actor: request.userId,
+        action: 'refused',
+        mentionKey: request.mentionKey,
+        text: request.text,
+        detail: 'not allowed to reply',
+      });
+      return {
+        kind: 'refused',
+        message: `You are not on the list of people who may reply publicly as @${platform.brandHandle} (REPLY_ALLOWED_USERS). Nothing was sent.`,
+      };
+    }
+    const problem = checkReplyText(request.text, (text) => platform.measureText(text));
+    if (problem) return { kind: 'invalid', message: describeTextProblem(problem, platform.displayName) };
+
+    const thread = { channel: mention.slack.channel, ts: mention.slack.ts };
+    const outcome = await this.mutex.run(request.mentionKey, async (): Promise<ReplyOutcome> => {
+      // Checked again inside the lock: a double submission may have stored it meanwhile.
+      const again = await outbox.get(request.requestKey);
+      if (again) return { kind: 'duplicate', reply: again };
+      const busy = outbox.activeFor(request.mentionKey);
+      if (busy) {
+        return {
+          kind: 'busy',
+          message: `<@${busy.requestedBy}> is already replying to this post (${busy.state === 'scheduled' ? `sending ${this.relative(busy.sendAt)}` : 'being sent now'}). Nothing was sent; undo theirs first to send a different reply.`,
+        };
+      }
+      const now = this.now();
+      const reply: ReplyRecord = {
+        key: request.requestKey,
+        mentionKey: request.mentionKey,
+        platform: platform.id,
+        inReplyTo: mention.mention.id,
+        text: request.text,
+        requestedBy: request.userId,
+        requestedAt: now.toISOString(),
+        sendAt: new Date(now.getTime() + this.options.undoSeconds * 1000).toISOString(),
+        state: 'scheduled',
+        thread,
+        attempts: 0,
+      };
+      await outbox.save(reply);
+      await audit.record({ actor: request.userId, action: 'reply_scheduled', mentionKey: request.mentionKey, text: request.text });
+      return { kind: 'scheduled', reply };
+    });
+    if (outcome.kind !== 'scheduled') return outcome;
+
+    const announced = await this.announce(outcome.reply);
+    this.schedule(announced);
+    return { kind: 'scheduled', reply: announced };
+  }
+
+  async undo(replyKey: string, userId: string): Promise<UndoOutcome> {
+    const found = await this.store.outbox.get(replyKey);
+    if (!found) return { kind: 'unknown', message: 'That reply is not known to Switchboard.' };
+    if (!(await this.permissions.canActPublicly(userId))) {
+      await this.store.audit.record({ actor: userId, action: 'refused', mentionKey: found.mentionKey, detail: 'not allowed to undo' });
+      return { kind: 'refused', message: 'Only people who may send replies can undo them.' };
+    }
+    return this.mutex.run(found.mentionKey, async () => {
+      const reply = await this.store.outbox.get(replyKey);
+      if (!reply) return { kind: 'unknown', message: 'That reply is not known to Switchboard.' };
+      if (reply.state === 'cancelled') return { kind: 'undone', message: 'This reply was already undone; nothing was sent.' };
+      if (reply.state !== 'scheduled') {
+        return {
+          kind: 'too_late',
+          message: `Too late to undo: the reply is ${reply.state === 'sent' ? 'already published' : reply.state}.`,
+        };
+      }
+      const cancelled: ReplyRecord = { ...reply, state: 'cancelled', cancelledBy: userId };
+      await this.store.outbox.save(cancelled);
+      this.clearTimer(replyKey);
+      await this.store.audit.record({ actor: userId, action: 'reply_undone', mentionKey: reply.mentionKey, text: reply.text });
+      await this.showAnnouncement(cancelled);
+      return { kind: 'undone', message: 'Undone: nothing was sent.' };
+    });
+  }
+
+  /** After a restart: scheduled replies wait out what is left of their window; interrupted sends are settled. */
+  async resume(): Promise<void> {
+    for (const reply of this.store.outbox.unsettled()) {
+      // A crash right after the request was stored left it unannounced: announce it now, Undo and all.
+      if (reply.state === 'scheduled') this.schedule(reply.announcement ? reply : await this.announce(reply));
+      else this.track(this.mutex.run(reply.mentionKey, () => this.deliver(reply)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const key of [...this.timers.keys()]) this.clearTimer(key);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private schedule(reply: ReplyRecord): void {
+    if (this.stopped) return;
+    const delay = Math.max(0, Date.parse(reply.sendAt) - this.now().getTime());
+    this.clearTimer(reply.key);
+    this.timers.set(
+      reply.key,
+      setTimeout(() => {
+        this.timers.delete(reply.key);
+        this.track(this.sendScheduled(reply.key));
+      }, delay),
+    );
+  }
+
+  private sendScheduled(replyKey: string): Promise<void> {
+    return this.store.outbox.get(replyKey).then((found) => {
+      if (!found) return;
+      return this.mutex.run(found.mentionKey, async () => {
+        const reply = await this.store.outbox.get(replyKey);
+        if (!reply || reply.state !== 'scheduled' || this.stopped) return;
+        await this.deliver(reply);
+      });
+    });
+  }
+
+  /** Sends a reply that is `scheduled` or was left `sending`. Runs inside the mention's lock. */
+  private async deliver(start: ReplyRecord): Promise<void> {
+    const platform = this.platforms.get(start.platform);
+    let reply = start;
+    if (!platform) {
+      await this.settle(reply, { state: 'failed', failure: `${reply.platform} is not configured any more` });
+      return;
+    }
+    for (;;) {
+      const isRetry = reply.attempts > 0; // an earlier attempt may have gone out
+      reply = { ...reply, state: 'sending', attempts: reply.attempts + 1 };
+      await this.store.outbox.save(reply);
+      try {
+        const published = await platform.publishReply({ inReplyTo: reply.inReplyTo, text: reply.text, idempotencyKey: reply.key });
+        await this.settle(reply, { state: 'sent', sent: { id: published.id, url: published.url, at: this.now().toISOString() } });
+        return;
+      } catch (error) {
+        const failure = error instanceof PlatformError ? error : new PlatformError('unavailable', String(error), { cause: error });
+        if (failure.code === 'duplicate' && isRetry) {
+          const note = `${platform.displayName} reported it as already published`;
+          await this.settle(reply, { state: 'sent', sent: { at: this.now().toISOString(), note } });
+          return;
+        }
+        if (failure.code === 'unavailable' && !isRetry && !this.stopped) {
+          this.log.warn(`reply ${reply.key} uncertain (${failure.message}); sending once more to settle it`);
+          await sleep(this.options.retryDelayMs);
+          continue;
+        }
+        if (failure.code === 'unavailable') {
+          await this.settle(reply, { state: 'uncertain', failure: failure.message });
+          return;
+        }
+        await this.settle(reply, { state: 'failed', failure: this.explain(failure) });
+        return;
+      }
+    }
+  }
+
+  private async settle(reply: ReplyRecord, change: Pick<ReplyRecord, 'state'> & Partial<ReplyRecord>): Promise<void> {
+    const settled: ReplyRecord = { ...reply, ...change };
+    await this.store.outbox.save(settled);
+    const { audit } = this.store;
+    const base = { actor: settled.requestedBy, mentionKey: settled.mentionKey, text: settled.text };
+    if (settled.state === 'sent') {
+      await audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note });
+      this.log.info(`reply ${settled.key} published`, { id: settled.sent?.id });
+      await this.mentionMessages.update(settled.mentionKey, (workflow) => ({
+        ...workflow,
+        replies: [...(workflow.replies ?? []), { by: settled.requestedBy, at: settled.sent?.at ?? '', url: settled.sent?.url }],
+      }));
+    } else {
+      const action = settled.state === 'uncertain' ? 'reply_uncertain' : 'reply_failed';
+      await audit.record({ ...base, action, detail: settled.failure });
+      this.log.warn(`reply ${settled.key} ${settled.state}: ${settled.failure}`);
+      await this.tellRequester(settled, `Your reply was not sent: ${settled.failure}.`);
+    }
+    await this.showAnnouncement(settled);
+  }
+
+  private explain(error: PlatformError): string {
+    switch (error.code) {
+      case 'rate_limited': {
+        const until = error.details.resetAt ? ` until ${error.details.resetAt.toISOString().slice(11, 16)} UTC` : '';
+        return `the platform's posting limit is reached${until}; try again then`;
+      }
+      case 'duplicate':
+        return 'the platform refused it as a duplicate of a post the brand already published; change the wording';
+      default:
+        return error.message;
+    }
+  }
+
+  private async announce(reply: ReplyRecord): Promise<ReplyRecord> {
+    const message = this.renderAnnouncement(reply);
+    try {
+      const posted = await this.slack.postMessage({ channel: reply.thread.channel, threadTs: reply.thread.ts, ...message });
+      const announced = { ...reply, announcement: { channel: posted.channel, ts: posted.ts } };
+      // Saved under the lock: a send or an undo must see the announcement to update it.
+      return await this.mutex.run(reply.mentionKey, async () => {
+        const current = (await this.store.outbox.get(reply.key)) ?? reply;
+        const updated = { ...current, announcement: announced.announcement };
+        await this.store.outbox.save(updated);
+        return updated;
+      });
+    } catch (error) {
+      // The reply stays scheduled: announcing is for people, sending does not depend on it.
+      this.log.warn(`could not announce reply ${reply.key} in its thread`, { error });
+      return reply;
+    }
+  }
+
+  private async showAnnouncement(reply: ReplyRecord): Promise<void> {
+    if (!reply.announcement) return;
+    try {
+      await this.slack.updateMessage({ ...reply.announcement, ...this.renderAnnouncement(reply) });
+    } catch (error) {
+      this.log.warn(`could not update the announcement of reply ${reply.key}`, { error });
+    }
+  }
+
+  private renderAnnouncement(reply: ReplyRecord) {
+    const platform = this.platforms.get(reply.platform);
+    return renderReplyAnnouncement(reply, {
+      brandHandle: platform?.brandHandle ?? 'brand',
+      platformName: platform?.displayName ?? reply.platform,
+      warning: platform?.replyWarning(reply.text),
+      now: this.now(),
+    });
+  }
+
+  private async tellRequester(reply: ReplyRecord, text: string): Promise<void> {
+    try {
+      await this.slack.postEphemeral({ channel: reply.thread.channel, user: reply.requestedBy, threadTs: reply.thread.ts, text });
+    } catch (error) {
+      this.log.warn('could not tell the requester about their reply', { error });
+    }
+  }
+
+  private relative(iso: string): string {
+    const seconds = Math.max(0, Math.ceil((Date.parse(iso) - this.now().getTime()) / 1000));
+    return `in ${seconds} s`;
+  }
+
+  private clearTimer(key: string): void {
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+  }
+
+  private track(promise: Promise<unknown>): void {
+    const tracked = promise.catch((error: unknown) => this.log.error('reply delivery failed unexpectedly', { error }));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}

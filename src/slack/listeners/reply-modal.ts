@@ -1,0 +1,57 @@
+import type { App, BlockAction, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
+import { fillTemplate, firstNameOf } from '../../domain/reply-text.ts';
+import { ACTION, VIEW } from '../ids.ts';
+import { parseReplyModalMetadata, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
+import type { ListenerContext } from './context.ts';
+
+/** The reply modal: a saved reply refills the text; Send validates inside the modal, then schedules. */
+export function registerReplyModal(app: App, context: ListenerContext): void {
+  const { store, replies, slack, platforms } = context;
+
+  app.view<ViewSubmitAction>(VIEW.replyModal, async ({ ack, body, view }) => {
+    const metadata = parseReplyModalMetadata(view.private_metadata);
+    const blockId = replyTextBlockId(metadata?.revision ?? 0);
+    const text = view.state.values[blockId]?.[ACTION.replyText]?.value ?? '';
+    if (!metadata)
+      return ack({ response_action: 'errors', errors: { [blockId]: 'This form is damaged: close it and press Reply again.' } });
+
+    // The view ID is this request's key: Slack resending the submission, or a second press of
+    // Send, finds the stored request and sends nothing new.
+    const outcome = await replies.request({ requestKey: `view:${view.id}`, mentionKey: metadata.mentionKey, text, userId: body.user.id });
+    switch (outcome.kind) {
+      case 'scheduled':
+      case 'duplicate':
+        return ack();
+      case 'invalid':
+      case 'refused':
+      case 'busy':
+        return ack({ response_action: 'errors', errors: { [blockId]: outcome.message.slice(0, 2000) } });
+    }
+  });
+
+  app.action<BlockAction<StaticSelectAction>>(ACTION.pickSavedReply, async ({ ack, body, action }) => {
+    await ack();
+    const metadata = parseReplyModalMetadata(body.view?.private_metadata ?? '');
+    const saved = store.savedReplies.find(action.selected_option.value);
+    const mention = metadata ? await store.mentions.get(metadata.mentionKey) : undefined;
+    const platform = mention ? platforms.get(mention.mention.platform) : undefined;
+    if (!body.view || !metadata || !saved || !mention || !platform) return;
+    const agent = body.user.name ?? body.user.username ?? 'the team';
+    const text = fillTemplate(saved.text, {
+      first_name: firstNameOf(mention.mention.author.name),
+      handle: `@${mention.mention.author.handle}`,
+      agent,
+    });
+    const view = renderReplyModal({
+      mention,
+      brandHandle: platform.brandHandle,
+      platformName: platform.displayName,
+      limit: platform.measureText('').limit,
+      undoSeconds: context.undoSeconds,
+      savedReplies: store.savedReplies.list(),
+      text,
+      revision: metadata.revision + 1,
+    });
+    await slack.updateView(body.view.id, view, body.view.hash);
+  });
+}

@@ -1,0 +1,54 @@
+import type { KnownBlock } from '@slack/types';
+import type { AuditEntry } from '../../store/audit-store.ts';
+import type { SavedReply } from '../../store/saved-reply-store.ts';
+import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+
+/** Answers to `/crm` subcommands: plain, short, visible only to the person who asked. */
+export interface CommandAnswer {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export function renderHelp(prefix?: string): CommandAnswer {
+  const lines = [
+    '*Switchboard* · `/crm` commands',
+    '• `/crm saved list`: the saved replies offered in the Reply form',
+    '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
+    '• `/crm saved remove <name>`',
+    '• `/crm audit [n]`: the latest public actions (people allowed to reply only)',
+    '• `/crm help`: this list',
+    "In a mention's thread, start a message with `reply:` to answer publicly; anything else stays internal as a note.",
+  ];
+  const text = [prefix, ...lines].filter(Boolean).join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+export function renderSavedReplies(replies: SavedReply[]): CommandAnswer {
+  if (replies.length === 0) return { text: 'No saved replies yet. Add one with `/crm saved add <name> <text>`.' };
+  const lines = replies.map((reply) => `• *${escapeMrkdwn(reply.name)}*: ${escapeMrkdwn(truncate(reply.text, 200))}`);
+  const text = `*Saved replies* (${replies.length})\n${lines.join('\n')}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
+}
+
+const ACTION_WORDS: Record<AuditEntry['action'], string> = {
+  reply_scheduled: 'scheduled a reply',
+  reply_sent: 'reply published',
+  reply_undone: 'undid a reply',
+  reply_failed: 'reply refused by the platform',
+  reply_uncertain: 'reply uncertain',
+  like: 'liked',
+  refused: 'was refused',
+};
+
+export function renderAudit(entries: AuditEntry[]): CommandAnswer {
+  if (entries.length === 0) return { text: 'The audit log is empty.' };
+  const lines = entries.map((entry) => {
+    const when = `<!date^${Math.floor(Date.parse(entry.at) / 1000)}^{date_short} {time_secs}|${entry.at}>`;
+    const what = entry.text ? `: “${escapeMrkdwn(truncate(entry.text, 120))}”` : '';
+    const post = entry.platformPostId ? ` (post ${escapeMrkdwn(entry.platformPostId)})` : '';
+    const detail = entry.detail ? ` (${escapeMrkdwn(truncate(entry.detail, 120))})` : '';
+    return `• ${when} <@${entry.actor}> ${ACTION_WORDS[entry.action]}${what}${post}${detail} · ${escapeMrkdwn(entry.mentionKey ?? '')}`;
+  });
+  const text = `*Audit log*, newest first\n${lines.join('\n')}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 2900) } }] };
+}

@@ -1,0 +1,63 @@
+import type { KnownBlock } from '@slack/types';
+import type { ReplyRecord } from '../../store/outbox-store.ts';
+import { ACTION } from '../ids.ts';
+import { escapeMrkdwn, link } from '../mrkdwn.ts';
+
+export interface AnnouncementContext {
+  brandHandle: string;
+  platformName: string;
+  /** A cost or risk to know before it goes (X: a link makes the post cost more). */
+  warning?: string;
+  now: Date;
+}
+
+/**
+ * The thread message that follows a public reply through its life: scheduled (with Undo), sent
+ * (with the link), undone, refused, or uncertain. Pure; rendered again at each step and updated in place.
+ */
+export function renderReplyAnnouncement(reply: ReplyRecord, context: AnnouncementContext): { text: string; blocks: KnownBlock[] } {
+  const quoted = reply.text
+    .split('\n')
+    .map((line) => `>${escapeMrkdwn(line)}`)
+    .join('\n');
+  const as = `@${escapeMrkdwn(context.brandHandle)}`;
+  const head = headline(reply, context, as);
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: head } },
+    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quoted } },
+  ];
+  if (reply.state === 'scheduled' && context.warning) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:moneybag: ${escapeMrkdwn(context.warning)}` }] });
+  }
+  if (reply.state === 'scheduled') {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', action_id: ACTION.undoReply, text: { type: 'plain_text', text: 'Undo' }, style: 'danger', value: reply.key },
+      ],
+    });
+  }
+  return { text: head.replace(/[*:]/g, ''), blocks };
+}
+
+function headline(reply: ReplyRecord, context: AnnouncementContext, as: string): string {
+  const by = `<@${reply.requestedBy}>`;
+  switch (reply.state) {
+    case 'scheduled': {
+      const seconds = Math.max(0, Math.ceil((Date.parse(reply.sendAt) - context.now.getTime()) / 1000));
+      return `:hourglass_flowing_sand: *Sending in ${seconds} s as ${as}* on ${context.platformName}, requested by ${by}:`;
+    }
+    case 'sending':
+      return `:outbox_tray: *Sending now as ${as}* on ${context.platformName}, requested by ${by}:`;
+    case 'sent':
+      return `:white_check_mark: *Sent by ${by} as ${as}*${reply.sent?.url ? ` · ${link(reply.sent.url, `view on ${context.platformName}`)}` : ''}${
+        reply.sent?.note ? ` (${escapeMrkdwn(reply.sent.note)})` : ''
+      }:`;
+    case 'cancelled':
+      return `:leftwards_arrow_with_hook: *Undone by <@${reply.cancelledBy ?? reply.requestedBy}>*: nothing was sent.`;
+    case 'failed':
+      return `:x: *Not sent*: ${escapeMrkdwn(reply.failure ?? 'the platform refused it')}. Nothing was published.`;
+    case 'uncertain':
+      return `:warning: *Not known whether this reply was published*: ${escapeMrkdwn(reply.failure ?? 'the platform did not answer')}. Check ${as} on ${context.platformName} before sending it again; Switchboard will not retry it.`;
+  }
+}

@@ -1,0 +1,105 @@
+import type { KnownBlock, View } from '@slack/types';
+import type { MentionRecord } from '../../store/mention-store.ts';
+import type { SavedReply } from '../../store/saved-reply-store.ts';
+import { ACTION, BLOCK, VIEW } from '../ids.ts';
+import { escapeMrkdwn, quote, truncate } from '../mrkdwn.ts';
+
+export interface ReplyModalInput {
+  mention: Pick<MentionRecord, 'key' | 'mention'>;
+  brandHandle: string;
+  platformName: string;
+  limit: number;
+  undoSeconds: number;
+  savedReplies: SavedReply[];
+  /** The text to show in the input (the @handle first; a saved reply once picked). */
+  text: string;
+  /** Changes whenever `text` is set by the bot, so Slack shows it instead of what was typed. */
+  revision: number;
+}
+
+export interface ReplyModalMetadata {
+  mentionKey: string;
+  revision: number;
+}
+
+/** The reply modal: the post for context, saved replies, a multi-line input and the platform's limit. */
+export function renderReplyModal(input: ReplyModalInput): View {
+  const { mention } = input.mention;
+  const metadata: ReplyModalMetadata = { mentionKey: input.mention.key, revision: input.revision };
+  const blocks: KnownBlock[] = [
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          verbatim: true,
+          text: `Replying on ${input.platformName} to *${escapeMrkdwn(truncate(mention.author.name, 60))}* (@${escapeMrkdwn(mention.author.handle)}) as *@${escapeMrkdwn(input.brandHandle)}*`,
+        },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quote(mention.text, 2000) } },
+  ];
+  if (input.savedReplies.length > 0) {
+    blocks.push({
+      type: 'actions',
+      block_id: BLOCK.savedReplies,
+      elements: [
+        {
+          type: 'static_select',
+          action_id: ACTION.pickSavedReply,
+          placeholder: { type: 'plain_text', text: 'Start from a saved reply' },
+          options: input.savedReplies.slice(0, 100).map((reply) => ({
+            text: { type: 'plain_text', text: truncate(reply.name, 75) },
+            description: { type: 'plain_text', text: truncate(reply.text, 75) },
+            value: reply.name,
+          })),
+        },
+      ],
+    });
+  }
+  blocks.push(
+    {
+      type: 'input',
+      block_id: replyTextBlockId(input.revision),
+      label: { type: 'plain_text', text: 'Public reply' },
+      element: {
+        type: 'plain_text_input',
+        action_id: ACTION.replyText,
+        multiline: true,
+        initial_value: input.text,
+        focus_on_load: true,
+      },
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${input.platformName} allows ${input.limit} characters as it counts them (links count 23, emoji and CJK characters count 2). ${
+            input.undoSeconds > 0 ? `After *Send* you have ${input.undoSeconds} s to undo.` : 'It is sent at once.'
+          }`,
+        },
+      ],
+    },
+  );
+  return {
+    type: 'modal',
+    callback_id: VIEW.replyModal,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: `Reply on ${input.platformName}` },
+    submit: { type: 'plain_text', text: 'Send' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+export const replyTextBlockId = (revision: number) => `${BLOCK.replyText}_${revision}`;
+
+export function parseReplyModalMetadata(raw: string): ReplyModalMetadata | undefined {
+  try {
+    const parsed = JSON.parse(raw) as Partial<ReplyModalMetadata>;
+    return typeof parsed.mentionKey === 'string' ? { mentionKey: parsed.mentionKey, revision: Number(parsed.revision) || 0 } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+/** Every public action, and every refusal of one: who, when, what, and the platform post. */
+export type AuditAction = 'reply_scheduled' | 'reply_sent' | 'reply_undone' | 'reply_failed' | 'reply_uncertain' | 'like' | 'refused';
+
+export interface AuditEntry {
+  key: string;
+  at: string;
+  /** Slack user ID of the person who acted (or `switchboard` for the bot's own steps). */
+  actor: string;
+  action: AuditAction;
+  mentionKey?: string;
+  text?: string;
+  platformPostId?: string;
+  detail?: string;
+}
+
+const isAuditEntry = (value: unknown): value is AuditEntry =>
+  isObject(value) && typeof value.key === 'string' && typeof value.action === 'string' && typeof value.at === 'string';
+
+export class AuditStore {
+  private constructor(private readonly collection: SegmentedCollection<AuditEntry>) {}
+
+  static async open(dataDir: string): Promise<AuditStore> {
+    return new AuditStore(
+      await SegmentedCollection.open<AuditEntry>(path.join(dataDir, 'audit'), {
+        partitionOf: (entry) => entry.at.slice(0, 10),
+        isRecord: isAuditEntry,
+      }),
+    );
+  }
+
+  async record(entry: Omit<AuditEntry, 'key' | 'at'> & { at?: string }): Promise<AuditEntry> {
+    const stored: AuditEntry = { key: randomUUID(), at: entry.at ?? new Date().toISOString(), ...entry };
+    await this.collection.put(stored);
+    return stored;
+  }
+
+  /** The newest `count` entries, newest first; reads only as many days as it needs. */
+  async latest(count: number): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    for (const day of this.collection.partitions().reverse()) {
+      const entries: AuditEntry[] = [];
+      for await (const entry of this.collection.readPartition(day)) entries.push(entry);
+      found.push(...entries.reverse());
+      if (found.length >= count) break;
+    }
+    return found.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, count);
+  }
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import type { PlatformId } from '../platforms/platform.ts';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+/**
+ * The durable outbox of public replies. A request is stored under a key derived from the Slack
+ * request (the modal's view ID, the thread message's channel and ts) before anything is sent or
+ * announced: a key seen before is never sent again, whatever Slack retries or a person repeats.
+ */
+export type ReplyState =
+  /** Waiting out the undo window. */
+  | 'scheduled'
+  /** Undone within the window: never sent. */
+  | 'cancelled'
+  /** The call to the platform has started: after a crash, it is not known whether it went out. */
+  | 'sending'
+  | 'sent'
+  /** The platform refused it; nothing was published. */
+  | 'failed'
+  /** It may or may not be out, and it could not be settled: shown to staff, never sent again. */
+  | 'uncertain';
+
+export interface ReplyRecord {
+  key: string;
+  mentionKey: string;
+  platform: PlatformId;
+  /** The post replied to, on its platform. */
+  inReplyTo: string;
+  text: string;
+  requestedBy: string;
+  requestedAt: string;
+  sendAt: string;
+  state: ReplyState;
+  /** The mention message (the thread the reply is announced in). */
+  thread: { channel: string; ts: string };
+  announcement?: { channel: string; ts: string };
+  attempts: number;
+  sent?: { id?: string; url?: string; at: string; note?: string };
+  cancelledBy?: string;
+  failure?: string;
+}
+
+const ACTIVE: ReadonlySet<ReplyState> = new Set(['scheduled', 'sending']);
+
+const isReplyRecord = (value: unknown): value is ReplyRecord =>
+  isObject(value) && typeof value.key === 'string' && typeof value.mentionKey === 'string' && typeof value.state === 'string';
+
+export class OutboxStore {
+  /** Replies not yet settled, by key: what start-up resumes, and what makes a mention "busy". */
+  private readonly active = new Map<string, ReplyRecord>();
+  private collection!: SegmentedCollection<ReplyRecord>;
+
+  static async open(dataDir: string): Promise<OutboxStore> {
+    const store = new OutboxStore();
+    store.collection = await SegmentedCollection.open<ReplyRecord>(path.join(dataDir, 'outbox'), {
+      partitionOf: (record) => record.requestedAt.slice(0, 10),
+      isRecord: isReplyRecord,
+      onOpen: (record) => store.track(record),
+    });
+    return store;
+  }
+
+  get(key: string): Promise<ReplyRecord | undefined> {
+    return this.collection.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.collection.has(key);
+  }
+
+  async save(record: ReplyRecord): Promise<void> {
+    await this.collection.put(record);
+    this.track(record);
+  }
+
+  /** Replies still scheduled or being sent. */
+  unsettled(): ReplyRecord[] {
+    return [...this.active.values()];
+  }
+
+  activeFor(mentionKey: string): ReplyRecord | undefined {
+    return this.unsettled().find((record) => record.mentionKey === mentionKey);
+  }
+
+  private track(record: ReplyRecord): void {
+    if (ACTIVE.has(record.state)) this.active.set(record.key, record);
+    else this.active.delete(record.key);
+  }
+}

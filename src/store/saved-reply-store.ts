@@ -1,0 +1,49 @@
+import path from 'node:path';
+import type { Low } from 'lowdb';
+import { isObject, openJsonFile } from './json-file.ts';
+
+/** The team's library of saved replies, with `{{first_name}}`, `{{handle}}`, `{{agent}}` variables. */
+export interface SavedReply {
+  name: string;
+  text: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+interface SavedReplyData {
+  replies: SavedReply[];
+}
+
+const isSavedReplyData = (data: unknown): data is SavedReplyData => isObject(data) && Array.isArray(data.replies);
+
+export class SavedReplyStore {
+  private constructor(private readonly db: Low<SavedReplyData>) {}
+
+  static async open(dataDir: string): Promise<SavedReplyStore> {
+    return new SavedReplyStore(await openJsonFile(path.join(dataDir, 'saved-replies.json'), { replies: [] }, isSavedReplyData));
+  }
+
+  list(): SavedReply[] {
+    return [...this.db.data.replies].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  find(name: string): SavedReply | undefined {
+    return this.db.data.replies.find((reply) => reply.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** Adds or replaces by name (names are case-insensitive). Returns whether it replaced one. */
+  async upsert(reply: SavedReply): Promise<boolean> {
+    const existing = this.find(reply.name);
+    this.db.data.replies = [...this.db.data.replies.filter((r) => r !== existing), reply];
+    await this.db.write();
+    return Boolean(existing);
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const existing = this.find(name);
+    if (!existing) return false;
+    this.db.data.replies = this.db.data.replies.filter((r) => r !== existing);
+    await this.db.write();
+    return true;
+  }
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+/** What happened with a contact, beyond their mentions: internal notes (and, later, orders). */
+export interface TimelineEntry {
+  /** Derived from the source (e.g. the Slack message's channel and ts), so a retried event stores once. */
+  key: string;
+  contactId: string;
+  kind: 'note';
+  text: string;
+  by: string;
+  at: string;
+  mentionKey?: string;
+}
+
+const isTimelineEntry = (value: unknown): value is TimelineEntry =>
+  isObject(value) && typeof value.key === 'string' && typeof value.contactId === 'string' && typeof value.kind === 'string';
+
+export class TimelineStore {
+  private readonly byContact = new Map<string, string[]>();
+  private collection!: SegmentedCollection<TimelineEntry>;
+
+  static async open(dataDir: string): Promise<TimelineStore> {
+    const store = new TimelineStore();
+    store.collection = await SegmentedCollection.open<TimelineEntry>(path.join(dataDir, 'timeline'), {
+      partitionOf: (entry) => entry.at.slice(0, 10),
+      isRecord: isTimelineEntry,
+      onOpen: (entry) => store.index(entry),
+    });
+    return store;
+  }
+
+  /** Stores the entry unless its key is already there. Returns whether it was new. */
+  async add(entry: TimelineEntry): Promise<boolean> {
+    if (this.collection.has(entry.key)) return false;
+    await this.collection.put(entry);
+    this.index(entry);
+    return true;
+  }
+
+  /** The contact's entries, newest first. */
+  async forContact(contactId: string): Promise<TimelineEntry[]> {
+    const entries: TimelineEntry[] = [];
+    for (const key of this.byContact.get(contactId) ?? []) {
+      const entry = await this.collection.get(key);
+      if (entry) entries.push(entry);
+    }
+    return entries.sort((a, b) => (a.at < b.at ? 1 : -1));
+  }
+
+  private index(entry: TimelineEntry): void {
+    const keys = this.byContact.get(entry.contactId) ?? [];
+    keys.push(entry.key);
+    this.byContact.set(entry.contactId, keys);
+  }
+}
