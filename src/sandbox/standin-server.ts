@@ -14,7 +14,9 @@ export type Fault =
   /** The call takes effect, then the connection is cut before the answer: the caller cannot know. */
   | { kind: 'drop_after_commit' }
   /** The connection is cut before anything happens. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** No answer and no effect, ever: the caller waits until it gives up (or dies). */
+  | { kind: 'hang' };
 
 export interface RecordedCall {
   method: string;
@@ -126,6 +128,10 @@ export abstract class StandinServer extends EventEmitter {
       return send(res, reply);
     }
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'hang') {
+      record(0);
+      return;
+    }
     if (fault?.kind === 'drop') {
       record(0);
       req.socket.destroy();

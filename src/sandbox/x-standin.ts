@@ -109,6 +109,13 @@ export class XStandin extends StandinServer {
     return post;
   }
 
+  /** Changes a post's text, as an edit on X does (an edit can remove the mention). */
+  editPost(id: string, text: string): void {
+    const post = this.posts.find((p) => p.id === id);
+    if (!post) throw new Error(`no post ${id}`);
+    post.text = text;
+  }
+
   /** Posts that mention the brand, with their authors (the X view of the sandbox). */
   mentions(): Array<XPost & { author: XUser }> {
     return this.posts.filter((post) => this.isMention(post)).map((post) => ({ ...post, author: this.users.get(post.author_id)! }));

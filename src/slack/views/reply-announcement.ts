@@ -37,7 +37,8 @@ export function renderReplyAnnouncement(reply: ReplyRecord, context: Announcemen
       ],
     });
   }
-  return { text: head.replace(/[*:]/g, ''), blocks };
+  // The notification text: the headline without emoji codes and bold marks (links stay intact).
+  return { text: head.replace(/:[a-z_]+: /g, '').replace(/\*/g, ''), blocks };
 }
 
 function headline(reply: ReplyRecord, context: AnnouncementContext, as: string): string {
