@@ -363,7 +363,7 @@ export class SlackStandin extends StandinServer {
 /** Slack timestamps are `seconds.micros` strings: compared exactly, not as floats (16 digits exceed a double). */
 function tsValue(ts: string): bigint {
   const [seconds = '0', fraction = ''] = ts.split('.');
-  return BigInt(seconds || '0') * 1_000_000n + BigInt((fraction + '000000').slice(0, 6) || '0');
+  return BigInt(seconds || '0') * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6) || '0');
 }
 
 function ok(body: unknown): Reply {

@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { botEnv, type ChildBot, type Standins, spawnBot, startStandins, tempDataDir, waitUntil } from '../helpers/harness.ts';
+import { type PostedMention, replyFlow, textOf } from '../helpers/reply-flow.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A public reply reaches X once, or is shown to staff as uncertain, whenever the bot is killed:
+ * in the undo window, during the call to X (whether X published or not), or after it.
+ */
+describe('replies across kill -9 (the bot as its own process)', () => {
+  let standins: Standins;
+  let data: Awaited<ReturnType<typeof tempDataDir>>;
+  const bots: ChildBot[] = [];
+  const current = () => bots.at(-1)!;
+  const flow = replyFlow(
+    () => standins,
+    () => current().url(),
+  );
+
+  beforeEach(async () => {
+    standins = await startStandins();
+    data = await tempDataDir();
+  });
+  afterEach(async () => {
+    for (const bot of bots.splice(0)) {
+      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+      await bot.exited;
+    }
+    await standins.close();
+    await data.remove();
+  });
+
+  const start = async (undoSeconds: number) => {
+    const bot = await spawnBot(botEnv(standins, data.dir, { REPLY_UNDO_SECONDS: String(undoSeconds) }));
+    bots.push(bot);
+    return bot;
+  };
+  const kill = async () => {
+    current().child.kill('SIGKILL');
+    await current().exited;
+  };
+  /** Kills the bot the moment its call to X arrives, before X answers. */
+  const killOnXPost = () =>
+    new Promise<void>((resolve) => {
+      const onRequest = (request: { method: string }) => {
+        if (request.method !== 'tweets.create') return;
+        standins.x.off('request', onRequest);
+        current().child.kill('SIGKILL');
+        resolve();
+      };
+      standins.x.on('request', onRequest);
+    });
+  const announcementOf = (mention: PostedMention) => textOf(flow.threadOf(mention)[0]);
+
+  it('sends a reply scheduled before a crash once its undo window has passed', async () => {
+    await start(3);
+    const mention = await flow.mention('where is my parcel');
+    await flow.writeInThread(mention, 'reply: @ada_l it arrives tomorrow');
+    await waitUntil(() => announcementOf(mention).includes('Sending in'), 10_000, 'the announcement');
+    await kill();
+    expect(standins.x.published()).toHaveLength(0);
+
+    await start(3);
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 15_000, 'the reply after the restart');
+    await waitUntil(() => announcementOf(mention).includes('Sent by'), 5_000, 'the confirmation');
+    await sleep(1_000);
+    expect(standins.x.callsTo('tweets.create')).toHaveLength(1);
+  });
+
+  it('never sends a reply that was undone before a crash', async () => {
+    await start(3);
+    const mention = await flow.mention('cancel my order');
+    await flow.writeInThread(mention, 'reply: @ada_l cancelled!');
+    const announcement = await waitUntil(() => flow.threadOf(mention).find((m) => textOf(m).includes('Sending in')), 10_000);
+    const actions = (announcement.blocks as Array<{ type: string; elements?: Array<{ value?: string }> }>).find(
+      (b) => b.type === 'actions',
+    );
+    await flow.press('reply_undo', announcement, actions?.elements?.[0]?.value ?? '');
+    await waitUntil(() => announcementOf(mention).includes('Undone'), 5_000);
+    await kill();
+
+    await start(3);
+    await sleep(4_500);
+    expect(standins.x.callsTo('tweets.create')).toHaveLength(0);
+  });
+
+  it('after a crash during the call that X did publish, settles it as sent without a second post', async () => {
+    await start(0);
+    const mention = await flow.mention('is the store open sunday');
+    // X takes 1.5 s and publishes even though the caller is gone.
+    standins.x.faults.inject('tweets.create', { kind: 'delay', ms: 1_500 });
+    const killed = killOnXPost();
+    await flow.writeInThread(mention, 'reply: @ada_l yes, 10 to 4');
+    await killed;
+    await current().exited;
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000, 'X to finish publishing');
+
+    await start(0);
+    await waitUntil(() => announcementOf(mention).includes('reported it as already published'), 15_000, 'the settled announcement');
+    expect(flow.repliesOnX(mention)).toHaveLength(1);
+    expect(standins.x.callsTo('tweets.create').map((call) => call.status)).toEqual([201, 403]);
+  });
+
+  it('after a crash during a call X never received in full, publishes it once', async () => {
+    await start(0);
+    const mention = await flow.mention('do you price match');
+    standins.x.faults.inject('tweets.create', { kind: 'hang' });
+    const killed = killOnXPost();
+    await flow.writeInThread(mention, 'reply: @ada_l we do, within 14 days');
+    await killed;
+    await current().exited;
+    expect(standins.x.published()).toHaveLength(0);
+
+    await start(0);
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 15_000, 'the reply after the restart');
+    await waitUntil(() => announcementOf(mention).includes('Sent by'), 5_000, 'the confirmation');
+    expect(flow.repliesOnX(mention)).toHaveLength(1);
+  });
+
+  it("does not send again when Slack retries a thread event after the bot's restart", async () => {
+    await start(0);
+    const mention = await flow.mention('thanks!');
+    const event = await flow.writeInThread(mention, 'reply: @ada_l you are welcome');
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 10_000);
+    await kill();
+
+    await start(0);
+    await flow.writeInThread(mention, 'reply: @ada_l you are welcome', {
+      ts: event.json.event.ts,
+      retryNum: 1,
+      eventId: event.json.event_id,
+    });
+    await sleep(1_000);
+    expect(standins.x.callsTo('tweets.create')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkReplyText,
+  describeTextProblem,
+  fillTemplate,
+  firstNameOf,
+  hasUrl,
+  measureForX,
+  parseThreadMessage,
+} from '../../src/domain/reply-text.ts';
+
+describe("X's weighted length", () => {
+  it.each([
+    ['plain ASCII counts 1 each', 'hello', 5],
+    ['an emoji counts 2', '🙂', 2],
+    ['a CJK character counts 2', '漢字', 4],
+    ['any URL counts 23', `https://northwind.com/${'x'.repeat(300)}`, 23],
+    ['a mix', 'hi 🙂 漢 https://northwind.com', 2 + 1 + 2 + 1 + 2 + 1 + 23],
+  ])('%s', (_name, text, expected) => {
+    expect(measureForX(text).length).toBe(expected);
+  });
+
+  it('accepts exactly 280 and refuses 281', () => {
+    expect(checkReplyText('a'.repeat(280), measureForX)).toBeUndefined();
+    expect(checkReplyText('a'.repeat(281), measureForX)).toEqual({ kind: 'too_long', length: 281, limit: 280 });
+    expect(checkReplyText('🙂'.repeat(140), measureForX)).toBeUndefined();
+    expect(checkReplyText('🙂'.repeat(141), measureForX)).toMatchObject({ kind: 'too_long', length: 282 });
+  });
+
+  it('refuses empty and blank text', () => {
+    expect(checkReplyText('', measureForX)).toEqual({ kind: 'empty' });
+    expect(checkReplyText(' \n\t ', measureForX)).toEqual({ kind: 'empty' });
+  });
+
+  it('says how much to cut', () => {
+    expect(describeTextProblem({ kind: 'too_long', length: 290, limit: 280 }, 'X')).toContain('Shorten it by 10');
+  });
+
+  it('spots links the way X does', () => {
+    expect(hasUrl('see https://northwind.com/sizes')).toBe(true);
+    expect(hasUrl('see northwind.com')).toBe(true);
+    expect(hasUrl('no link here')).toBe(false);
+  });
+});
+
+describe('parseThreadMessage', () => {
+  it.each([
+    ['reply: thanks!', { kind: 'reply', text: 'thanks!' }],
+    ['Reply:thanks', { kind: 'reply', text: 'thanks' }],
+    ['  REPLY:   spaced  ', { kind: 'reply', text: 'spaced' }],
+    ['replying soon, internal', { kind: 'note', text: 'replying soon, internal' }],
+    ['note: reply: is not at the start', { kind: 'note', text: 'note: reply: is not at the start' }],
+  ])('%s', (text, expected) => {
+    expect(parseThreadMessage(text)).toEqual(expected);
+  });
+});
+
+describe('fillTemplate', () => {
+  it('fills the three variables and leaves unknown ones visible', () => {
+    expect(
+      fillTemplate('Hi {{first_name}} ({{ handle }}), {{agent}} here. {{order}}', { first_name: 'Ada', handle: '@ada', agent: 'Jess' }),
+    ).toBe('Hi Ada (@ada), Jess here. {{order}}');
+  });
+
+  it('takes the first name from a full name', () => {
+    expect(firstNameOf('  Margaret   Hamilton ')).toBe('Margaret');
+  });
+});
