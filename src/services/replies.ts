@@ -253,7 +253,13 @@ export class ReplyService {
       const action = settled.state === 'uncertain' ? 'reply_uncertain' : 'reply_failed';
       await audit.record({ ...base, action, detail: settled.failure });
       this.log.warn(`reply ${settled.key} ${settled.state}: ${settled.failure}`);
-      await this.tellRequester(settled, `Your reply was not sent: ${settled.failure}.`);
+      const platformName = this.platforms.get(settled.platform)?.displayName ?? settled.platform;
+      await this.tellRequester(
+        settled,
+        settled.state === 'uncertain'
+          ? `It is not known whether your reply was published (${settled.failure}). Check ${platformName} before sending it again: Switchboard will not retry it.`
+          : `Your reply was not sent: ${settled.failure}.`,
+      );
     }
     await this.showAnnouncement(settled);
   }
