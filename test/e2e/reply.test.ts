@@ -306,7 +306,10 @@ describe('replying from Slack: X errors are told to the person', () => {
     bed.standins.x.faults.inject('tweets.create', { kind: 'status', status: 500, body: { title: 'Internal Error', status: 500 } }, 2);
     await flow.writeInThread(mention, 'reply: @ada_l answer four');
     await waitUntil(() => textOf(flow.threadOf(mention)[0]).includes('Not known whether this reply was published'), 5_000);
-    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.includes('It is not known whether your reply was published')), 5_000);
+    await waitUntil(
+      () => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.includes('It is not known whether your reply was published')),
+      5_000,
+    );
     await sleep(500);
     expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(2);
   });
