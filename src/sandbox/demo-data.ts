@@ -22,3 +22,18 @@ export const DEMO_MENTIONS = [
   'Tom & Jerry tested your tent: 10/10 <b>would camp again</b>',
   'still waiting on my refund from three weeks ago',
 ];
+
+export const DEMO_SAVED_REPLIES = [
+  {
+    name: 'thanks',
+    text: 'Thank you {{first_name}}! It means a lot to the team. {{agent}}',
+    createdBy: 'U0ALICE001',
+    createdAt: '2026-11-01T09:00:00.000Z',
+  },
+  {
+    name: 'order-status',
+    text: '{{handle}} Sorry for the wait, {{first_name}}! Could you DM us your order number? We will check it right away. {{agent}}',
+    createdBy: 'U0ALICE001',
+    createdAt: '2026-11-01T09:00:00.000Z',
+  },
+];

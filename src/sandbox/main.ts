@@ -1,41 +1,52 @@
 /**
  * npm run sandbox: the real bot (src/main.ts, exactly as `npm start` runs it) against local
- * stand-ins for Slack and X, with a fresh data folder and a stream of demo mentions. No token,
- * no network. What the bot posts is printed here as it arrives.
+ * stand-ins for Slack and X, with a fresh data folder, demo data and a stream of mentions, plus a
+ * web page that shows the Slack channels and the X timeline and lets a person click through.
+ * No token, no network.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_CUSTOMERS, DEMO_MENTIONS } from './demo-data.ts';
-import { SlackStandin, type StoredMessage } from './slack-standin.ts';
+import { DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_SAVED_REPLIES } from './demo-data.ts';
+import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
+import { SlackStandin } from './slack-standin.ts';
 import { XStandin } from './x-standin.ts';
 
-const MENTION_EVERY_MS = 6_000;
+const MENTION_EVERY_MS = Number(process.env.SANDBOX_MENTION_EVERY_MS ?? 8_000);
+const SIGNING_SECRET = 'sandbox-signing-secret';
 
 const slack = new SlackStandin({ enforcePostRate: true });
 const x = new XStandin();
 await Promise.all([slack.listen(), x.listen()]);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
-const channelNames = new Map(slack.channelList().map((c) => [c.id, c.name]));
+await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
 
+const [alice, bob] = SANDBOX_PEOPLE;
 const env = {
   ...process.env,
   SLACK_BOT_TOKEN: slack.botToken,
-  SLACK_SIGNING_SECRET: 'sandbox-signing-secret',
+  SLACK_SIGNING_SECRET: SIGNING_SECRET,
+  SLACK_APP_TOKEN: '',
   SLACK_API_URL: slack.apiUrl,
   SLACK_CHANNEL_MENTIONS: 'C0MENTIONS',
   SLACK_CHANNEL_QUESTIONS: 'C0QUESTION',
   SLACK_CHANNEL_DIGEST: 'C0DIGESTS',
   X_API_URL: x.apiUrl,
   X_BEARER_TOKEN: x.bearerToken,
+  X_APP_KEY: x.userContext.appKey,
+  X_APP_SECRET: x.userContext.appSecret,
+  X_ACCESS_TOKEN: x.userContext.accessToken,
+  X_ACCESS_SECRET: x.userContext.accessSecret,
   X_USER_ID: x.brand.id,
   POLL_INTERVAL_SECONDS: '3',
-  PORT: process.env.PORT ?? '3000',
+  REPLY_UNDO_SECONDS: process.env.REPLY_UNDO_SECONDS ?? '10',
+  REPLY_ALLOWED_USERS: `${alice?.id},${bob?.id}`,
+  PORT: process.env.PORT ?? '0',
   DATA_DIR: dataDir,
 };
 
-// Two mentions are waiting before the bot starts; more arrive every few seconds.
+// A few mentions are waiting before the bot starts; more arrive every few seconds.
 let next = 0;
 const publish = () => {
   const author = DEMO_CUSTOMERS[next % DEMO_CUSTOMERS.length]!;
@@ -43,31 +54,40 @@ const publish = () => {
   next++;
   x.addMention(author, text);
 };
-publish();
-publish();
+for (let i = 0; i < 3; i++) publish();
 
+let botPort = 0;
 const bot = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(import.meta.dirname, '../main.ts')], {
   env,
-  stdio: ['ignore', 'inherit', 'inherit'],
+  stdio: ['ignore', 'inherit', 'pipe'],
 });
+const listening = new Promise<void>((resolve) => {
+  let buffered = '';
+  bot.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    buffered += chunk.toString('utf8');
+    const match = /listening on port (\d+)/.exec(buffered);
+    if (match && !botPort) {
+      botPort = Number(match[1]);
+      resolve();
+    }
+  });
+});
+const page = new SandboxServer(slack, x, { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET });
+const pageUrl = await page.listen(Number(process.env.SANDBOX_PORT ?? 3030));
+await listening;
 const timer = setInterval(publish, MENTION_EVERY_MS);
-
-slack.on('change', (change: { type: string; message: StoredMessage }) => {
-  if (change.type !== 'message' || !change.message.metadata) return;
-  const { message } = change;
-  const section = (message.blocks?.[1] as { text?: { text?: string } } | undefined)?.text?.text ?? '';
-  process.stdout.write(`\n#${channelNames.get(message.channel)}  ${message.text}\n  ${section.replace(/\n/g, '\n  ')}\n`);
-});
 
 process.stdout.write(
   [
     '',
     'Switchboard sandbox: no credentials, nothing leaves this machine.',
+    `  Sandbox page     ${pageUrl}`,
+    `  Bot              http://localhost:${botPort}  (health: /healthz)`,
     `  Slack stand-in   ${slack.apiUrl}`,
     `  X stand-in       ${x.apiUrl}`,
-    `  Bot health       http://localhost:${env.PORT}/healthz`,
     `  Data folder      ${dataDir}`,
-    `A demo mention arrives every ${MENTION_EVERY_MS / 1000} s. Ctrl-C stops everything.`,
+    `A demo mention arrives every ${Math.round(MENTION_EVERY_MS / 1000)} s. Ctrl-C stops everything.`,
     '',
   ].join('\n'),
 );
@@ -80,6 +100,6 @@ process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 bot.on('exit', async (code) => {
   clearInterval(timer);
-  await Promise.all([slack.close(), x.close()]);
+  await Promise.all([slack.close(), x.close(), page.close()]);
   process.exit(code ?? 0);
 });

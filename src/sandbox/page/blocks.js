@@ -1,0 +1,213 @@
+// Renders Block Kit the way Slack shows it, closely enough to read and click.
+// Plain text is always set with textContent. mrkdwn is rendered by turning Slack's own control
+// sequences (<url|label>, <@U…>, <!date^…>) into elements and keeping every other character as text.
+
+const EMOJI = {
+  question: '❓',
+  warning: '⚠️',
+  tada: '🎉',
+  speech_balloon: '💬',
+  slightly_smiling_face: '🙂',
+  neutral_face: '😐',
+  slightly_frowning_face: '🙁',
+  bust_in_silhouette: '👤',
+  raising_hand: '🙋',
+  heart: '❤️',
+  white_check_mark: '✅',
+  hourglass_flowing_sand: '⏳',
+  outbox_tray: '📤',
+  leftwards_arrow_with_hook: '↩️',
+  x: '❌',
+  moneybag: '💰',
+  bar_chart: '📊',
+  calendar: '📅',
+  mag: '🔍',
+  memo: '📝',
+  package: '📦',
+  star: '⭐',
+};
+
+/** Slack's entities in mrkdwn are &amp; &lt; &gt;: decoded for display as text, never as markup. */
+function decodeEntities(text) {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function formatDate(seconds, fallback) {
+  const date = new Date(Number(seconds) * 1000);
+  return Number.isNaN(date.getTime()) ? fallback : date.toLocaleString();
+}
+
+/** Appends styled text (bold, italic, strike, code, emoji) for a run of mrkdwn without control sequences. */
+function appendFormatted(parent, raw) {
+  const pattern = /(\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~|`[^`\n]+`|:[a-z0-9_+-]+:)/g;
+  let last = 0;
+  for (const match of raw.matchAll(pattern)) {
+    if (match.index > last) parent.append(decodeEntities(raw.slice(last, match.index)));
+    const token = match[0];
+    const inner = decodeEntities(token.slice(1, -1));
+    if (token.startsWith(':')) parent.append(EMOJI[token.slice(1, -1)] ?? token);
+    else {
+      const tag = { '*': 'strong', _: 'em', '~': 's', '`': 'code' }[token[0]];
+      const el = document.createElement(tag);
+      el.textContent = inner;
+      parent.append(el);
+    }
+    last = match.index + token.length;
+  }
+  if (last < raw.length) parent.append(decodeEntities(raw.slice(last)));
+}
+
+/** One line of mrkdwn into `parent`. */
+function appendLine(parent, line, names) {
+  let last = 0;
+  for (const match of line.matchAll(/<([^<>]+)>/g)) {
+    if (match.index > last) appendFormatted(parent, line.slice(last, match.index));
+    const [target, label] = match[1].split('|');
+    if (target.startsWith('@')) {
+      const span = document.createElement('span');
+      span.className = 'mention-user';
+      span.textContent = `@${names[target.slice(1)] ?? target.slice(1)}`;
+      parent.append(span);
+    } else if (target.startsWith('!date^')) {
+      parent.append(formatDate(target.split('^')[1], decodeEntities(label ?? '')));
+    } else if (target.startsWith('!')) {
+      const span = document.createElement('span');
+      span.className = 'mention-user';
+      span.textContent = `@${target.slice(1).split('^')[0]}`;
+      parent.append(span);
+    } else if (target.startsWith('#')) {
+      parent.append(`#${label ?? target.slice(1)}`);
+    } else if (/^https?:\/\//.test(target)) {
+      const a = document.createElement('a');
+      a.href = target;
+      a.target = '_blank';
+      a.rel = 'noreferrer';
+      a.textContent = decodeEntities(label ?? target);
+      parent.append(a);
+    } else {
+      parent.append(decodeEntities(match[0]));
+    }
+    last = match.index + match[0].length;
+  }
+  if (last < line.length) appendFormatted(parent, line.slice(last));
+}
+
+/** mrkdwn text (several lines, `>` quotes) into a new element. */
+export function renderMrkdwn(text, names = {}) {
+  const root = document.createElement('div');
+  let quote = null;
+  for (const line of text.split('\n')) {
+    const isQuote = line.startsWith('>');
+    if (isQuote && !quote) quote = root.appendChild(document.createElement('blockquote'));
+    if (!isQuote) quote = null;
+    const target = isQuote ? quote : root;
+    const row = document.createElement('div');
+    appendLine(row, isQuote ? line.slice(1) : line, names);
+    target.append(row);
+  }
+  return root;
+}
+
+function renderText(object, names) {
+  if (!object) return document.createTextNode('');
+  if (object.type === 'mrkdwn') return renderMrkdwn(object.text, names);
+  const span = document.createElement('span');
+  span.textContent = object.text;
+  return span;
+}
+
+/**
+ * Renders one interactive element. `onAction(element, extra)` is called on a click or a choice;
+ * inputs are read by the caller from the returned element's `dataset`.
+ */
+function renderElement(element, blockId, onAction) {
+  if (element.type === 'button') {
+    const button = document.createElement('button');
+    button.className = `bk ${element.style ?? ''}`;
+    button.textContent = element.text?.text ?? '';
+    button.addEventListener('click', () => onAction({ ...element, block_id: blockId }));
+    return button;
+  }
+  if (element.type === 'static_select') {
+    const select = document.createElement('select');
+    select.className = 'bk';
+    const placeholder = new Option(element.placeholder?.text ?? 'Choose…', '');
+    placeholder.disabled = true;
+    placeholder.selected = true;
+    select.append(placeholder);
+    for (const option of element.options ?? []) select.append(new Option(option.text.text, option.value));
+    select.addEventListener('change', () => onAction({ ...element, block_id: blockId }, { value: select.value }));
+    return select;
+  }
+  if (element.type === 'image') {
+    const img = document.createElement('img');
+    img.src = element.image_url;
+    img.alt = element.alt_text ?? '';
+    img.width = 20;
+    return img;
+  }
+  return document.createTextNode(`[${element.type}]`);
+}
+
+/** Renders a list of blocks. `errors` maps an input block_id to its error (modals). */
+export function renderBlocks(blocks, { names = {}, onAction = () => {}, errors = {} } = {}) {
+  const root = document.createElement('div');
+  for (const block of blocks ?? []) {
+    const el = document.createElement('div');
+    el.className = `block-${block.type}`;
+    switch (block.type) {
+      case 'section':
+        if (block.text) el.append(renderText(block.text, names));
+        if (block.fields) {
+          const fields = document.createElement('div');
+          fields.className = 'block-fields';
+          for (const field of block.fields) fields.append(renderText(field, names));
+          el.append(fields);
+        }
+        if (block.accessory) el.append(renderElement(block.accessory, block.block_id, onAction));
+        break;
+      case 'context':
+        for (const element of block.elements ?? [])
+          el.append(element.type === 'image' ? renderElement(element) : renderText(element, names));
+        break;
+      case 'actions':
+        for (const element of block.elements ?? []) el.append(renderElement(element, block.block_id, onAction));
+        break;
+      case 'header':
+        el.textContent = block.text?.text ?? '';
+        break;
+      case 'divider':
+        el.append(document.createElement('hr'));
+        break;
+      case 'image': {
+        const img = document.createElement('img');
+        img.src = block.image_url;
+        img.alt = block.alt_text ?? '';
+        el.append(img);
+        break;
+      }
+      case 'input': {
+        const label = document.createElement('label');
+        label.textContent = block.label?.text ?? '';
+        const input = document.createElement(block.element?.multiline ? 'textarea' : 'input');
+        if (block.element?.multiline) input.rows = 5;
+        input.value = block.element?.initial_value ?? '';
+        input.dataset.actionId = block.element?.action_id ?? '';
+        input.dataset.blockId = block.block_id ?? '';
+        label.htmlFor = input.id = `input-${block.block_id}`;
+        el.append(label, input);
+        if (errors[block.block_id]) {
+          const error = document.createElement('div');
+          error.className = 'error';
+          error.textContent = errors[block.block_id];
+          el.append(error);
+        }
+        break;
+      }
+      default:
+        el.textContent = `[${block.type} block]`;
+    }
+    root.append(el);
+  }
+  return root;
+}

@@ -1,0 +1,293 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import {
+  buttonClick,
+  type SlackBody,
+  signSlackRequest,
+  slashCommand,
+  threadMessageEvent,
+  viewSelect,
+  viewSubmission,
+} from './slack-payloads.ts';
+import type { SlackStandin, StoredMessage } from './slack-standin.ts';
+import type { RecordedCall } from './standin-server.ts';
+import type { XStandin } from './x-standin.ts';
+
+/** The people a newcomer can act as on the page: two allowed to reply, one not. */
+export const SANDBOX_PEOPLE = [
+  { id: 'U0ALICE001', name: 'alice', realName: 'Alice (support lead)' },
+  { id: 'U0BOB00001', name: 'bob', realName: 'Bob (support)' },
+  { id: 'U0SAM00001', name: 'sam', realName: 'Sam (marketing, may not reply)' },
+];
+
+export interface LogEntry {
+  at: string;
+  /** `page → bot` for the signed requests the page sent; `bot → slack` / `bot → x` for the stand-ins' calls. */
+  direction: 'page → bot' | 'bot → slack' | 'bot → x';
+  summary: string;
+  status: number;
+  detail: unknown;
+}
+
+const LOG_LIMIT = 500;
+const PAGE_DIR = path.join(import.meta.dirname, 'page');
+const STATIC: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/blocks.js': 'blocks.js',
+  '/style.css': 'style.css',
+};
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+/**
+ * The sandbox page's server: the page itself, its state as JSON, live updates over server-sent
+ * events, and the actions a person takes. Every click becomes the signed request Slack would send
+ * to the bot, so the sandbox exercises the real listeners.
+ */
+export class SandboxServer {
+  private server?: http.Server;
+  private readonly clients = new Set<http.ServerResponse>();
+  private readonly log: LogEntry[] = [];
+  /** Ephemeral answers to slash commands (Slack shows them only to the person who asked). */
+  private readonly commandAnswers: Array<StoredMessage & { user: string }> = [];
+  private readonly closedViews = new Set<string>();
+  private readonly viewErrors = new Map<string, Record<string, string>>();
+  private notifyTimer?: NodeJS.Timeout;
+  url = '';
+
+  constructor(
+    private readonly slack: SlackStandin,
+    private readonly x: XStandin,
+    private readonly bot: { url: () => string; signingSecret: string },
+  ) {
+    const record = (direction: LogEntry['direction']) => (call: RecordedCall) => {
+      this.addLog({
+        at: call.at,
+        direction,
+        summary: `${call.method}`,
+        status: call.status,
+        detail: { query: call.query, body: call.body },
+      });
+    };
+    slack.on('call', record('bot → slack'));
+    x.on('call', record('bot → x'));
+    slack.on('change', () => this.notify());
+    x.on('change', () => this.notify());
+  }
+
+  async listen(port: number): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://localhost:${(this.server.address() as AddressInfo).port}/`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.end();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (req.method === 'GET' && STATIC[url.pathname]) return this.serveFile(res, STATIC[url.pathname]!);
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      return void res.end();
+    }
+    if (req.method === 'GET' && url.pathname === '/api/state') return json(res, 200, this.state());
+    if (req.method === 'GET' && url.pathname === '/api/events') return this.subscribe(req, res);
+    if (req.method !== 'POST') return json(res, 404, { error: 'not found' });
+    const body = JSON.parse((await readBody(req)) || '{}') as Record<string, string>;
+    const person = SANDBOX_PEOPLE.find((p) => p.id === body.userId) ?? SANDBOX_PEOPLE[0]!;
+    switch (url.pathname) {
+      case '/api/click': {
+        const triggerId = this.slack.issueTriggerId(person.id);
+        const payload = buttonClick({
+          actionId: body.actionId ?? '',
+          blockId: body.blockId,
+          value: body.value ?? '',
+          channel: body.channel ?? '',
+          messageTs: body.messageTs ?? '',
+          threadTs: body.threadTs || undefined,
+          userId: person.id,
+          userName: person.name,
+          triggerId,
+        });
+        return json(res, 200, await this.sendToBot(payload, `button “${body.actionId}”`));
+      }
+      case '/api/select': {
+        const view = this.slack.view(body.viewId ?? '');
+        if (!view) return json(res, 404, { error: 'no such view' });
+        const payload = viewSelect({
+          view,
+          actionId: body.actionId ?? '',
+          blockId: body.blockId ?? '',
+          value: body.value ?? '',
+          userId: person.id,
+          userName: person.name,
+          triggerId: this.slack.issueTriggerId(person.id),
+        });
+        return json(res, 200, await this.sendToBot(payload, `select “${body.actionId}” in a modal`));
+      }
+      case '/api/submit': {
+        const view = this.slack.view(body.viewId ?? '');
+        if (!view) return json(res, 404, { error: 'no such view' });
+        const values = JSON.parse(body.values ?? '{}') as Record<string, string>;
+        const answer = await this.sendToBot(viewSubmission({ view, userId: person.id, values }), 'modal submission');
+        const parsed = safeJson(answer.body) as { response_action?: string; errors?: Record<string, string> } | undefined;
+        if (parsed?.response_action === 'errors' && parsed.errors) this.viewErrors.set(view.id, parsed.errors);
+        else if (answer.status === 200) {
+          this.closedViews.add(view.id);
+          this.viewErrors.delete(view.id);
+        }
+        this.notify();
+        return json(res, 200, answer);
+      }
+      case '/api/close': {
+        this.closedViews.add(body.viewId ?? '');
+        this.notify();
+        return json(res, 200, {});
+      }
+      case '/api/thread': {
+        // The person's message lands in Slack first; then Slack's event for it reaches the bot.
+        const message = this.slack.postAsUser(body.channel ?? '', person.id, body.text ?? '', body.threadTs);
+        const event = threadMessageEvent({
+          channel: message.channel,
+          threadTs: body.threadTs ?? '',
+          text: message.text,
+          userId: person.id,
+          ts: message.ts,
+        });
+        return json(res, 200, await this.sendToBot(event, 'message event in a thread'));
+      }
+      case '/api/command': {
+        const answer = await this.sendToBot(
+          slashCommand({ text: body.text ?? '', userId: person.id, channel: body.channel }),
+          `/crm ${body.text ?? ''}`,
+        );
+        const parsed = safeJson(answer.body) as { text?: string; blocks?: unknown[] } | undefined;
+        if (parsed?.text) {
+          this.commandAnswers.push({
+            ts: String(Date.now() / 1000),
+            channel: body.channel ?? '',
+            text: parsed.text,
+            blocks: parsed.blocks,
+            user: person.id,
+            ephemeralTo: person.id,
+          });
+          this.notify();
+        }
+        return json(res, 200, answer);
+      }
+      case '/api/mention': {
+        const post = this.x.addMention(
+          { username: (body.username ?? 'customer').replace(/^@/, ''), name: body.name || body.username || 'Customer' },
+          body.text ?? '',
+        );
+        return json(res, 200, { post });
+      }
+      default:
+        return json(res, 404, { error: 'not found' });
+    }
+  }
+
+  /** Signs and sends a payload to the bot's /slack/events, as Slack would, and logs both ways. */
+  private async sendToBot(body: SlackBody, summary: string): Promise<{ status: number; body: string }> {
+    const signed = signSlackRequest(body, this.bot.signingSecret);
+    let status = 0;
+    let text = '';
+    try {
+      const response = await fetch(`${this.bot.url()}/slack/events`, { method: 'POST', headers: signed.headers, body: signed.raw });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      text = error instanceof Error ? error.message : String(error);
+    }
+    this.addLog({
+      at: new Date().toISOString(),
+      direction: 'page → bot',
+      summary: `POST /slack/events: ${summary}`,
+      status,
+      detail: { headers: signed.headers, body: 'json' in body ? body.json : body.form, response: safeJson(text) ?? text },
+    });
+    return { status, body: text };
+  }
+
+  private state() {
+    const people = Object.fromEntries(SANDBOX_PEOPLE.map((p) => [p.id, p.realName]));
+    return {
+      people: SANDBOX_PEOPLE,
+      names: { ...people, [this.slack.botUserId]: 'Switchboard' },
+      channels: this.slack.channelList().map((channel) => ({ ...channel, messages: this.slack.messages(channel.id) })),
+      ephemerals: [...this.slack.ephemerals, ...this.commandAnswers],
+      views: this.slack
+        .views()
+        .filter((view) => !this.closedViews.has(view.id))
+        .map((view) => ({ ...view, errors: this.viewErrors.get(view.id) })),
+      x: {
+        brand: this.x.brand,
+        mentions: this.x.mentions(),
+        published: this.x.published(),
+        likes: [...this.x.likes],
+      },
+      log: this.log.slice(-200),
+    };
+  }
+
+  private subscribe(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+    this.clients.add(res);
+    req.on('close', () => this.clients.delete(res));
+  }
+
+  /** Coalesces bursts of changes into one push, so the page refetches once. */
+  private notify(): void {
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = undefined;
+      for (const client of this.clients) client.write('event: change\ndata: {}\n\n');
+    }, 50);
+  }
+
+  private addLog(entry: LogEntry): void {
+    this.log.push(entry);
+    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+    this.notify();
+  }
+
+  private async serveFile(res: http.ServerResponse, name: string): Promise<void> {
+    const content = await readFile(path.join(PAGE_DIR, name));
+    res.writeHead(200, { 'content-type': `${TYPES[path.extname(name)] ?? 'text/plain'}; charset=utf-8`, 'cache-control': 'no-store' });
+    res.end(content);
+  }
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,211 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Payloads as Slack sends them to an app (block_actions, view_submission, event_callback, slash
+ * commands), and their signature. The sandbox page's clicks become these; the tests send them too.
+ * Shapes from https://docs.slack.dev/reference/interaction-payloads and the Events API docs.
+ */
+
+/** Signs a body the way Slack does: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export type SlackBody = { json: unknown } | { form: Record<string, string> };
+
+/** The raw body, content type and signature headers of a request Slack would send. */
+export function signSlackRequest(body: SlackBody, secret: string, timestamp = Math.floor(Date.now() / 1000)) {
+  const isJson = 'json' in body;
+  const raw = isJson ? JSON.stringify(body.json) : new URLSearchParams(body.form).toString();
+  return {
+    raw,
+    headers: {
+      'content-type': isJson ? 'application/json' : 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSignature(secret, timestamp, raw),
+    },
+  };
+}
+
+const TEAM = { id: 'T0STANDIN', domain: 'standin' };
+
+/** A block_actions payload for a button on a message, with Slack's fields. */
+export function buttonClick(options: {
+  blockId?: string;
+  actionId: string;
+  value: string;
+  channel: string;
+  messageTs: string;
+  threadTs?: string;
+  userId?: string;
+  userName?: string;
+  teamId?: string;
+  triggerId?: string;
+}) {
+  const userId = options.userId ?? 'U0AGENT01';
+  const team = { ...TEAM, id: options.teamId ?? TEAM.id };
+  return {
+    form: {
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: userId, username: options.userName ?? 'agent', name: options.userName ?? 'agent', team_id: team.id },
+        api_app_id: 'A0SWITCHBD',
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: options.messageTs, channel_id: options.channel, is_ephemeral: false },
+        trigger_id: options.triggerId ?? '1234567890.123456.abcdef',
+        team,
+        channel: { id: options.channel, name: 'social' },
+        message: { ts: options.messageTs, type: 'message', ...(options.threadTs ? { thread_ts: options.threadTs } : {}) },
+        response_url: 'https://hooks.slack.com/actions/T0STANDIN/1/abc',
+        actions: [
+          {
+            action_id: options.actionId,
+            block_id: options.blockId ?? 'mention_actions',
+            value: options.value,
+            type: 'button',
+            action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+            text: { type: 'plain_text', text: 'button' },
+          },
+        ],
+      }),
+    },
+  };
+}
+
+/**
+ * A view_submission payload for a modal the bot opened, with `values` filled into its input
+ * blocks by action_id, as Slack reports them in `view.state.values`.
+ */
+export function viewSubmission(options: {
+  view: { id: string; hash: string; view: Record<string, unknown> };
+  userId?: string;
+  values: Record<string, string>;
+  teamId?: string;
+}) {
+  const blocks = (options.view.view.blocks ?? []) as Array<{
+    type: string;
+    block_id?: string;
+    element?: { action_id?: string; type?: string };
+  }>;
+  const state: Record<string, Record<string, { type: string; value: string }>> = {};
+  for (const block of blocks) {
+    const actionId = block.element?.action_id;
+    if (block.type === 'input' && block.block_id && actionId && actionId in options.values) {
+      state[block.block_id] = { [actionId]: { type: block.element?.type ?? 'plain_text_input', value: options.values[actionId] ?? '' } };
+    }
+  }
+  const userId = options.userId ?? 'U0AGENT01';
+  const team = { ...TEAM, id: options.teamId ?? TEAM.id };
+  return {
+    form: {
+      payload: JSON.stringify({
+        type: 'view_submission',
+        team,
+        user: { id: userId, username: 'agent', name: 'agent', team_id: team.id },
+        api_app_id: 'A0SWITCHBD',
+        token: 'legacy-verification-token',
+        trigger_id: `${Date.now()}.1.submit`,
+        view: { ...options.view.view, id: options.view.id, hash: options.view.hash, team_id: team.id, state: { values: state } },
+        response_urls: [],
+      }),
+    },
+  };
+}
+
+let eventSequence = 0;
+
+/** An Events API `message` event in a thread, wrapped in its event_callback envelope. */
+export function threadMessageEvent(options: {
+  channel: string;
+  threadTs: string;
+  text: string;
+  userId?: string;
+  ts?: string;
+  teamId?: string;
+  subtype?: string;
+  botId?: string;
+  eventId?: string;
+}) {
+  const ts = options.ts ?? `${Math.floor(Date.now() / 1000)}.${String(++eventSequence).padStart(6, '0')}`;
+  const teamId = options.teamId ?? TEAM.id;
+  return {
+    json: {
+      token: 'legacy-verification-token',
+      team_id: teamId,
+      api_app_id: 'A0SWITCHBD',
+      type: 'event_callback',
+      event_id: options.eventId ?? `Ev${Date.now()}${eventSequence}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: teamId, user_id: 'U0SWITCHBD', is_bot: true }],
+      event: {
+        type: 'message',
+        channel: options.channel,
+        channel_type: 'channel',
+        user: options.botId ? undefined : (options.userId ?? 'U0AGENT01'),
+        bot_id: options.botId,
+        subtype: options.subtype,
+        text: options.text,
+        ts,
+        thread_ts: options.threadTs,
+        event_ts: ts,
+      },
+    },
+  };
+}
+
+/** A slash command as Slack posts it (form-encoded). */
+export function slashCommand(options: { text: string; userId?: string; channel?: string; teamId?: string }) {
+  return {
+    form: {
+      token: 'legacy-verification-token',
+      team_id: options.teamId ?? TEAM.id,
+      team_domain: TEAM.domain,
+      channel_id: options.channel ?? 'C0MENTIONS',
+      channel_name: 'social-mentions',
+      user_id: options.userId ?? 'U0AGENT01',
+      user_name: 'agent',
+      command: '/crm',
+      text: options.text,
+      api_app_id: 'A0SWITCHBD',
+      response_url: 'https://hooks.slack.com/commands/T0STANDIN/1/abc',
+      trigger_id: `${Date.now()}.1.cmd`,
+    },
+  };
+}
+
+/** A block_actions payload for a select inside an open modal (e.g. the saved-reply picker). */
+export function viewSelect(options: {
+  view: { id: string; hash: string; view: Record<string, unknown> };
+  actionId: string;
+  blockId: string;
+  value: string;
+  label?: string;
+  userId?: string;
+  userName?: string;
+  triggerId: string;
+}) {
+  const userId = options.userId ?? 'U0AGENT01';
+  return {
+    form: {
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: userId, username: options.userName ?? 'agent', name: options.userName ?? 'agent', team_id: TEAM.id },
+        team: TEAM,
+        api_app_id: 'A0SWITCHBD',
+        token: 'legacy-verification-token',
+        trigger_id: options.triggerId,
+        container: { type: 'view', view_id: options.view.id },
+        view: { ...options.view.view, id: options.view.id, hash: options.view.hash, state: { values: {} } },
+        actions: [
+          {
+            type: 'static_select',
+            action_id: options.actionId,
+            block_id: options.blockId,
+            selected_option: { text: { type: 'plain_text', text: options.label ?? options.value }, value: options.value },
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      }),
+    },
+  };
+}
