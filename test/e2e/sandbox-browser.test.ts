@@ -1,0 +1,154 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** .ci/run installs Debian's chromium; on a developer machine without it this story is skipped, loudly. */
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs it with apt-get`);
+  console.warn(`Skipping the sandbox browser test: ${CHROMIUM} is not installed (apt-get install chromium).`);
+}
+
+/**
+ * A newcomer's first minutes, in a real browser: `npm run sandbox`, watch a mention arrive, reply
+ * from the modal, see it confirmed and published on the X view, answer in a thread, use /crm.
+ * It fails if the page shows an error or the bot logs one.
+ */
+describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
+  let sandbox: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let pageUrl = '';
+  const output: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    sandbox = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/sandbox/main.ts')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        SANDBOX_PORT: '0',
+        PORT: '0',
+        REPLY_UNDO_SECONDS: '2',
+        SANDBOX_MENTION_EVERY_MS: '3000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    pageUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the sandbox printed no page URL:\n${output.join('')}`)), 30_000);
+      const read = (chunk: Buffer) => {
+        output.push(chunk.toString('utf8'));
+        const match = /Sandbox page\s+(http:\/\/localhost:\d+\/)/.exec(output.join(''));
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      sandbox.stdout?.on('data', read);
+      sandbox.stderr?.on('data', read);
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(pageUrl);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    sandbox?.kill('SIGTERM');
+    await new Promise((resolve) => sandbox?.once('exit', resolve));
+    expect(pageErrors).toEqual([]);
+    expect(
+      output
+        .join('')
+        .split('\n')
+        .filter((line) => /^\S+ error /.test(line)),
+    ).toEqual([]);
+    expect(await page?.isVisible('#error-banner').catch(() => false)).toBeFalsy();
+  });
+
+  it('shows a mention with its labels and the five buttons', async () => {
+    const message = page.locator('#messages .message').first();
+    await message.locator('button.bk', { hasText: 'Reply' }).waitFor({ timeout: 20_000 });
+    for (const label of ['Reply', 'Like', 'Link contact', 'Assign to me', 'Resolve']) {
+      await expect(message.locator('button.bk', { hasText: label }).count()).resolves.toBe(1);
+    }
+    expect(await message.innerText()).toMatch(/Question|Complaint|Praise|Other/);
+  });
+
+  it('replies from the modal: confirmed in the thread, published on the X view', async () => {
+    const message = page.locator('#messages .message').first();
+    const author = (await message.locator('.block-section').first().innerText()).match(/@(\w+)/)?.[1] ?? '';
+    await message.locator('button.bk', { hasText: 'Reply' }).click();
+    const modal = page.locator('.modal');
+    await modal.waitFor();
+    expect(await modal.locator('textarea').inputValue()).toBe(`@${author} `);
+    await modal.locator('textarea').fill(`@${author} thanks for writing, we are on it!`);
+    await modal.locator('footer button', { hasText: 'Send' }).click();
+    await modal.waitFor({ state: 'detached' });
+
+    await message.locator('.thread-link').click();
+    await page.locator('#thread', { hasText: 'Sending in' }).waitFor();
+    await page.locator('#thread', { hasText: 'Sent by' }).waitFor({ timeout: 10_000 });
+    await page.locator('#messages .message').first().filter({ hasText: 'Replied by' }).waitFor();
+
+    await page.click('.tabs button[data-tab="x"]');
+    await page.locator('#x-timeline .tweet.brand', { hasText: 'thanks for writing, we are on it!' }).waitFor();
+    await page.click('.tabs button[data-tab="thread"]');
+  });
+
+  it('sends `reply:` typed in a thread, and keeps other thread messages internal', async () => {
+    await page.fill('#thread-input', 'Internal: she ordered twice this month');
+    await page.press('#thread-input', 'Enter');
+    await page.locator('#thread .message', { hasText: 'she ordered twice this month' }).waitFor();
+    await page.fill('#thread-input', 'reply: and a follow-up from the thread');
+    await page.press('#thread-input', 'Enter');
+    await page
+      .locator('#thread', { hasText: 'and a follow-up from the thread' })
+      .locator('text=Sent by')
+      .first()
+      .waitFor({ timeout: 10_000 });
+
+    await page.click('.tabs button[data-tab="x"]');
+    await page.locator('#x-timeline .tweet.brand', { hasText: 'and a follow-up from the thread' }).waitFor();
+    expect(await page.locator('#x-timeline .tweet.brand', { hasText: 'she ordered twice' }).count()).toBe(0);
+    await page.click('.tabs button[data-tab="thread"]');
+  });
+
+  it('answers /crm in a message only the person sees', async () => {
+    await page.fill('#command-input', '/crm saved list');
+    await page.press('#command-input', 'Enter');
+    const answer = page.locator('#messages .message.ephemeral', { hasText: 'Saved replies' });
+    await answer.waitFor();
+    expect(await answer.innerText()).toContain('Only visible to you');
+  });
+
+  it('logs the signed requests the page sent and the bot’s calls to the stand-ins', async () => {
+    await page.click('.tabs button[data-tab="log"]');
+    await page.locator('#log .log-entry', { hasText: 'page → bot' }).first().waitFor();
+    await page.locator('#log .log-entry', { hasText: 'chat.postMessage' }).first().waitFor();
+    await page.locator('#log .log-entry', { hasText: 'tweets.create' }).first().waitFor();
+    const entry = page.locator('#log .log-entry', { hasText: 'page → bot' }).first();
+    await entry.locator('summary').click();
+    expect(await entry.locator('pre').innerText()).toContain('x-slack-signature');
+  });
+});
