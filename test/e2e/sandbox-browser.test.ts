@@ -123,9 +123,8 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.fill('#thread-input', 'reply: and a follow-up from the thread');
     await page.press('#thread-input', 'Enter');
     await page
-      .locator('#thread', { hasText: 'and a follow-up from the thread' })
-      .locator('text=Sent by')
-      .first()
+      .locator('#thread .message', { hasText: 'and a follow-up from the thread' })
+      .filter({ hasText: 'Sent by' })
       .waitFor({ timeout: 10_000 });
 
     await page.click('.tabs button[data-tab="x"]');
