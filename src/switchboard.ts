@@ -9,6 +9,7 @@ import { type Log, toBoltLogger } from './log.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
+import { Crm } from './services/crm.ts';
 import { Health, platformComponent } from './services/health.ts';
 import { MentionIngest } from './services/ingest.ts';
 import { MentionActions } from './services/mention-actions.ts';
@@ -95,6 +96,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       slack,
       replies,
       actions,
+      crm: new Crm(store),
       permissions,
       platforms,
       identity,

@@ -37,3 +37,15 @@ export const DEMO_SAVED_REPLIES = [
     createdAt: '2026-11-01T09:00:00.000Z',
   },
 ];
+
+/** Customers the shop already knows (as an import would bring them), matched to authors by handle. */
+export const DEMO_CONTACTS = DEMO_CUSTOMERS.map((customer, index) => ({
+  key: `demo-contact-${index + 1}`,
+  name: customer.name,
+  identities: [{ platform: 'x' as const, userId: '', handle: customer.username, profileUrl: `https://x.com/${customer.username}` }],
+  emails: [`${customer.username.replace(/_/g, '.')}@example.com`],
+  company: ['NASA', 'Analytical Engines Ltd', 'US Navy', 'NASA', 'Bletchley Park', 'MGM'][index],
+  tags: index === 0 ? ['vip'] : [],
+  createdAt: '2026-11-01T09:00:00.000Z',
+  updatedAt: '2026-11-01T09:00:00.000Z',
+}));

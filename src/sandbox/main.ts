@@ -5,10 +5,10 @@
  * No token, no network.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_SAVED_REPLIES } from './demo-data.ts';
+import { DEMO_CONTACTS, DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_SAVED_REPLIES } from './demo-data.ts';
 import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
 import { SlackStandin } from './slack-standin.ts';
 import { XStandin } from './x-standin.ts';
@@ -20,7 +20,10 @@ const slack = new SlackStandin({ enforcePostRate: true });
 const x = new XStandin();
 await Promise.all([slack.listen(), x.listen()]);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
+// Demo data in the store's own file format, as if the team had used Switchboard for a while.
 await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
+await mkdir(path.join(dataDir, 'contacts'));
+await writeFile(path.join(dataDir, 'contacts', '2026-11.0.json'), JSON.stringify({ records: DEMO_CONTACTS }));
 
 const [alice, bob] = SANDBOX_PEOPLE;
 const env = {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { ContactSearchIndex, type SearchHit } from '../domain/contact-search.ts';
 import type { Author, PlatformId } from '../platforms/platform.ts';
 import { isObject } from './json-file.ts';
 import { SegmentedCollection } from './segmented-collection.ts';
@@ -16,6 +17,12 @@ export interface ContactRecord {
   key: string;
   name: string;
   identities: Identity[];
+  emails?: string[];
+  phone?: string;
+  company?: string;
+  tags?: string[];
+  /** Anything else the team tracks (plan, region, account manager…). */
+  fields?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
 }
@@ -29,6 +36,7 @@ const byHandle = (platform: PlatformId, handle: string) => `${platform}:handle:$
 
 export class ContactStore {
   private readonly identityIndex = new Map<string, string>();
+  private readonly search = new ContactSearchIndex();
   private collection!: SegmentedCollection<ContactRecord>;
 
   static async open(dataDir: string): Promise<ContactStore> {
@@ -82,12 +90,25 @@ export class ContactStore {
     return created;
   }
 
-  private async save(record: ContactRecord): Promise<void> {
+  /** Contacts matching what an agent typed (name with typos, @handle, email, company), best first. */
+  find(query: string, limit = 10): SearchHit[] {
+    return this.search.search(query, limit);
+  }
+
+  /** Stores a changed contact (kept identities, emails, tags…) and re-indexes it. */
+  async save(record: ContactRecord): Promise<void> {
     await this.collection.put(record);
     this.indexIdentities(record);
   }
 
   private indexIdentities(record: ContactRecord): void {
+    this.search.upsert({
+      id: record.key,
+      name: record.name,
+      handles: record.identities.map((identity) => identity.handle),
+      emails: record.emails ?? [],
+      company: record.company,
+    });
     for (const identity of record.identities) {
       if (identity.userId) this.identityIndex.set(byUserId(identity.platform, identity.userId), record.key);
       this.identityIndex.set(byHandle(identity.platform, identity.handle), record.key);

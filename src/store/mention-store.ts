@@ -44,16 +44,32 @@ const isMentionRecord = (value: unknown): value is MentionRecord =>
   typeof value.slack.channel === 'string';
 
 export class MentionStore {
-  private constructor(private readonly collection: SegmentedCollection<MentionRecord>) {}
+  /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
+  private readonly byContact = new Map<string, string[]>();
+  private collection!: SegmentedCollection<MentionRecord>;
 
   static async open(dataDir: string, options: { maxPerSegment?: number } = {}): Promise<MentionStore> {
-    const collection = await SegmentedCollection.open<MentionRecord>(path.join(dataDir, 'mentions'), {
+    const store = new MentionStore();
+    store.collection = await SegmentedCollection.open<MentionRecord>(path.join(dataDir, 'mentions'), {
       // Partition by the day the mention was written on its platform: the digest reads by day.
       partitionOf: (record) => record.mention.createdAt.slice(0, 10),
       isRecord: isMentionRecord,
       maxPerSegment: options.maxPerSegment,
+      onOpen: (record) => store.indexContact(record),
     });
-    return new MentionStore(collection);
+    return store;
+  }
+
+  /** The keys of a contact's mentions, oldest first. */
+  keysForContact(contactId: string): readonly string[] {
+    return this.byContact.get(contactId) ?? [];
+  }
+
+  /** Called once per stored mention (at open, and when a new mention is first recorded). */
+  private indexContact(record: MentionRecord): void {
+    const keys = this.byContact.get(record.contactId);
+    if (keys) keys.push(record.key);
+    else this.byContact.set(record.contactId, [record.key]);
   }
 
   get size(): number {
@@ -72,6 +88,7 @@ export class MentionStore {
       slack: { channel: record.slack.channel, attemptedAt: existing?.slack.attemptedAt ?? new Date().toISOString() },
     };
     await this.collection.put(stored);
+    if (!existing) this.indexContact(stored);
     return stored;
   }
 

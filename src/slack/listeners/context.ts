@@ -1,6 +1,7 @@
 import type { SlackIdentity } from '../../app.ts';
 import type { Log } from '../../log.ts';
 import type { Platform, PlatformId } from '../../platforms/platform.ts';
+import type { Crm } from '../../services/crm.ts';
 import type { MentionActions } from '../../services/mention-actions.ts';
 import type { Permissions } from '../../services/permissions.ts';
 import type { ReplyService } from '../../services/replies.ts';
@@ -13,6 +14,7 @@ export interface ListenerContext {
   slack: SlackGateway;
   replies: ReplyService;
   actions: MentionActions;
+  crm: Crm;
   permissions: Permissions;
   platforms: ReadonlyMap<PlatformId, Platform>;
   identity: Promise<SlackIdentity>;

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { SLASH_COMMAND } from '../ids.ts';
 import { type CommandAnswer, renderAudit, renderHelp, renderSavedReplies } from '../views/command-answers.ts';
+import { renderContactCard, renderContactChoices } from '../views/contact-card.ts';
 import type { ListenerContext } from './context.ts';
 
 const DEFAULT_AUDIT_COUNT = 10;
@@ -9,17 +10,40 @@ const MAX_AUDIT_COUNT = 50;
 /** `/crm`: each answer is visible only to the person who asked (`response_type: ephemeral`). */
 export function registerCrmCommand(app: App, context: ListenerContext): void {
   app.command(SLASH_COMMAND, async ({ ack, command }) => {
-    const answer = await answerCommand(command.text ?? '', command.user_id, context);
+    const answer = await answerCommand(command.text ?? '', { userId: command.user_id, triggerId: command.trigger_id }, context);
     await ack({ response_type: 'ephemeral', ...answer });
   });
 }
 
-async function answerCommand(text: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {
+/** Splits `<contact> <rest>`: a contact is "a quoted name", an @handle, an email or an ID. */
+export function splitContactArgument(text: string): [string, string] {
+  const trimmed = text.trim();
+  const quoted = /^"([^"]+)"\s*(.*)$/s.exec(trimmed);
+  if (quoted) return [quoted[1] ?? '', quoted[2] ?? ''];
+  const [first = '', ...rest] = trimmed.split(/\s+/);
+  return [first, rest.join(' ')];
+}
+
+async function answerCommand(
+  text: string,
+  request: { userId: string; triggerId: string },
+  context: ListenerContext,
+): Promise<CommandAnswer> {
+  const { userId } = request;
   const [subcommand = '', ...rest] = text.trim().split(/\s+/);
+  const argument = text.trim().slice(subcommand.length).trim();
   switch (subcommand.toLowerCase()) {
     case '':
     case 'help':
       return renderHelp();
+    case 'lookup':
+      return answerLookup(argument, context);
+    case 'note':
+      return answerNote(argument, userId, request.triggerId, context);
+    case 'tag':
+      return answerTag(argument, context);
+    case 'link':
+      return answerLink(argument, context);
     case 'saved':
       return answerSaved(rest, userId, context);
     case 'audit':
@@ -27,6 +51,52 @@ async function answerCommand(text: string, userId: string, context: ListenerCont
     default:
       return renderHelp(`\`${subcommand.slice(0, 40)}\` is not a /crm command.`);
   }
+}
+
+async function answerLookup(query: string, context: ListenerContext): Promise<CommandAnswer> {
+  if (!query) return renderHelp('Usage: `/crm lookup <name | @handle | email>`');
+  const match = await context.crm.resolve(query);
+  if (match.kind === 'none') return { text: `No contact matches “${query.slice(0, 80)}”. Try part of the name, an @handle or an email.` };
+  if (match.kind === 'many') return renderContactChoices(query, match.contacts);
+  return renderContactCard(await context.crm.profile(match.contact));
+}
+
+/** Resolves the contact argument of note/tag/link, or says why it cannot. */
+async function oneContact(reference: string, context: ListenerContext) {
+  const match = await context.crm.resolve(reference);
+  if (match.kind === 'one') return { contact: match.contact };
+  if (match.kind === 'many') return { answer: renderContactChoices(reference, match.contacts) };
+  return { answer: { text: `No contact matches “${reference.slice(0, 80)}”. Nothing was changed.` } };
+}
+
+async function answerNote(argument: string, userId: string, triggerId: string, context: ListenerContext): Promise<CommandAnswer> {
+  const [reference, text] = splitContactArgument(argument);
+  if (!reference || !text) return renderHelp('Usage: `/crm note <contact> <text>`, e.g. `/crm note @ada_l prefers email`');
+  const found = await oneContact(reference, context);
+  if (!found.contact) return found.answer;
+  // The command's trigger_id is unique per invocation: a retried command stores the note once.
+  await context.crm.addNote(found.contact, text, userId, `command:${triggerId}`);
+  return { text: `Note saved on ${found.contact.name}'s timeline.` };
+}
+
+async function answerTag(argument: string, context: ListenerContext): Promise<CommandAnswer> {
+  const [reference, tag] = splitContactArgument(argument);
+  if (!reference || !tag || /\s/.test(tag.trim())) return renderHelp('Usage: `/crm tag <contact> <tag>` (one word, e.g. `vip`)');
+  const found = await oneContact(reference, context);
+  if (!found.contact) return found.answer;
+  const updated = await context.crm.addTag(found.contact, tag.trim());
+  return { text: `${updated.name} is tagged ${(updated.tags ?? []).map((t) => `\`${t}\``).join(' ')}.` };
+}
+
+async function answerLink(argument: string, context: ListenerContext): Promise<CommandAnswer> {
+  const [handle, reference] = splitContactArgument(argument);
+  if (!handle.startsWith('@') || handle.length < 2 || !reference) {
+    return renderHelp('Usage: `/crm link <@handle> <contact>`, e.g. `/crm link @ada_work "Ada Lovelace"`');
+  }
+  const found = await oneContact(reference.replace(/^"(.*)"$/, '$1'), context);
+  if (!found.contact) return found.answer;
+  const { contact, movedFrom } = await context.crm.linkHandle('x', handle, found.contact);
+  return { text: `${handle} on X is now linked to ${contact.name}${movedFrom ? ` (it was on ${movedFrom.name})` : ''}.` };
 }
 
 async function answerSaved(args: string[], userId: string, context: ListenerContext): Promise<CommandAnswer> {

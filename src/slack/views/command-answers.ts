@@ -12,6 +12,9 @@ export interface CommandAnswer {
 export function renderHelp(prefix?: string): CommandAnswer {
   const lines = [
     '*Switchboard* · `/crm` commands',
+    '• `/crm lookup <name | @handle | email>`: a contact card (typos are fine)',
+    "• `/crm note <contact> <text>`: an internal note on the contact's timeline",
+    '• `/crm tag <contact> <tag>` · `/crm link <@handle> <contact>`',
     '• `/crm saved list`: the saved replies offered in the Reply form',
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',

@@ -1,0 +1,190 @@
+/**
+ * Finding a contact the way a support agent types: a name with typos ("margret hamiltn"), a
+ * handle, an email, a company. Pure and in memory: an exact index for handles and emails (ranked
+ * first), and for words a trigram index that proposes candidates, confirmed by edit distance.
+ * Per query, work is bounded by the words that share trigrams with it, not by the contact count.
+ */
+
+export interface SearchableContact {
+  id: string;
+  name: string;
+  handles: string[];
+  emails: string[];
+  company?: string;
+}
+
+export interface SearchHit {
+  id: string;
+  /** 0…1; 1 is an exact handle or email match. */
+  score: number;
+  isExact: boolean;
+}
+
+/** How many candidate words a query word may look at: keeps the worst case bounded. */
+const MAX_CANDIDATES_PER_WORD = 200;
+const MIN_WORD_SIMILARITY = 0.6;
+
+export function normalizeWord(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+}
+
+export function wordsOf(text: string): string[] {
+  return normalizeWord(text)
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0);
+}
+
+function trigramsOf(word: string): string[] {
+  const padded = `  ${word} `;
+  const grams: string[] = [];
+  for (let i = 0; i + 3 <= padded.length; i++) grams.push(padded.slice(i, i + 3));
+  return grams;
+}
+
+/** Optimal string alignment distance (Damerau-Levenshtein with adjacent swaps), capped for speed. */
+export function editDistance(a: string, b: string, cap = 4): number {
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  let previous2 = new Array<number>(cols).fill(0);
+  let previous = Array.from({ length: cols }, (_, j) => j);
+  for (let i = 1; i < rows; i++) {
+    const current = new Array<number>(cols).fill(0);
+    current[0] = i;
+    let rowMin = i;
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, previous2[j - 2]! + 1);
+      current[j] = value;
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > cap) return cap + 1;
+    previous2 = previous;
+    previous = current;
+  }
+  return previous[cols - 1]!;
+}
+
+/** How alike a typed word is to a stored one: prefixes count (type-ahead), typos cost by length. */
+function wordSimilarity(typed: string, stored: string): number {
+  if (typed === stored) return 1;
+  if (typed.length >= 3 && stored.startsWith(typed)) return 0.9;
+  const distance = editDistance(typed, stored, 3);
+  const allowed = typed.length <= 4 ? 1 : typed.length <= 8 ? 2 : 3;
+  if (distance > allowed) return 0;
+  return 1 - distance / Math.max(typed.length, stored.length);
+}
+
+export class ContactSearchIndex {
+  private readonly exact = new Map<string, Set<string>>();
+  private readonly wordToContacts = new Map<string, Set<string>>();
+  private readonly trigramToWords = new Map<string, Set<string>>();
+  private readonly indexed = new Map<string, { keys: string[]; words: string[] }>();
+
+  get size(): number {
+    return this.indexed.size;
+  }
+
+  upsert(contact: SearchableContact): void {
+    this.remove(contact.id);
+    const keys = [
+      ...contact.handles.map((handle) => `@${normalizeWord(handle.replace(/^@/, ''))}`),
+      ...contact.emails.map((email) => normalizeWord(email.trim())),
+    ];
+    const words = [...new Set([...wordsOf(contact.name), ...contact.handles.flatMap(wordsOf), ...wordsOf(contact.company ?? '')])];
+    for (const key of keys) addTo(this.exact, key, contact.id);
+    for (const word of words) {
+      const isNewWord = !this.wordToContacts.has(word);
+      addTo(this.wordToContacts, word, contact.id);
+      if (isNewWord) for (const gram of trigramsOf(word)) addTo(this.trigramToWords, gram, word);
+    }
+    this.indexed.set(contact.id, { keys, words });
+  }
+
+  remove(id: string): void {
+    const entry = this.indexed.get(id);
+    if (!entry) return;
+    for (const key of entry.keys) removeFrom(this.exact, key, id);
+    for (const word of entry.words) {
+      removeFrom(this.wordToContacts, word, id);
+      if (!this.wordToContacts.has(word)) for (const gram of trigramsOf(word)) removeFrom(this.trigramToWords, gram, word);
+    }
+    this.indexed.delete(id);
+  }
+
+  /** Best matches first: exact handle and email matches, then contacts matching every typed word best. */
+  search(query: string, limit = 10): SearchHit[] {
+    const trimmed = query.trim();
+    if (!trimmed) return [];
+    const hits = new Map<string, SearchHit>();
+    const exactKey =
+      trimmed.includes('@') && !trimmed.startsWith('@') ? normalizeWord(trimmed) : `@${normalizeWord(trimmed.replace(/^@/, ''))}`;
+    for (const id of this.exact.get(exactKey) ?? []) hits.set(id, { id, score: 1, isExact: true });
+
+    const typed = wordsOf(trimmed.replace(/^@/, ''));
+    if (typed.length > 0) {
+      // For each typed word, the best similarity each contact reaches; a contact must match them all.
+      let scores: Map<string, number> | undefined;
+      for (const word of typed) {
+        const perContact = new Map<string, number>();
+        for (const [stored, similarity] of this.similarWords(word)) {
+          for (const id of this.wordToContacts.get(stored) ?? []) {
+            if (similarity > (perContact.get(id) ?? 0)) perContact.set(id, similarity);
+          }
+        }
+        scores = scores ? intersect(scores, perContact) : perContact;
+        if (scores.size === 0) break;
+      }
+      for (const [id, total] of scores ?? []) {
+        if (hits.has(id)) continue;
+        hits.set(id, { id, score: (total / typed.length) * 0.99, isExact: false });
+      }
+    }
+    return [...hits.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, limit);
+  }
+
+  private similarWords(typed: string): Array<[string, number]> {
+    const exact = this.wordToContacts.has(typed) ? [[typed, 1] as [string, number]] : [];
+    const shared = new Map<string, number>();
+    for (const gram of trigramsOf(typed)) {
+      for (const word of this.trigramToWords.get(gram) ?? []) shared.set(word, (shared.get(word) ?? 0) + 1);
+    }
+    const candidates = [...shared.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_CANDIDATES_PER_WORD)
+      .map(([word]) => word);
+    const found: Array<[string, number]> = [...exact];
+    for (const word of candidates) {
+      if (word === typed) continue;
+      const similarity = wordSimilarity(typed, word);
+      if (similarity >= MIN_WORD_SIMILARITY) found.push([word, similarity]);
+    }
+    return found;
+  }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function intersect(running: Map<string, number>, next: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [id, score] of running) {
+    const more = next.get(id);
+    if (more !== undefined) out.set(id, score + more);
+  }
+  return out;
+}

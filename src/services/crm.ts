@@ -1,0 +1,160 @@
+import type { Label } from '../domain/classify.ts';
+import type { PlatformId } from '../platforms/platform.ts';
+import type { ContactRecord } from '../store/contact-store.ts';
+import type { MentionRecord } from '../store/mention-store.ts';
+import type { Store } from '../store/store.ts';
+
+export type ContactMatch = { kind: 'one'; contact: ContactRecord } | { kind: 'many'; contacts: ContactRecord[] } | { kind: 'none' };
+
+export interface Interaction {
+  at: string;
+  kind: 'mention' | 'reply' | 'like' | 'note';
+  text: string;
+  by?: string;
+  url?: string;
+  label?: Label;
+}
+
+export interface ContactProfile {
+  contact: ContactRecord;
+  mentions: number;
+  repliesReceived: number;
+  likesReceived: number;
+  notes: number;
+  lastContactAt?: string;
+  /** Average sentiment of the latest five mentions, and of the five before them. */
+  sentiment: { recent?: number; before?: number };
+  /** Median minutes from a mention to the team's first reply. */
+  medianFirstResponseMinutes?: number;
+  openQuestions: MentionRecord[];
+  latest: Interaction[];
+}
+
+/** A best hit this far ahead of the next counts as the one meant. */
+const CLEAR_LEAD = 0.05;
+const CARD_INTERACTIONS = 5;
+
+/** The CRM's use cases: find a contact, build their card, note, link, tag. */
+export class Crm {
+  constructor(private readonly store: Store) {}
+
+  /** Resolves what a person typed (name, @handle, email, contact ID) to one contact, several, or none. */
+  async resolve(reference: string): Promise<ContactMatch> {
+    const cleaned = reference.trim().replace(/^"(.*)"$/, '$1');
+    if (!cleaned) return { kind: 'none' };
+    const byId = await this.store.contacts.get(cleaned);
+    if (byId) return { kind: 'one', contact: byId };
+    const hits = this.store.contacts.find(cleaned, 6);
+    const first = hits[0];
+    if (!first) return { kind: 'none' };
+    const second = hits[1];
+    if (first.isExact || !second || first.score - second.score >= CLEAR_LEAD) {
+      const contact = await this.store.contacts.get(first.id);
+      return contact ? { kind: 'one', contact } : { kind: 'none' };
+    }
+    const contacts = (await Promise.all(hits.map((hit) => this.store.contacts.get(hit.id)))).filter((c): c is ContactRecord => Boolean(c));
+    return { kind: 'many', contacts };
+  }
+
+  async profile(contact: ContactRecord): Promise<ContactProfile> {
+    const { mentions, timeline } = this.store;
+    const records = (await Promise.all(mentions.keysForContact(contact.key).map((key) => mentions.get(key)))).filter(
+      (record): record is MentionRecord => Boolean(record),
+    );
+    records.sort((a, b) => (a.mention.createdAt < b.mention.createdAt ? 1 : -1)); // newest first
+    const notes = await timeline.forContact(contact.key);
+
+    const interactions: Interaction[] = [];
+    const firstResponses: number[] = [];
+    let repliesReceived = 0;
+    let likesReceived = 0;
+    for (const record of records) {
+      interactions.push({
+        at: record.mention.createdAt,
+        kind: 'mention',
+        text: record.mention.text,
+        url: record.mention.url,
+        label: record.classification.label,
+      });
+      const replies = record.workflow?.replies ?? [];
+      repliesReceived += replies.length;
+      for (const reply of replies)
+        interactions.push({ at: reply.at, kind: 'reply', text: 'Reply published', by: reply.by, url: reply.url });
+      const firstReply = replies[0];
+      if (firstReply?.at) firstResponses.push((Date.parse(firstReply.at) - Date.parse(record.mention.createdAt)) / 60_000);
+      if (record.workflow?.liked) {
+        likesReceived++;
+        interactions.push({ at: record.workflow.liked.at, kind: 'like', text: 'Liked', by: record.workflow.liked.by });
+      }
+    }
+    for (const note of notes) interactions.push({ at: note.at, kind: 'note', text: note.text, by: note.by });
+    interactions.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+
+    const sentiments = records.map((record) => record.classification.sentiment.score);
+    return {
+      contact,
+      mentions: records.length,
+      repliesReceived,
+      likesReceived,
+      notes: notes.length,
+      lastContactAt: records[0]?.mention.createdAt,
+      sentiment: { recent: average(sentiments.slice(0, 5)), before: average(sentiments.slice(5, 10)) },
+      medianFirstResponseMinutes: median(firstResponses),
+      openQuestions: records.filter(
+        (record) =>
+          (record.classification.label === 'Question' || record.classification.label === 'Complaint') &&
+          !record.workflow?.resolved &&
+          (record.workflow?.replies?.length ?? 0) === 0,
+      ),
+      latest: interactions.slice(0, CARD_INTERACTIONS),
+    };
+  }
+
+  async addNote(contact: ContactRecord, text: string, by: string, sourceKey: string): Promise<void> {
+    await this.store.timeline.add({ key: sourceKey, contactId: contact.key, kind: 'note', text, by, at: new Date().toISOString() });
+  }
+
+  async addTag(contact: ContactRecord, tag: string): Promise<ContactRecord> {
+    const tags = [...new Set([...(contact.tags ?? []), tag.toLowerCase()])];
+    const updated = { ...contact, tags, updatedAt: new Date().toISOString() };
+    await this.store.contacts.save(updated);
+    return updated;
+  }
+
+  /**
+   * Links a handle to a contact. A handle already on another contact moves over (its author is the
+   * person the agent says it is); the user ID is learnt at their next mention.
+   */
+  async linkHandle(
+    platform: PlatformId,
+    handle: string,
+    contact: ContactRecord,
+  ): Promise<{ contact: ContactRecord; movedFrom?: ContactRecord }> {
+    const clean = handle.replace(/^@/, '');
+    const previous = await this.store.contacts.findByAuthor(platform, { id: '', handle: clean });
+    const now = new Date().toISOString();
+    let movedFrom: ContactRecord | undefined;
+    let identity = { platform, userId: '', handle: clean, profileUrl: `https://x.com/${clean}` };
+    if (previous && previous.key !== contact.key) {
+      const moving = previous.identities.find((i) => i.platform === platform && i.handle.toLowerCase() === clean.toLowerCase());
+      if (moving) identity = moving;
+      movedFrom = { ...previous, identities: previous.identities.filter((i) => i !== moving), updatedAt: now };
+      await this.store.contacts.save(movedFrom);
+    }
+    if (previous?.key === contact.key) return { contact };
+    const updated = { ...contact, identities: [...contact.identities, identity], updatedAt: now };
+    await this.store.contacts.save(updated);
+    return { contact: updated, movedFrom };
+  }
+}
+
+function average(values: number[]): number | undefined {
+  return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}

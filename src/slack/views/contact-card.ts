@@ -1,0 +1,98 @@
+import type { KnownBlock } from '@slack/types';
+import type { ContactProfile, Interaction } from '../../services/crm.ts';
+import type { ContactRecord } from '../../store/contact-store.ts';
+import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';
+import type { CommandAnswer } from './command-answers.ts';
+
+const PLATFORM_NAME = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky' } as const;
+const KIND_EMOJI: Record<Interaction['kind'], string> = {
+  mention: ':speech_balloon:',
+  reply: ':outbox_tray:',
+  like: ':heart:',
+  note: ':memo:',
+};
+
+function identitiesLine(contact: ContactRecord): string {
+  if (contact.identities.length === 0) return 'no social identity yet';
+  return contact.identities
+    .map((identity) => `${PLATFORM_NAME[identity.platform]} ${link(identity.profileUrl, `@${identity.handle}`)}`)
+    .join(' · ');
+}
+
+function when(iso: string | undefined): string {
+  if (!iso) return 'never';
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+}
+
+function sentimentTrend(sentiment: ContactProfile['sentiment']): string {
+  if (sentiment.recent === undefined) return 'no mentions yet';
+  const recent = sentiment.recent.toFixed(2);
+  if (sentiment.before === undefined) return `${recent} (latest mentions)`;
+  const delta = sentiment.recent - sentiment.before;
+  const arrow = delta > 0.1 ? 'improving :arrow_upper_right:' : delta < -0.1 ? 'worsening :arrow_lower_right:' : 'steady';
+  return `${recent}, ${arrow} (was ${sentiment.before.toFixed(2)})`;
+}
+
+/**
+ * A contact's card for `/crm lookup`: who they are (identities with links, company, tags), how they
+ * engage, what is still open, and the last five interactions. Only the caller sees it.
+ */
+export function renderContactCard(profile: ContactProfile): CommandAnswer {
+  const { contact } = profile;
+  const details = [
+    contact.company ? `:office: ${escapeMrkdwn(contact.company)}` : undefined,
+    contact.emails?.length ? `:email: ${contact.emails.map(escapeMrkdwn).join(', ')}` : undefined,
+    contact.phone ? `:phone: ${escapeMrkdwn(contact.phone)}` : undefined,
+    contact.tags?.length ? `:label: ${contact.tags.map((tag) => `\`${escapeMrkdwn(tag)}\``).join(' ')}` : undefined,
+  ].filter(Boolean);
+  const figures = [
+    `*Mentions* ${profile.mentions}`,
+    `*Replies received* ${profile.repliesReceived}`,
+    `*Likes received* ${profile.likesReceived}`,
+    `*Notes* ${profile.notes}`,
+    `*Last contact* ${when(profile.lastContactAt)}`,
+    `*First response (median)* ${profile.medianFirstResponseMinutes === undefined ? 'none yet' : `${Math.round(profile.medianFirstResponseMinutes)} min`}`,
+  ];
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(contact.name, 140) } },
+    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: [identitiesLine(contact), ...details].join('\n') } },
+    { type: 'section', fields: figures.map((text) => ({ type: 'mrkdwn' as const, text })) },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Sentiment: ${sentimentTrend(profile.sentiment)}` }] },
+  ];
+  if (profile.openQuestions.length > 0) {
+    const lines = profile.openQuestions
+      .slice(0, 5)
+      .map(
+        (record) =>
+          `• ${record.classification.label}: ${link(record.mention.url, truncate(record.mention.text, 80))} (${when(record.mention.createdAt)})`,
+      );
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', verbatim: true, text: `*Open questions (${profile.openQuestions.length})*\n${lines.join('\n')}` },
+    });
+  }
+  const latest = profile.latest.map((item) => {
+    const by = item.by ? ` by <@${item.by}>` : '';
+    const text = item.kind === 'mention' || item.kind === 'note' ? `: ${escapeMrkdwn(truncate(item.text, 100))}` : '';
+    const where = item.url ? ` · ${link(item.url, 'open')}` : '';
+    return `${KIND_EMOJI[item.kind]} ${when(item.at)} ${item.kind}${by}${text}${where}`;
+  });
+  blocks.push({
+    type: 'section',
+    text: { type: 'mrkdwn', verbatim: true, text: `*Latest*\n${latest.length ? latest.join('\n') : 'Nothing yet.'}` },
+  });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Contact ID \`${contact.key}\` · orders are not synced yet` }] });
+  return { text: `${contact.name}: ${profile.mentions} mentions, ${profile.openQuestions.length} open`, blocks };
+}
+
+/** Several contacts matched: a short list to choose from. */
+export function renderContactChoices(query: string, contacts: ContactRecord[]): CommandAnswer {
+  const lines = contacts.map((contact) => {
+    const handles = contact.identities.map((identity) => `@${escapeMrkdwn(identity.handle)}`).join(', ');
+    const extra = [contact.company, contact.emails?.[0]].filter(Boolean).map((value) => escapeMrkdwn(String(value)));
+    return `• *${escapeMrkdwn(contact.name)}* ${handles} ${extra.length ? `(${extra.join(', ')})` : ''} · \`${contact.key}\``;
+  });
+  const text = `Several contacts match “${escapeMrkdwn(truncate(query, 60))}”. Look up one by @handle, email or ID:\n${lines.join('\n')}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
+}

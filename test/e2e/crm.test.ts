@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { useTestBed, waitUntil } from '../helpers/harness.ts';
+import { replyFlow } from '../helpers/reply-flow.ts';
+
+describe('/crm: contacts linked to every author', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+
+  it('creates a contact per author and finds it with typos, by @handle and by ID', async () => {
+    await bed.start();
+    const first = await flow.mention('my order is late', { username: 'mhamilton', name: 'Margaret Hamilton' });
+    await flow.mention('thanks for the help', { username: 'ada_l', name: 'Ada Lovelace' });
+    await flow.writeInThread(first, 'Called her, replacement on its way');
+
+    // The thread note is saved after Slack's event is acknowledged: wait for it on the card.
+    const card = await waitUntil(async () => {
+      const answer = await flow.command('lookup margret hamiltn');
+      return JSON.stringify(answer).includes('Called her') ? answer : undefined;
+    }, 5_000);
+    expect(card.response_type).toBe('ephemeral');
+    expect(JSON.stringify(card)).toContain('Margaret Hamilton');
+    expect(JSON.stringify(card)).toContain('<https://x.com/mhamilton|@mhamilton>');
+    expect(JSON.stringify(card)).toContain('*Mentions* 1');
+    expect(JSON.stringify(card)).toContain('Open questions (1)');
+    expect(JSON.stringify(card)).toContain('Called her, replacement on its way');
+
+    expect(JSON.stringify(await flow.command('lookup @ada_l'))).toContain('Ada Lovelace');
+    expect((await flow.command('lookup nobody-like-this-xyz')).text).toContain('No contact matches');
+    expect((await flow.command('lookup')).text).toContain('Usage: `/crm lookup');
+  });
+
+  it('lists several contacts when a lookup is ambiguous', async () => {
+    await bed.start();
+    await flow.mention('hello', { username: 'grace_h', name: 'Grace Hopper' });
+    await flow.mention('hi again', { username: 'grace_k', name: 'Grace Kelly' });
+    const answer = await flow.command('lookup grace');
+    expect(answer.text).toContain('Several contacts match');
+    expect(answer.text).toContain('Grace Hopper');
+    expect(answer.text).toContain('Grace Kelly');
+  });
+
+  it('adds notes and tags, and links a second handle to a contact', async () => {
+    await bed.start();
+    await flow.mention('where is my parcel', { username: 'katherine_j', name: 'Katherine Johnson' });
+    expect((await flow.command('note @katherine_j prefers email over DMs')).text).toContain("Note saved on Katherine Johnson's timeline");
+    expect((await flow.command('tag @katherine_j VIP')).text).toContain('`vip`');
+    expect((await flow.command('link @kj_work "Katherine Johnson"')).text).toContain('@kj_work on X is now linked to Katherine Johnson');
+
+    const card = JSON.stringify(await flow.command('lookup @kj_work'));
+    expect(card).toContain('Katherine Johnson');
+    expect(card).toContain('prefers email over DMs');
+    expect(card).toContain('`vip`');
+
+    // A mention from the linked handle lands on the same contact.
+    await flow.mention('second account here', { username: 'kj_work', name: 'KJ at work' });
+    await waitUntil(
+      async () => JSON.stringify(await flow.command('lookup @katherine_j')).includes('*Mentions* 2'),
+      5_000,
+      'two mentions on one card',
+    );
+  });
+
+  it('answers malformed note, tag and link commands with usage, changing nothing', async () => {
+    await bed.start();
+    expect((await flow.command('note')).text).toContain('Usage: `/crm note <contact> <text>`');
+    expect((await flow.command('tag @someone')).text).toContain('Usage: `/crm tag <contact> <tag>`');
+    expect((await flow.command('link ada somebody')).text).toContain('Usage: `/crm link <@handle> <contact>`');
+    expect((await flow.command('note @ghost hello')).text).toContain('No contact matches “@ghost”. Nothing was changed.');
+  });
+});
