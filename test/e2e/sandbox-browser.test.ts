@@ -133,6 +133,18 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.click('.tabs button[data-tab="thread"]');
   });
 
+  it('finds a demo customer with /crm lookup despite typos, and shows the card', async () => {
+    await page.fill('#command-input', '/crm lookup margret hamiltn');
+    await page.press('#command-input', 'Enter');
+    const card = page.locator('#messages .message.ephemeral', { hasText: 'Margaret Hamilton' });
+    await card.waitFor();
+    const text = await card.innerText();
+    expect(text).toContain('@margaret_h');
+    expect(text).toContain('NASA');
+    expect(text).toContain('Mentions');
+    expect(text).toContain('Only visible to you');
+  });
+
   it('answers /crm in a message only the person sees', async () => {
     await page.fill('#command-input', '/crm saved list');
     await page.press('#command-input', 'Enter');

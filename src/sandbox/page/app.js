@@ -25,6 +25,8 @@ let currentChannel = null;
 let openThread = null; // { channel, ts }
 let currentTab = 'thread';
 let renderedModalKey = '';
+/** After the person sends something, follow the conversation to its newest message once. */
+const followNext = { channel: false, thread: false };
 
 async function api(path, body) {
   const response = await fetch(path, {
@@ -135,10 +137,11 @@ function renderChannels() {
   );
 }
 
-function keepScroll(container, build) {
+function keepScroll(container, build, follow = false) {
   const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 40;
+  const top = container.scrollTop;
   build();
-  if (atBottom) container.scrollTop = container.scrollHeight;
+  container.scrollTop = atBottom || follow ? container.scrollHeight : top;
 }
 
 function renderChannel() {
@@ -146,7 +149,7 @@ function renderChannel() {
   ui.channelTitle.textContent = `# ${channel.name}`;
   const top = channel.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const items = [...top, ...myEphemerals(channel.id)].sort((a, b) => Number(a.ts) - Number(b.ts));
-  keepScroll(ui.messages, () => ui.messages.replaceChildren(...items.map((m) => messageElement(m))));
+  keepScroll(ui.messages, () => ui.messages.replaceChildren(...items.map((m) => messageElement(m))), followNext.channel);
 }
 
 function renderThread() {
@@ -157,8 +160,10 @@ function renderThread() {
   ui.threadEmpty.hidden = true;
   ui.threadForm.hidden = false;
   const items = [...repliesOf(parent), ...myEphemerals(channel.id, parent.ts)].sort((a, b) => Number(a.ts) - Number(b.ts));
-  keepScroll(ui.thread, () =>
-    ui.thread.replaceChildren(messageElement(parent, { inThread: true }), ...items.map((m) => messageElement(m, { inThread: true }))),
+  keepScroll(
+    ui.thread,
+    () => ui.thread.replaceChildren(messageElement(parent, { inThread: true }), ...items.map((m) => messageElement(m, { inThread: true }))),
+    followNext.thread,
   );
 }
 
@@ -309,6 +314,9 @@ ui.commandForm.addEventListener('submit', async (event) => {
   const text = ui.commandInput.value.trim().replace(/^\/crm\s*/, '');
   ui.commandInput.value = '';
   await api('/api/command', { text, channel: currentChannel });
+  followNext.channel = true;
+  await refresh();
+  followNext.channel = false;
 });
 ui.threadForm.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -316,6 +324,9 @@ ui.threadForm.addEventListener('submit', async (event) => {
   if (!text || !openThread) return;
   ui.threadInput.value = '';
   await api('/api/thread', { channel: openThread.channel, threadTs: openThread.ts, text });
+  followNext.thread = true;
+  await refresh();
+  followNext.thread = false;
 });
 document.querySelector('#mention-form').addEventListener('submit', async (event) => {
   event.preventDefault();

@@ -25,6 +25,12 @@ const EMOJI = {
   memo: '📝',
   package: '📦',
   star: '⭐',
+  office: '🏢',
+  email: '📧',
+  label: '🏷️',
+  phone: '📞',
+  arrow_upper_right: '↗️',
+  arrow_lower_right: '↘️',
 };
 
 /** Slack's entities in mrkdwn are &amp; &lt; &gt;: decoded for display as text, never as markup. */
