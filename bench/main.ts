@@ -11,6 +11,7 @@ import { createMentionClassifier, evaluate, loadTrainingSet, MentionClassifier, 
 import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
 import { ContactStore } from '../src/store/contact-store.ts';
 import { MentionStore, mentionKey } from '../src/store/mention-store.ts';
+import { benchLookup } from './contact-lookup.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -105,3 +106,33 @@ console.log(
 const ratio = big.medianMs / small.medianMs;
 console.log('  ratio large/10k     %s   (goal ≤ 1.5: %s)', fmt(ratio), ratio <= 1.5 ? 'met' : 'NOT met');
 console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' : String(large), fmt(big.peakRssMb, 0));
+
+const lookup = benchLookup(quick ? 20_000 : 100_000, 300, quick ? 10 : 20);
+const { ours, fuse } = lookup;
+console.log('\n/crm lookup with %s contacts (index built in %s ms)', lookup.count.toLocaleString('en'), fmt(lookup.buildMs, 0));
+console.log(
+  '  typo queries (1–2 mistakes a word)   Switchboard p50 %s ms  p99 %s ms  recall@5 %s  top-1 %s',
+  fmt(ours.typo.p50),
+  fmt(ours.typo.p99),
+  fmt(ours.typo.recallTop5),
+  fmt(ours.typo.top1),
+);
+console.log(
+  '                                       fuse.js     p50 %s ms  p99 %s ms  recall@5 %s  top-1 %s',
+  fmt(fuse.typo.p50, 0),
+  fmt(fuse.typo.p99, 0),
+  fmt(fuse.typo.recallTop5),
+  fmt(fuse.typo.top1),
+);
+console.log(
+  '  exact @handle / email               Switchboard p50 %s ms  p99 %s ms;  fuse.js p50 %s ms',
+  fmt(ours.exact.p50, 3),
+  fmt(ours.exact.p99, 3),
+  fmt(fuse.exact.p50, 0),
+);
+console.log(
+  '  speed-up on typo queries (fuse.js p50 / ours p50): %sx;  p99 goal < 20 ms: %s',
+  fmt(fuse.typo.p50 / ours.typo.p50, 0),
+  ours.typo.p99 < 20 ? 'met' : 'NOT met',
+);
+console.log('  recall ratio on typo queries (ours / fuse.js): %s', fmt(ours.typo.recallTop5 / Math.max(fuse.typo.recallTop5, 0.001)));

@@ -21,7 +21,7 @@ export interface SearchHit {
 }
 
 /** How many candidate words a query word may look at: keeps the worst case bounded. */
-const MAX_CANDIDATES_PER_WORD = 200;
+const MAX_CANDIDATES_PER_WORD = 100;
 const MIN_WORD_SIMILARITY = 0.6;
 
 export function normalizeWord(text: string): string {
@@ -69,12 +69,17 @@ export function editDistance(a: string, b: string, cap = 4): number {
   return previous[cols - 1]!;
 }
 
+/** Typos forgiven in a word of this length. */
+function allowedEdits(typed: string): number {
+  return typed.length <= 4 ? 1 : typed.length <= 8 ? 2 : 3;
+}
+
 /** How alike a typed word is to a stored one: prefixes count (type-ahead), typos cost by length. */
 function wordSimilarity(typed: string, stored: string): number {
   if (typed === stored) return 1;
   if (typed.length >= 3 && stored.startsWith(typed)) return 0.9;
-  const distance = editDistance(typed, stored, 3);
-  const allowed = typed.length <= 4 ? 1 : typed.length <= 8 ? 2 : 3;
+  const allowed = allowedEdits(typed);
+  const distance = editDistance(typed, stored, allowed);
   if (distance > allowed) return 0;
   return 1 - distance / Math.max(typed.length, stored.length);
 }
@@ -82,7 +87,12 @@ function wordSimilarity(typed: string, stored: string): number {
 export class ContactSearchIndex {
   private readonly exact = new Map<string, Set<string>>();
   private readonly wordToContacts = new Map<string, Set<string>>();
-  private readonly trigramToWords = new Map<string, Set<string>>();
+  /** Words by number, so trigram postings are small integer arrays and counting is array indexing. */
+  private readonly words: string[] = [];
+  private readonly wordIds = new Map<string, number>();
+  /** Postings never shrink: a word no contact uses any more is skipped (it has no wordToContacts entry). */
+  private readonly trigramToWords = new Map<string, number[]>();
+  private counts = new Uint8Array(1024);
   private readonly indexed = new Map<string, { keys: string[]; words: string[] }>();
 
   get size(): number {
@@ -98,9 +108,16 @@ export class ContactSearchIndex {
     const words = [...new Set([...wordsOf(contact.name), ...contact.handles.flatMap(wordsOf), ...wordsOf(contact.company ?? '')])];
     for (const key of keys) addTo(this.exact, key, contact.id);
     for (const word of words) {
-      const isNewWord = !this.wordToContacts.has(word);
       addTo(this.wordToContacts, word, contact.id);
-      if (isNewWord) for (const gram of trigramsOf(word)) addTo(this.trigramToWords, gram, word);
+      if (!this.wordIds.has(word)) {
+        const id = this.words.push(word) - 1;
+        this.wordIds.set(word, id);
+        for (const gram of trigramsOf(word)) {
+          const postings = this.trigramToWords.get(gram);
+          if (postings) postings.push(id);
+          else this.trigramToWords.set(gram, [id]);
+        }
+      }
     }
     this.indexed.set(contact.id, { keys, words });
   }
@@ -109,10 +126,7 @@ export class ContactSearchIndex {
     const entry = this.indexed.get(id);
     if (!entry) return;
     for (const key of entry.keys) removeFrom(this.exact, key, id);
-    for (const word of entry.words) {
-      removeFrom(this.wordToContacts, word, id);
-      if (!this.wordToContacts.has(word)) for (const gram of trigramsOf(word)) removeFrom(this.trigramToWords, gram, word);
-    }
+    for (const word of entry.words) removeFrom(this.wordToContacts, word, id);
     this.indexed.delete(id);
   }
 
@@ -124,19 +138,24 @@ export class ContactSearchIndex {
     const exactKey =
       trimmed.includes('@') && !trimmed.startsWith('@') ? normalizeWord(trimmed) : `@${normalizeWord(trimmed.replace(/^@/, ''))}`;
     for (const id of this.exact.get(exactKey) ?? []) hits.set(id, { id, score: 1, isExact: true });
+    // An exact handle or email is what the agent meant: no need to look further.
+    if (hits.size > 0) return [...hits.values()].slice(0, limit);
 
     const typed = wordsOf(trimmed.replace(/^@/, ''));
     if (typed.length > 0) {
-      // For each typed word, the best similarity each contact reaches; a contact must match them all.
+      // Each typed word's similar stored words; the rarest word first, so the running set of
+      // contacts (who must match every word) starts small and later words only check those.
+      const perWord = typed
+        .map((word) => {
+          const similar = new Map(this.similarWords(word));
+          let postings = 0;
+          for (const stored of similar.keys()) postings += this.wordToContacts.get(stored)?.size ?? 0;
+          return { similar, postings };
+        })
+        .sort((a, b) => a.postings - b.postings);
       let scores: Map<string, number> | undefined;
-      for (const word of typed) {
-        const perContact = new Map<string, number>();
-        for (const [stored, similarity] of this.similarWords(word)) {
-          for (const id of this.wordToContacts.get(stored) ?? []) {
-            if (similarity > (perContact.get(id) ?? 0)) perContact.set(id, similarity);
-          }
-        }
-        scores = scores ? intersect(scores, perContact) : perContact;
+      for (const { similar, postings } of perWord) {
+        scores = scores && scores.size < postings ? this.narrow(scores, similar) : this.widen(scores, similar);
         if (scores.size === 0) break;
       }
       for (const [id, total] of scores ?? []) {
@@ -147,16 +166,56 @@ export class ContactSearchIndex {
     return [...hits.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, limit);
   }
 
+  /** Contacts reaching each similar word, with their best similarity, added to (or starting) `running`. */
+  private widen(running: Map<string, number> | undefined, similar: Map<string, number>): Map<string, number> {
+    const perContact = new Map<string, number>();
+    for (const [stored, similarity] of similar) {
+      for (const id of this.wordToContacts.get(stored) ?? []) {
+        if (similarity > (perContact.get(id) ?? 0)) perContact.set(id, similarity);
+      }
+    }
+    return running ? intersect(running, perContact) : perContact;
+  }
+
+  /** Keeps the running contacts that have one of the similar words, adding their best similarity. */
+  private narrow(running: Map<string, number>, similar: Map<string, number>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, score] of running) {
+      let best = 0;
+      for (const word of this.indexed.get(id)?.words ?? []) best = Math.max(best, similar.get(word) ?? 0);
+      if (best > 0) out.set(id, score + best);
+    }
+    return out;
+  }
+
   private similarWords(typed: string): Array<[string, number]> {
     const exact = this.wordToContacts.has(typed) ? [[typed, 1] as [string, number]] : [];
-    const shared = new Map<string, number>();
-    for (const gram of trigramsOf(typed)) {
-      for (const word of this.trigramToWords.get(gram) ?? []) shared.set(word, (shared.get(word) ?? 0) + 1);
+    const grams = trigramsOf(typed);
+    if (this.counts.length < this.words.length) this.counts = new Uint8Array(this.words.length * 2);
+    const counts = this.counts;
+    const touched: number[] = [];
+    for (const gram of grams) {
+      for (const id of this.trigramToWords.get(gram) ?? []) {
+        if (counts[id] === 0) touched.push(id);
+        counts[id] = Math.min(255, (counts[id] ?? 0) + 1);
+      }
     }
-    const candidates = [...shared.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, MAX_CANDIDATES_PER_WORD)
-      .map(([word]) => word);
+    // q-gram lemma: a word within k edits of `typed` shares at least |grams| − 3k of its trigrams
+    // (4k here: a swap of two letters, one edit, can break four).
+    // Words below that cannot match, so edit distance is computed for few words only.
+    const minShared = Math.max(1, grams.length - 4 * allowedEdits(typed));
+    const scored: Array<[string, number]> = [];
+    for (const id of touched) {
+      const count = counts[id] ?? 0;
+      counts[id] = 0;
+      const word = this.words[id];
+      if (count >= minShared && word !== undefined && this.wordToContacts.has(word)) scored.push([word, count]);
+    }
+    if (scored.length > MAX_CANDIDATES_PER_WORD) {
+      scored.sort((a, b) => b[1] - a[1]);
+      scored.length = MAX_CANDIDATES_PER_WORD;
+    }
+    const candidates = scored.map(([word]) => word);
     const found: Array<[string, number]> = [...exact];
     for (const word of candidates) {
       if (word === typed) continue;

@@ -1,0 +1,181 @@
+/**
+ * /crm lookup at 100k contacts: Switchboard's index against fuse.js (what most Node projects would
+ * pick), on the same queries, in one process. Prints p50/p99 for each and recall on typo queries.
+ */
+import Fuse from 'fuse.js';
+import { ContactSearchIndex, type SearchableContact } from '../src/domain/contact-search.ts';
+
+const FIRST = [
+  'Margaret',
+  'Ada',
+  'Grace',
+  'Katherine',
+  'Alan',
+  'Hedy',
+  'John',
+  'Mary',
+  'James',
+  'Linda',
+  'Robert',
+  'Patricia',
+  'Michael',
+  'Jennifer',
+  'William',
+  'Elizabeth',
+  'David',
+  'Barbara',
+  'Richard',
+  'Susan',
+  'Joseph',
+  'Jessica',
+  'Thomas',
+  'Sarah',
+  'Charles',
+  'Karen',
+  'Daniel',
+  'Lisa',
+  'Matthew',
+  'Nancy',
+  'Anthony',
+  'Sandra',
+  'Mark',
+  'Ashley',
+  'Paul',
+  'Emily',
+  'Steven',
+  'Donna',
+  'Andrew',
+  'Michelle',
+];
+const SYLLABLES = [
+  'ka',
+  'ro',
+  'vin',
+  'mel',
+  'dor',
+  'sa',
+  'lin',
+  'ber',
+  'to',
+  'ran',
+  'gel',
+  'mi',
+  'son',
+  'har',
+  'wick',
+  'ley',
+  'mont',
+  'fa',
+  'ri',
+  'den',
+  'cal',
+  'lo',
+  'way',
+  'nes',
+  'tor',
+  'bel',
+  'ham',
+  'il',
+  'ton',
+  'as',
+  'quin',
+  'ell',
+  'o',
+  'ver',
+  'stad',
+  'pe',
+  'gra',
+  'nik',
+  'ov',
+  'ski',
+];
+
+/** Deterministic pseudo-random numbers, so every run measures the same data. */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+export function syntheticContacts(count: number): SearchableContact[] {
+  const contacts: SearchableContact[] = [];
+  for (let i = 0; i < count; i++) {
+    const a = SYLLABLES[i % 40]!;
+    const b = SYLLABLES[Math.floor(i / 40) % 40]!;
+    const c = SYLLABLES[Math.floor(i / 1600) % 40]!;
+    const last = `${a}${b}${c}`.replace(/^./, (ch) => ch.toUpperCase());
+    const first = FIRST[Math.floor(i / 64_000 + i) % FIRST.length]!;
+    const handle = `${first.toLowerCase()}_${last.toLowerCase()}${i % 10}`;
+    contacts.push({
+      id: `c${i}`,
+      name: `${first} ${last}`,
+      handles: [handle],
+      emails: [`${first.toLowerCase()}.${last.toLowerCase()}${i}@example.com`],
+      company: i % 5 ? 'Acme' : 'Globex',
+    });
+  }
+  return contacts;
+}
+
+/** One or two typing mistakes per word: a dropped, doubled, swapped or wrong letter. */
+function misspell(word: string, next: () => number): string {
+  const chars = [...word.toLowerCase()];
+  const at = 1 + Math.floor(next() * Math.max(1, chars.length - 2));
+  const kind = Math.floor(next() * 4);
+  if (kind === 0) chars.splice(at, 1);
+  else if (kind === 1) chars.splice(at, 0, chars[at] ?? 'e');
+  else if (kind === 2 && at + 1 < chars.length) [chars[at], chars[at + 1]] = [chars[at + 1]!, chars[at]!];
+  else chars[at] = 'aeiou'[Math.floor(next() * 5)]!;
+  return chars.join('');
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+/** fuse.js scans every contact per query (seconds at 100k), so it gets fewer queries than ours. */
+export function benchLookup(count = 100_000, queries = 300, fuseQueries = 20) {
+  const contacts = syntheticContacts(count);
+  const next = random(42);
+  const index = new ContactSearchIndex();
+  const t0 = performance.now();
+  for (const contact of contacts) index.upsert(contact);
+  const buildMs = performance.now() - t0;
+  const fuse = new Fuse(contacts, { keys: ['name', 'handles', 'emails', 'company'], threshold: 0.4, ignoreLocation: true });
+
+  const typo: Array<{ query: string; id: string }> = [];
+  const exact: Array<{ query: string; id: string }> = [];
+  for (let q = 0; q < queries; q++) {
+    const target = contacts[Math.floor(next() * contacts.length)]!;
+    typo.push({
+      query: target.name
+        .split(' ')
+        .map((word) => misspell(word, next))
+        .join(' '),
+      id: target.id,
+    });
+    exact.push({ query: q % 2 ? `@${target.handles[0]}` : target.emails[0]!, id: target.id });
+  }
+  const measure = (search: (query: string) => string[], set: Array<{ query: string; id: string }>) => {
+    const times: number[] = [];
+    let found = 0;
+    let first = 0;
+    for (const { query, id } of set) {
+      const start = performance.now();
+      const ids = search(query);
+      times.push(performance.now() - start);
+      if (ids.slice(0, 5).includes(id)) found++;
+      if (ids[0] === id) first++;
+    }
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), recallTop5: found / set.length, top1: first / set.length };
+  };
+  const ours = (query: string) => index.search(query, 5).map((hit) => hit.id);
+  const theirs = (query: string) => fuse.search(query, { limit: 5 }).map((hit) => hit.item.id);
+  return {
+    count,
+    buildMs,
+    ours: { typo: measure(ours, typo), exact: measure(ours, exact) },
+    fuse: { typo: measure(theirs, typo.slice(0, fuseQueries)), exact: measure(theirs, exact.slice(0, Math.ceil(fuseQueries / 4))) },
+  };
+}
