@@ -97,6 +97,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       replies,
       actions,
       crm: new Crm(store),
+      mentionMessages,
       permissions,
       platforms,
       identity,

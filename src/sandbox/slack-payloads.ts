@@ -87,12 +87,18 @@ export function viewSubmission(options: {
     block_id?: string;
     element?: { action_id?: string; type?: string };
   }>;
-  const state: Record<string, Record<string, { type: string; value: string }>> = {};
+  const state: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const block of blocks) {
     const actionId = block.element?.action_id;
-    if (block.type === 'input' && block.block_id && actionId && actionId in options.values) {
-      state[block.block_id] = { [actionId]: { type: block.element?.type ?? 'plain_text_input', value: options.values[actionId] ?? '' } };
-    }
+    const type = block.element?.type ?? 'plain_text_input';
+    if (block.type !== 'input' || !block.block_id || !actionId) continue;
+    const value = options.values[actionId];
+    // Slack reports every input block; selects carry the chosen option, text inputs their value.
+    state[block.block_id] = {
+      [actionId]: type.endsWith('_select')
+        ? { type, selected_option: value ? { text: { type: 'plain_text', text: value }, value } : null }
+        : { type, value: value ?? null },
+    };
   }
   const userId = options.userId ?? 'U0AGENT01';
   const team = { ...TEAM, id: options.teamId ?? TEAM.id };
@@ -205,6 +211,36 @@ export function viewSelect(options: {
             action_ts: `${Date.now() / 1000}`,
           },
         ],
+      }),
+    },
+  };
+}
+
+/**
+ * The request Slack sends to the options load URL while someone types in an external_select
+ * (https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#external_select).
+ */
+export function blockSuggestion(options: {
+  view: { id: string; hash: string; view: Record<string, unknown> };
+  actionId: string;
+  blockId: string;
+  value: string;
+  userId?: string;
+}) {
+  const userId = options.userId ?? 'U0AGENT01';
+  return {
+    form: {
+      payload: JSON.stringify({
+        type: 'block_suggestion',
+        user: { id: userId, username: 'agent', name: 'agent', team_id: TEAM.id },
+        team: TEAM,
+        api_app_id: 'A0SWITCHBD',
+        token: 'legacy-verification-token',
+        container: { type: 'view', view_id: options.view.id },
+        view: { ...options.view.view, id: options.view.id, hash: options.view.hash },
+        action_id: options.actionId,
+        block_id: options.blockId,
+        value: options.value,
       }),
     },
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Label } from '../domain/classify.ts';
 import type { PlatformId } from '../platforms/platform.ts';
 import type { ContactRecord } from '../store/contact-store.ts';
@@ -122,6 +123,77 @@ export class Crm {
   }
 
   /**
+   * Merges `source` into `target`: identities, emails, tags and fields combined (the target's values
+   * win where both have one), mentions and notes moved over; then `source` is removed. Nothing lost.
+   */
+  async merge(target: ContactRecord, source: ContactRecord): Promise<ContactRecord> {
+    if (target.key === source.key) return target;
+    const merged: ContactRecord = {
+      ...target,
+      identities: [
+        ...target.identities,
+        ...source.identities.filter(
+          (identity) =>
+            !target.identities.some(
+              (own) => own.platform === identity.platform && own.handle.toLowerCase() === identity.handle.toLowerCase(),
+            ),
+        ),
+      ],
+      emails: union(target.emails, source.emails),
+      tags: union(target.tags, source.tags),
+      phone: target.phone ?? source.phone,
+      company: target.company ?? source.company,
+      fields: { ...source.fields, ...target.fields },
+      createdAt: target.createdAt < source.createdAt ? target.createdAt : source.createdAt,
+      updatedAt: new Date().toISOString(),
+    };
+    // The merged contact is saved first: if this stops half-way, both still hold everything.
+    await this.store.contacts.save(merged);
+    await this.store.mentions.reassignContact(source.key, target.key);
+    await this.store.timeline.reassign(source.key, target.key);
+    await this.store.contacts.delete(source.key);
+    await this.store.contacts.save(merged); // re-index identities the source's removal unlinked
+    return merged;
+  }
+
+  /**
+   * The Link contact button: this mention's author belongs to `target`. The author's identity and
+   * their mentions move over; a contact left with nothing (the one made automatically) is removed.
+   */
+  async linkAuthor(mentionKey: string, target: ContactRecord): Promise<ContactRecord> {
+    const mention = await this.store.mentions.get(mentionKey);
+    if (!mention) throw new Error(`no mention ${mentionKey}`);
+    const current = await this.store.contacts.get(mention.contactId);
+    if (!current || current.key === target.key) return target;
+    const { platform, author } = { platform: mention.mention.platform, author: mention.mention.author };
+    const moving = current.identities.filter((identity) => identity.platform === platform && identity.userId === author.id);
+    const keepsSomething = current.identities.length > moving.length || current.emails?.length || current.company || current.tags?.length;
+    if (!keepsSomething) return this.merge(target, current);
+    const updated: ContactRecord = { ...target, identities: [...target.identities, ...moving], updatedAt: new Date().toISOString() };
+    await this.store.contacts.save(updated);
+    const authorsMentions = new Set<string>();
+    for (const key of this.store.mentions.keysForContact(current.key)) {
+      const record = await this.store.mentions.get(key);
+      if (record?.mention.platform === platform && record.mention.author.id === author.id) authorsMentions.add(key);
+    }
+    await this.store.mentions.reassignContact(current.key, target.key, authorsMentions);
+    await this.store.contacts.save({
+      ...current,
+      identities: current.identities.filter((i) => !moving.includes(i)),
+      updatedAt: updated.updatedAt,
+    });
+    await this.store.contacts.save(updated);
+    return updated;
+  }
+
+  async createContact(name: string): Promise<ContactRecord> {
+    const now = new Date().toISOString();
+    const contact: ContactRecord = { key: randomUUID(), name, identities: [], createdAt: now, updatedAt: now };
+    await this.store.contacts.save(contact);
+    return contact;
+  }
+
+  /**
    * Links a handle to a contact. A handle already on another contact moves over (its author is the
    * person the agent says it is); the user ID is learnt at their next mention.
    */
@@ -146,6 +218,17 @@ export class Crm {
     await this.store.contacts.save(updated);
     return { contact: updated, movedFrom };
   }
+}
+
+/** Values of both, the first's first, without repeats (case-insensitive). */
+function union(a: string[] | undefined, b: string[] | undefined): string[] {
+  const seen = new Set<string>();
+  return [...(a ?? []), ...(b ?? [])].filter((value) => {
+    const key = value.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function average(values: number[]): number | undefined {

@@ -14,6 +14,9 @@ export const ACTION = {
   pickSavedReply: 'reply_saved_pick',
   /** The text input inside the reply modal. */
   replyText: 'reply_text',
+  /** The contact type-ahead (external_select) in the Link contact modal. */
+  pickContact: 'contact_pick',
+  newContactName: 'contact_new_name',
 } as const;
 
 export const BLOCK = {
@@ -21,10 +24,13 @@ export const BLOCK = {
   /** Prefix: the input's block_id changes when a saved reply refills it (Slack keeps a typed value otherwise). */
   replyText: 'reply_text',
   savedReplies: 'reply_saved',
+  contactPick: 'contact_pick',
+  newContactName: 'contact_new_name',
 } as const;
 
 export const VIEW = {
   replyModal: 'reply_modal',
+  linkContactModal: 'link_contact_modal',
 } as const;
 
 /** Message metadata event type carried by every mention message: how a restart finds what it already posted. */

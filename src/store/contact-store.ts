@@ -90,6 +90,18 @@ export class ContactStore {
     return created;
   }
 
+  /** Removes a contact from its file and every index (after a merge, or an erasure). */
+  async delete(id: string): Promise<void> {
+    const existing = await this.collection.get(id);
+    await this.collection.delete(id);
+    this.search.remove(id);
+    for (const identity of existing?.identities ?? []) {
+      for (const key of [byUserId(identity.platform, identity.userId), byHandle(identity.platform, identity.handle)]) {
+        if (this.identityIndex.get(key) === id) this.identityIndex.delete(key);
+      }
+    }
+  }
+
   /** Contacts matching what an agent typed (name with typos, @handle, email, company), best first. */
   find(query: string, limit = 10): SearchHit[] {
     return this.search.search(query, limit);

@@ -65,6 +65,20 @@ export class MentionStore {
     return this.byContact.get(contactId) ?? [];
   }
 
+  /** Moves every mention of contact `from` to contact `to` (a merge, or a link by hand). */
+  async reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number> {
+    const keys = (this.byContact.get(from) ?? []).filter((key) => !onlyKeys || onlyKeys.has(key));
+    for (const key of keys) {
+      const record = await this.collection.get(key);
+      if (record) await this.collection.put({ ...record, contactId: to });
+    }
+    const remaining = (this.byContact.get(from) ?? []).filter((key) => !keys.includes(key));
+    if (remaining.length) this.byContact.set(from, remaining);
+    else this.byContact.delete(from);
+    this.byContact.set(to, [...(this.byContact.get(to) ?? []), ...keys]);
+    return keys.length;
+  }
+
   /** Called once per stored mention (at open, and when a new mention is first recorded). */
   private indexContact(record: MentionRecord): void {
     const keys = this.byContact.get(record.contactId);

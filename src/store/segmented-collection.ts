@@ -37,6 +37,7 @@ interface SegmentInfo {
 
 interface LoadedSegment<T> {
   db: Low<SegmentData<T>>;
+  /** Replaced, not edited, when records are removed. */
   positions: Map<string, number>;
 }
 
@@ -105,6 +106,22 @@ export class SegmentedCollection<T extends { key: string }> {
   /** Inserts or replaces a record and writes its segment (only that one) to disk. */
   put(record: T): Promise<void> {
     return this.exclusive(() => this.write(record));
+  }
+
+  /** Removes a record from its segment file (merges and erasures). Returns whether it existed. */
+  delete(key: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const info = this.index.get(key);
+      if (!info) return false;
+      const segment = await this.load(info);
+      const records = segment.db.data.records.filter((record) => record.key !== key);
+      segment.db.data.records = records;
+      segment.positions = new Map(records.map((record, index) => [record.key, index]));
+      info.count = records.length;
+      this.index.delete(key);
+      await segment.db.write();
+      return true;
+    });
   }
 
   private exclusive<R>(operation: () => Promise<R>): Promise<R> {

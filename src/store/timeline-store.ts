@@ -49,6 +49,13 @@ export class TimelineStore {
     return entries.sort((a, b) => (a.at < b.at ? 1 : -1));
   }
 
+  /** Moves every entry of contact `from` to contact `to` (a merge). */
+  async reassign(from: string, to: string): Promise<void> {
+    for (const entry of await this.forContact(from)) await this.collection.put({ ...entry, contactId: to });
+    this.byContact.set(to, [...(this.byContact.get(to) ?? []), ...(this.byContact.get(from) ?? [])]);
+    this.byContact.delete(from);
+  }
+
   private index(entry: TimelineEntry): void {
     const keys = this.byContact.get(entry.contactId) ?? [];
     keys.push(entry.key);

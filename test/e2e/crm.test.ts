@@ -71,3 +71,69 @@ describe('/crm: contacts linked to every author', () => {
     expect((await flow.command('note @ghost hello')).text).toContain('No contact matches “@ghost”. Nothing was changed.');
   });
 });
+
+describe('/crm: linking and merging contacts', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+
+  it('links an author to an existing contact from the Link contact modal, with a type-ahead', async () => {
+    await bed.start();
+    await flow.mention('first account', { username: 'margaret_h', name: 'Margaret Hamilton' });
+    const second = await flow.mention('second account speaking', { username: 'apollo_guidance', name: 'Apollo Guidance' });
+
+    const before = bed.standins.slack.views().length;
+    await flow.press('mention_link_contact', second.message, second.key);
+    const view = await waitUntil(() => bed.standins.slack.views()[before], 5_000, 'the Link contact modal');
+    expect(JSON.stringify(view.view)).toContain('external_select');
+
+    const { blockSuggestion, viewSubmission } = await import('../../src/sandbox/slack-payloads.ts');
+    const suggested = await flow.send(blockSuggestion({ view, actionId: 'contact_pick', blockId: 'contact_pick', value: 'margret' }));
+    const options = (JSON.parse(suggested.text) as { options: Array<{ text: { text: string }; value: string }> }).options;
+    expect(options[0]?.text.text).toContain('Margaret Hamilton');
+
+    const submitted = await flow.send(viewSubmission({ view, values: { contact_pick: options[0]?.value ?? '' } }));
+    expect(submitted.status).toBe(200);
+    await waitUntil(
+      () => JSON.stringify(flow.currentMessage(second)?.blocks).includes('Contact: *Margaret Hamilton*'),
+      5_000,
+      'the message updated',
+    );
+    const card = JSON.stringify(await flow.command('lookup @apollo_guidance'));
+    expect(card).toContain('@margaret_h');
+    expect(card).toContain('*Mentions* 2');
+    // The contact made automatically for the second account is gone: nothing left on it.
+    expect((await flow.command('lookup apollo guidance')).text).not.toContain('Several contacts');
+  });
+
+  it('asks for a choice when the Link contact form is sent empty', async () => {
+    await bed.start();
+    const mention = await flow.mention('hello', { username: 'x_user', name: 'X User' });
+    const before = bed.standins.slack.views().length;
+    await flow.press('mention_link_contact', mention.message, mention.key);
+    const view = await waitUntil(() => bed.standins.slack.views()[before], 5_000);
+    const { viewSubmission } = await import('../../src/sandbox/slack-payloads.ts');
+    const answer = await flow.send(viewSubmission({ view, values: {} }));
+    expect(answer.text).toContain('Pick a contact, or name a new one below.');
+  });
+
+  it('merges two contacts: identities, mentions and notes combined, nothing lost', async () => {
+    await bed.start();
+    await flow.mention('work account here', { username: 'grace_work', name: 'G. Hopper' });
+    await flow.mention('personal account', { username: 'grace_h', name: 'Grace Hopper' });
+    await flow.command('note @grace_work uses the work account for orders');
+    await flow.command('tag @grace_h navy');
+    const merged = await flow.command('merge @grace_h @grace_work');
+    expect(merged.text).toContain('Merged G. Hopper into Grace Hopper');
+    const card = JSON.stringify(await flow.command('lookup @grace_work'));
+    expect(card).toContain('Grace Hopper');
+    expect(card).toContain('@grace_h');
+    expect(card).toContain('*Mentions* 2');
+    expect(card).toContain('uses the work account for orders');
+    expect(card).toContain('`navy`');
+    expect((await flow.command('merge @grace_h @grace_work')).text).toContain('same contact');
+    expect((await flow.command('merge @grace_h')).text).toContain('Usage: `/crm merge <contact> <contact>`');
+  });
+});

@@ -3,6 +3,7 @@ import type { Log } from '../../log.ts';
 import type { Platform, PlatformId } from '../../platforms/platform.ts';
 import type { Crm } from '../../services/crm.ts';
 import type { MentionActions } from '../../services/mention-actions.ts';
+import type { MentionMessages } from '../../services/mention-messages.ts';
 import type { Permissions } from '../../services/permissions.ts';
 import type { ReplyService } from '../../services/replies.ts';
 import type { Store } from '../../store/store.ts';
@@ -15,6 +16,7 @@ export interface ListenerContext {
   replies: ReplyService;
   actions: MentionActions;
   crm: Crm;
+  mentionMessages: MentionMessages;
   permissions: Permissions;
   platforms: ReadonlyMap<PlatformId, Platform>;
   identity: Promise<SlackIdentity>;

@@ -44,6 +44,8 @@ async function answerCommand(
       return answerTag(argument, context);
     case 'link':
       return answerLink(argument, context);
+    case 'merge':
+      return answerMerge(argument, context);
     case 'saved':
       return answerSaved(rest, userId, context);
     case 'audit':
@@ -97,6 +99,20 @@ async function answerLink(argument: string, context: ListenerContext): Promise<C
   if (!found.contact) return found.answer;
   const { contact, movedFrom } = await context.crm.linkHandle('x', handle, found.contact);
   return { text: `${handle} on X is now linked to ${contact.name}${movedFrom ? ` (it was on ${movedFrom.name})` : ''}.` };
+}
+
+async function answerMerge(argument: string, context: ListenerContext): Promise<CommandAnswer> {
+  const [first, rest] = splitContactArgument(argument);
+  const [second] = splitContactArgument(rest);
+  if (!first || !second) return renderHelp('Usage: `/crm merge <contact> <contact>`: the second is merged into the first');
+  const target = await oneContact(first, context);
+  if (!target.contact) return target.answer;
+  const source = await oneContact(second, context);
+  if (!source.contact) return source.answer;
+  if (source.contact.key === target.contact.key) return { text: 'Those are the same contact: nothing to merge.' };
+  const merged = await context.crm.merge(target.contact, source.contact);
+  const handles = merged.identities.map((identity) => `@${identity.handle}`).join(', ');
+  return { text: `Merged ${source.contact.name} into ${merged.name}: ${handles || 'no handles'}; mentions, notes and details combined.` };
 }
 
 async function answerSaved(args: string[], userId: string, context: ListenerContext): Promise<CommandAnswer> {

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { ListenerContext } from './context.ts';
 import { registerCrmCommand } from './crm-command.ts';
+import { registerLinkContactModal } from './link-contact-modal.ts';
 import { registerMentionActions } from './mention-actions.ts';
 import { registerReplyModal } from './reply-modal.ts';
 import { registerThreadMessages } from './thread-messages.ts';
@@ -11,6 +12,7 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerWorkspaceGuard(app, context);
   registerMentionActions(app, context);
   registerReplyModal(app, context);
+  registerLinkContactModal(app, context);
   registerThreadMessages(app, context);
   registerCrmCommand(app, context);
 }

@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACTION } from '../ids.ts';
+import { renderLinkContactModal } from '../views/link-contact-modal.ts';
 import { renderReplyModal } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
 
@@ -62,10 +63,10 @@ export function registerMentionActions(app: App, context: ListenerContext): void
 
   app.action<BlockAction<ButtonAction>>(ACTION.linkContact, async (args) => {
     await args.ack();
-    await answer(
-      args,
-      'Linking a contact by hand is not available in this version of Switchboard yet. The author was linked automatically.',
-    );
-    log.info(`link contact pressed by ${args.body.user.id}: not available yet`);
+    const mention = await context.store.mentions.get(args.action.value ?? '');
+    if (!mention) return answer(args, 'This mention is not known to Switchboard.');
+    const current = await context.store.contacts.get(mention.contactId);
+    await slack.openView(args.body.trigger_id, renderLinkContactModal(mention, current));
+    log.debug(`link contact opened by ${args.body.user.id} for ${mention.key}`);
   });
 }

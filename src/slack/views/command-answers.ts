@@ -14,7 +14,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     '*Switchboard* · `/crm` commands',
     '• `/crm lookup <name | @handle | email>`: a contact card (typos are fine)',
     "• `/crm note <contact> <text>`: an internal note on the contact's timeline",
-    '• `/crm tag <contact> <tag>` · `/crm link <@handle> <contact>`',
+    '• `/crm tag <contact> <tag>` · `/crm link <@handle> <contact>` · `/crm merge <contact> <contact>`',
     '• `/crm saved list`: the saved replies offered in the Reply form',
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',
