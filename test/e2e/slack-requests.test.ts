@@ -55,9 +55,9 @@ describe('requests from Slack at POST /slack/events', () => {
     expect(response.status).toBe(401);
   });
 
-  it('acknowledges a signed click on Link contact and tells only the clicker that it is not available yet', async () => {
+  it('acts on a correctly signed button click and updates the message in place', async () => {
     const click = buttonClick({
-      actionId: 'mention_link_contact',
+      actionId: 'mention_assign_to_me',
       value: mention.key,
       channel: mention.channel,
       messageTs: mention.ts,
@@ -65,8 +65,13 @@ describe('requests from Slack at POST /slack/events', () => {
     });
     const response = await postSignedToSlackEndpoint(bed.bot.url, click, { secret: SIGNING_SECRET });
     expect(response.status).toBe(200);
-    const ephemeral = await waitUntil(() => bed.standins.slack.ephemerals[0], 5_000, 'an ephemeral answer');
-    expect(ephemeral.ephemeralTo).toBe('U0AGENT07');
-    expect(ephemeral.text).toMatch(/not available in this version of Switchboard yet/);
+    await waitUntil(
+      () =>
+        JSON.stringify(bed.standins.slack.messages(mention.channel).find((m) => m.ts === mention.ts)?.blocks).includes(
+          'Assigned to <@U0AGENT07>',
+        ),
+      5_000,
+      'the message updated',
+    );
   });
 });
