@@ -16,7 +16,20 @@ export interface SlackIdentity {
  * `identity` resolves once `auth.test` has answered; Bolt's own start-up call is avoided because
  * it retries for half an hour when Slack is unreachable, and hangs the process.
  */
-export function createSlackApp(options: { config: Config; log: Log; health: Health; identity: Promise<SlackIdentity> }): App {
+export interface ExtraRoute {
+  path: string;
+  method: string[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+export function createSlackApp(options: {
+  config: Config;
+  log: Log;
+  health: Health;
+  identity: Promise<SlackIdentity>;
+  /** HTTP routes beside Slack's and /healthz (POST /crm/sync). */
+  routes?: ExtraRoute[];
+}): App {
   const { config, log, health, identity } = options;
   const authorize = async (): Promise<AuthorizeResult> => {
     const { botUserId, botId, teamId } = await identity;
@@ -31,6 +44,7 @@ export function createSlackApp(options: { config: Config; log: Log; health: Heal
         res.end(JSON.stringify(health.snapshot()));
       },
     },
+    ...(options.routes ?? []),
   ];
   const common = {
     authorize,

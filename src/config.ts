@@ -25,6 +25,8 @@ export interface Config {
   replyAllowedUsers: string[];
   dataDir: string;
   logLevel: LogLevel;
+  /** Enables POST /crm/sync; absent means the endpoint answers 404. */
+  crmSyncSecret?: string;
 }
 
 export interface XConfig {
@@ -127,6 +129,7 @@ const envSchema = z.object({
       ),
   ),
   DATA_DIR: optional(z.string()),
+  CRM_SYNC_SECRET: optional(z.string().min(16, 'CRM_SYNC_SECRET must be at least 16 characters: generate one with `openssl rand -hex 32`')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })),
 });
 
@@ -193,6 +196,7 @@ export function loadConfig(env: Env): Config {
     replyAllowedUsers: e.REPLY_ALLOWED_USERS ?? [],
     dataDir: e.DATA_DIR ?? './data',
     logLevel: e.LOG_LEVEL ?? 'info',
+    crmSyncSecret: e.CRM_SYNC_SECRET,
   };
 }
 
@@ -207,5 +211,6 @@ export function secretsOf(config: Config): string[] {
     x?.userContext?.appSecret,
     x?.userContext?.accessToken,
     x?.userContext?.accessSecret,
+    config.crmSyncSecret,
   ].filter((value): value is string => Boolean(value && value.length >= 4));
 }

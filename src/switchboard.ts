@@ -4,12 +4,14 @@ import { WebClient } from '@slack/web-api';
 import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
 import { createMentionClassifier } from './domain/classify.ts';
+import { crmSyncRoute } from './http/crm-sync-route.ts';
 import { Poller } from './jobs/poller.ts';
 import { type Log, toBoltLogger } from './log.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
 import { Crm } from './services/crm.ts';
+import { CustomerSync } from './services/customer-sync.ts';
 import { Health, platformComponent } from './services/health.ts';
 import { MentionIngest } from './services/ingest.ts';
 import { MentionActions } from './services/mention-actions.ts';
@@ -90,7 +92,10 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     });
     const actions = new MentionActions(store, platforms, permissions, mentionMessages, log.child('actions'));
 
-    app = createSlackApp({ config, log, health, identity });
+    const routes = config.crmSyncSecret
+      ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: new CustomerSync(store), log: log.child('crm-sync') })]
+      : [];
+    app = createSlackApp({ config, log, health, identity, routes });
     registerListeners(app, {
       store,
       slack,

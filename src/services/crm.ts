@@ -9,7 +9,7 @@ export type ContactMatch = { kind: 'one'; contact: ContactRecord } | { kind: 'ma
 
 export interface Interaction {
   at: string;
-  kind: 'mention' | 'reply' | 'like' | 'note';
+  kind: 'mention' | 'reply' | 'like' | 'note' | 'order';
   text: string;
   by?: string;
   url?: string;
@@ -29,6 +29,7 @@ export interface ContactProfile {
   medianFirstResponseMinutes?: number;
   openQuestions: MentionRecord[];
   latest: Interaction[];
+  orders: { count: number; totals: Record<string, number> };
 }
 
 /** A best hit this far ahead of the next counts as the one meant. */
@@ -91,6 +92,17 @@ export class Crm {
     for (const note of notes) interactions.push({ at: note.at, kind: 'note', text: note.text, by: note.by });
     interactions.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 
+    const orders = await this.store.orders.forContact(contact.key);
+    const totals: Record<string, number> = {};
+    for (const order of orders) {
+      totals[order.currency] = (totals[order.currency] ?? 0) + order.totalCents;
+      interactions.push({
+        at: order.createdAt,
+        kind: 'order',
+        text: `Order ${order.externalId}: ${(order.totalCents / 100).toFixed(2)} ${order.currency} (${order.status})`,
+      });
+    }
+    interactions.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
     const sentiments = records.map((record) => record.classification.sentiment.score);
     return {
       contact,
@@ -108,6 +120,7 @@ export class Crm {
           (record.workflow?.replies?.length ?? 0) === 0,
       ),
       latest: interactions.slice(0, CARD_INTERACTIONS),
+      orders: { count: orders.length, totals },
     };
   }
 
@@ -151,6 +164,7 @@ export class Crm {
     await this.store.contacts.save(merged);
     await this.store.mentions.reassignContact(source.key, target.key);
     await this.store.timeline.reassign(source.key, target.key);
+    await this.store.orders.reassign(source.key, target.key);
     await this.store.contacts.delete(source.key);
     await this.store.contacts.save(merged); // re-index identities the source's removal unlinked
     return merged;

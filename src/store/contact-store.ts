@@ -36,6 +36,8 @@ const byHandle = (platform: PlatformId, handle: string) => `${platform}:handle:$
 
 export class ContactStore {
   private readonly identityIndex = new Map<string, string>();
+  /** The shop's customer ID (`fields.external_id`) → contact: how imports find who they update. */
+  private readonly externalIds = new Map<string, string>();
   private readonly search = new ContactSearchIndex();
   private collection!: SegmentedCollection<ContactRecord>;
 
@@ -113,7 +115,25 @@ export class ContactStore {
     this.indexIdentities(record);
   }
 
+  /** Every contact, partition by partition (exports). */
+  async *all(): AsyncGenerator<ContactRecord> {
+    for (const partition of this.collection.partitions()) yield* this.collection.readPartition(partition);
+  }
+
+  findByExternalId(externalId: string): Promise<ContactRecord | undefined> {
+    const id = this.externalIds.get(externalId);
+    return id ? this.collection.get(id) : Promise.resolve(undefined);
+  }
+
+  /** The contact with this email, if exactly one has it. */
+  async findByEmail(email: string): Promise<ContactRecord | undefined> {
+    const hits = this.search.search(email, 2).filter((hit) => hit.isExact);
+    return hits.length === 1 && hits[0] ? this.collection.get(hits[0].id) : undefined;
+  }
+
   private indexIdentities(record: ContactRecord): void {
+    const externalId = record.fields?.external_id;
+    if (externalId) this.externalIds.set(externalId, record.key);
     this.search.upsert({
       id: record.key,
       name: record.name,

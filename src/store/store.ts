@@ -3,6 +3,7 @@ import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { MentionStore } from './mention-store.ts';
+import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { SavedReplyStore } from './saved-reply-store.ts';
 import { TimelineStore } from './timeline-store.ts';
@@ -16,13 +17,14 @@ export interface Store {
   audit: AuditStore;
   savedReplies: SavedReplyStore;
   timeline: TimelineStore;
+  orders: OrderStore;
   close(): void;
 }
 
 export async function openStore(dataDir: string): Promise<Store> {
   const lock = DataDirLock.acquire(dataDir);
   try {
-    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline] = await Promise.all([
+    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders] = await Promise.all([
       MentionStore.open(dataDir),
       ContactStore.open(dataDir),
       CursorStore.open(dataDir),
@@ -30,8 +32,9 @@ export async function openStore(dataDir: string): Promise<Store> {
       AuditStore.open(dataDir),
       SavedReplyStore.open(dataDir),
       TimelineStore.open(dataDir),
+      OrderStore.open(dataDir),
     ]);
-    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, close: () => lock.release() };
+    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, close: () => lock.release() };
   } catch (error) {
     lock.release();
     throw error;

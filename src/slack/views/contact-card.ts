@@ -10,6 +10,7 @@ const KIND_EMOJI: Record<Interaction['kind'], string> = {
   reply: ':outbox_tray:',
   like: ':heart:',
   note: ':memo:',
+  order: ':package:',
 };
 
 function identitiesLine(contact: ContactRecord): string {
@@ -23,6 +24,11 @@ function when(iso: string | undefined): string {
   if (!iso) return 'never';
   const seconds = Math.floor(Date.parse(iso) / 1000);
   return `<!date^${seconds}^{date_short_pretty} {time}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+}
+
+function ordersTotal(totals: Record<string, number>): string {
+  const parts = Object.entries(totals).map(([currency, cents]) => `${(cents / 100).toFixed(2)} ${currency}`);
+  return parts.length ? ` · ${parts.join(' + ')}` : '';
 }
 
 function sentimentTrend(sentiment: ContactProfile['sentiment']): string {
@@ -51,6 +57,7 @@ export function renderContactCard(profile: ContactProfile): CommandAnswer {
     `*Replies received* ${profile.repliesReceived}`,
     `*Likes received* ${profile.likesReceived}`,
     `*Notes* ${profile.notes}`,
+    `*Orders* ${profile.orders.count}${ordersTotal(profile.orders.totals)}`,
     `*Last contact* ${when(profile.lastContactAt)}`,
     `*First response (median)* ${profile.medianFirstResponseMinutes === undefined ? 'none yet' : `${Math.round(profile.medianFirstResponseMinutes)} min`}`,
   ];
@@ -74,7 +81,7 @@ export function renderContactCard(profile: ContactProfile): CommandAnswer {
   }
   const latest = profile.latest.map((item) => {
     const by = item.by ? ` by <@${item.by}>` : '';
-    const text = item.kind === 'mention' || item.kind === 'note' ? `: ${escapeMrkdwn(truncate(item.text, 100))}` : '';
+    const text = item.kind === 'reply' || item.kind === 'like' ? '' : `: ${escapeMrkdwn(truncate(item.text, 100))}`;
     const where = item.url ? ` · ${link(item.url, 'open')}` : '';
     return `${KIND_EMOJI[item.kind]} ${when(item.at)} ${item.kind}${by}${text}${where}`;
   });
@@ -82,7 +89,7 @@ export function renderContactCard(profile: ContactProfile): CommandAnswer {
     type: 'section',
     text: { type: 'mrkdwn', verbatim: true, text: `*Latest*\n${latest.length ? latest.join('\n') : 'Nothing yet.'}` },
   });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Contact ID \`${contact.key}\` · orders are not synced yet` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Contact ID \`${contact.key}\`` }] });
   return { text: `${contact.name}: ${profile.mentions} mentions, ${profile.openQuestions.length} open`, blocks };
 }
 

@@ -1,0 +1,84 @@
+import './quiet-dotenv.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { CustomerDataError, parseCustomerFile } from './domain/customer-data.ts';
+import { CustomerSync } from './services/customer-sync.ts';
+import { DataDirLockedError } from './store/data-dir-lock.ts';
+import { StoreFileError } from './store/json-file.ts';
+import { openStore } from './store/store.ts';
+
+/**
+ * `npm run crm -- import <file>` / `npm run crm -- export <file>`: customers and orders in and
+ * out of DATA_DIR. An import is checked in full before anything is written (errors name the row
+ * and field), and applying the same file twice changes nothing the second time.
+ */
+const USAGE = 'Usage: npm run crm -- import <customers.csv | orders.csv | data.json>\n       npm run crm -- export <file.json>';
+
+async function run(args: string[]): Promise<number> {
+  loadDotenv({ quiet: true });
+  const [command, file] = args;
+  if (!file || (command !== 'import' && command !== 'export')) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const dataDir = process.env.DATA_DIR || './data';
+  if (command === 'import') {
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    });
+    // Parsed and checked before the store is even opened: a bad file changes nothing.
+    const data = parseCustomerFile(text, path.extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
+    const store = await openStore(dataDir);
+    try {
+      const result = await new CustomerSync(store).apply(data);
+      const { customers: c, orders: o } = result;
+      process.stdout.write(
+        `Imported ${file}: customers ${c.created} new, ${c.updated} updated, ${c.unchanged} unchanged; ` +
+          `orders ${o.created} new, ${o.updated} updated, ${o.unchanged} unchanged${o.unlinked ? `, ${o.unlinked} not linked to a contact (no matching customer ID or email)` : ''}.\n`,
+      );
+    } finally {
+      store.close();
+    }
+    return 0;
+  }
+  const store = await openStore(dataDir);
+  try {
+    const customers = [];
+    for await (const contact of store.contacts.all()) {
+      customers.push({
+        externalId: contact.fields?.external_id ?? contact.key,
+        name: contact.name,
+        email: contact.emails?.[0],
+        phone: contact.phone,
+        company: contact.company,
+        tags: contact.tags ?? [],
+        handle: contact.identities.find((identity) => identity.platform === 'x')?.handle,
+      });
+    }
+    const orders = [];
+    for await (const order of store.orders.all()) {
+      const { key: _key, importedAt: _importedAt, contactId: _contactId, ...rest } = order;
+      orders.push(rest);
+    }
+    await writeFile(file, `${JSON.stringify({ customers, orders }, null, 2)}\n`);
+    process.stdout.write(`Exported ${customers.length} customers and ${orders.length} orders to ${file}.\n`);
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CustomerDataError) {
+    process.stderr.write(`Nothing was imported: ${error.problems.length} problem(s) in the file\n`);
+    for (const problem of error.problems) process.stderr.write(`  row ${problem.row}, ${problem.field}: ${problem.message}\n`);
+  } else if (error instanceof DataDirLockedError) {
+    process.stderr.write(`${error.message}\nStop the bot first, or push the data to its POST /crm/sync endpoint.\n`);
+  } else if (error instanceof StoreFileError || error instanceof Error) {
+    process.stderr.write(`${error.message}\n`);
+  }
+  process.exitCode = 1;
+}

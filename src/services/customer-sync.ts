@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { CustomerData, CustomerInput } from '../domain/customer-data.ts';
+import type { ContactRecord } from '../store/contact-store.ts';
+import type { OrderRecord } from '../store/order-store.ts';
+import type { Store } from '../store/store.ts';
+
+export interface SyncResult {
+  customers: { created: number; updated: number; unchanged: number };
+  orders: { created: number; updated: number; unchanged: number; unlinked: number };
+}
+
+/**
+ * Applies checked customer and order data (from `npm run crm -- import` or POST /crm/sync).
+ * Idempotent: the same data twice changes nothing the second time. Customers are matched by the
+ * shop's customer ID, then email, then X handle; orders link by customer ID, then email.
+ */
+export class CustomerSync {
+  constructor(private readonly store: Store) {}
+
+  async apply(data: CustomerData): Promise<SyncResult> {
+    const result: SyncResult = {
+      customers: { created: 0, updated: 0, unchanged: 0 },
+      orders: { created: 0, updated: 0, unchanged: 0, unlinked: 0 },
+    };
+    for (const customer of data.customers) result.customers[await this.applyCustomer(customer)]++;
+    for (const order of data.orders) {
+      const contact =
+        (order.customerExternalId ? await this.store.contacts.findByExternalId(order.customerExternalId) : undefined) ??
+        (order.email ? await this.store.contacts.findByEmail(order.email) : undefined);
+      if (!contact) result.orders.unlinked++;
+      const key = `order:${order.externalId}`;
+      const existing = await this.store.orders.get(key);
+      const next: OrderRecord = { key, ...order, contactId: contact?.key, importedAt: existing?.importedAt ?? new Date().toISOString() };
+      if (existing && sameOrder(existing, next)) {
+        result.orders.unchanged++;
+        continue;
+      }
+      await this.store.orders.save(next);
+      result.orders[existing ? 'updated' : 'created']++;
+    }
+    return result;
+  }
+
+  private async applyCustomer(customer: CustomerInput): Promise<'created' | 'updated' | 'unchanged'> {
+    const { contacts } = this.store;
+    const existing =
+      (await contacts.findByExternalId(customer.externalId)) ??
+      (customer.email ? await contacts.findByEmail(customer.email) : undefined) ??
+      (customer.handle ? await contacts.findByAuthor('x', { id: '', handle: customer.handle }) : undefined);
+    const now = new Date().toISOString();
+    const base: ContactRecord = existing ?? { key: randomUUID(), name: customer.name, identities: [], createdAt: now, updatedAt: now };
+    const hasHandle =
+      customer.handle && base.identities.some((i) => i.platform === 'x' && i.handle.toLowerCase() === customer.handle?.toLowerCase());
+    const next: ContactRecord = {
+      ...base,
+      name: customer.name,
+      emails: union(base.emails, customer.email ? [customer.email] : []),
+      phone: customer.phone ?? base.phone,
+      company: customer.company ?? base.company,
+      tags: union(base.tags, customer.tags),
+      fields: { ...base.fields, external_id: customer.externalId },
+      identities:
+        customer.handle && !hasHandle
+          ? [...base.identities, { platform: 'x', userId: '', handle: customer.handle, profileUrl: `https://x.com/${customer.handle}` }]
+          : base.identities,
+    };
+    if (existing && sameContact(existing, next)) return 'unchanged';
+    await contacts.save({ ...next, updatedAt: now });
+    return existing ? 'updated' : 'created';
+  }
+}
+
+function union(a: string[] | undefined, b: string[]): string[] {
+  return [...new Set([...(a ?? []), ...b])];
+}
+
+function sameContact(a: ContactRecord, b: ContactRecord): boolean {
+  const pick = (c: ContactRecord) =>
+    JSON.stringify([c.name, c.emails ?? [], c.phone, c.company, c.tags ?? [], c.fields ?? {}, c.identities]);
+  return pick(a) === pick(b);
+}
+
+function sameOrder(a: OrderRecord, b: OrderRecord): boolean {
+  const pick = (o: OrderRecord) =>
+    JSON.stringify([o.contactId, o.customerExternalId, o.email, o.totalCents, o.currency, o.status, o.createdAt]);
+  return pick(a) === pick(b);
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+/** An order from the shop or billing system, linked to a contact by email or customer ID. */
+export interface OrderRecord {
+  /** `order:<external ID>`. */
+  key: string;
+  externalId: string;
+  contactId?: string;
+  customerExternalId?: string;
+  email?: string;
+  totalCents: number;
+  currency: string;
+  status: string;
+  createdAt: string;
+  importedAt: string;
+}
+
+const isOrderRecord = (value: unknown): value is OrderRecord =>
+  isObject(value) && typeof value.key === 'string' && typeof value.totalCents === 'number' && typeof value.currency === 'string';
+
+export class OrderStore {
+  private readonly byContact = new Map<string, Set<string>>();
+  private collection!: SegmentedCollection<OrderRecord>;
+
+  static async open(dataDir: string): Promise<OrderStore> {
+    const store = new OrderStore();
+    store.collection = await SegmentedCollection.open<OrderRecord>(path.join(dataDir, 'orders'), {
+      partitionOf: (order) => order.createdAt.slice(0, 7),
+      isRecord: isOrderRecord,
+      onOpen: (order) => store.index(order),
+    });
+    return store;
+  }
+
+  get(key: string): Promise<OrderRecord | undefined> {
+    return this.collection.get(key);
+  }
+
+  async save(order: OrderRecord): Promise<void> {
+    const previous = await this.collection.get(order.key);
+    if (previous?.contactId && previous.contactId !== order.contactId) this.byContact.get(previous.contactId)?.delete(order.key);
+    await this.collection.put(order);
+    this.index(order);
+  }
+
+  async *all(): AsyncGenerator<OrderRecord> {
+    for (const partition of this.collection.partitions()) yield* this.collection.readPartition(partition);
+  }
+
+  async forContact(contactId: string): Promise<OrderRecord[]> {
+    const orders: OrderRecord[] = [];
+    for (const key of this.byContact.get(contactId) ?? []) {
+      const order = await this.collection.get(key);
+      if (order) orders.push(order);
+    }
+    return orders.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  }
+
+  /** Moves a contact's orders to another (a merge). */
+  async reassign(from: string, to: string): Promise<void> {
+    for (const order of await this.forContact(from)) await this.save({ ...order, contactId: to });
+  }
+
+  async delete(key: string): Promise<void> {
+    const order = await this.collection.get(key);
+    if (order?.contactId) this.byContact.get(order.contactId)?.delete(key);
+    await this.collection.delete(key);
+  }
+
+  private index(order: OrderRecord): void {
+    if (!order.contactId) return;
+    const keys = this.byContact.get(order.contactId) ?? new Set<string>();
+    keys.add(order.key);
+    this.byContact.set(order.contactId, keys);
+  }
+}

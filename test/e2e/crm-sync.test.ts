@@ -1,0 +1,169 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { signSyncBody } from '../../src/http/crm-sync-route.ts';
+import { useTestBed } from '../helpers/harness.ts';
+import { replyFlow } from '../helpers/reply-flow.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SECRET = 'sync-secret-0123456789abcdef';
+
+/** Runs `npm run crm -- …` the way an operator would (the bot stopped), on this DATA_DIR. */
+async function crm(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/crm-cli.ts'), ...args],
+      {
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+        cwd: dataDir,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const CUSTOMERS_CSV = [
+  '\uFEFFexternal_id,name,email,company,tags,x_handle',
+  'C-1,Margaret Hamilton,margaret@nasa.gov,"NASA, Apollo Program",vip;apollo,mhamilton',
+  'C-2,"Lovelace, Ada",ADA@engines.co.uk,Analytical Engines,,',
+  '',
+].join('\r\n');
+
+const ORDERS_CSV = [
+  'order_id,customer_id,email,total,currency,status,created_at',
+  'O-1,C-1,,49.90,eur,paid,2026-11-20',
+  'O-2,,ada@engines.co.uk,"1 200,50",EUR,shipped,2026-11-21T10:00:00Z',
+].join('\n');
+
+describe('customer and order sync: npm run crm -- import/export', () => {
+  const bed = useTestBed();
+
+  it('imports customers and orders from CSV (BOM, quoted commas, CRLF), idempotently', async () => {
+    await writeFile(path.join(bed.dataDir, 'customers.csv'), CUSTOMERS_CSV);
+    await writeFile(path.join(bed.dataDir, 'orders.csv'), ORDERS_CSV);
+    const first = await crm(bed.dataDir, 'import', 'customers.csv');
+    expect(first.stdout).toContain('customers 2 new, 0 updated, 0 unchanged');
+    expect((await crm(bed.dataDir, 'import', 'orders.csv')).stdout).toContain('orders 2 new, 0 updated, 0 unchanged');
+
+    const again = await crm(bed.dataDir, 'import', 'customers.csv');
+    expect(again.stdout).toContain('customers 0 new, 0 updated, 2 unchanged');
+    expect((await crm(bed.dataDir, 'import', 'orders.csv')).stdout).toContain('orders 0 new, 0 updated, 2 unchanged');
+
+    expect((await crm(bed.dataDir, 'export', 'out.json')).stdout).toContain('Exported 2 customers and 2 orders');
+    const exported = JSON.parse(await readFile(path.join(bed.dataDir, 'out.json'), 'utf8'));
+    expect(exported.customers.find((c: { externalId: string }) => c.externalId === 'C-2')).toMatchObject({
+      name: 'Lovelace, Ada',
+      email: 'ada@engines.co.uk',
+    });
+    expect(exported.orders.find((o: { externalId: string }) => o.externalId === 'O-2')).toMatchObject({
+      totalCents: 120050,
+      currency: 'EUR',
+    });
+
+    // The imported customer is the contact a mention from @mhamilton lands on, with orders on the card.
+    await bed.start();
+    const flow = replyFlow(
+      () => bed.standins,
+      () => bed.bot.url,
+    );
+    await flow.mention('where is my order O-1?', { username: 'mhamilton', name: 'M. Hamilton' });
+    const card = JSON.stringify(await flow.command('lookup @mhamilton'));
+    expect(card).toContain('Margaret Hamilton');
+    expect(card).toContain('NASA, Apollo Program');
+    expect(card).toContain('*Orders* 1 · 49.90 EUR');
+    expect(card).toContain('*Mentions* 1');
+  });
+
+  it('refuses a file with bad rows, naming each row and field, and imports nothing', async () => {
+    const bad = [
+      'order_id,customer_id,email,total,currency,status,created_at',
+      'O-1,C-1,,49.90,EUR,paid,2026-11-20',
+      'O-2,C-1,,abc,EUR,paid,2026-11-21',
+      'O-3,,,10.00,EURO,paid,31/02/2026',
+      'O-1,C-1,,49.90,EUR,paid,2026-11-20',
+    ].join('\n');
+    await writeFile(path.join(bed.dataDir, 'bad.csv'), bad);
+    const result = await crm(bed.dataDir, 'import', 'bad.csv');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Nothing was imported: 5 problem(s)');
+    expect(result.stderr).toContain('row 3, total: "abc" is not an amount');
+    expect(result.stderr).toContain('row 4, customer_id: a customer_id or an email is required');
+    expect(result.stderr).toContain('row 4, currency: "EURO" is not a currency code');
+    expect(result.stderr).toContain('row 4, created_at: "31/02/2026" is not a date');
+    expect(result.stderr).toContain('row 5, order_id: "O-1" appears twice');
+    expect((await readdir(bed.dataDir)).sort()).toEqual(['bad.csv']);
+  });
+
+  it('answers usage for a bad command and a clear line for a missing file', async () => {
+    expect((await crm(bed.dataDir, 'frobnicate')).stderr).toContain('Usage: npm run crm -- import');
+    const missing = await crm(bed.dataDir, 'import', 'nope.csv');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read nope.csv: no such file');
+  });
+});
+
+describe('customer and order sync: POST /crm/sync', () => {
+  const bed = useTestBed();
+
+  const post = async (body: string, headers: Record<string, string>) => {
+    const response = await fetch(`${bed.bot.url}/crm/sync`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+  const signed = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
+    'x-switchboard-timestamp': String(timestamp),
+    'x-switchboard-signature': signSyncBody(SECRET, timestamp, body),
+  });
+  const payload = JSON.stringify({
+    customers: [{ externalId: 'C-9', name: 'Katherine Johnson', email: 'kj@nasa.gov', handle: '@katherine_j' }],
+    orders: [{ externalId: 'O-9', customerExternalId: 'C-9', total: '19.99', currency: 'USD', createdAt: '2026-11-24T08:00:00Z' }],
+  });
+  const files = async () => (await readdir(bed.dataDir, { recursive: true })).filter((f) => f.endsWith('.json')).sort();
+
+  it('applies a signed push, and the same push again changes nothing', async () => {
+    await bed.start({ CRM_SYNC_SECRET: SECRET });
+    const first = await post(payload, signed(payload));
+    expect(first).toMatchObject({ status: 200, json: { ok: true, customers: { created: 1 }, orders: { created: 1 } } });
+    const again = await post(payload, signed(payload));
+    expect(again.json).toMatchObject({ customers: { created: 0, unchanged: 1 }, orders: { created: 0, unchanged: 1 } });
+    const flow = replyFlow(
+      () => bed.standins,
+      () => bed.bot.url,
+    );
+    const card = JSON.stringify(await flow.command('lookup kj@nasa.gov'));
+    expect(card).toContain('Katherine Johnson');
+    expect(card).toContain('19.99 USD');
+  });
+
+  it('refuses a bad signature, a stale timestamp and malformed bodies with 4xx, storing nothing', async () => {
+    await bed.start({ CRM_SYNC_SECRET: SECRET });
+    const before = await files();
+    expect((await post(payload, { ...signed(payload), 'x-switchboard-signature': 'v1=00' })).status).toBe(401);
+    expect((await post(payload, signed(payload, Math.floor(Date.now() / 1000) - 600))).json).toMatchObject({
+      error: 'stale_or_missing_timestamp',
+    });
+    expect((await post(payload, {})).status).toBe(401);
+    expect((await post('{not json', signed('{not json'))).json).toMatchObject({ error: 'malformed_json' });
+    const invalid = JSON.stringify({ customers: [{ externalId: '', name: 'x', email: 'not-an-email' }] });
+    const refused = await post(invalid, signed(invalid));
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json.problems)).toContain('"field":"email"');
+    expect(await files()).toEqual(before);
+  });
+
+  it('is not there when CRM_SYNC_SECRET is not set', async () => {
+    await bed.start();
+    const response = await fetch(`${bed.bot.url}/crm/sync`, { method: 'POST', body: payload });
+    expect(response.status).toBe(404);
+  });
+});
