@@ -200,6 +200,32 @@ export class Crm {
     return updated;
   }
 
+  /**
+   * GDPR erasure: the contact, its identities, mentions, notes and orders are removed from every
+   * store file; replies to its mentions lose their text in the outbox and the audit log, which
+   * keeps only that an erasure happened and who did it. Returns the Slack messages to blank.
+   */
+  async forget(contact: ContactRecord, actor: string): Promise<{ messages: Array<{ channel: string; ts: string }>; mentions: number }> {
+    const { mentions, timeline, orders, outbox, audit, contacts } = this.store;
+    const messages: Array<{ channel: string; ts: string }> = [];
+    for (const key of mentions.keysForContact(contact.key)) {
+      const record = await mentions.get(key);
+      if (record?.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
+    }
+    const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
+    await timeline.deleteForContact(contact.key);
+    await orders.deleteForContact(contact.key);
+    await outbox.redactForMentions(erasedKeys);
+    await audit.redactForMentions(erasedKeys);
+    await contacts.delete(contact.key);
+    await audit.record({
+      actor,
+      action: 'erasure',
+      detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
+    });
+    return { messages, mentions: erasedKeys.size };
+  }
+
   async createContact(name: string): Promise<ContactRecord> {
     const now = new Date().toISOString();
     const contact: ContactRecord = { key: randomUUID(), name, identities: [], createdAt: now, updatedAt: now };

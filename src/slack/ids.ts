@@ -17,6 +17,9 @@ export const ACTION = {
   /** The contact type-ahead (external_select) in the Link contact modal. */
   pickContact: 'contact_pick',
   newContactName: 'contact_new_name',
+  /** `/crm forget` asks first: these are its two answers (value: the contact ID). */
+  confirmForget: 'crm_forget_confirm',
+  cancelForget: 'crm_forget_cancel',
 } as const;
 
 export const BLOCK = {

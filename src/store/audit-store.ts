@@ -4,7 +4,16 @@ import { isObject } from './json-file.ts';
 import { SegmentedCollection } from './segmented-collection.ts';
 
 /** Every public action, and every refusal of one: who, when, what, and the platform post. */
-export type AuditAction = 'reply_scheduled' | 'reply_sent' | 'reply_undone' | 'reply_failed' | 'reply_uncertain' | 'like' | 'refused';
+export type AuditAction =
+  | 'reply_scheduled'
+  | 'reply_sent'
+  | 'reply_undone'
+  | 'reply_failed'
+  | 'reply_uncertain'
+  | 'like'
+  | 'refused'
+  /** A contact's personal data was erased (GDPR); the entry names no one but the person who did it. */
+  | 'erasure';
 
 export interface AuditEntry {
   key: string;
@@ -37,6 +46,30 @@ export class AuditStore {
     const stored: AuditEntry = { key: randomUUID(), at: entry.at ?? new Date().toISOString(), ...entry };
     await this.collection.put(stored);
     return stored;
+  }
+
+  /**
+   * Keeps only that something happened in entries about erased mentions (GDPR erasure): their
+   * text, mention key and post ID are removed; who acted and when stay.
+   */
+  async redactForMentions(mentionKeys: ReadonlySet<string>): Promise<number> {
+    let count = 0;
+    for (const partition of this.collection.partitions()) {
+      const entries: AuditEntry[] = [];
+      for await (const entry of this.collection.readPartition(partition))
+        if (entry.mentionKey && mentionKeys.has(entry.mentionKey)) entries.push(entry);
+      for (const entry of entries) {
+        await this.collection.put({
+          key: entry.key,
+          at: entry.at,
+          actor: entry.actor,
+          action: entry.action,
+          detail: 'about an erased contact',
+        });
+        count++;
+      }
+    }
+    return count;
   }
 
   /** The newest `count` entries, newest first; reads only as many days as it needs. */

@@ -79,6 +79,14 @@ export class MentionStore {
     return keys.length;
   }
 
+  /** Erases a contact's mentions from the files (GDPR erasure). Returns the erased keys. */
+  async deleteForContact(contactId: string): Promise<string[]> {
+    const keys = [...(this.byContact.get(contactId) ?? [])];
+    for (const key of keys) await this.collection.delete(key);
+    this.byContact.delete(contactId);
+    return keys;
+  }
+
   /** Called once per stored mention (at open, and when a new mention is first recorded). */
   private indexContact(record: MentionRecord): void {
     const keys = this.byContact.get(record.contactId);

@@ -63,6 +63,12 @@ export class OrderStore {
     for (const order of await this.forContact(from)) await this.save({ ...order, contactId: to });
   }
 
+  async deleteForContact(contactId: string): Promise<number> {
+    const keys = [...(this.byContact.get(contactId) ?? [])];
+    for (const key of keys) await this.delete(key);
+    return keys.length;
+  }
+
   async delete(key: string): Promise<void> {
     const order = await this.collection.get(key);
     if (order?.contactId) this.byContact.get(order.contactId)?.delete(key);

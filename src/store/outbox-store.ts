@@ -74,6 +74,28 @@ export class OutboxStore {
     this.track(record);
   }
 
+  /**
+   * Removes the text of replies to erased mentions (GDPR erasure). Records stay, so a reply's key
+   * is still known and can never be sent again.
+   */
+  async redactForMentions(mentionKeys: ReadonlySet<string>): Promise<number> {
+    let count = 0;
+    for (const partition of this.collection.partitions()) {
+      for await (const record of this.collection.readPartition(partition)) {
+        if (!mentionKeys.has(record.mentionKey)) continue;
+        await this.save({
+          ...record,
+          text: '[erased]',
+          mentionKey: 'erased',
+          inReplyTo: 'erased',
+          state: record.state === 'scheduled' ? 'cancelled' : record.state,
+        });
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** Replies still scheduled or being sent. */
   unsettled(): ReplyRecord[] {
     return [...this.active.values()];

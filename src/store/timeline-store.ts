@@ -49,6 +49,14 @@ export class TimelineStore {
     return entries.sort((a, b) => (a.at < b.at ? 1 : -1));
   }
 
+  /** Erases a contact's entries (GDPR erasure). */
+  async deleteForContact(contactId: string): Promise<number> {
+    const keys = this.byContact.get(contactId) ?? [];
+    for (const key of keys) await this.collection.delete(key);
+    this.byContact.delete(contactId);
+    return keys.length;
+  }
+
   /** Moves every entry of contact `from` to contact `to` (a merge). */
   async reassign(from: string, to: string): Promise<void> {
     for (const entry of await this.forContact(from)) await this.collection.put({ ...entry, contactId: to });

@@ -137,3 +137,59 @@ describe('/crm: linking and merging contacts', () => {
     expect((await flow.command('merge @grace_h')).text).toContain('Usage: `/crm merge <contact> <contact>`');
   });
 });
+
+describe('/crm forget: GDPR erasure', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+
+  const everyFile = async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const names = (await readdir(bed.dataDir, { recursive: true })).filter((name) => name.endsWith('.json'));
+    return (await Promise.all(names.map((name) => readFile(path.join(bed.dataDir, name), 'utf8')))).join('\n');
+  };
+
+  it('asks first, then erases the contact and their data from every file; the audit log keeps only that it happened', async () => {
+    await bed.start();
+    const mention = await flow.mention('my card ending 4242 was charged twice', { username: 'ada_l', name: 'Ada Lovelace' });
+    await flow.mention('unrelated customer', { username: 'grace_h', name: 'Grace Hopper' });
+    await flow.writeInThread(mention, 'She lives at 12 Marylebone Road');
+    await flow.writeInThread(mention, 'reply: @ada_l so sorry Ada, refund on its way');
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000);
+    await waitUntil(async () => (await everyFile()).includes('12 Marylebone Road'), 5_000, 'the note on disk');
+
+    const question = await flow.command('forget @ada_l');
+    expect(question.text).toContain('Erase *Ada Lovelace* for good?');
+    const { buttonClick } = await import('../../src/sandbox/slack-payloads.ts');
+    const contactId = JSON.stringify(question).match(/"value":"([^"]+)"/)?.[1] ?? '';
+    await flow.send(buttonClick({ actionId: 'crm_forget_confirm', value: contactId, channel: 'C0MENTIONS', messageTs: '1.1' }));
+    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.startsWith('Erased Ada Lovelace')), 5_000, 'the confirmation');
+
+    const files = await everyFile();
+    for (const trace of ['ada_l', 'Ada Lovelace', '4242', 'Marylebone', 'refund on its way', mention.post.id])
+      expect(files).not.toContain(trace);
+    expect(files).toContain('Grace Hopper');
+    expect(files).toContain('"action":"erasure"');
+    expect((await flow.command('lookup @ada_l')).text).toContain('No contact matches');
+    expect(JSON.stringify(flow.currentMessage(mention)?.blocks)).toContain("Erased at the person's request");
+  });
+
+  it('does nothing when cancelled, and refuses people not allowed to act publicly', async () => {
+    await bed.start({ REPLY_ALLOWED_USERS: 'U0AGENT01' });
+    await flow.mention('hello', { username: 'hedy_l', name: 'Hedy Lamarr' });
+    expect((await flow.command('forget @hedy_l', 'U0OUTSIDER')).text).toContain('limited to the people allowed');
+    const { buttonClick } = await import('../../src/sandbox/slack-payloads.ts');
+    const question = await flow.command('forget @hedy_l');
+    const contactId = JSON.stringify(question).match(/"value":"([^"]+)"/)?.[1] ?? '';
+    await flow.send(buttonClick({ actionId: 'crm_forget_cancel', value: contactId, channel: 'C0MENTIONS', messageTs: '1.1' }));
+    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text === 'Nothing was erased.'), 5_000);
+    await flow.send(
+      buttonClick({ actionId: 'crm_forget_confirm', value: contactId, channel: 'C0MENTIONS', messageTs: '1.1', userId: 'U0OUTSIDER' }),
+    );
+    await waitUntil(() => flow.ephemeralsFor('U0OUTSIDER').length > 0, 5_000);
+    expect(JSON.stringify(await flow.command('lookup @hedy_l'))).toContain('Hedy Lamarr');
+  });
+});

@@ -1,7 +1,7 @@
-import type { App } from '@slack/bolt';
-import { SLASH_COMMAND } from '../ids.ts';
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { ACTION, SLASH_COMMAND } from '../ids.ts';
 import { type CommandAnswer, renderAudit, renderHelp, renderSavedReplies } from '../views/command-answers.ts';
-import { renderContactCard, renderContactChoices } from '../views/contact-card.ts';
+import { renderContactCard, renderContactChoices, renderForgetConfirmation } from '../views/contact-card.ts';
 import type { ListenerContext } from './context.ts';
 
 const DEFAULT_AUDIT_COUNT = 10;
@@ -12,6 +12,39 @@ export function registerCrmCommand(app: App, context: ListenerContext): void {
   app.command(SLASH_COMMAND, async ({ ack, command }) => {
     const answer = await answerCommand(command.text ?? '', { userId: command.user_id, triggerId: command.trigger_id }, context);
     await ack({ response_type: 'ephemeral', ...answer });
+  });
+
+  const tell = (channel: string | undefined, user: string, text: string) =>
+    channel ? context.slack.postEphemeral({ channel, user, text }) : Promise.resolve();
+
+  app.action<BlockAction<ButtonAction>>(ACTION.cancelForget, async ({ ack, body }) => {
+    await ack();
+    await tell(body.channel?.id, body.user.id, 'Nothing was erased.');
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.confirmForget, async ({ ack, body, action }) => {
+    await ack();
+    const userId = body.user.id;
+    if (!(await context.permissions.canActPublicly(userId)))
+      return tell(body.channel?.id, userId, 'Erasing a contact is limited to the people allowed to reply publicly.');
+    const contact = await context.store.contacts.get(action.value ?? '');
+    if (!contact) return tell(body.channel?.id, userId, 'That contact is already gone: nothing to erase.');
+    const { messages, mentions } = await context.crm.forget(contact, userId);
+    // The Slack messages showed the person's posts: they are blanked too (best effort; the store is what counts).
+    for (const message of messages) {
+      await context.slack
+        .updateMessage({
+          ...message,
+          text: 'Erased',
+          blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ":wastebasket: Erased at the person's request." }] }],
+        })
+        .catch((error: unknown) => context.log.warn('could not blank an erased mention message', { error }));
+    }
+    await tell(
+      body.channel?.id,
+      userId,
+      `Erased ${contact.name}: the contact, ${mentions} mention(s), notes and orders. The audit log records only that an erasure happened.`,
+    );
   });
 }
 
@@ -46,6 +79,8 @@ async function answerCommand(
       return answerLink(argument, context);
     case 'merge':
       return answerMerge(argument, context);
+    case 'forget':
+      return answerForget(argument, userId, context);
     case 'saved':
       return answerSaved(rest, userId, context);
     case 'audit':
@@ -99,6 +134,16 @@ async function answerLink(argument: string, context: ListenerContext): Promise<C
   if (!found.contact) return found.answer;
   const { contact, movedFrom } = await context.crm.linkHandle('x', handle, found.contact);
   return { text: `${handle} on X is now linked to ${contact.name}${movedFrom ? ` (it was on ${movedFrom.name})` : ''}.` };
+}
+
+async function answerForget(argument: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {
+  if (!argument) return renderHelp('Usage: `/crm forget <contact>`: erases the contact and their data (asks first)');
+  if (!(await context.permissions.canActPublicly(userId))) {
+    return { text: 'Erasing a contact is limited to the people allowed to reply publicly (REPLY_ALLOWED_USERS).' };
+  }
+  const found = await oneContact(argument, context);
+  if (!found.contact) return found.answer;
+  return renderForgetConfirmation(found.contact, context.store.mentions.keysForContact(found.contact.key).length);
 }
 
 async function answerMerge(argument: string, context: ListenerContext): Promise<CommandAnswer> {

@@ -15,6 +15,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     '• `/crm lookup <name | @handle | email>`: a contact card (typos are fine)',
     "• `/crm note <contact> <text>`: an internal note on the contact's timeline",
     '• `/crm tag <contact> <tag>` · `/crm link <@handle> <contact>` · `/crm merge <contact> <contact>`',
+    '• `/crm forget <contact>`: erase a contact and their data (GDPR; asks first)',
     '• `/crm saved list`: the saved replies offered in the Reply form',
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',
@@ -41,6 +42,7 @@ const ACTION_WORDS: Record<AuditEntry['action'], string> = {
   reply_uncertain: 'reply uncertain',
   like: 'liked',
   refused: 'was refused',
+  erasure: 'erased a contact',
 };
 
 export function renderAudit(entries: AuditEntry[]): CommandAnswer {

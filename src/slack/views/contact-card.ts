@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ContactProfile, Interaction } from '../../services/crm.ts';
 import type { ContactRecord } from '../../store/contact-store.ts';
+import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';
 import type { CommandAnswer } from './command-answers.ts';
 
@@ -102,4 +103,28 @@ export function renderContactChoices(query: string, contacts: ContactRecord[]): 
   });
   const text = `Several contacts match “${escapeMrkdwn(truncate(query, 60))}”. Look up one by @handle, email or ID:\n${lines.join('\n')}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
+}
+
+/** `/crm forget` asks before erasing: what will go, and two buttons. */
+export function renderForgetConfirmation(contact: ContactRecord, mentions: number): CommandAnswer {
+  const text = `Erase *${escapeMrkdwn(contact.name)}* for good? The contact, its ${contact.identities.length} identit${contact.identities.length === 1 ? 'y' : 'ies'}, ${mentions} mention(s), notes, orders and personal details are removed from every Switchboard file. This cannot be undone.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text } },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION.confirmForget,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Erase for good' },
+            value: contact.key,
+          },
+          { type: 'button', action_id: ACTION.cancelForget, text: { type: 'plain_text', text: 'Cancel' }, value: contact.key },
+        ],
+      },
+    ],
+  };
 }
