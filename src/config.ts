@@ -27,6 +27,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Enables POST /crm/sync; absent means the endpoint answers 404. */
   crmSyncSecret?: string;
+  /** When set, contacts' personal fields are encrypted at rest. */
+  piiEncryptionKey?: string;
 }
 
 export interface XConfig {
@@ -129,6 +131,14 @@ const envSchema = z.object({
       ),
   ),
   DATA_DIR: optional(z.string()),
+  PII_ENCRYPTION_KEY: optional(
+    z
+      .string()
+      .refine(
+        (value) => /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, 'base64').length === 32,
+        'PII_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64: generate one with `openssl rand -hex 32`',
+      ),
+  ),
   CRM_SYNC_SECRET: optional(z.string().min(16, 'CRM_SYNC_SECRET must be at least 16 characters: generate one with `openssl rand -hex 32`')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })),
 });
@@ -197,6 +207,7 @@ export function loadConfig(env: Env): Config {
     dataDir: e.DATA_DIR ?? './data',
     logLevel: e.LOG_LEVEL ?? 'info',
     crmSyncSecret: e.CRM_SYNC_SECRET,
+    piiEncryptionKey: e.PII_ENCRYPTION_KEY,
   };
 }
 
@@ -212,5 +223,6 @@ export function secretsOf(config: Config): string[] {
     x?.userContext?.accessToken,
     x?.userContext?.accessSecret,
     config.crmSyncSecret,
+    config.piiEncryptionKey,
   ].filter((value): value is string => Boolean(value && value.length >= 4));
 }

@@ -29,7 +29,7 @@ async function run(args: string[]): Promise<number> {
     });
     // Parsed and checked before the store is even opened: a bad file changes nothing.
     const data = parseCustomerFile(text, path.extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
-    const store = await openStore(dataDir);
+    const store = await openStore(dataDir, { piiEncryptionKey: process.env.PII_ENCRYPTION_KEY || undefined });
     try {
       const result = await new CustomerSync(store).apply(data);
       const { customers: c, orders: o } = result;
@@ -42,7 +42,7 @@ async function run(args: string[]): Promise<number> {
     }
     return 0;
   }
-  const store = await openStore(dataDir);
+  const store = await openStore(dataDir, { piiEncryptionKey: process.env.PII_ENCRYPTION_KEY || undefined });
   try {
     const customers = [];
     for await (const contact of store.contacts.all()) {

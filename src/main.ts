@@ -2,6 +2,7 @@ import './quiet-dotenv.ts';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
 import { createLog } from './log.ts';
+import { ContactsSealedError } from './store/contact-store.ts';
 import { DataDirLockedError } from './store/data-dir-lock.ts';
 import { StoreFileError } from './store/json-file.ts';
 import { StartupError, startSwitchboard } from './switchboard.ts';
@@ -34,7 +35,12 @@ async function main(): Promise<void> {
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
   } catch (error) {
-    if (error instanceof StoreFileError || error instanceof DataDirLockedError || error instanceof StartupError) {
+    if (
+      error instanceof StoreFileError ||
+      error instanceof DataDirLockedError ||
+      error instanceof StartupError ||
+      error instanceof ContactsSealedError
+    ) {
       return fail(`Switchboard cannot start: ${error.message}`);
     }
     log.error('start-up failed', { error });

@@ -54,7 +54,7 @@ export interface RunningSwitchboard {
  */
 export async function startSwitchboard(config: Config, log: Log, tuning: Partial<Tuning> = {}): Promise<RunningSwitchboard> {
   const tune = { ...DEFAULT_TUNING, ...tuning };
-  const store = await openStore(config.dataDir);
+  const store = await openStore(config.dataDir, { piiEncryptionKey: config.piiEncryptionKey });
   const shutdown = new AbortController();
   const health = new Health();
   const pollers: Poller[] = [];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ContactSearchIndex, type SearchHit } from '../domain/contact-search.ts';
 import type { Author, PlatformId } from '../platforms/platform.ts';
 import { isObject } from './json-file.ts';
+import type { PiiCipher } from './pii-cipher.ts';
 import { SegmentedCollection } from './segmented-collection.ts';
 
 export interface Identity {
@@ -23,12 +24,18 @@ export interface ContactRecord {
   tags?: string[];
   /** Anything else the team tracks (plan, region, account manager…). */
   fields?: Record<string, string>;
+  /** On disk only, with PII_ENCRYPTION_KEY: name, emails, phone and fields, encrypted. */
+  sealed?: string;
   createdAt: string;
   updatedAt: string;
 }
 
 const isContactRecord = (value: unknown): value is ContactRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.name === 'string' && Array.isArray(value.identities);
+
+export class ContactsSealedError extends Error {
+  readonly code = 'contacts_sealed';
+}
 
 /** Two ways to recognise an author: the platform's user ID (stable) and the handle (what people type). */
 const byUserId = (platform: PlatformId, userId: string) => `${platform}:id:${userId}`;
@@ -41,14 +48,41 @@ export class ContactStore {
   private readonly search = new ContactSearchIndex();
   private collection!: SegmentedCollection<ContactRecord>;
 
-  static async open(dataDir: string): Promise<ContactStore> {
-    const store = new ContactStore();
+  /** With a cipher, name, emails, phone and custom fields are stored encrypted (PII_ENCRYPTION_KEY). */
+  private constructor(private readonly cipher?: PiiCipher) {}
+
+  static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<ContactStore> {
+    const store = new ContactStore(options.cipher);
     store.collection = await SegmentedCollection.open<ContactRecord>(path.join(dataDir, 'contacts'), {
       partitionOf: (record) => record.createdAt.slice(0, 7),
       isRecord: isContactRecord,
-      onOpen: (record) => store.indexIdentities(record),
+      onOpen: (record) => store.indexIdentities(store.unseal(record)),
     });
     return store;
+  }
+
+  private async read(id: string): Promise<ContactRecord | undefined> {
+    const stored = await this.collection.get(id);
+    return stored ? this.unseal(stored) : undefined;
+  }
+
+  private seal(record: ContactRecord): ContactRecord {
+    if (!this.cipher) return record;
+    const { name, emails, phone, fields, ...rest } = record;
+    return { ...rest, name: '', sealed: this.cipher.seal({ name, emails, phone, fields }) };
+  }
+
+  private unseal(stored: ContactRecord): ContactRecord {
+    if (!stored.sealed) return stored;
+    if (!this.cipher) throw new ContactsSealedError('contacts are encrypted, and PII_ENCRYPTION_KEY is not set');
+    let personal: Pick<ContactRecord, 'name' | 'emails' | 'phone' | 'fields'>;
+    try {
+      personal = this.cipher.open(stored.sealed);
+    } catch {
+      throw new ContactsSealedError('contacts cannot be decrypted with this PII_ENCRYPTION_KEY (wrong key, or a changed file)');
+    }
+    const { sealed: _sealed, ...rest } = stored;
+    return { ...rest, ...personal };
   }
 
   get size(): number {
@@ -56,13 +90,13 @@ export class ContactStore {
   }
 
   get(id: string): Promise<ContactRecord | undefined> {
-    return this.collection.get(id);
+    return this.read(id);
   }
 
   /** The contact this author is linked to: by user ID first, then by handle. */
   async findByAuthor(platform: PlatformId, author: Pick<Author, 'id' | 'handle'>): Promise<ContactRecord | undefined> {
     const id = this.identityIndex.get(byUserId(platform, author.id)) ?? this.identityIndex.get(byHandle(platform, author.handle));
-    return id ? this.collection.get(id) : undefined;
+    return id ? this.read(id) : undefined;
   }
 
   /**
@@ -94,7 +128,7 @@ export class ContactStore {
 
   /** Removes a contact from its file and every index (after a merge, or an erasure). */
   async delete(id: string): Promise<void> {
-    const existing = await this.collection.get(id);
+    const existing = await this.read(id);
     await this.collection.delete(id);
     this.search.remove(id);
     for (const identity of existing?.identities ?? []) {
@@ -111,24 +145,26 @@ export class ContactStore {
 
   /** Stores a changed contact (kept identities, emails, tags…) and re-indexes it. */
   async save(record: ContactRecord): Promise<void> {
-    await this.collection.put(record);
+    await this.collection.put(this.seal(record));
     this.indexIdentities(record);
   }
 
   /** Every contact, partition by partition (exports). */
   async *all(): AsyncGenerator<ContactRecord> {
-    for (const partition of this.collection.partitions()) yield* this.collection.readPartition(partition);
+    for (const partition of this.collection.partitions()) {
+      for await (const stored of this.collection.readPartition(partition)) yield this.unseal(stored);
+    }
   }
 
   findByExternalId(externalId: string): Promise<ContactRecord | undefined> {
     const id = this.externalIds.get(externalId);
-    return id ? this.collection.get(id) : Promise.resolve(undefined);
+    return id ? this.read(id) : Promise.resolve(undefined);
   }
 
   /** The contact with this email, if exactly one has it. */
   async findByEmail(email: string): Promise<ContactRecord | undefined> {
     const hits = this.search.search(email, 2).filter((hit) => hit.isExact);
-    return hits.length === 1 && hits[0] ? this.collection.get(hits[0].id) : undefined;
+    return hits.length === 1 && hits[0] ? this.read(hits[0].id) : undefined;
   }
 
   private indexIdentities(record: ContactRecord): void {

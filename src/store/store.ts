@@ -5,6 +5,7 @@ import { DataDirLock } from './data-dir-lock.ts';
 import { MentionStore } from './mention-store.ts';
 import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
+import { PiiCipher } from './pii-cipher.ts';
 import { SavedReplyStore } from './saved-reply-store.ts';
 import { TimelineStore } from './timeline-store.ts';
 
@@ -21,12 +22,13 @@ export interface Store {
   close(): void;
 }
 
-export async function openStore(dataDir: string): Promise<Store> {
+export async function openStore(dataDir: string, options: { piiEncryptionKey?: string } = {}): Promise<Store> {
+  const cipher = options.piiEncryptionKey ? PiiCipher.fromKey(options.piiEncryptionKey) : undefined;
   const lock = DataDirLock.acquire(dataDir);
   try {
     const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders] = await Promise.all([
       MentionStore.open(dataDir),
-      ContactStore.open(dataDir),
+      ContactStore.open(dataDir, { cipher }),
       CursorStore.open(dataDir),
       OutboxStore.open(dataDir),
       AuditStore.open(dataDir),

@@ -167,3 +167,53 @@ describe('customer and order sync: POST /crm/sync', () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe('contacts encrypted at rest (PII_ENCRYPTION_KEY)', () => {
+  const bed = useTestBed();
+  const KEY = 'a'.repeat(64);
+
+  it('keeps no plain email or name in the contact files, and still finds the contact', async () => {
+    await bed.start({ CRM_SYNC_SECRET: SECRET, PII_ENCRYPTION_KEY: KEY });
+    const body = JSON.stringify({
+      customers: [{ externalId: 'C-7', name: 'Hedy Lamarr', email: 'hedy@mgm.example', phone: '+1 555 0100' }],
+    });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${bed.bot.url}/crm/sync`, {
+      method: 'POST',
+      headers: { 'x-switchboard-timestamp': String(timestamp), 'x-switchboard-signature': signSyncBody(SECRET, timestamp, body) },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const contactFiles = await readdir(path.join(bed.dataDir, 'contacts'));
+    const onDisk = (await Promise.all(contactFiles.map((file) => readFile(path.join(bed.dataDir, 'contacts', file), 'utf8')))).join();
+    expect(onDisk).toContain('"sealed":"v1:');
+    for (const plain of ['hedy@mgm.example', 'Hedy Lamarr', '555 0100']) expect(onDisk).not.toContain(plain);
+
+    const flow = replyFlow(
+      () => bed.standins,
+      () => bed.bot.url,
+    );
+    const card = JSON.stringify(await flow.command('lookup hedy@mgm.example'));
+    expect(card).toContain('Hedy Lamarr');
+    expect(card).toContain('+1 555 0100');
+  });
+
+  it('refuses to start with the wrong key or none, saying why', async () => {
+    await bed.start({ PII_ENCRYPTION_KEY: KEY });
+    const flow = replyFlow(
+      () => bed.standins,
+      () => bed.bot.url,
+    );
+    await flow.mention('hello', { username: 'grace_h', name: 'Grace Hopper' });
+    await bed.bot.stop();
+    const { spawnBot } = await import('../helpers/harness.ts');
+    for (const [key, reason] of [
+      ['b'.repeat(64), 'cannot be decrypted with this PII_ENCRYPTION_KEY'],
+      ['', 'PII_ENCRYPTION_KEY is not set'],
+    ] as const) {
+      const child = await spawnBot(bed.env({ PII_ENCRYPTION_KEY: key }), { waitForListening: false });
+      expect((await child.exited).code).toBe(1);
+      expect(child.stderr.join('\n')).toContain(reason);
+    }
+  });
+});
