@@ -20,6 +20,7 @@ export interface StoredMessage {
   edited?: { ts: string };
   /** Ephemeral messages are shown to one user and never stored in history. */
   ephemeralTo?: string;
+  files?: Array<{ id: string; name: string; title: string }>;
 }
 
 export interface SlackStandinOptions {
@@ -46,7 +47,7 @@ export interface StoredView {
 const TRIGGER_TTL_MS = 3_000;
 
 /** JSON-valued arguments that clients send as strings in form-encoded bodies. */
-const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view', 'files'];
 const MAX_BLOCKS = 50;
 const MAX_SECTION_TEXT = 3000;
 
@@ -57,6 +58,8 @@ export class SlackStandin extends StandinServer {
   readonly botId: string;
   private readonly channels = new Map<string, { id: string; name: string; messages: StoredMessage[] }>();
   readonly ephemerals: StoredMessage[] = [];
+  /** Files uploaded through files.getUploadURLExternal → upload → files.completeUploadExternal. */
+  readonly files = new Map<string, { id: string; filename: string; length: number; content?: Buffer; title?: string; channel?: string }>();
   private clock = 1_764_000_000;
   private sequence = 0;
   private readonly postTimes = new Map<string, number[]>();
@@ -157,7 +160,10 @@ export class SlackStandin extends StandinServer {
     _path: string,
     query: Record<string, string>,
     rawBody: Record<string, unknown>,
+    rawText = '',
   ): Reply {
+    // The upload URL is pre-authorised, as Slack's is: no token on this request.
+    if (method.startsWith('upload/')) return this.receiveUpload(method.slice('upload/'.length), rawText);
     const args = { ...query, ...decodeJsonFields(rawBody) };
     const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(args.token ?? '');
     if (!token) return ok({ ok: false, error: 'not_authed' });
@@ -188,6 +194,12 @@ export class SlackStandin extends StandinServer {
         return this.openView(args);
       case 'views.update':
         return this.updateView(args);
+      case 'conversations.open':
+        return this.openDirectMessage(args);
+      case 'files.getUploadURLExternal':
+        return this.uploadUrl(args);
+      case 'files.completeUploadExternal':
+        return this.completeUpload(args);
       case 'usergroups.users.list': {
         const members = this.options.userGroups?.[String(args.usergroup ?? '')];
         return ok(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' });
@@ -302,6 +314,56 @@ export class SlackStandin extends StandinServer {
     const thread = channel.messages.filter((m) => m.ts === ts || m.thread_ts === ts);
     if (thread.length === 0) return ok({ ok: false, error: 'thread_not_found' });
     return ok({ ok: true, messages: thread.map((m) => toWire(m, String(args.include_all_metadata) === 'true')), has_more: false });
+  }
+
+  private openDirectMessage(args: Record<string, unknown>): Reply {
+    const user = String(args.users ?? '');
+    if (!/^[UW][A-Z0-9]+$/.test(user)) return ok({ ok: false, error: 'user_not_found' });
+    const id = `D${user.slice(1)}`;
+    if (!this.channels.has(id)) this.channels.set(id, { id, name: `dm-${user}`, messages: [] });
+    return ok({ ok: true, channel: { id } });
+  }
+
+  /** https://docs.slack.dev/reference/methods/files.getUploadURLExternal */
+  private uploadUrl(args: Record<string, unknown>): Reply {
+    const length = Number(args.length);
+    if (!args.filename || !Number.isInteger(length) || length <= 0) return ok({ ok: false, error: 'invalid_arguments' });
+    const id = `F${String(this.files.size + 1).padStart(8, '0')}`;
+    this.files.set(id, { id, filename: String(args.filename), length });
+    return ok({ ok: true, upload_url: `${this.url}/api/upload/${id}`, file_id: id });
+  }
+
+  private receiveUpload(id: string, body: string): Reply {
+    const file = this.files.get(id);
+    if (!file) return { status: 404, body: { error: 'unknown upload' } };
+    file.content = Buffer.from(body, 'utf8');
+    return { status: 200, body: { ok: true, bytes: file.content.length } };
+  }
+
+  /** https://docs.slack.dev/reference/methods/files.completeUploadExternal */
+  private completeUpload(args: Record<string, unknown>): Reply {
+    const list = Array.isArray(args.files) ? (args.files as Array<{ id?: string; title?: string }>) : [];
+    const files = list.map((entry) => this.files.get(String(entry.id)));
+    if (files.length === 0 || files.some((file) => !file?.content)) return ok({ ok: false, error: 'file_not_found' });
+    const channel = args.channel_id ? this.channels.get(String(args.channel_id)) : undefined;
+    if (args.channel_id && !channel) return ok({ ok: false, error: 'channel_not_found' });
+    list.forEach((entry, index) => {
+      const file = files[index];
+      if (file) Object.assign(file, { title: entry.title, channel: channel?.id });
+    });
+    if (channel) {
+      const message: StoredMessage = {
+        ts: this.nextTs(),
+        channel: channel.id,
+        text: String(args.initial_comment ?? ''),
+        user: this.botUserId,
+        bot_id: this.botId,
+        files: files.map((file) => ({ id: file?.id ?? '', name: file?.filename ?? '', title: file?.title ?? '' })),
+      };
+      channel.messages.push(message);
+      this.emit('change', { type: 'message', message });
+    }
+    return ok({ ok: true, files: files.map((file) => ({ id: file?.id, title: file?.title })) });
   }
 
   /** https://docs.slack.dev/reference/methods/views.open */

@@ -200,6 +200,27 @@ export class Crm {
     return updated;
   }
 
+  /** GDPR access: everything Switchboard holds about a contact, as one JSON-ready object. */
+  async exportData(contact: ContactRecord): Promise<Record<string, unknown>> {
+    const mentions = [];
+    for (const key of this.store.mentions.keysForContact(contact.key)) {
+      const record = await this.store.mentions.get(key);
+      if (record) mentions.push({ post: record.mention, label: record.classification, workflow: record.workflow ?? {} });
+    }
+    const repliesSent = [];
+    for (const mention of mentions) {
+      for (const reply of mention.workflow.replies ?? []) repliesSent.push({ to: mention.post.id, at: reply.at, url: reply.url });
+    }
+    return {
+      exportedAt: new Date().toISOString(),
+      contact,
+      mentions,
+      replies: repliesSent,
+      notes: await this.store.timeline.forContact(contact.key),
+      orders: await this.store.orders.forContact(contact.key),
+    };
+  }
+
   /**
    * GDPR erasure: the contact, its identities, mentions, notes and orders are removed from every
    * store file; replies to its mentions lose their text in the outbox and the audit log, which

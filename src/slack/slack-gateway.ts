@@ -130,6 +130,37 @@ export class SlackGateway {
     return metadata?.event_payload ? { event_type: metadata.event_type, ...metadata.event_payload } : undefined;
   }
 
+  /** A direct message channel with `user` (needs im:write). */
+  async openDirectMessage(user: string): Promise<string> {
+    const result = await this.call('conversations.open', () => this.client.conversations.open({ users: user }));
+    const id = result.channel?.id;
+    if (!id) throw new SlackCallError('uncertain', 'conversations.open', 'no channel in the answer');
+    return id;
+  }
+
+  /**
+   * Uploads a file into a channel the current way (files.getUploadURLExternal, a POST of the bytes
+   * to the URL it gives, files.completeUploadExternal); files.upload is retired.
+   */
+  async uploadFile(file: { channel: string; filename: string; title: string; content: Buffer; comment?: string }): Promise<string> {
+    const url = await this.call('files.getUploadURLExternal', () =>
+      this.client.files.getUploadURLExternal({ filename: file.filename, length: file.content.length }),
+    );
+    if (!url.upload_url || !url.file_id) throw new SlackCallError('rejected', 'files.getUploadURLExternal', 'no upload URL');
+    const uploaded = await fetch(url.upload_url, { method: 'POST', body: file.content }).catch((error: unknown) => {
+      throw new SlackCallError('uncertain', 'file upload', error instanceof Error ? error.message : String(error));
+    });
+    if (!uploaded.ok) throw new SlackCallError('rejected', 'file upload', `HTTP ${uploaded.status}`);
+    await this.call('files.completeUploadExternal', () =>
+      this.client.files.completeUploadExternal({
+        files: [{ id: url.file_id as string, title: file.title }],
+        channel_id: file.channel,
+        initial_comment: file.comment,
+      }),
+    );
+    return url.file_id;
+  }
+
   async authTest(): Promise<{ userId: string; botId: string; teamId: string }> {
     const result = await this.call('auth.test', () => this.client.auth.test());
     return { userId: result.user_id ?? '', botId: result.bot_id ?? '', teamId: result.team_id ?? '' };

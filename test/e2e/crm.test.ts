@@ -193,3 +193,27 @@ describe('/crm forget: GDPR erasure', () => {
     expect(JSON.stringify(await flow.command('lookup @hedy_l'))).toContain('Hedy Lamarr');
   });
 });
+
+describe('/crm export: GDPR access', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+
+  it("sends the contact's data as a JSON file to the asker's direct messages", async () => {
+    await bed.start();
+    const mention = await flow.mention('is my order shipped', { username: 'katherine_j', name: 'Katherine Johnson' });
+    await flow.command('note @katherine_j asked twice already');
+    const answer = await flow.command('export @katherine_j');
+    expect(answer.text).toMatch(/Sent contact-.*\.json to your direct messages/);
+    const [file] = [...bed.standins.slack.files.values()];
+    expect(file?.channel).toBe('D0AGENT01');
+    const data = JSON.parse(file?.content?.toString('utf8') ?? '{}');
+    expect(data.contact.name).toBe('Katherine Johnson');
+    expect(data.mentions[0].post.id).toBe(mention.post.id);
+    expect(data.notes[0].text).toBe('asked twice already');
+    expect(bed.standins.slack.messages('D0AGENT01')[0]?.files?.[0]?.title).toBe('Data held about Katherine Johnson');
+    expect((await flow.command('export')).text).toContain('Usage: `/crm export <contact>`');
+  });
+});

@@ -81,6 +81,8 @@ async function answerCommand(
       return answerMerge(argument, context);
     case 'forget':
       return answerForget(argument, userId, context);
+    case 'export':
+      return answerExport(argument, userId, context);
     case 'saved':
       return answerSaved(rest, userId, context);
     case 'audit':
@@ -144,6 +146,27 @@ async function answerForget(argument: string, userId: string, context: ListenerC
   const found = await oneContact(argument, context);
   if (!found.contact) return found.answer;
   return renderForgetConfirmation(found.contact, context.store.mentions.keysForContact(found.contact.key).length);
+}
+
+async function answerExport(argument: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {
+  if (!argument) return renderHelp('Usage: `/crm export <contact>`: their data as a JSON file in your direct messages');
+  if (!(await context.permissions.canActPublicly(userId))) {
+    return { text: "Exporting a contact's data is limited to the people allowed to reply publicly (REPLY_ALLOWED_USERS)." };
+  }
+  const found = await oneContact(argument, context);
+  if (!found.contact) return found.answer;
+  const data = await context.crm.exportData(found.contact);
+  const filename = `contact-${found.contact.key}.json`;
+  // A direct message, not the channel: the file holds personal data.
+  const channel = await context.slack.openDirectMessage(userId);
+  await context.slack.uploadFile({
+    channel,
+    filename,
+    title: `Data held about ${found.contact.name}`,
+    content: Buffer.from(`${JSON.stringify(data, null, 2)}\n`),
+    comment: `Everything Switchboard holds about ${found.contact.name} (GDPR access request).`,
+  });
+  return { text: `Sent ${filename} to your direct messages.` };
 }
 
 async function answerMerge(argument: string, context: ListenerContext): Promise<CommandAnswer> {

@@ -16,6 +16,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     "• `/crm note <contact> <text>`: an internal note on the contact's timeline",
     '• `/crm tag <contact> <tag>` · `/crm link <@handle> <contact>` · `/crm merge <contact> <contact>`',
     '• `/crm forget <contact>`: erase a contact and their data (GDPR; asks first)',
+    '• `/crm export <contact>`: their data as a JSON file in your direct messages (GDPR)',
     '• `/crm saved list`: the saved replies offered in the Reply form',
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',
