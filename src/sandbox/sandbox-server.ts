@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
+  blockSuggestion,
   buttonClick,
   type SlackBody,
   signSlackRequest,
@@ -135,6 +136,19 @@ export class SandboxServer {
           triggerId: this.slack.issueTriggerId(person.id),
         });
         return json(res, 200, await this.sendToBot(payload, `select “${body.actionId}” in a modal`));
+      }
+      case '/api/suggest': {
+        // Typing in an external_select: Slack asks the app for options (block_suggestion).
+        const view = this.slack.view(body.viewId ?? '');
+        if (!view) return json(res, 404, { error: 'no such view' });
+        const payload = blockSuggestion({
+          view,
+          actionId: body.actionId ?? '',
+          blockId: body.blockId ?? '',
+          value: body.value ?? '',
+          userId: person.id,
+        });
+        return json(res, 200, await this.sendToBot(payload, `options for “${body.actionId}”`));
       }
       case '/api/submit': {
         const view = this.slack.view(body.viewId ?? '');

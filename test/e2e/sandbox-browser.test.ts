@@ -145,6 +145,30 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(text).toContain('Only visible to you');
   });
 
+  it('links an author to a known customer with the Link contact type-ahead', async () => {
+    await page.click('.tabs button[data-tab="x"]');
+    await page.fill('#mention-handle', '@ada_second');
+    await page.fill('#mention-name', 'Ada (second account)');
+    await page.fill('#mention-text', 'writing from my other account: where is my parcel?');
+    await page.click('#mention-form button[type="submit"]');
+    await page.click('.tabs button[data-tab="thread"]');
+    await page.click('text=# social-questions');
+    const message = page.locator('#messages .message', { hasText: 'writing from my other account' });
+    await message.waitFor({ timeout: 15_000 });
+    await message.locator('button.bk', { hasText: 'Link contact' }).click();
+    const modal = page.locator('.modal');
+    await modal.waitFor();
+    const search = modal.locator('input[data-action-id="contact_pick"]');
+    await search.fill('ada lovlace');
+    await modal.locator('datalist option').first().waitFor({ state: 'attached' });
+    const label = (await modal.locator('datalist option').first().getAttribute('value')) ?? '';
+    expect(label).toContain('Ada Lovelace');
+    await search.fill(label);
+    await modal.locator('footer button', { hasText: 'Link' }).click();
+    await modal.waitFor({ state: 'detached' });
+    await message.filter({ hasText: 'Contact: Ada Lovelace' }).waitFor();
+  });
+
   it('answers /crm in a message only the person sees', async () => {
     await page.fill('#command-input', '/crm saved list');
     await page.press('#command-input', 'Enter');

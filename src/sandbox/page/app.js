@@ -255,6 +255,14 @@ function renderModal() {
           blockId: element.block_id,
           value: extra.value ?? element.value ?? '',
         }),
+      onSuggest: async (element, blockId, value) => {
+        const answer = await api('/api/suggest', { viewId: view.id, actionId: element.action_id, blockId, value });
+        try {
+          return JSON.parse(answer.body).options ?? [];
+        } catch {
+          return [];
+        }
+      },
     }),
   );
   const footer = document.createElement('footer');
@@ -267,7 +275,8 @@ function renderModal() {
   submit.textContent = view.view.submit?.text ?? 'Submit';
   submit.addEventListener('click', async () => {
     const values = {};
-    for (const input of body.querySelectorAll('[data-action-id]')) values[input.dataset.actionId] = input.value;
+    // Selects submit their chosen option's value; text inputs their text.
+    for (const input of body.querySelectorAll('[data-action-id]')) values[input.dataset.actionId] = input.dataset.value ?? input.value;
     submit.disabled = true; // as Slack does while a submission is on its way
     await api('/api/submit', { viewId: view.id, values: JSON.stringify(values) });
     submit.disabled = false;

@@ -156,7 +156,37 @@ function renderElement(element, blockId, onAction) {
 }
 
 /** Renders a list of blocks. `errors` maps an input block_id to its error (modals). */
-export function renderBlocks(blocks, { names = {}, onAction = () => {}, errors = {} } = {}) {
+/**
+ * An external_select in a modal: a text box whose options come from the app as the person types
+ * (the page asks through `onSuggest`). The chosen option's value is kept in `dataset.value`.
+ */
+function renderExternalSelect(element, blockId, onSuggest) {
+  const wrapper = document.createElement('div');
+  const input = document.createElement('input');
+  input.placeholder = element.placeholder?.text ?? 'Type to search';
+  input.dataset.actionId = element.action_id;
+  input.dataset.blockId = blockId;
+  input.dataset.value = '';
+  const list = document.createElement('datalist');
+  list.id = `options-${blockId}`;
+  input.setAttribute('list', list.id);
+  let byLabel = new Map();
+  let timer;
+  input.addEventListener('input', () => {
+    input.dataset.value = byLabel.get(input.value) ?? '';
+    clearTimeout(timer);
+    if (input.value.length < (element.min_query_length ?? 1) || byLabel.has(input.value)) return;
+    timer = setTimeout(async () => {
+      const options = await onSuggest(element, blockId, input.value);
+      byLabel = new Map(options.map((option) => [option.text.text, option.value]));
+      list.replaceChildren(...options.map((option) => new Option(option.text.text, option.text.text)));
+    }, 150);
+  });
+  wrapper.append(input, list);
+  return wrapper;
+}
+
+export function renderBlocks(blocks, { names = {}, onAction = () => {}, onSuggest = async () => [], errors = {} } = {}) {
   const root = document.createElement('div');
   for (const block of blocks ?? []) {
     const el = document.createElement('div');
@@ -195,6 +225,16 @@ export function renderBlocks(blocks, { names = {}, onAction = () => {}, errors =
       case 'input': {
         const label = document.createElement('label');
         label.textContent = block.label?.text ?? '';
+        if (block.element?.type === 'external_select') {
+          el.append(label, renderExternalSelect(block.element, block.block_id, onSuggest));
+          if (errors[block.block_id]) {
+            const error = document.createElement('div');
+            error.className = 'error';
+            error.textContent = errors[block.block_id];
+            el.append(error);
+          }
+          break;
+        }
         const input = document.createElement(block.element?.multiline ? 'textarea' : 'input');
         if (block.element?.multiline) input.rows = 5;
         input.value = block.element?.initial_value ?? '';
