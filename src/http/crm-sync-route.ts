@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CustomerDataError, validateCustomerData } from '../domain/customer-data.ts';
 import type { Log } from '../log.ts';
 import type { CustomerSync } from '../services/customer-sync.ts';
+import { readBody } from './read-body.ts';
 
 /** A request older (or newer) than this is refused: a captured request cannot be replayed later. */
 export const SYNC_REPLAY_WINDOW_SECONDS = 300;
@@ -26,7 +27,7 @@ export function crmSyncRoute(options: { secret: string; sync: CustomerSync; log:
       };
       let raw: string;
       try {
-        raw = await readBody(req);
+        raw = await readBody(req, MAX_BODY_BYTES);
       } catch {
         return reply(413, { error: 'body_too_large', message: `the body is over ${MAX_BODY_BYTES} bytes` });
       }
@@ -68,20 +69,4 @@ function isValidSignature(secret: string, timestamp: string, body: string, given
   const expected = Buffer.from(signSyncBody(secret, Number(timestamp), body));
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

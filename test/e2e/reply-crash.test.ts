@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { botEnv, type ChildBot, type Standins, spawnBot, startStandins, tempDataDir, waitUntil } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useChildBotBed, waitUntil } from '../helpers/harness.ts';
 import { type PostedMention, replyFlow, textOf } from '../helpers/reply-flow.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -9,33 +9,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * in the undo window, during the call to X (whether X published or not), or after it.
  */
 describe('replies across kill -9 (the bot as its own process)', () => {
-  let standins: Standins;
-  let data: Awaited<ReturnType<typeof tempDataDir>>;
-  const bots: ChildBot[] = [];
-  const current = () => bots.at(-1)!;
+  const bed = useChildBotBed();
+  const current = () => bed.current();
   const flow = replyFlow(
-    () => standins,
+    () => bed.standins,
     () => current().url(),
   );
-
-  beforeEach(async () => {
-    standins = await startStandins();
-    data = await tempDataDir();
-  });
-  afterEach(async () => {
-    for (const bot of bots.splice(0)) {
-      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
-      await bot.exited;
-    }
-    await standins.close();
-    await data.remove();
-  });
-
-  const start = async (undoSeconds: number) => {
-    const bot = await spawnBot(botEnv(standins, data.dir, { REPLY_UNDO_SECONDS: String(undoSeconds) }));
-    bots.push(bot);
-    return bot;
-  };
+  const start = (undoSeconds: number) => bed.start({ REPLY_UNDO_SECONDS: String(undoSeconds) });
   const kill = async () => {
     current().child.kill('SIGKILL');
     await current().exited;
@@ -45,11 +25,11 @@ describe('replies across kill -9 (the bot as its own process)', () => {
     new Promise<void>((resolve) => {
       const onRequest = (request: { method: string }) => {
         if (request.method !== 'tweets.create') return;
-        standins.x.off('request', onRequest);
+        bed.standins.x.off('request', onRequest);
         current().child.kill('SIGKILL');
         resolve();
       };
-      standins.x.on('request', onRequest);
+      bed.standins.x.on('request', onRequest);
     });
   const announcementOf = (mention: PostedMention) => textOf(flow.threadOf(mention)[0]);
 
@@ -59,13 +39,13 @@ describe('replies across kill -9 (the bot as its own process)', () => {
     await flow.writeInThread(mention, 'reply: @ada_l it arrives tomorrow');
     await waitUntil(() => announcementOf(mention).includes('Sending in'), 10_000, 'the announcement');
     await kill();
-    expect(standins.x.published()).toHaveLength(0);
+    expect(bed.standins.x.published()).toHaveLength(0);
 
     await start(3);
     await waitUntil(() => flow.repliesOnX(mention).length === 1, 15_000, 'the reply after the restart');
     await waitUntil(() => announcementOf(mention).includes('Sent by'), 5_000, 'the confirmation');
     await sleep(1_000);
-    expect(standins.x.callsTo('tweets.create')).toHaveLength(1);
+    expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(1);
   });
 
   it('never sends a reply that was undone before a crash', async () => {
@@ -82,14 +62,14 @@ describe('replies across kill -9 (the bot as its own process)', () => {
 
     await start(3);
     await sleep(4_500);
-    expect(standins.x.callsTo('tweets.create')).toHaveLength(0);
+    expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(0);
   });
 
   it('after a crash during the call that X did publish, settles it as sent without a second post', async () => {
     await start(0);
     const mention = await flow.mention('is the store open sunday');
     // X takes 1.5 s and publishes even though the caller is gone.
-    standins.x.faults.inject('tweets.create', { kind: 'delay', ms: 1_500 });
+    bed.standins.x.faults.inject('tweets.create', { kind: 'delay', ms: 1_500 });
     const killed = killOnXPost();
     await flow.writeInThread(mention, 'reply: @ada_l yes, 10 to 4');
     await killed;
@@ -99,18 +79,18 @@ describe('replies across kill -9 (the bot as its own process)', () => {
     await start(0);
     await waitUntil(() => announcementOf(mention).includes('reported it as already published'), 15_000, 'the settled announcement');
     expect(flow.repliesOnX(mention)).toHaveLength(1);
-    expect(standins.x.callsTo('tweets.create').map((call) => call.status)).toEqual([201, 403]);
+    expect(bed.standins.x.callsTo('tweets.create').map((call) => call.status)).toEqual([201, 403]);
   });
 
   it('after a crash during a call X never received in full, publishes it once', async () => {
     await start(0);
     const mention = await flow.mention('do you price match');
-    standins.x.faults.inject('tweets.create', { kind: 'hang' });
+    bed.standins.x.faults.inject('tweets.create', { kind: 'hang' });
     const killed = killOnXPost();
     await flow.writeInThread(mention, 'reply: @ada_l we do, within 14 days');
     await killed;
     await current().exited;
-    expect(standins.x.published()).toHaveLength(0);
+    expect(bed.standins.x.published()).toHaveLength(0);
 
     await start(0);
     await waitUntil(() => flow.repliesOnX(mention).length === 1, 15_000, 'the reply after the restart');
@@ -132,6 +112,6 @@ describe('replies across kill -9 (the bot as its own process)', () => {
       eventId: event.json.event_id,
     });
     await sleep(1_000);
-    expect(standins.x.callsTo('tweets.create')).toHaveLength(1);
+    expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(1);
   });
 });

@@ -1,73 +1,43 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  botEnv,
-  type ChildBot,
-  customers,
-  expectEachPostedOnce,
-  postedMentionKeys,
-  type Standins,
-  spawnBot,
-  startStandins,
-  tempDataDir,
-  waitUntil,
-} from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { customers, expectEachPostedOnce, postedMentionKeys, useChildBotBed, waitUntil } from '../helpers/harness.ts';
 
 /** Every mention reaches Slack exactly once, across SIGTERM, kill -9 at the worst moment, and restarts. */
 describe('restart and crash recovery (the bot as its own process)', () => {
-  let standins: Standins;
-  let data: Awaited<ReturnType<typeof tempDataDir>>;
-  const bots: ChildBot[] = [];
-
-  beforeEach(async () => {
-    standins = await startStandins();
-    data = await tempDataDir();
-  });
-  afterEach(async () => {
-    for (const bot of bots.splice(0)) {
-      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
-      await bot.exited;
-    }
-    await standins.close();
-    await data.remove();
-  });
-
-  const start = async () => {
-    const bot = await spawnBot(botEnv(standins, data.dir));
-    bots.push(bot);
-    return bot;
-  };
-  const mentionKeys = () => postedMentionKeys(standins.slack);
-  const expectEachOnce = (posts: Array<{ id: string }>) => expectEachPostedOnce(standins.slack, posts);
+  const bed = useChildBotBed();
+  const bots = bed.bots;
+  const start = () => bed.start();
+  const mentionKeys = () => postedMentionKeys(bed.standins.slack);
+  const expectEachOnce = (posts: Array<{ id: string }>) => expectEachPostedOnce(bed.standins.slack, posts);
 
   it('stops gracefully on SIGTERM and picks up where it left off', async () => {
-    const posts = customers.slice(0, 3).map((c) => standins.x.addMention(c, `question from ${c.name}: do you ship to Canada`));
+    const posts = customers.slice(0, 3).map((c) => bed.standins.x.addMention(c, `question from ${c.name}: do you ship to Canada`));
     const first = await start();
     await waitUntil(() => mentionKeys().length === 3, 20_000, 'three mentions');
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(first.stderr.join('\n')).toMatch(/SIGTERM received/);
 
-    posts.push(standins.x.addMention(customers[3]!, 'posted while the bot was down'));
+    posts.push(bed.standins.x.addMention(customers[3]!, 'posted while the bot was down'));
     await start();
     await waitUntil(() => mentionKeys().length === 4, 20_000, 'the mention from the downtime');
     // Later polls use since_id and bring nothing twice.
-    const polls = standins.x.callsTo('mentions').length;
-    await waitUntil(() => standins.x.callsTo('mentions').length >= polls + 2, 10_000, 'two more polls');
+    const polls = bed.standins.x.callsTo('mentions').length;
+    await waitUntil(() => bed.standins.x.callsTo('mentions').length >= polls + 2, 10_000, 'two more polls');
     expectEachOnce(posts);
   });
 
   it('after kill -9 between the Slack post and the store write, finds the message in history instead of posting twice', async () => {
-    const post = standins.x.addMention(customers[0]!, 'my order never arrived');
+    const post = bed.standins.x.addMention(customers[0]!, 'my order never arrived');
     // Slack takes 1.5 s to answer this post; the bot dies while waiting, and Slack still posts it.
-    standins.slack.faults.inject('chat.postMessage', { kind: 'delay', ms: 1500 });
+    bed.standins.slack.faults.inject('chat.postMessage', { kind: 'delay', ms: 1500 });
     const crashed = new Promise<void>((resolve) => {
       const onRequest = (request: { method: string }) => {
         if (request.method !== 'chat.postMessage') return;
-        standins.slack.off('request', onRequest);
+        bed.standins.slack.off('request', onRequest);
         bots[0]?.child.kill('SIGKILL');
         resolve();
       };
-      standins.slack.on('request', onRequest);
+      bed.standins.slack.on('request', onRequest);
     });
     await start();
     await crashed;
@@ -76,15 +46,15 @@ describe('restart and crash recovery (the bot as its own process)', () => {
 
     const second = await start();
     await second.waitForLog(/already in Slack after a restart/);
-    await waitUntil(() => standins.x.callsTo('mentions').length >= 3, 10_000, 'polls after the restart');
+    await waitUntil(() => bed.standins.x.callsTo('mentions').length >= 3, 10_000, 'polls after the restart');
     expectEachOnce([post]);
-    expect(standins.slack.callsTo('chat.postMessage')).toHaveLength(1);
-    expect(standins.slack.callsTo('conversations.history').length).toBeGreaterThan(0);
+    expect(bed.standins.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(bed.standins.slack.callsTo('conversations.history').length).toBeGreaterThan(0);
   });
 
   it('after kill -9 in the middle of a batch, posts the rest exactly once', async () => {
     const posts = Array.from({ length: 8 }, (_, i) =>
-      standins.x.addMention(customers[i % 4]!, `batch mention ${i + 1}, how do I track it`),
+      bed.standins.x.addMention(customers[i % 4]!, `batch mention ${i + 1}, how do I track it`),
     );
     const first = await start();
     // Default pacing (Slack's ~1 post per second per channel) spreads the batch over seconds.
@@ -96,15 +66,14 @@ describe('restart and crash recovery (the bot as its own process)', () => {
 
     await start();
     await waitUntil(() => mentionKeys().length === 8, 30_000, 'the whole batch');
-    const polls = standins.x.callsTo('mentions').length;
-    await waitUntil(() => standins.x.callsTo('mentions').length >= polls + 1, 10_000, 'one more poll');
+    const polls = bed.standins.x.callsTo('mentions').length;
+    await waitUntil(() => bed.standins.x.callsTo('mentions').length >= polls + 1, 10_000, 'one more poll');
     expectEachOnce(posts);
   });
 
   it('refuses to start a second process on the same DATA_DIR', async () => {
     await start();
-    const second = await spawnBot(botEnv(standins, data.dir), { waitForListening: false });
-    bots.push(second);
+    const second = await bed.start({}, { waitForListening: false });
     const exit = await second.exited;
     expect(exit.code).toBe(1);
     expect(second.stderr.join('\n')).toMatch(/DATA_DIR .* is in use by another Switchboard process \(pid \d+/);

@@ -239,3 +239,49 @@ export function useTestBed(options: { userGroups?: Record<string, string[]> } = 
     },
   };
 }
+
+/**
+ * The set-up for tests that run the bot as its own process (signals, kill -9, exit codes): fresh
+ * stand-ins and DATA_DIR per test, and every bot process killed and reaped after it.
+ */
+export function useChildBotBed() {
+  let standins: Standins | undefined;
+  let data: { dir: string; remove(): Promise<void> } | undefined;
+  const bots: ChildBot[] = [];
+  beforeEach(async () => {
+    standins = await startStandins();
+    data = await tempDataDir();
+  });
+  afterEach(async () => {
+    for (const bot of bots.splice(0)) {
+      if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+      await bot.exited;
+    }
+    await standins?.close();
+    await data?.remove();
+  });
+  const need = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('use the bed inside a test');
+    return value;
+  };
+  return {
+    get standins() {
+      return need(standins);
+    },
+    get dataDir() {
+      return need(data).dir;
+    },
+    bots,
+    /** The bot started last. */
+    current: () => {
+      const bot = bots.at(-1);
+      if (!bot) throw new Error('no bot started');
+      return bot;
+    },
+    async start(extra: Record<string, string> = {}, options: { waitForListening?: boolean } = {}) {
+      const bot = await spawnBot(botEnv(need(standins), need(data).dir, extra), options);
+      bots.push(bot);
+      return bot;
+    },
+  };
+}

@@ -156,6 +156,15 @@ function renderElement(element, blockId, onAction) {
 }
 
 /** Renders a list of blocks. `errors` maps an input block_id to its error (modals). */
+/** The error Slack returned for an input (`response_action: errors`), under it. */
+function appendError(parent, message) {
+  if (!message) return;
+  const error = document.createElement('div');
+  error.className = 'error';
+  error.textContent = message;
+  parent.append(error);
+}
+
 /**
  * An external_select in a modal: a text box whose options come from the app as the person types
  * (the page asks through `onSuggest`). The chosen option's value is kept in `dataset.value`.
@@ -227,12 +236,7 @@ export function renderBlocks(blocks, { names = {}, onAction = () => {}, onSugges
         label.textContent = block.label?.text ?? '';
         if (block.element?.type === 'external_select') {
           el.append(label, renderExternalSelect(block.element, block.block_id, onSuggest));
-          if (errors[block.block_id]) {
-            const error = document.createElement('div');
-            error.className = 'error';
-            error.textContent = errors[block.block_id];
-            el.append(error);
-          }
+          appendError(el, errors[block.block_id]);
           break;
         }
         const input = document.createElement(block.element?.multiline ? 'textarea' : 'input');
@@ -242,12 +246,7 @@ export function renderBlocks(blocks, { names = {}, onAction = () => {}, onSugges
         input.dataset.blockId = block.block_id ?? '';
         label.htmlFor = input.id = `input-${block.block_id}`;
         el.append(label, input);
-        if (errors[block.block_id]) {
-          const error = document.createElement('div');
-          error.className = 'error';
-          error.textContent = errors[block.block_id];
-          el.append(error);
-        }
+        appendError(el, errors[block.block_id]);
         break;
       }
       default:

@@ -1,8 +1,8 @@
 import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACTION } from '../ids.ts';
 import { renderLinkContactModal } from '../views/link-contact-modal.ts';
-import { renderReplyModal } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
+import { replyModalFor } from './reply-modal.ts';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
@@ -26,17 +26,7 @@ export function registerMentionActions(app: App, context: ListenerContext): void
     const mention = await context.store.mentions.get(args.action.value ?? '');
     const platform = mention ? context.platforms.get(mention.mention.platform) : undefined;
     if (!mention || !platform) return answer(args, 'This mention is not known to Switchboard, so it cannot be replied to.');
-    const view = renderReplyModal({
-      mention,
-      brandHandle: platform.brandHandle,
-      platformName: platform.displayName,
-      limit: platform.measureText('').limit,
-      undoSeconds: context.undoSeconds,
-      savedReplies: context.store.savedReplies.list(),
-      text: `@${mention.mention.author.handle} `,
-      revision: 0,
-    });
-    await slack.openView(args.body.trigger_id, view);
+    await slack.openView(args.body.trigger_id, replyModalFor(context, mention, platform, `@${mention.mention.author.handle} `, 0));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.like, async (args) => {

@@ -1,5 +1,8 @@
 import type { App, BlockAction, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
+import type { View } from '@slack/types';
 import { fillTemplate, firstNameOf } from '../../domain/reply-text.ts';
+import type { Platform } from '../../platforms/platform.ts';
+import type { MentionRecord } from '../../store/mention-store.ts';
 import { ACTION, VIEW } from '../ids.ts';
 import { parseReplyModalMetadata, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
@@ -42,16 +45,20 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
       handle: `@${mention.mention.author.handle}`,
       agent,
     });
-    const view = renderReplyModal({
-      mention,
-      brandHandle: platform.brandHandle,
-      platformName: platform.displayName,
-      limit: platform.measureText('').limit,
-      undoSeconds: context.undoSeconds,
-      savedReplies: store.savedReplies.list(),
-      text,
-      revision: metadata.revision + 1,
-    });
-    await slack.updateView(body.view.id, view, body.view.hash);
+    await slack.updateView(body.view.id, replyModalFor(context, mention, platform, text, metadata.revision + 1), body.view.hash);
+  });
+}
+
+/** The reply modal for a mention, with the platform's limit, the undo window and the saved replies. */
+export function replyModalFor(context: ListenerContext, mention: MentionRecord, platform: Platform, text: string, revision: number): View {
+  return renderReplyModal({
+    mention,
+    brandHandle: platform.brandHandle,
+    platformName: platform.displayName,
+    limit: platform.measureText('').limit,
+    undoSeconds: context.undoSeconds,
+    savedReplies: context.store.savedReplies.list(),
+    text,
+    revision,
   });
 }
