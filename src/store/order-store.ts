@@ -1,19 +1,13 @@
 import path from 'node:path';
+import type { OrderInput } from '../domain/customer-data.ts';
 import { isObject } from './json-file.ts';
 import { SegmentedCollection } from './segmented-collection.ts';
 
 /** An order from the shop or billing system, linked to a contact by email or customer ID. */
-export interface OrderRecord {
+export interface OrderRecord extends OrderInput {
   /** `order:<external ID>`. */
   key: string;
-  externalId: string;
   contactId?: string;
-  customerExternalId?: string;
-  email?: string;
-  totalCents: number;
-  currency: string;
-  status: string;
-  createdAt: string;
   importedAt: string;
 }
 
