@@ -49,3 +49,18 @@ export const DEMO_CONTACTS = DEMO_CUSTOMERS.map((customer, index) => ({
   createdAt: '2026-11-01T09:00:00.000Z',
   updatedAt: '2026-11-01T09:00:00.000Z',
 }));
+
+/** A few orders per demo customer, as the shop would have synced them. */
+export const DEMO_ORDERS = DEMO_CONTACTS.flatMap((contact, index) =>
+  Array.from({ length: 1 + (index % 3) }, (_, n) => ({
+    key: `order:NW-${1000 + index * 10 + n}`,
+    externalId: `NW-${1000 + index * 10 + n}`,
+    contactId: contact.key,
+    email: contact.emails[0],
+    totalCents: 2_490 + index * 1_375 + n * 4_210,
+    currency: 'EUR',
+    status: n === 0 ? 'shipped' : 'delivered',
+    createdAt: `2026-11-${String(3 + index * 3 + n).padStart(2, '0')}T10:00:00.000Z`,
+    importedAt: '2026-11-20T09:00:00.000Z',
+  })),
+);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_CONTACTS, DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_SAVED_REPLIES } from './demo-data.ts';
+import { DEMO_CONTACTS, DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_ORDERS, DEMO_SAVED_REPLIES } from './demo-data.ts';
 import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
 import { SlackStandin } from './slack-standin.ts';
 import { XStandin } from './x-standin.ts';
@@ -24,6 +24,8 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
 await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
 await mkdir(path.join(dataDir, 'contacts'));
 await writeFile(path.join(dataDir, 'contacts', '2026-11.0.json'), JSON.stringify({ records: DEMO_CONTACTS }));
+await mkdir(path.join(dataDir, 'orders'));
+await writeFile(path.join(dataDir, 'orders', '2026-11.0.json'), JSON.stringify({ records: DEMO_ORDERS }));
 
 const [alice, bob] = SANDBOX_PEOPLE;
 const env = {

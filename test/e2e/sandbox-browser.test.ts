@@ -142,6 +142,7 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(text).toContain('@margaret_h');
     expect(text).toContain('NASA');
     expect(text).toContain('Mentions');
+    expect(text).toMatch(/Orders 1 · 24\.90 EUR/);
     expect(text).toContain('Only visible to you');
   });
 
