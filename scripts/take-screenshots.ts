@@ -12,6 +12,8 @@ const sandbox = spawn(process.execPath, ['--import', import.meta.resolve('tsx'),
   env: { ...process.env, SANDBOX_PORT: '0', PORT: '0', REPLY_UNDO_SECONDS: '4', SANDBOX_MENTION_EVERY_MS: '2500' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+// However this script ends, the sandbox (and the bot under it) goes with it.
+process.on('exit', () => sandbox.kill('SIGTERM'));
 const url = await new Promise<string>((resolve) => {
   let out = '';
   sandbox.stdout.on('data', (chunk: Buffer) => {

@@ -31,9 +31,13 @@ export function normalizeWord(text: string): string {
     .toLowerCase();
 }
 
+/**
+ * Words to index and to search: letters and digits apart ("ada_l1815" → ada, l, 1815), so the
+ * numbers people add to handles do not multiply the vocabulary every typed word is compared with.
+ */
 export function wordsOf(text: string): string[] {
   return normalizeWord(text)
-    .split(/[^a-z0-9]+/)
+    .split(/[^a-z0-9]+|(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])/)
     .filter((word) => word.length > 0);
 }
 
