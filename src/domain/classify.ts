@@ -252,10 +252,17 @@ export function featuresOf(text: string, sentiment: Sentiment = scoreSentiment(t
   if (/[?!]{2,}/.test(text)) features.push('__insistent__');
   if (/\b[A-Z]{4,}\b/.test(text.replace(/@\w+/g, ''))) features.push('__shouting__');
   if (tokens[0] && QUESTION_OPENERS.has(tokens[0])) features.push('__opens_like_question__', `__opens_${tokens[0]}__`);
+  let cues = 0;
   for (const token of tokens) {
     const cue = CUE_OF.get(token);
-    if (cue) features.push(`__cue_${cue}__`);
+    if (cue) {
+      features.push(`__cue_${cue}__`);
+      cues++;
+    }
   }
+  // Chatter rarely asks, thanks or complains, and rarely speaks to the brand as "you".
+  if (cues === 0) features.push('__no_cue__', '__no_cue__');
+  if (!tokens.some((token) => token === 'you' || token === 'your' || token === 'youre')) features.push('__not_addressed__');
   if (tokens.length <= 3) features.push('__short__');
   features.push(`__sentiment_${sentiment.label}__`);
   return features;
