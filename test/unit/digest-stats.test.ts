@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { computeDigestFigures, type DigestMention, dayWindow, localDay, shiftDay } from '../../src/domain/digest-stats.ts';
+
+const mention = (overrides: Partial<DigestMention> & { createdAt: string }): DigestMention => ({
+  key: `x:${overrides.createdAt}`,
+  platform: 'x',
+  label: 'Question',
+  sentiment: 0,
+  text: '@northwind where is my parcel',
+  contactId: 'c1',
+  contactName: 'Ada Lovelace',
+  replies: [],
+  likes: 0,
+  resolved: false,
+  ...overrides,
+});
+
+describe('days in DIGEST_TIMEZONE', () => {
+  it('is 24 hours on an ordinary day, starting at local midnight', () => {
+    const { start, end } = dayWindow('2026-11-25', 'Europe/Paris');
+    expect(start.toISOString()).toBe('2026-11-24T23:00:00.000Z');
+    expect(end.getTime() - start.getTime()).toBe(24 * 3_600_000);
+  });
+
+  it('is 23 hours on the spring change and 25 on the autumn one (Paris)', () => {
+    const spring = dayWindow('2026-03-29', 'Europe/Paris');
+    expect(spring.start.toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(spring.end.toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    const autumn = dayWindow('2026-10-25', 'Europe/Paris');
+    expect(autumn.start.toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    expect(autumn.end.getTime() - autumn.start.getTime()).toBe(25 * 3_600_000);
+  });
+
+  it('works across month ends and in zones west of UTC', () => {
+    expect(dayWindow('2026-11-30', 'America/New_York').end.toISOString()).toBe('2026-12-01T05:00:00.000Z');
+    expect(localDay(new Date('2026-12-01T04:59:59Z'), 'America/New_York')).toBe('2026-11-30');
+    expect(shiftDay('2026-03-01', -1)).toBe('2026-02-28');
+  });
+});
+
+describe('computeDigestFigures', () => {
+  // Paris, 2026-11-25: local midnight is 23:00 UTC the day before.
+  const day = '2026-11-25';
+  const mentions = [
+    // Late on the 24th in UTC but the 25th in Paris: counted today.
+    mention({ createdAt: '2026-11-24T23:30:00Z', replies: [{ by: 'U0ALICE001', at: '2026-11-24T23:40:00Z' }] }),
+    mention({
+      createdAt: '2026-11-25T08:00:00Z',
+      label: 'Complaint',
+      sentiment: -0.8,
+      text: '@northwind zip broken again',
+      replies: [{ by: 'U0BOB00001', at: '2026-11-25T10:00:00Z' }],
+    }),
+    mention({
+      createdAt: '2026-11-25T09:00:00Z',
+      label: 'Complaint',
+      sentiment: -0.4,
+      text: '@northwind zip broken, refund please',
+      contactId: 'c2',
+      contactName: 'Grace Hopper',
+    }),
+    mention({
+      createdAt: '2026-11-25T12:00:00Z',
+      label: 'Praise',
+      sentiment: 0.6,
+      text: '@northwind love the zip fix',
+      likes: 1,
+      replies: [{ by: 'U0ALICE001', at: '2026-11-25T12:30:00Z' }],
+    }),
+    mention({ createdAt: '2026-11-25T15:00:00Z', label: 'Question', resolved: true, platform: 'mastodon' }),
+    // 23:30 Paris on the 25th is 22:30 UTC: still today; 23:10 UTC is the 26th in Paris.
+    mention({ createdAt: '2026-11-25T22:30:00Z', label: 'Other' }),
+    mention({ createdAt: '2026-11-25T23:10:00Z', label: 'Other' }),
+    // The day before (Paris), and older days in the week.
+    mention({ createdAt: '2026-11-24T10:00:00Z', label: 'Complaint' }),
+    mention({ createdAt: '2026-11-24T11:00:00Z', label: 'Complaint' }),
+    mention({ createdAt: '2026-11-20T10:00:00Z', label: 'Complaint', text: '@northwind parcel late parcel late' }),
+  ];
+  const figures = computeDigestFigures({ day, timeZone: 'Europe/Paris', mentions, responseTargetMinutes: 60 });
+
+  it('counts the local day by label, against the day before and the 7-day average', () => {
+    expect(figures.total).toBe(6);
+    expect(figures.byLabel.Complaint).toEqual({ count: 2, previousDay: 2, sevenDayAverage: 3 / 7 });
+    expect(figures.byLabel.Question.count).toBe(2);
+    expect(figures.byLabel.Other.count).toBe(1);
+    expect(figures.byPlatform).toEqual({ x: 5, mastodon: 1 });
+  });
+
+  it('lists unanswered questions and complaints, oldest first, leaving out resolved ones', () => {
+    expect(figures.unanswered.map((m) => m.createdAt)).toEqual(['2026-11-25T09:00:00Z']);
+  });
+
+  it('computes first-response median, p90 and the share within target', () => {
+    // Questions and complaints answered: 10 min and 120 min.
+    expect(figures.firstResponse).toEqual({ medianMinutes: 10, p90Minutes: 120, withinTargetShare: 0.5, answered: 2 });
+  });
+
+  it('splits sentiment and names the most negative posts first', () => {
+    expect(figures.sentiment).toMatchObject({ positive: 1, neutral: 3, negative: 2 });
+    expect(figures.sentiment.mostNegative.map((m) => m.sentiment)).toEqual([-0.8, -0.4]);
+  });
+
+  it('ranks contacts by engagement and counts replies per staff member', () => {
+    expect(figures.topContacts[0]).toMatchObject({ contactId: 'c1', mentions: 5, likes: 1, replies: 3 });
+    expect(figures.repliesByStaff).toEqual([
+      { user: 'U0ALICE001', replies: 2 },
+      { user: 'U0BOB00001', replies: 1 },
+    ]);
+  });
+
+  it("finds the day's distinctive words against the week", () => {
+    expect(figures.terms).toContain('zip');
+    expect(figures.terms).not.toContain('northwind');
+  });
+});
