@@ -1,6 +1,7 @@
 import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
+import { REPLY_METADATA_EVENT } from '../slack/ids.ts';
 import type { SlackGateway } from '../slack/slack-gateway.ts';
 import { renderReplyAnnouncement } from '../slack/views/reply-announcement.ts';
 import type { ReplyRecord } from '../store/outbox-store.ts';
@@ -163,8 +164,9 @@ export class ReplyService {
   /** After a restart: scheduled replies wait out what is left of their window; interrupted sends are settled. */
   async resume(): Promise<void> {
     for (const reply of this.store.outbox.unsettled()) {
-      // A crash right after the request was stored left it unannounced: announce it now, Undo and all.
-      if (reply.state === 'scheduled') this.schedule(reply.announcement ? reply : await this.announce(reply));
+      // A crash after the request was stored may have left it unannounced, or announced without the
+      // announcement's ts saved: find it in the thread by its metadata, else announce it now.
+      if (reply.state === 'scheduled') this.schedule(reply.announcement ? reply : await this.findOrAnnounce(reply));
       else this.track(this.mutex.run(reply.mentionKey, () => this.deliver(reply)));
     }
   }
@@ -277,10 +279,25 @@ export class ReplyService {
     }
   }
 
+  private async findOrAnnounce(reply: ReplyRecord): Promise<ReplyRecord> {
+    const found = await this.slack
+      .findInThread(reply.thread.channel, reply.thread.ts, REPLY_METADATA_EVENT, reply.key)
+      .catch(() => undefined);
+    if (!found) return this.announce(reply);
+    const announced = { ...reply, announcement: found };
+    await this.store.outbox.save(announced);
+    return announced;
+  }
+
   private async announce(reply: ReplyRecord): Promise<ReplyRecord> {
     const message = this.renderAnnouncement(reply);
     try {
-      const posted = await this.slack.postMessage({ channel: reply.thread.channel, threadTs: reply.thread.ts, ...message });
+      const posted = await this.slack.postMessage({
+        channel: reply.thread.channel,
+        threadTs: reply.thread.ts,
+        metadata: { event_type: REPLY_METADATA_EVENT, event_payload: { key: reply.key } },
+        ...message,
+      });
       const announced = { ...reply, announcement: { channel: posted.channel, ts: posted.ts } };
       // Saved under the lock: a send or an undo must see the announcement to update it.
       return await this.mutex.run(reply.mentionKey, async () => {

@@ -39,4 +39,7 @@ export const VIEW = {
 /** Message metadata event type carried by every mention message: how a restart finds what it already posted. */
 export const MENTION_METADATA_EVENT = 'switchboard_mention';
 
+/** Metadata event type of a reply announcement: a restart finds it in the thread instead of announcing twice. */
+export const REPLY_METADATA_EVENT = 'switchboard_reply';
+
 export const SLASH_COMMAND = '/crm';

@@ -120,6 +120,22 @@ export class SlackGateway {
     return result.users ?? [];
   }
 
+  /** Finds a message the bot posted in a thread by its metadata (conversations.replies). */
+  async findInThread(channel: string, threadTs: string, eventType: string, key: string): Promise<PostedMessage | undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.call('conversations.replies', () =>
+        this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, cursor }),
+      );
+      for (const message of page.messages ?? []) {
+        const metadata = message.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+        if (message.ts && metadata?.event_type === eventType && metadata.event_payload?.key === key) return { channel, ts: message.ts };
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+
   /** The metadata of one top-level message (a thread's parent), or undefined if it has none. */
   async messageMetadata(channel: string, ts: string): Promise<Record<string, unknown> | undefined> {
     const page = await this.call('conversations.history', () =>

@@ -46,6 +46,33 @@ describe('replies across kill -9 (the bot as its own process)', () => {
     await waitUntil(() => announcementOf(mention).includes('Sent by'), 5_000, 'the confirmation');
     await sleep(1_000);
     expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(1);
+    expect(flow.threadOf(mention)).toHaveLength(1); // announced once, across the crash
+  });
+
+  it('after a crash while the announcement was being posted, finds it in the thread and announces once', async () => {
+    await start(2);
+    const mention = await flow.mention('do you ship to Norway');
+    // Slack takes 1.5 s to post the announcement; the bot dies waiting, and Slack still posts it.
+    bed.standins.slack.faults.inject('chat.postMessage', { kind: 'delay', ms: 1_500 });
+    const killed = new Promise<void>((resolve) => {
+      const onRequest = (request: { method: string; body: Record<string, unknown> }) => {
+        if (request.method !== 'chat.postMessage' || !request.body.thread_ts) return;
+        bed.standins.slack.off('request', onRequest);
+        current().child.kill('SIGKILL');
+        resolve();
+      };
+      bed.standins.slack.on('request', onRequest);
+    });
+    await flow.writeInThread(mention, 'reply: @ada_l yes, in 3 days');
+    await killed;
+    await current().exited;
+    await waitUntil(() => flow.threadOf(mention).length === 1, 5_000, 'Slack to finish posting the announcement');
+
+    await start(2);
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 15_000, 'the reply after the restart');
+    await waitUntil(() => announcementOf(mention).includes('Sent by'), 5_000, 'the original announcement updated');
+    expect(flow.threadOf(mention)).toHaveLength(1);
+    expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(1);
   });
 
   it('never sends a reply that was undone before a crash', async () => {
