@@ -87,22 +87,17 @@ console.log('  classify only       %s per second', fmt(throughput.classifyPerSec
 const small = storeWriteCase(10_000);
 const big = storeWriteCase(large);
 console.log('\nstore: one mention write (median of 300), history already stored');
-console.log(
-  '  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)',
-  '10k'.padStart(4),
-  fmt(small.medianMs, 3),
-  fmt(small.p99Ms, 3),
-  fmt(small.openMs, 0),
-  fmt(small.peakRssMb, 0),
-);
-console.log(
-  '  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)',
-  `${large / 1_000_000 >= 1 ? '1M' : `${large / 1000}k`}`.padStart(4),
-  fmt(big.medianMs, 3),
-  fmt(big.p99Ms, 3),
-  fmt(big.openMs, 0),
-  fmt(big.peakRssMb, 0),
-);
+const writeLine = (label: string, figures: WriteCase) =>
+  console.log(
+    '  with %s stored   median %s ms  p99 %s ms  (open %s ms, peak RSS %s MB)',
+    label.padStart(4),
+    fmt(figures.medianMs, 3),
+    fmt(figures.p99Ms, 3),
+    fmt(figures.openMs, 0),
+    fmt(figures.peakRssMb, 0),
+  );
+writeLine('10k', small);
+writeLine(large >= 1_000_000 ? '1M' : `${large / 1000}k`, big);
 const ratio = big.medianMs / small.medianMs;
 console.log('  ratio large/10k     %s   (goal ≤ 1.5: %s)', fmt(ratio), ratio <= 1.5 ? 'met' : 'NOT met');
 console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' : String(large), fmt(big.peakRssMb, 0));
@@ -110,20 +105,17 @@ console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' 
 const lookup = benchLookup(quick ? 20_000 : 100_000, 300, quick ? 10 : 20);
 const { ours, fuse } = lookup;
 console.log('\n/crm lookup with %s contacts (index built in %s ms)', lookup.count.toLocaleString('en'), fmt(lookup.buildMs, 0));
-console.log(
-  '  typo queries (1–2 mistakes a word)   Switchboard p50 %s ms  p99 %s ms  recall@5 %s  top-1 %s',
-  fmt(ours.typo.p50),
-  fmt(ours.typo.p99),
-  fmt(ours.typo.recallTop5),
-  fmt(ours.typo.top1),
-);
-console.log(
-  '                                       fuse.js     p50 %s ms  p99 %s ms  recall@5 %s  top-1 %s',
-  fmt(fuse.typo.p50, 0),
-  fmt(fuse.typo.p99, 0),
-  fmt(fuse.typo.recallTop5),
-  fmt(fuse.typo.top1),
-);
+const typoLine = (label: string, figures: typeof ours.typo, digits: number) =>
+  console.log(
+    `  %s p50 %s ms  p99 %s ms  recall@5 %s  top-1 %s`,
+    label,
+    fmt(figures.p50, digits),
+    fmt(figures.p99, digits),
+    fmt(figures.recallTop5),
+    fmt(figures.top1),
+  );
+typoLine('typo queries (1–2 mistakes a word)   Switchboard', ours.typo, 2);
+typoLine('                                     fuse.js    ', fuse.typo, 0);
 console.log(
   '  exact @handle / email               Switchboard p50 %s ms  p99 %s ms;  fuse.js p50 %s ms',
   fmt(ours.exact.p50, 3),
