@@ -1,4 +1,4 @@
-import { type Logger as BoltLogger, LogLevel as BoltLogLevel } from '@slack/bolt';
+import type { Logger as BoltLogger, LogLevel as BoltLogLevel } from '@slack/bolt';
 import type { LogLevel } from './config.ts';
 
 export interface Log {
@@ -72,5 +72,3 @@ function safeAny(value: unknown): string {
     return String(value);
   }
 }
-
-export { BoltLogLevel };

@@ -166,7 +166,6 @@ export class Crm {
     await this.store.timeline.reassign(source.key, target.key);
     await this.store.orders.reassign(source.key, target.key);
     await this.store.contacts.delete(source.key);
-    await this.store.contacts.save(merged); // re-index identities the source's removal unlinked
     return merged;
   }
 

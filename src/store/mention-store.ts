@@ -72,7 +72,8 @@ export class MentionStore {
       const record = await this.collection.get(key);
       if (record) await this.collection.put({ ...record, contactId: to });
     }
-    const remaining = (this.byContact.get(from) ?? []).filter((key) => !keys.includes(key));
+    const moved = new Set(keys);
+    const remaining = (this.byContact.get(from) ?? []).filter((key) => !moved.has(key));
     if (remaining.length) this.byContact.set(from, remaining);
     else this.byContact.delete(from);
     this.byContact.set(to, [...(this.byContact.get(to) ?? []), ...keys]);
