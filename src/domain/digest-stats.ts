@@ -1,12 +1,13 @@
 import natural from 'natural';
+import { daysBetween, dayWindow, shiftDay, wallClock } from './calendar.ts';
 import type { Label } from './classify.ts';
 import { LABELS } from './classify.ts';
 
 /**
- * The daily digest's figures, pure: the caller passes the mentions of the day and of the seven
- * days before it, and a clock; nothing here reads a store or the time. Days are calendar days in
- * DIGEST_TIMEZONE, so a daylight-saving day is 23 or 25 hours long, never skipped or doubled.
- * (The schedule, the Slack message and the chart are built on this in the digest issue.)
+ * The digest's figures, pure: the caller passes the mentions of the period and of the seven days
+ * before it; nothing here reads a store or the clock. Days are calendar days in DIGEST_TIMEZONE, so
+ * a daylight-saving day is 23 or 25 hours long, never skipped or doubled. A period is one day (the
+ * daily digest) or several (`/crm digest 7d`), compared with as many days just before it.
  */
 
 /** What the digest needs of one mention. */
@@ -23,149 +24,239 @@ export interface DigestMention {
   replies: Array<{ by: string; at: string }>;
   likes: number;
   resolved: boolean;
-  slackLink?: string;
+  /** Where the mention message is in Slack, for links. */
+  slack?: { channel: string; ts: string };
+  url: string;
 }
 
-/** A calendar day in a time zone, as UTC instants: [start, end). */
-export function dayWindow(day: string, timeZone: string): { start: Date; end: Date } {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  return { start: localMidnight(year, month, date, timeZone), end: localMidnight(year, month, date + 1, timeZone) };
+export interface Period {
+  /** First and last local day, both included. */
+  first: string;
+  last: string;
 }
 
-/** The UTC instant of 00:00 local time on that date (Date.UTC normalises day 32 to the next month). */
-function localMidnight(year: number, month: number, date: number, timeZone: string): Date {
-  const guess = Date.UTC(year, month - 1, date);
-  // Two passes settle the offset even when midnight is near a daylight-saving change.
-  let instant = guess - offsetMs(new Date(guess), timeZone);
-  instant = guess - offsetMs(new Date(instant), timeZone);
-  return new Date(instant);
+export interface Trend {
+  count: number;
+  /** The same count over the same number of days just before the period. */
+  previous: number;
+  /** Per period-length, averaged over the seven days before the period. */
+  average: number;
 }
 
-/** The zone's offset from UTC at an instant, in ms (Paris in summer: +2 h). */
-export function offsetMs(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
-
-/** The local calendar day (YYYY-MM-DD) of an instant. */
-export function localDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+export interface ChartBucket {
+  /** `14` for an hour, `Tue 24` for a day. */
+  label: string;
+  byLabel: Record<Label, number>;
+  /** The same bucket's average over the seven days before the period. */
+  baseline: number;
 }
 
 export interface DigestFigures {
-  day: string;
-  total: number;
-  byLabel: Record<Label, { count: number; previousDay: number; sevenDayAverage: number }>;
-  byPlatform: Record<string, number>;
-  /** Questions and complaints of the day with no reply and not resolved, oldest first. */
+  period: Period & { days: number };
+  total: Trend;
+  byLabel: Record<Label, Trend>;
+  byPlatform: Record<string, Trend>;
+  /** Questions and complaints of the period with no reply and not resolved, oldest first. */
   unanswered: DigestMention[];
-  firstResponse: { medianMinutes?: number; p90Minutes?: number; withinTargetShare?: number; answered: number };
+  firstResponse: { medianMinutes?: number; p90Minutes?: number; withinTargetShare?: number; answered: number; targetMinutes: number };
   sentiment: { positive: number; neutral: number; negative: number; mostNegative: DigestMention[] };
   topContacts: Array<{ contactId: string; name: string; mentions: number; likes: number; replies: number }>;
   repliesByStaff: Array<{ user: string; replies: number }>;
-  /** The day's most distinctive words against the week before (TF-IDF). */
+  /** The period's most distinctive words against the days before (TF-IDF). */
   terms: string[];
+  chart: { bucket: 'hour' | 'day'; buckets: ChartBucket[] };
 }
 
 const SENTIMENT_EDGE = 0.1;
+const HOUR = 3_600_000;
+const BASELINE_DAYS = 7;
+
+/** The earliest day whose mentions `computeDigestFigures` needs for a period. */
+export const firstDayNeeded = (period: Period): string =>
+  shiftDay(period.first, -Math.max(BASELINE_DAYS, daysBetween(period.first, period.last).length));
 
 export function computeDigestFigures(options: {
-  day: string;
+  period: Period;
   timeZone: string;
-  /** Mentions from the start of the seventh day before `day` to the end of `day`. */
+  /** Mentions from `firstDayNeeded(period)` to the end of `period.last`; others are ignored. */
   mentions: DigestMention[];
   responseTargetMinutes: number;
 }): DigestFigures {
-  const { day, timeZone } = options;
-  const byDay = new Map<string, DigestMention[]>();
+  const { period, timeZone } = options;
+  const periodDays = daysBetween(period.first, period.last);
+  const length = periodDays.length;
+  const allDays = daysBetween(firstDayNeeded(period), period.last);
+  const windows = allDays.map((day) => ({ day, ...dayWindow(day, timeZone) }));
+  const previousDays = new Set(allDays.slice(allDays.length - 2 * length, allDays.length - length));
+  const baselineDays = new Set(allDays.slice(allDays.length - length - BASELINE_DAYS, allDays.length - length));
+  const inPeriod = new Set(periodDays);
+
+  // Which day (by index into `windows`) each mention falls on: a binary search, no per-mention Intl call.
+  const dayIndexOf = (instant: number): number => {
+    let low = 0;
+    let high = windows.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const window = windows[middle] as (typeof windows)[number];
+      if (instant < window.start.getTime()) high = middle - 1;
+      else if (instant >= window.end.getTime()) low = middle + 1;
+      else return middle;
+    }
+    return -1;
+  };
+
+  const current: DigestMention[] = [];
+  const previous: DigestMention[] = [];
+  const baseline: Array<{ mention: DigestMention; dayIndex: number }> = [];
+  const currentDayIndex = new Map<DigestMention, number>();
   for (const mention of options.mentions) {
-    const local = localDay(new Date(mention.createdAt), timeZone);
-    byDay.set(local, [...(byDay.get(local) ?? []), mention]);
+    const dayIndex = dayIndexOf(Date.parse(mention.createdAt));
+    const day = windows[dayIndex]?.day;
+    if (!day) continue;
+    if (inPeriod.has(day)) {
+      current.push(mention);
+      currentDayIndex.set(mention, dayIndex);
+    }
+    if (previousDays.has(day)) previous.push(mention);
+    if (baselineDays.has(day)) baseline.push({ mention, dayIndex });
   }
-  const today = byDay.get(day) ?? [];
-  const previousDays = Array.from({ length: 7 }, (_, i) => shiftDay(day, -(i + 1)));
-  const countLabel = (list: DigestMention[], label: Label) => list.filter((m) => m.label === label).length;
 
-  const byLabel = Object.fromEntries(
-    LABELS.map((label) => [
-      label,
-      {
-        count: countLabel(today, label),
-        previousDay: countLabel(byDay.get(previousDays[0] ?? '') ?? [], label),
-        sevenDayAverage: previousDays.reduce((sum, d) => sum + countLabel(byDay.get(d) ?? [], label), 0) / 7,
-      },
-    ]),
-  ) as DigestFigures['byLabel'];
+  const trend = (matches: (m: DigestMention) => boolean): Trend => ({
+    count: count(current, matches),
+    previous: count(previous, matches),
+    average:
+      (count(
+        baseline.map((b) => b.mention),
+        matches,
+      ) /
+        BASELINE_DAYS) *
+      length,
+  });
+  const platforms = [...new Set([...current, ...previous].map((m) => m.platform))].sort();
 
-  const byPlatform: Record<string, number> = {};
-  for (const mention of today) byPlatform[mention.platform] = (byPlatform[mention.platform] ?? 0) + 1;
-
-  const needsAnswer = today.filter((m) => m.label === 'Question' || m.label === 'Complaint');
-  const unanswered = needsAnswer.filter((m) => m.replies.length === 0 && !m.resolved).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+  const needsAnswer = current.filter((m) => m.label === 'Question' || m.label === 'Complaint');
+  const unanswered = needsAnswer.filter((m) => m.replies.length === 0 && !m.resolved).sort(byCreatedAt);
   const responseMinutes = needsAnswer
     .filter((m) => m.replies[0])
     .map((m) => (Date.parse(m.replies[0]?.at ?? '') - Date.parse(m.createdAt)) / 60_000)
     .sort((a, b) => a - b);
   const withinTarget = responseMinutes.filter((minutes) => minutes <= options.responseTargetMinutes).length;
 
-  const contacts = new Map<string, { contactId: string; name: string; mentions: number; likes: number; replies: number }>();
-  const staff = new Map<string, number>();
-  for (const mention of today) {
-    const entry = contacts.get(mention.contactId) ?? {
-      contactId: mention.contactId,
-      name: mention.contactName,
-      mentions: 0,
-      likes: 0,
-      replies: 0,
-    };
-    entry.mentions++;
-    entry.likes += mention.likes;
-    entry.replies += mention.replies.length;
-    contacts.set(mention.contactId, entry);
-    for (const reply of mention.replies) staff.set(reply.by, (staff.get(reply.by) ?? 0) + 1);
-  }
-
   return {
-    day,
-    total: today.length,
-    byLabel,
-    byPlatform,
+    period: { ...period, days: length },
+    total: trend(() => true),
+    byLabel: Object.fromEntries(LABELS.map((label) => [label, trend((m) => m.label === label)])) as Record<Label, Trend>,
+    byPlatform: Object.fromEntries(platforms.map((platform) => [platform, trend((m) => m.platform === platform)])),
     unanswered,
     firstResponse: {
       medianMinutes: percentile(responseMinutes, 0.5),
       p90Minutes: percentile(responseMinutes, 0.9),
       withinTargetShare: responseMinutes.length ? withinTarget / responseMinutes.length : undefined,
       answered: responseMinutes.length,
+      targetMinutes: options.responseTargetMinutes,
     },
     sentiment: {
-      positive: today.filter((m) => m.sentiment > SENTIMENT_EDGE).length,
-      neutral: today.filter((m) => Math.abs(m.sentiment) <= SENTIMENT_EDGE).length,
-      negative: today.filter((m) => m.sentiment < -SENTIMENT_EDGE).length,
-      mostNegative: today
+      positive: count(current, (m) => m.sentiment > SENTIMENT_EDGE),
+      neutral: count(current, (m) => Math.abs(m.sentiment) <= SENTIMENT_EDGE),
+      negative: count(current, (m) => m.sentiment < -SENTIMENT_EDGE),
+      mostNegative: current
         .filter((m) => m.sentiment < -SENTIMENT_EDGE)
         .sort((a, b) => a.sentiment - b.sentiment)
         .slice(0, 3),
     },
-    topContacts: [...contacts.values()]
-      .sort((a, b) => b.mentions + b.likes + b.replies - (a.mentions + a.likes + a.replies) || a.name.localeCompare(b.name))
-      .slice(0, 5),
-    repliesByStaff: [...staff.entries()].map(([user, replies]) => ({ user, replies })).sort((a, b) => b.replies - a.replies),
+    topContacts: topContacts(current),
+    repliesByStaff: repliesByStaff(current),
     terms: distinctiveTerms(
-      today,
-      previousDays.flatMap((d) => byDay.get(d) ?? []),
+      current,
+      baseline.map((b) => b.mention),
     ),
+    chart:
+      length === 1
+        ? hourlyChart(windows.at(-1) as (typeof windows)[number], current, baseline, windows, timeZone)
+        : dailyChart(windows.slice(-length), current, currentDayIndex, baseline.length, length, windows.length - length),
   };
+}
+
+const count = (list: DigestMention[], matches: (m: DigestMention) => boolean): number => {
+  let n = 0;
+  for (const item of list) if (matches(item)) n++;
+  return n;
+};
+
+const byCreatedAt = (a: DigestMention, b: DigestMention) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0);
+
+const emptyCounts = (): Record<Label, number> => Object.fromEntries(LABELS.map((label) => [label, 0])) as Record<Label, number>;
+
+/** One bar per hour of the day (23 or 25 on a change), against the same hour's 7-day average. */
+function hourlyChart(
+  day: { start: Date; end: Date },
+  current: DigestMention[],
+  baseline: Array<{ mention: DigestMention; dayIndex: number }>,
+  windows: Array<{ start: Date }>,
+  timeZone: string,
+): DigestFigures['chart'] {
+  const hours = Math.round((day.end.getTime() - day.start.getTime()) / HOUR);
+  const buckets: ChartBucket[] = Array.from({ length: hours }, (_, i) => ({
+    label: String(wallClock(new Date(day.start.getTime() + i * HOUR), timeZone).hour),
+    byLabel: emptyCounts(),
+    baseline: 0,
+  }));
+  for (const mention of current) {
+    const bucket = buckets[Math.floor((Date.parse(mention.createdAt) - day.start.getTime()) / HOUR)];
+    if (bucket) bucket.byLabel[mention.label]++;
+  }
+  for (const { mention, dayIndex } of baseline) {
+    const start = windows[dayIndex]?.start.getTime() ?? 0;
+    const bucket = buckets[Math.floor((Date.parse(mention.createdAt) - start) / HOUR)];
+    if (bucket) bucket.baseline += 1 / BASELINE_DAYS;
+  }
+  return { bucket: 'hour', buckets };
+}
+
+/** One bar per day of the period, against the average day of the week before it. */
+function dailyChart(
+  days: Array<{ day: string }>,
+  current: DigestMention[],
+  dayIndexOf: Map<DigestMention, number>,
+  baselineCount: number,
+  length: number,
+  firstIndex: number,
+): DigestFigures['chart'] {
+  const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', timeZone: 'UTC' });
+  const buckets: ChartBucket[] = days.map(({ day }) => ({
+    label: weekday.format(new Date(`${day}T12:00:00Z`)),
+    byLabel: emptyCounts(),
+    baseline: baselineCount / BASELINE_DAYS,
+  }));
+  for (const mention of current) {
+    const bucket = buckets[(dayIndexOf.get(mention) ?? -1) - firstIndex];
+    if (bucket) bucket.byLabel[mention.label]++;
+  }
+  return { bucket: 'day', buckets: buckets.slice(0, length) };
+}
+
+function topContacts(current: DigestMention[]): DigestFigures['topContacts'] {
+  const contacts = new Map<string, DigestFigures['topContacts'][number]>();
+  for (const mention of current) {
+    let entry = contacts.get(mention.contactId);
+    if (!entry) {
+      entry = { contactId: mention.contactId, name: mention.contactName, mentions: 0, likes: 0, replies: 0 };
+      contacts.set(mention.contactId, entry);
+    }
+    entry.mentions++;
+    entry.likes += mention.likes;
+    entry.replies += mention.replies.length;
+  }
+  const engagement = (c: DigestFigures['topContacts'][number]) => c.mentions + c.likes + c.replies;
+  return [...contacts.values()].sort((a, b) => engagement(b) - engagement(a) || a.name.localeCompare(b.name)).slice(0, 5);
+}
+
+function repliesByStaff(current: DigestMention[]): DigestFigures['repliesByStaff'] {
+  const staff = new Map<string, number>();
+  for (const mention of current) for (const reply of mention.replies) staff.set(reply.by, (staff.get(reply.by) ?? 0) + 1);
+  return [...staff.entries()]
+    .map(([user, replies]) => ({ user, replies }))
+    .sort((a, b) => b.replies - a.replies || a.user.localeCompare(b.user));
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -174,22 +265,31 @@ function percentile(sorted: number[], p: number): number | undefined {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
-export function shiftDay(day: string, days: number): string {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
-}
-
-/** TF-IDF of the day's text against each earlier day as one document; brand handles and stop words left out. */
-function distinctiveTerms(today: DigestMention[], before: DigestMention[], count = 5): string[] {
-  if (today.length === 0) return [];
-  const tfidf = new natural.TfIdf();
+/**
+ * TF-IDF with the period's text as one document and each earlier day as another, so a word scores
+ * high when the period uses it a lot and the week before hardly did. Handles, links, numbers and
+ * stop words (natural's list) are left out.
+ */
+function distinctiveTerms(current: DigestMention[], before: DigestMention[], count = 5): string[] {
+  if (current.length === 0) return [];
   const clean = (text: string) =>
     text
       .toLowerCase()
-      .replace(/@\w+/g, ' ')
+      .replace(/@[\w.]+/g, ' ')
       .replace(/https?:\/\/\S+/g, ' ');
-  tfidf.addDocument(today.map((m) => clean(m.text)).join(' '));
-  for (const mention of before) tfidf.addDocument(clean(mention.text));
+  const tfidf = new natural.TfIdf();
+  tfidf.addDocument(current.map((m) => clean(m.text)).join(' '));
+  const earlierDays = new Map<string, string[]>();
+  for (const mention of before) {
+    const day = mention.createdAt.slice(0, 10);
+    let texts = earlierDays.get(day);
+    if (!texts) {
+      texts = [];
+      earlierDays.set(day, texts);
+    }
+    texts.push(clean(mention.text));
+  }
+  for (const texts of earlierDays.values()) tfidf.addDocument(texts.join(' '));
   return tfidf
     .listTerms(0)
     .filter((term) => term.term.length > 2 && !/^\d+$/.test(term.term))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeDigestFigures, type DigestMention, dayWindow, localDay, shiftDay } from '../../src/domain/digest-stats.ts';
+import { dayWindow, isDay, localDay, shiftDay } from '../../src/domain/calendar.ts';
+import { computeDigestFigures, type DigestMention } from '../../src/domain/digest-stats.ts';
 
 const mention = (overrides: Partial<DigestMention> & { createdAt: string }): DigestMention => ({
   key: `x:${overrides.createdAt}`,
@@ -12,6 +13,7 @@ const mention = (overrides: Partial<DigestMention> & { createdAt: string }): Dig
   replies: [],
   likes: 0,
   resolved: false,
+  url: 'https://x.com/ada/status/1',
   ...overrides,
 });
 
@@ -76,14 +78,19 @@ describe('computeDigestFigures', () => {
     mention({ createdAt: '2026-11-24T11:00:00Z', label: 'Complaint' }),
     mention({ createdAt: '2026-11-20T10:00:00Z', label: 'Complaint', text: '@northwind parcel late parcel late' }),
   ];
-  const figures = computeDigestFigures({ day, timeZone: 'Europe/Paris', mentions, responseTargetMinutes: 60 });
+  const figures = computeDigestFigures({
+    period: { first: day, last: day },
+    timeZone: 'Europe/Paris',
+    mentions,
+    responseTargetMinutes: 60,
+  });
 
   it('counts the local day by label, against the day before and the 7-day average', () => {
-    expect(figures.total).toBe(6);
-    expect(figures.byLabel.Complaint).toEqual({ count: 2, previousDay: 2, sevenDayAverage: 3 / 7 });
+    expect(figures.total).toEqual({ count: 6, previous: 2, average: 3 / 7 });
+    expect(figures.byLabel.Complaint).toEqual({ count: 2, previous: 2, average: 3 / 7 });
     expect(figures.byLabel.Question.count).toBe(2);
     expect(figures.byLabel.Other.count).toBe(1);
-    expect(figures.byPlatform).toEqual({ x: 5, mastodon: 1 });
+    expect(figures.byPlatform).toEqual({ mastodon: { count: 1, previous: 0, average: 0 }, x: { count: 5, previous: 2, average: 3 / 7 } });
   });
 
   it('lists unanswered questions and complaints, oldest first, leaving out resolved ones', () => {
@@ -92,7 +99,7 @@ describe('computeDigestFigures', () => {
 
   it('computes first-response median, p90 and the share within target', () => {
     // Questions and complaints answered: 10 min and 120 min.
-    expect(figures.firstResponse).toEqual({ medianMinutes: 10, p90Minutes: 120, withinTargetShare: 0.5, answered: 2 });
+    expect(figures.firstResponse).toEqual({ medianMinutes: 10, p90Minutes: 120, withinTargetShare: 0.5, answered: 2, targetMinutes: 60 });
   });
 
   it('splits sentiment and names the most negative posts first', () => {
@@ -111,5 +118,63 @@ describe('computeDigestFigures', () => {
   it("finds the day's distinctive words against the week", () => {
     expect(figures.terms).toContain('zip');
     expect(figures.terms).not.toContain('northwind');
+  });
+});
+
+describe('the chart buckets', () => {
+  it('has one bar per local hour, 23 on the spring change, with the 7-day average per hour', () => {
+    const day = '2026-03-29';
+    const mentions = [
+      // 00:30 and 03:30 Paris (the clocks jump from 02:00 to 03:00 that night).
+      mention({ createdAt: '2026-03-28T23:30:00Z', label: 'Question' }),
+      mention({ createdAt: '2026-03-29T01:30:00Z', label: 'Complaint' }),
+      // 00:30 Paris on two of the days before: the 00 h baseline is 2/7.
+      mention({ createdAt: '2026-03-27T23:30:00Z' }),
+      mention({ createdAt: '2026-03-22T23:30:00Z' }),
+    ];
+    const { chart } = computeDigestFigures({
+      period: { first: day, last: day },
+      timeZone: 'Europe/Paris',
+      mentions,
+      responseTargetMinutes: 60,
+    });
+    expect(chart.bucket).toBe('hour');
+    expect(chart.buckets).toHaveLength(23);
+    expect(chart.buckets.slice(0, 4).map((b) => b.label)).toEqual(['0', '1', '3', '4']);
+    expect(chart.buckets[0]?.byLabel.Question).toBe(1);
+    expect(chart.buckets[2]?.byLabel.Complaint).toBe(1);
+    expect(chart.buckets[0]?.baseline).toBeCloseTo(2 / 7);
+    expect(chart.buckets[5]?.baseline).toBe(0);
+  });
+});
+
+describe('a seven-day period', () => {
+  it('compares the week with the week before and charts one bar per day', () => {
+    const mentions = [
+      mention({ createdAt: '2026-11-19T10:00:00Z' }),
+      mention({ createdAt: '2026-11-25T10:00:00Z' }),
+      mention({ createdAt: '2026-11-25T11:00:00Z', label: 'Praise' }),
+      // The week before: 12th to 18th.
+      mention({ createdAt: '2026-11-12T10:00:00Z' }),
+      mention({ createdAt: '2026-11-11T10:00:00Z' }),
+    ];
+    const figures = computeDigestFigures({
+      period: { first: '2026-11-19', last: '2026-11-25' },
+      timeZone: 'UTC',
+      mentions,
+      responseTargetMinutes: 60,
+    });
+    expect(figures.period.days).toBe(7);
+    expect(figures.total).toEqual({ count: 3, previous: 1, average: 1 });
+    expect(figures.chart.bucket).toBe('day');
+    expect(figures.chart.buckets.map((b) => b.label)).toEqual(['Thu 19', 'Fri 20', 'Sat 21', 'Sun 22', 'Mon 23', 'Tue 24', 'Wed 25']);
+    expect(figures.chart.buckets[6]?.byLabel).toMatchObject({ Question: 1, Praise: 1 });
+    expect(figures.chart.buckets[0]?.baseline).toBeCloseTo(1 / 7);
+  });
+
+  it('accepts only real calendar days', () => {
+    expect(isDay('2026-02-29')).toBe(false);
+    expect(isDay('2028-02-29')).toBe(true);
+    expect(isDay('2026-1-5')).toBe(false);
   });
 });
