@@ -8,6 +8,8 @@ export interface SlackIdentity {
   botUserId: string;
   botId: string;
   teamId: string;
+  /** The workspace's URL (`https://acme.slack.com/`), for message permalinks. */
+  workspaceUrl: string;
 }
 
 /**

@@ -19,7 +19,7 @@ export interface Config {
   x?: XConfig;
   pollIntervalSeconds: number;
   backfillHours: number;
-  digest: { cron: string; timezone: string };
+  digest: { cron: string; timezone: string; responseTargetMinutes: number };
   replyUndoSeconds: number;
   /** Empty means everyone in the workspace may send. */
   replyAllowedUsers: string[];
@@ -115,6 +115,7 @@ const envSchema = z.object({
   BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
   DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
   DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
+  RESPONSE_TARGET_MINUTES: optional(integer('RESPONSE_TARGET_MINUTES', 1, 10_080)),
   REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
   REPLY_ALLOWED_USERS: optional(
     z
@@ -201,7 +202,11 @@ export function loadConfig(env: Env): Config {
       : undefined,
     pollIntervalSeconds: e.POLL_INTERVAL_SECONDS ?? 60,
     backfillHours: e.BACKFILL_HOURS ?? 24,
-    digest: { cron: e.DIGEST_CRON ?? '0 9 * * *', timezone: e.DIGEST_TIMEZONE ?? 'UTC' },
+    digest: {
+      cron: e.DIGEST_CRON ?? '0 9 * * *',
+      timezone: e.DIGEST_TIMEZONE ?? 'UTC',
+      responseTargetMinutes: e.RESPONSE_TARGET_MINUTES ?? 60,
+    },
     replyUndoSeconds: e.REPLY_UNDO_SECONDS ?? 10,
     replyAllowedUsers: e.REPLY_ALLOWED_USERS ?? [],
     dataDir: e.DATA_DIR ?? './data',

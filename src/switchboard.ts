@@ -5,6 +5,7 @@ import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
 import { createMentionClassifier } from './domain/classify.ts';
 import { crmSyncRoute } from './http/crm-sync-route.ts';
+import { DigestScheduler } from './jobs/digest-scheduler.ts';
 import { Poller } from './jobs/poller.ts';
 import { type Log, toBoltLogger } from './log.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
@@ -12,6 +13,7 @@ import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
 import { Crm } from './services/crm.ts';
 import { CustomerSync } from './services/customer-sync.ts';
+import { DigestService } from './services/digest.ts';
 import { Health, platformComponent } from './services/health.ts';
 import { MentionIngest } from './services/ingest.ts';
 import { MentionActions } from './services/mention-actions.ts';
@@ -31,9 +33,20 @@ export interface Tuning {
   retryBaseMs: number;
   retryMaxMs: number;
   xPageSize?: number;
+  /** How often the digest scheduler checks for a missed run. */
+  digestCheckMs: number;
+  /** The clock the digest scheduler reads; tests move it instead of waiting for 09:00. */
+  now: () => Date;
 }
 
-export const DEFAULT_TUNING: Tuning = { slackPostsPerSecond: 1, slackBurst: 3, retryBaseMs: 2_000, retryMaxMs: 5 * 60_000 };
+export const DEFAULT_TUNING: Tuning = {
+  slackPostsPerSecond: 1,
+  slackBurst: 3,
+  retryBaseMs: 2_000,
+  retryMaxMs: 5 * 60_000,
+  digestCheckMs: 5 * 60_000,
+  now: () => new Date(),
+};
 
 /** A start-up failure that needs a person; main prints it and exits non-zero. */
 export class StartupError extends Error {
@@ -61,11 +74,13 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
   let server: Server | undefined;
   let app: ReturnType<typeof createSlackApp> | undefined;
   let replies: ReplyService | undefined;
+  let digestScheduler: DigestScheduler | undefined;
 
   const stop = async () => {
     shutdown.abort();
     await Promise.all(pollers.map((poller) => poller.stop()));
     await replies?.stop();
+    await digestScheduler?.stop();
     await app?.stop().catch((error: unknown) => log.warn('Slack app did not stop cleanly', { error }));
     store.close();
   };
@@ -91,6 +106,12 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       retryDelayMs: tune.retryBaseMs,
     });
     const actions = new MentionActions(store, platforms, permissions, mentionMessages, log.child('actions'));
+    const digests = new DigestService(store, slack, health, log.child('digest'), {
+      channel: config.slack.channels.digest,
+      timeZone: config.digest.timezone,
+      responseTargetMinutes: config.digest.responseTargetMinutes,
+      workspaceUrl: async () => (await identity).workspaceUrl,
+    });
 
     const routes = config.crmSyncSecret
       ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: new CustomerSync(store), log: log.child('crm-sync') })]
@@ -107,6 +128,9 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       platforms,
       identity,
       undoSeconds: config.replyUndoSeconds,
+      digests,
+      digestTimeZone: config.digest.timezone,
+      now: tune.now,
       log: log.child('listeners'),
     });
     const started = await app.start(config.port);
@@ -115,6 +139,13 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     log.info(`listening on port ${port} (${config.slack.appToken ? 'Socket Mode' : 'HTTP mode: POST /slack/events'}, GET /healthz)`);
 
     await identity;
+    digestScheduler = new DigestScheduler(digests, store.digests, log.child('digest'), {
+      cron: config.digest.cron,
+      timeZone: config.digest.timezone,
+      now: tune.now,
+      checkEveryMs: tune.digestCheckMs,
+    });
+    await digestScheduler.start();
     const classifier = createMentionClassifier();
     const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
 
@@ -157,10 +188,10 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
 async function connectToSlack(slack: SlackGateway, health: Health, log: Log, tune: Tuning, signal: AbortSignal): Promise<SlackIdentity> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const { userId, botId, teamId } = await slack.authTest();
+      const { userId, botId, teamId, url } = await slack.authTest();
       health.set('slack', 'ok');
       log.info(`connected to Slack as bot user ${userId} in team ${teamId}`);
-      return { botUserId: userId, botId, teamId };
+      return { botUserId: userId, botId, teamId, workspaceUrl: url };
     } catch (error) {
       if (error instanceof SlackCallError && error.kind === 'rejected') {
         throw new StartupError(`Slack refused SLACK_BOT_TOKEN (${error.slackError}): check the token and that the app is installed`);

@@ -1,3 +1,6 @@
+import type { Classification } from '../domain/classify.ts';
+import type { MentionRecord } from '../store/mention-store.ts';
+
 /** Demo customers and the mentions they write in the sandbox: a realistic mix, not the training set. */
 export const DEMO_CUSTOMERS = [
   { username: 'margaret_h', name: 'Margaret Hamilton' },
@@ -64,3 +67,57 @@ export const DEMO_ORDERS = DEMO_CONTACTS.flatMap((contact, index) =>
     importedAt: '2026-11-20T09:00:00.000Z',
   })),
 );
+
+/**
+ * Last week's mentions as the store would hold them, so the digest has history to compare with:
+ * 4 to 11 a day from the demo customers, most answered by Alice or Bob, some liked or resolved.
+ * Deterministic (no randomness), so the sandbox looks the same on every machine.
+ */
+export function demoHistory(now: Date, classify: (text: string) => Classification): MentionRecord[] {
+  const records: MentionRecord[] = [];
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  let n = 0;
+  for (let daysAgo = 8; daysAgo >= 1; daysAgo--) {
+    const perDay = 4 + ((daysAgo * 7) % 8);
+    for (let i = 0; i < perDay; i++, n++) {
+      const author = DEMO_CUSTOMERS[(n * 5) % DEMO_CUSTOMERS.length]!;
+      const text = DEMO_MENTIONS[(n * 7) % DEMO_MENTIONS.length]!;
+      const createdAt = new Date(today - daysAgo * 86_400_000 + (7 + ((i * 5 + daysAgo) % 14)) * 3_600_000 + ((n * 13) % 60) * 60_000);
+      const id = String(1_700_000_000_000_000_000n + BigInt(n));
+      const classification = classify(text);
+      const answered = n % 4 !== 0;
+      const at = (minutes: number) => new Date(createdAt.getTime() + minutes * 60_000).toISOString();
+      records.push({
+        key: `x:${id}`,
+        mention: {
+          platform: 'x',
+          id,
+          text,
+          url: `https://x.com/${author.username}/status/${id}`,
+          createdAt: createdAt.toISOString(),
+          author: {
+            id: `demo-${author.username}`,
+            handle: author.username,
+            name: author.name,
+            profileUrl: `https://x.com/${author.username}`,
+          },
+          cursor: id,
+        },
+        classification,
+        contactId: DEMO_CONTACTS[DEMO_CUSTOMERS.indexOf(author)]?.key ?? '',
+        slack: {
+          channel: 'C0QUESTION',
+          attemptedAt: createdAt.toISOString(),
+          ts: `${Math.floor(createdAt.getTime() / 1000)}.000100`,
+          postedAt: createdAt.toISOString(),
+        },
+        workflow: {
+          replies: answered ? [{ by: n % 3 === 0 ? 'U0BOB00001' : 'U0ALICE001', at: at(12 + ((n * 17) % 150)) }] : [],
+          liked: classification.label === 'Praise' ? { by: 'U0ALICE001', at: at(5) } : undefined,
+          resolved: answered && n % 2 === 0 ? { by: 'U0ALICE001', at: at(200) } : undefined,
+        },
+      });
+    }
+  }
+  return records;
+}

@@ -8,7 +8,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_CONTACTS, DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_ORDERS, DEMO_SAVED_REPLIES } from './demo-data.ts';
+import { createMentionClassifier } from '../domain/classify.ts';
+import { DigestLogStore } from '../store/digest-log-store.ts';
+import { MentionStore } from '../store/mention-store.ts';
+import { DEMO_CONTACTS, DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_ORDERS, DEMO_SAVED_REPLIES, demoHistory } from './demo-data.ts';
 import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
 import { SlackStandin } from './slack-standin.ts';
 import { XStandin } from './x-standin.ts';
@@ -26,6 +29,16 @@ await mkdir(path.join(dataDir, 'contacts'));
 await writeFile(path.join(dataDir, 'contacts', '2026-11.0.json'), JSON.stringify({ records: DEMO_CONTACTS }));
 await mkdir(path.join(dataDir, 'orders'));
 await writeFile(path.join(dataDir, 'orders', '2026-11.0.json'), JSON.stringify({ records: DEMO_ORDERS }));
+// Last week's mentions, and a scheduler that has been running all week: the bot posts the digest of
+// the latest run it "missed" as soon as it starts, so the digest channel is not empty.
+const history = await MentionStore.open(dataDir);
+const classifier = createMentionClassifier();
+for (const record of demoHistory(new Date(), (text) => classifier.classify(text))) {
+  await history.recordAttempt(record);
+  await history.recordPosted(record.key, record.slack.ts ?? '');
+  await history.updateWorkflow(record.key, () => record.workflow ?? {});
+}
+await (await DigestLogStore.open(dataDir)).since(new Date(Date.now() - 8 * 86_400_000));
 
 const [alice, bob] = SANDBOX_PEOPLE;
 const env = {

@@ -103,6 +103,12 @@ export class SandboxServer {
       res.writeHead(204);
       return void res.end();
     }
+    if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
+      const file = this.slack.files.get(decodeURIComponent(url.pathname.slice('/files/'.length)));
+      if (!file?.content) return json(res, 404, { error: 'no such file' });
+      res.writeHead(200, { 'content-type': file.filename.endsWith('.png') ? 'image/png' : 'application/octet-stream' });
+      return void res.end(file.content);
+    }
     if (req.method === 'GET' && url.pathname === '/api/state') return json(res, 200, this.state());
     if (req.method === 'GET' && url.pathname === '/api/events') return this.subscribe(req, res);
     if (req.method !== 'POST') return json(res, 404, { error: 'not found' });
@@ -184,7 +190,12 @@ export class SandboxServer {
       }
       case '/api/command': {
         const answer = await this.sendToBot(
-          slashCommand({ text: body.text ?? '', userId: person.id, channel: body.channel }),
+          slashCommand({
+            text: body.text ?? '',
+            userId: person.id,
+            channel: body.channel,
+            responseUrl: this.slack.responseUrl(body.channel ?? '', person.id),
+          }),
           `/crm ${body.text ?? ''}`,
         );
         const parsed = safeJson(answer.body) as { text?: string; blocks?: unknown[] } | undefined;

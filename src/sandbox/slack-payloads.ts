@@ -160,7 +160,7 @@ export function threadMessageEvent(options: {
 }
 
 /** A slash command as Slack posts it (form-encoded). */
-export function slashCommand(options: { text: string; userId?: string; channel?: string; teamId?: string }) {
+export function slashCommand(options: { text: string; userId?: string; channel?: string; teamId?: string; responseUrl?: string }) {
   return {
     form: {
       token: 'legacy-verification-token',
@@ -173,7 +173,7 @@ export function slashCommand(options: { text: string; userId?: string; channel?:
       command: '/crm',
       text: options.text,
       api_app_id: 'A0SWITCHBD',
-      response_url: 'https://hooks.slack.com/commands/T0STANDIN/1/abc',
+      response_url: options.responseUrl ?? 'https://hooks.slack.com/commands/T0STANDIN/1/abc',
       trigger_id: `${Date.now()}.1.cmd`,
     },
   };

@@ -33,7 +33,17 @@ export interface SlackStandinOptions {
   enforcePostRate?: boolean;
   /** User groups (`S…`) and their members, for `usergroups.users.list`. */
   userGroups?: Record<string, string[]>;
+  /** The workspace's people, for `users.info`: ID → display name. */
+  users?: Record<string, string>;
 }
+
+/** The people tests and the sandbox act as. */
+const DEFAULT_USERS: Record<string, string> = {
+  U0ALICE001: 'alice',
+  U0BOB00001: 'bob',
+  U0SAM00001: 'sam',
+  U0AGENT01: 'agent',
+};
 
 /** A modal opened by the bot, as Slack keeps it: the view plus its ID, hash and owner. */
 export interface StoredView {
@@ -58,8 +68,12 @@ export class SlackStandin extends StandinServer {
   readonly botId: string;
   private readonly channels = new Map<string, { id: string; name: string; messages: StoredMessage[] }>();
   readonly ephemerals: StoredMessage[] = [];
+  private readonly responseUrls = new Map<string, { channel: string; user: string; issuedAt: number; uses: number }>();
   /** Files uploaded through files.getUploadURLExternal → upload → files.completeUploadExternal. */
-  readonly files = new Map<string, { id: string; filename: string; length: number; content?: Buffer; title?: string; channel?: string }>();
+  readonly files = new Map<
+    string,
+    { id: string; filename: string; length: number; content?: Buffer; title?: string; channel?: string; altText?: string }
+  >();
   private clock = 1_764_000_000;
   private sequence = 0;
   private readonly postTimes = new Map<string, number[]>();
@@ -160,10 +174,12 @@ export class SlackStandin extends StandinServer {
     _path: string,
     query: Record<string, string>,
     rawBody: Record<string, unknown>,
-    rawText = '',
+    _rawText = '',
+    rawBytes: Buffer = Buffer.alloc(0),
   ): Reply {
     // The upload URL is pre-authorised, as Slack's is: no token on this request.
-    if (method.startsWith('upload/')) return this.receiveUpload(method.slice('upload/'.length), rawText);
+    if (method.startsWith('upload/')) return this.receiveUpload(method.slice('upload/'.length), rawBytes);
+    if (method.startsWith('response/')) return this.receiveResponse(method.slice('response/'.length), rawBody);
     const args = { ...query, ...decodeJsonFields(rawBody) };
     const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(args.token ?? '');
     if (!token) return ok({ ok: false, error: 'not_authed' });
@@ -200,6 +216,16 @@ export class SlackStandin extends StandinServer {
         return this.uploadUrl(args);
       case 'files.completeUploadExternal':
         return this.completeUpload(args);
+      case 'users.info': {
+        // https://docs.slack.dev/reference/methods/users.info
+        const id = String(args.user ?? '');
+        const name = (this.options.users ?? DEFAULT_USERS)[id];
+        if (!name) return ok({ ok: false, error: 'user_not_found' });
+        return ok({
+          ok: true,
+          user: { id, team_id: this.teamId, name, real_name: name, profile: { display_name: name, real_name: name } },
+        });
+      }
       case 'usergroups.users.list': {
         const members = this.options.userGroups?.[String(args.usergroup ?? '')];
         return ok(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' });
@@ -329,14 +355,51 @@ export class SlackStandin extends StandinServer {
     const length = Number(args.length);
     if (!args.filename || !Number.isInteger(length) || length <= 0) return ok({ ok: false, error: 'invalid_arguments' });
     const id = `F${String(this.files.size + 1).padStart(8, '0')}`;
-    this.files.set(id, { id, filename: String(args.filename), length });
+    this.files.set(id, { id, filename: String(args.filename), length, altText: args.alt_text ? String(args.alt_text) : undefined });
     return ok({ ok: true, upload_url: `${this.url}/api/upload/${id}`, file_id: id });
   }
 
-  private receiveUpload(id: string, body: string): Reply {
+  /**
+   * A slash command's response_url, as Slack issues one with each command: it takes a JSON
+   * message, up to five times within 30 minutes, ephemeral unless `response_type: in_channel`.
+   * https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
+   */
+  responseUrl(channel: string, user: string): string {
+    const id = String(this.responseUrls.size + 1);
+    this.responseUrls.set(id, { channel, user, issuedAt: Date.now(), uses: 0 });
+    return `${this.url}/api/response/${id}`;
+  }
+
+  private receiveResponse(id: string, body: Record<string, unknown>): Reply {
+    const target = this.responseUrls.get(id);
+    if (!target) return { status: 404, body: { ok: false, error: 'no_such_response_url' } };
+    if (target.uses >= 5 || Date.now() - target.issuedAt > 30 * 60_000) return { status: 410, body: { ok: false, error: 'expired_url' } };
+    const problem = validateMessage(body);
+    if (problem) return { status: 400, body: { ok: false, error: problem } };
+    target.uses++;
+    const message: StoredMessage = {
+      ts: this.nextTs(),
+      channel: target.channel,
+      text: String(body.text ?? ''),
+      blocks: body.blocks as unknown[] | undefined,
+      ...(body.response_type === 'in_channel' ? { user: this.botUserId, bot_id: this.botId } : { ephemeralTo: target.user }),
+    };
+    if (message.ephemeralTo) {
+      this.ephemerals.push(message);
+      this.emit('change', { type: 'ephemeral', message });
+    } else {
+      this.channels.get(target.channel)?.messages.push(message);
+      this.emit('change', { type: 'message', message });
+    }
+    return { status: 200, body: { ok: true } };
+  }
+
+  private receiveUpload(id: string, body: Buffer): Reply {
     const file = this.files.get(id);
     if (!file) return { status: 404, body: { error: 'unknown upload' } };
-    file.content = Buffer.from(body, 'utf8');
+    // Slack checks the bytes against the length promised in getUploadURLExternal.
+    if (body.length !== file.length) return { status: 400, body: { error: `expected ${file.length} bytes, received ${body.length}` } };
+    file.content = Buffer.from(body);
     return { status: 200, body: { ok: true, bytes: file.content.length } };
   }
 

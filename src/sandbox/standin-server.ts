@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from '../http/read-body.ts';
+import { readBodyBytes } from '../http/read-body.ts';
 
 /**
  * What the stand-ins share: a real HTTP server on a free port, a record of every call, and
@@ -76,6 +76,7 @@ export abstract class StandinServer extends EventEmitter {
     query: Record<string, string>,
     body: Record<string, unknown>,
     rawBody: string,
+    rawBytes: Buffer,
   ): Reply | Promise<Reply>;
   protected abstract outageReply(): Reply;
 
@@ -101,7 +102,8 @@ export abstract class StandinServer extends EventEmitter {
   }
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
+    const rawBytes = await readBodyBytes(req);
+    const rawBody = rawBytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://standin');
     const query = Object.fromEntries(url.searchParams);
     const body = parseBody(req.headers['content-type'], rawBody);
@@ -148,7 +150,7 @@ export abstract class StandinServer extends EventEmitter {
     }
     let reply: Reply;
     try {
-      reply = await this.handle(operation, req, url.pathname, query, body, rawBody);
+      reply = await this.handle(operation, req, url.pathname, query, body, rawBody, rawBytes);
     } catch (error) {
       reply = { status: 500, body: { error: error instanceof Error ? error.message : String(error) } };
     }

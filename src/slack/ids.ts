@@ -42,4 +42,7 @@ export const MENTION_METADATA_EVENT = 'switchboard_mention';
 /** Metadata event type of a reply announcement: a restart finds it in the thread instead of announcing twice. */
 export const REPLY_METADATA_EVENT = 'switchboard_reply';
 
+/** Carried by every digest message, so a restart can tell whether a digest is already posted. */
+export const DIGEST_METADATA_EVENT = 'switchboard_digest';
+
 export const SLASH_COMMAND = '/crm';

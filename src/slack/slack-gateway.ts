@@ -42,6 +42,8 @@ export interface MessageToPost {
 }
 
 export class SlackGateway {
+  private readonly names = new Map<string, string>();
+
   constructor(private readonly client: WebClient) {}
 
   async postMessage(message: MessageToPost): Promise<PostedMessage> {
@@ -158,9 +160,16 @@ export class SlackGateway {
    * Uploads a file into a channel the current way (files.getUploadURLExternal, a POST of the bytes
    * to the URL it gives, files.completeUploadExternal); files.upload is retired.
    */
-  async uploadFile(file: { channel: string; filename: string; title: string; content: Buffer; comment?: string }): Promise<string> {
+  async uploadFile(file: {
+    channel: string;
+    filename: string;
+    title: string;
+    content: Buffer;
+    comment?: string;
+    altText?: string;
+  }): Promise<string> {
     const url = await this.call('files.getUploadURLExternal', () =>
-      this.client.files.getUploadURLExternal({ filename: file.filename, length: file.content.length }),
+      this.client.files.getUploadURLExternal({ filename: file.filename, length: file.content.length, alt_text: file.altText }),
     );
     if (!url.upload_url || !url.file_id) throw new SlackCallError('rejected', 'files.getUploadURLExternal', 'no upload URL');
     const uploaded = await fetch(url.upload_url, { method: 'POST', body: file.content }).catch((error: unknown) => {
@@ -177,9 +186,31 @@ export class SlackGateway {
     return url.file_id;
   }
 
-  async authTest(): Promise<{ userId: string; botId: string; teamId: string }> {
+  /**
+   * A person's display name, cached: a digest names staff without `<@U…>`, which would notify them
+   * every morning. Falls back to the ID if Slack does not know it or cannot be reached.
+   */
+  async displayName(userId: string): Promise<string> {
+    const cached = this.names.get(userId);
+    if (cached) return cached;
+    try {
+      const result = await this.call('users.info', () => this.client.users.info({ user: userId }));
+      const name = result.user?.profile?.display_name || result.user?.real_name || result.user?.name || userId;
+      this.names.set(userId, name);
+      return name;
+    } catch {
+      return userId;
+    }
+  }
+
+  async authTest(): Promise<{ userId: string; botId: string; teamId: string; url: string }> {
     const result = await this.call('auth.test', () => this.client.auth.test());
-    return { userId: result.user_id ?? '', botId: result.bot_id ?? '', teamId: result.team_id ?? '' };
+    return {
+      userId: result.user_id ?? '',
+      botId: result.bot_id ?? '',
+      teamId: result.team_id ?? '',
+      url: result.url ?? 'https://slack.com/',
+    };
   }
 
   private async call<T>(method: string, run: () => Promise<T>): Promise<T> {

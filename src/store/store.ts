@@ -2,6 +2,7 @@ import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock } from './data-dir-lock.ts';
+import { DigestLogStore } from './digest-log-store.ts';
 import { MentionStore } from './mention-store.ts';
 import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
@@ -19,6 +20,7 @@ export interface Store {
   savedReplies: SavedReplyStore;
   timeline: TimelineStore;
   orders: OrderStore;
+  digests: DigestLogStore;
   close(): void;
 }
 
@@ -26,7 +28,7 @@ export async function openStore(dataDir: string, options: { piiEncryptionKey?: s
   const cipher = options.piiEncryptionKey ? PiiCipher.fromKey(options.piiEncryptionKey) : undefined;
   const lock = DataDirLock.acquire(dataDir);
   try {
-    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders] = await Promise.all([
+    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests] = await Promise.all([
       MentionStore.open(dataDir),
       ContactStore.open(dataDir, { cipher }),
       CursorStore.open(dataDir),
@@ -35,8 +37,9 @@ export async function openStore(dataDir: string, options: { piiEncryptionKey?: s
       SavedReplyStore.open(dataDir),
       TimelineStore.open(dataDir),
       OrderStore.open(dataDir),
+      DigestLogStore.open(dataDir),
     ]);
-    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, close: () => lock.release() };
+    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, close: () => lock.release() };
   } catch (error) {
     lock.release();
     throw error;

@@ -86,7 +86,7 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
     },
 
     async command(text: string, userId = 'U0AGENT01') {
-      const response = await send(slashCommand({ text, userId }));
+      const response = await send(slashCommand({ text, userId, responseUrl: standins().slack.responseUrl('C0MENTIONS', userId) }));
       expect(response.status).toBe(200);
       return JSON.parse(response.text || '{}') as { response_type?: string; text?: string };
     },

@@ -85,7 +85,19 @@ function messageElement(message, { inThread = false } = {}) {
       threadTs: message.thread_ts ?? '',
     });
   if (message.blocks?.length) el.append(renderBlocks(message.blocks, { names: state.names, onAction }));
-  else el.append(renderMrkdwn(message.text ?? '', state.names));
+  else if (message.text) el.append(renderMrkdwn(message.text, state.names));
+  for (const file of message.files ?? []) {
+    // Files uploaded by the bot (the digest chart), served from the Slack stand-in's store.
+    const figure = document.createElement('figure');
+    figure.className = 'file';
+    const caption = document.createElement('figcaption');
+    caption.textContent = file.title || file.name;
+    const image = document.createElement('img');
+    image.src = `/files/${encodeURIComponent(file.id)}`;
+    image.alt = file.title || file.name;
+    figure.append(caption, image);
+    el.append(figure);
+  }
   if (!inThread && !message.ephemeralTo) {
     const replies = repliesOf(message).length;
     const link = document.createElement('button');

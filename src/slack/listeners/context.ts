@@ -2,6 +2,7 @@ import type { SlackIdentity } from '../../app.ts';
 import type { Log } from '../../log.ts';
 import type { Platform, PlatformId } from '../../platforms/platform.ts';
 import type { Crm } from '../../services/crm.ts';
+import type { DigestService } from '../../services/digest.ts';
 import type { MentionActions } from '../../services/mention-actions.ts';
 import type { MentionMessages } from '../../services/mention-messages.ts';
 import type { Permissions } from '../../services/permissions.ts';
@@ -21,5 +22,9 @@ export interface ListenerContext {
   platforms: ReadonlyMap<PlatformId, Platform>;
   identity: Promise<SlackIdentity>;
   undoSeconds: number;
+  digests: DigestService;
+  /** DIGEST_TIMEZONE: what "today" means to `/crm digest`. */
+  digestTimeZone: string;
+  now: () => Date;
   log: Log;
 }

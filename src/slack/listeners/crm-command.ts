@@ -1,7 +1,10 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { isDay, localDay, shiftDay } from '../../domain/calendar.ts';
+import type { Period } from '../../domain/digest-stats.ts';
 import { ACTION, SLASH_COMMAND } from '../ids.ts';
 import { type CommandAnswer, renderAudit, renderHelp, renderSavedReplies } from '../views/command-answers.ts';
 import { renderContactCard, renderContactChoices, renderForgetConfirmation } from '../views/contact-card.ts';
+import { formatDay } from '../views/digest-message.ts';
 import type { ListenerContext } from './context.ts';
 
 const DEFAULT_AUDIT_COUNT = 10;
@@ -9,8 +12,9 @@ const MAX_AUDIT_COUNT = 50;
 
 /** `/crm`: each answer is visible only to the person who asked (`response_type: ephemeral`). */
 export function registerCrmCommand(app: App, context: ListenerContext): void {
-  app.command(SLASH_COMMAND, async ({ ack, command }) => {
-    const answer = await answerCommand(command.text ?? '', { userId: command.user_id, triggerId: command.trigger_id }, context);
+  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+    const later = (text: string) => respond({ response_type: 'ephemeral', text }).then(() => undefined);
+    const answer = await answerCommand(command.text ?? '', { userId: command.user_id, triggerId: command.trigger_id, later }, context);
     await ack({ response_type: 'ephemeral', ...answer });
   });
 
@@ -59,7 +63,7 @@ export function splitContactArgument(text: string): [string, string] {
 
 async function answerCommand(
   text: string,
-  request: { userId: string; triggerId: string },
+  request: { userId: string; triggerId: string; later: (text: string) => Promise<void> },
   context: ListenerContext,
 ): Promise<CommandAnswer> {
   const { userId } = request;
@@ -87,6 +91,8 @@ async function answerCommand(
       return answerSaved(rest, userId, context);
     case 'audit':
       return answerAudit(rest, userId, context);
+    case 'digest':
+      return answerDigest(rest, userId, request.later, context);
     default:
       return renderHelp(`\`${subcommand.slice(0, 40)}\` is not a /crm command.`);
   }
@@ -215,4 +221,40 @@ async function answerAudit(args: string[], userId: string, context: ListenerCont
   if (!Number.isInteger(count) || count < 1)
     return renderHelp(`\`${String(raw).slice(0, 20)}\` is not a number of entries: use \`/crm audit 20\`.`);
   return renderAudit(await context.store.audit.latest(Math.min(count, MAX_AUDIT_COUNT)));
+}
+
+const DIGEST_USAGE =
+  'Usage: `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: posts the digest to the digest channel now (default: today so far)';
+
+/** The period a `/crm digest` argument names, or why it names none. */
+export function parseDigestPeriod(args: string[], today: string): Period | { problem: string } {
+  if (args.length > 1) return { problem: `Give one period, not ${args.length}.` };
+  const word = (args[0] ?? 'today').toLowerCase();
+  if (word === 'today') return { first: today, last: today };
+  if (word === 'yesterday') return { first: shiftDay(today, -1), last: shiftDay(today, -1) };
+  if (word === '7d' || word === 'week') return { first: shiftDay(today, -6), last: today };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(word)) {
+    if (!isDay(word)) return { problem: `${word} is not a calendar date.` };
+    if (word > today) return { problem: `${word} has not happened yet (today is ${today}).` };
+    return { first: word, last: word };
+  }
+  return { problem: `\`${args[0]?.slice(0, 40)}\` is not a period.` };
+}
+
+/** Answered at once; the digest is built and posted after the 3-second ack, then the asker is told. */
+function answerDigest(args: string[], userId: string, later: (text: string) => Promise<void>, context: ListenerContext): CommandAnswer {
+  const today = localDay(context.now(), context.digestTimeZone);
+  const period = parseDigestPeriod(args, today);
+  if ('problem' in period) return { text: `${period.problem}\n${DIGEST_USAGE}` };
+  const span = period.first === period.last ? formatDay(period.first) : `${formatDay(period.first)} to ${formatDay(period.last)}`;
+  void context.digests
+    .postOnRequest(period, userId)
+    .then((posted) => later(`The digest for ${span} is in <#${posted.channel}>${posted.quiet ? ' (a quiet one: no mentions)' : ''}.`))
+    .catch(async (error: unknown) => {
+      context.log.warn('a requested digest could not be posted', { error });
+      await later(
+        `The digest for ${span} could not be posted (${error instanceof Error ? error.message : String(error)}). Try again in a minute.`,
+      ).catch(() => {});
+    });
+  return { text: `Building the digest for ${span}; it will appear in the digest channel in a moment.` };
 }

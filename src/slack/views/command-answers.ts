@@ -21,6 +21,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',
     '• `/crm audit [n]`: the latest public actions (people allowed to reply only)',
+    '• `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: post the engagement digest to the digest channel now',
     '• `/crm help`: this list',
     "In a mention's thread, start a message with `reply:` to answer publicly; anything else stays internal as a note.",
   ];

@@ -4,8 +4,8 @@ import type { ContactRecord } from '../../store/contact-store.ts';
 import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';
 import type { CommandAnswer } from './command-answers.ts';
+import { PLATFORM_NAME } from './platform-names.ts';
 
-const PLATFORM_NAME = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky' } as const;
 const KIND_EMOJI: Record<Interaction['kind'], string> = {
   mention: ':speech_balloon:',
   reply: ':outbox_tray:',

@@ -3,6 +3,7 @@ import type { Label, Sentiment } from '../../domain/classify.ts';
 import type { MentionRecord, MentionWorkflow } from '../../store/mention-store.ts';
 import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
+import { PLATFORM_NAME } from './platform-names.ts';
 
 const LABEL_EMOJI: Record<Label, string> = {
   Question: ':question:',
@@ -16,8 +17,6 @@ const SENTIMENT_EMOJI: Record<Sentiment['label'], string> = {
   neutral: ':neutral_face:',
   negative: ':slightly_frowning_face:',
 };
-
-const PLATFORM_NAME = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky' } as const;
 
 export interface MentionMessage {
   text: string;

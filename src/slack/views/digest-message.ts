@@ -1,0 +1,172 @@
+import type { KnownBlock } from '@slack/types';
+import { LABELS } from '../../domain/classify.ts';
+import type { DigestFigures, DigestMention, Trend } from '../../domain/digest-stats.ts';
+import type { PlatformId } from '../../platforms/platform.ts';
+import { DIGEST_METADATA_EVENT } from '../ids.ts';
+import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';
+import type { MessageToPost } from '../slack-gateway.ts';
+import { PLATFORM_NAME } from './platform-names.ts';
+
+/**
+ * The digest as a Slack message, pure. A quiet period is one line; otherwise each section appears
+ * only when it has something to say. Customer text is escaped; links go to the mention messages.
+ */
+
+export interface DigestMessageContext {
+  /** The workspace's URL from auth.test (`https://acme.slack.com/`), for message permalinks. */
+  workspaceUrl: string;
+  timeZone: string;
+  /** The metadata key that makes this digest findable again (exactly once across restarts). */
+  key: string;
+  /** Who asked for it, for `/crm digest`; absent for the scheduled digest. */
+  requestedBy?: string;
+  /** Staff display names by user ID (named, not mentioned: a digest should not notify anyone). */
+  staffNames: ReadonlyMap<string, string>;
+}
+
+const MAX_LISTED = 8;
+const LABEL_EMOJI = { Question: ':question:', Complaint: ':warning:', Praise: ':tada:', Other: ':speech_balloon:' } as const;
+
+export function periodTitle(figures: Pick<DigestFigures, 'period'>): string {
+  const { first, last, days } = figures.period;
+  return days === 1 ? `Daily digest · ${formatDay(last)}` : `${days}-day digest · ${formatDay(first)} to ${formatDay(last)}`;
+}
+
+export function renderDigestMessage(figures: DigestFigures, context: DigestMessageContext): Omit<MessageToPost, 'channel'> {
+  const title = periodTitle(figures);
+  const metadata = { event_type: DIGEST_METADATA_EVENT, event_payload: { key: context.key } };
+  const asked = context.requestedBy ? ` · asked for by <@${context.requestedBy}>` : '';
+  const footer: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: `Days in ${context.timeZone}${asked}` }] };
+  const before = figures.period.days === 1 ? `the day before` : `the ${figures.period.days} days before`;
+
+  if (figures.total.count === 0) {
+    const text = `${title}: a quiet ${figures.period.days === 1 ? 'day' : 'period'}, no mentions (${figures.total.previous} ${before}).`;
+    return {
+      text,
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `:zzz: *${title}*: a quiet ${figures.period.days === 1 ? 'day' : 'period'}, no mentions (${figures.total.previous} ${before}).`,
+          },
+        },
+        footer,
+      ],
+      metadata,
+    };
+  }
+
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: title } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*${plural(figures.total.count, 'mention')}* ${trendText(figures.total, figures.period.days)}` },
+      fields: [
+        ...LABELS.map((label) => ({
+          type: 'mrkdwn' as const,
+          text: `${LABEL_EMOJI[label]} *${label}* ${figures.byLabel[label].count}  ${trendText(figures.byLabel[label], figures.period.days)}`,
+        })),
+      ],
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: Object.entries(figures.byPlatform)
+            .map(
+              ([platform, trend]) =>
+                `${PLATFORM_NAME[platform as PlatformId] ?? platform} ${trend.count} (${signed(trend.count - trend.previous)})`,
+            )
+            .join(' · '),
+        },
+      ],
+    },
+  ];
+
+  blocks.push(section(unansweredText(figures.unanswered, context.workspaceUrl)));
+  blocks.push(section(responseText(figures.firstResponse)));
+  blocks.push(section(sentimentText(figures.sentiment, context.workspaceUrl)));
+  blocks.push(
+    section(
+      `*Top contacts*\n${figures.topContacts
+        .map(
+          (c, i) =>
+            `${i + 1}. ${escapeMrkdwn(c.name)}: ${plural(c.mentions, 'mention')}${c.replies ? `, ${plural(c.replies, 'reply', 'replies')} from us` : ''}${c.likes ? `, ${plural(c.likes, 'like')}` : ''}`,
+        )
+        .join('\n')}`,
+    ),
+  );
+  const extras: string[] = [];
+  if (figures.terms.length) extras.push(`*Talked about* ${figures.terms.map((term) => `\`${escapeMrkdwn(term)}\``).join(' · ')}`);
+  extras.push(
+    figures.repliesByStaff.length
+      ? `*Replies sent* ${figures.repliesByStaff.map((s) => `${escapeMrkdwn(context.staffNames.get(s.user) ?? s.user)} ${s.replies}`).join(' · ')}`
+      : '*Replies sent* none',
+  );
+  blocks.push(section(extras.join('\n')));
+  blocks.push(footer);
+
+  const text = `${title}: ${plural(figures.total.count, 'mention')}, ${figures.unanswered.length} still unanswered.`;
+  return { text, blocks, metadata };
+}
+
+function unansweredText(unanswered: DigestMention[], workspaceUrl: string): string {
+  if (unanswered.length === 0) return '*Still unanswered* none: every question and complaint has a reply or is resolved :white_check_mark:';
+  const lines = unanswered.slice(0, MAX_LISTED).map((m) => `• ${mentionLine(m, workspaceUrl)}`);
+  if (unanswered.length > MAX_LISTED) lines.push(`…and ${unanswered.length - MAX_LISTED} more`);
+  return `*Still unanswered* (${unanswered.length}, oldest first)\n${lines.join('\n')}`;
+}
+
+function responseText(response: DigestFigures['firstResponse']): string {
+  if (response.answered === 0) return '*First response* no question or complaint was answered';
+  const share =
+    response.withinTargetShare === undefined
+      ? ''
+      : ` · ${Math.round(response.withinTargetShare * 100)}% within ${duration(response.targetMinutes)}`;
+  return `*First response* median ${duration(response.medianMinutes ?? 0)} · 90th percentile ${duration(response.p90Minutes ?? 0)}${share} (${response.answered} answered)`;
+}
+
+function sentimentText(sentiment: DigestFigures['sentiment'], workspaceUrl: string): string {
+  const split = `*Sentiment* :slightly_smiling_face: ${sentiment.positive} positive · :neutral_face: ${sentiment.neutral} neutral · :slightly_frowning_face: ${sentiment.negative} negative`;
+  if (sentiment.mostNegative.length === 0) return split;
+  return `${split}\nMost negative:\n${sentiment.mostNegative.map((m) => `• ${mentionLine(m, workspaceUrl)}`).join('\n')}`;
+}
+
+/** `09:14 Ada Lovelace (Question): “where is…”`, the time linking to the mention message. */
+function mentionLine(mention: DigestMention, workspaceUrl: string): string {
+  const excerpt = `“${escapeMrkdwn(truncate(mention.text.replace(/\s+/g, ' '), 90))}”`;
+  const where = mention.slack ? link(permalink(workspaceUrl, mention.slack), 'open') : link(mention.url, 'view post');
+  return `*${escapeMrkdwn(mention.contactName)}* (${mention.label}, ${PLATFORM_NAME[mention.platform as PlatformId] ?? mention.platform}) ${excerpt} ${where}`;
+}
+
+/** Slack's permalink form for a message: `…/archives/C123/p1764000000123456`. */
+export function permalink(workspaceUrl: string, message: { channel: string; ts: string }): string {
+  return `${workspaceUrl.replace(/\/?$/, '/')}archives/${message.channel}/p${message.ts.replace('.', '')}`;
+}
+
+function trendText(trend: Trend, days: number): string {
+  const change = `${signed(trend.count - trend.previous)} vs ${days === 1 ? 'the day before' : 'the period before'}`;
+  return days === 1 ? `(${change} · 7-day avg ${trend.average.toFixed(1)})` : `(${change})`;
+}
+
+const signed = (n: number): string => (n > 0 ? `▲${n}` : n < 0 ? `▼${-n}` : '±0');
+
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } });
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+export function duration(minutes: number): string {
+  const rounded = Math.round(minutes);
+  if (rounded < 60) return `${rounded} min`;
+  const hours = Math.floor(rounded / 60);
+  if (hours < 24) return rounded % 60 ? `${hours} h ${rounded % 60} min` : `${hours} h`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+export function formatDay(day: string): string {
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(`${day}T12:00:00Z`))
+    .replace(',', '');
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { Low } from 'lowdb';
+import { isObject, openJsonFile } from './json-file.ts';
+
+/**
+ * Which scheduled digests have been posted. An entry is written before the Slack call (an attempt)
+ * and completed with the message ts after it, so a restart knows to search the channel rather than
+ * post again. `since` is when this DATA_DIR first ran the scheduler: runs before it were never
+ * missed, so a fresh install does not post a catch-up digest for a day it never watched.
+ */
+export interface DigestLogEntry {
+  key: string;
+  channel: string;
+  attemptedAt: string;
+  ts?: string;
+  postedAt?: string;
+  chart?: { state: 'uploading' | 'uploaded' | 'failed'; fileId?: string; detail?: string };
+}
+
+interface DigestLogData {
+  since?: string;
+  digests: Record<string, DigestLogEntry>;
+}
+
+const isDigestLogData = (data: unknown): data is DigestLogData => isObject(data) && isObject(data.digests);
+
+export class DigestLogStore {
+  private constructor(private readonly db: Low<DigestLogData>) {}
+
+  static async open(dataDir: string): Promise<DigestLogStore> {
+    return new DigestLogStore(await openJsonFile(path.join(dataDir, 'digests.json'), { digests: {} }, isDigestLogData));
+  }
+
+  /** When the scheduler first ran on this DATA_DIR (set on first call). */
+  async since(now: Date): Promise<Date> {
+    if (!this.db.data.since) {
+      this.db.data.since = now.toISOString();
+      await this.db.write();
+    }
+    return new Date(this.db.data.since);
+  }
+
+  get(key: string): DigestLogEntry | undefined {
+    return this.db.data.digests[key];
+  }
+
+  async recordAttempt(key: string, channel: string, at: Date): Promise<DigestLogEntry> {
+    const entry: DigestLogEntry = { key, channel, attemptedAt: at.toISOString() };
+    this.db.data.digests[key] = entry;
+    await this.db.write();
+    return entry;
+  }
+
+  async update(key: string, change: Partial<Omit<DigestLogEntry, 'key'>>): Promise<DigestLogEntry> {
+    const existing = this.db.data.digests[key];
+    if (!existing) throw new Error(`digest log: no entry ${key}`);
+    const updated = { ...existing, ...change };
+    this.db.data.digests[key] = updated;
+    await this.db.write();
+    return updated;
+  }
+}
