@@ -55,6 +55,10 @@ interface WriteCase {
   p99Ms: number;
   openMs: number;
   peakRssMb: number;
+  digestMs: number;
+  digestColdMs: number;
+  digestMentions: number;
+  rssBeforeDigestMb: number;
 }
 
 function storeWriteCase(stored: number): WriteCase {
@@ -101,6 +105,30 @@ writeLine(large >= 1_000_000 ? '1M' : `${large / 1000}k`, big);
 const ratio = big.medianMs / small.medianMs;
 console.log('  ratio large/10k     %s   (goal ≤ 1.5: %s)', fmt(ratio), ratio <= 1.5 ? 'met' : 'NOT met');
 console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' : String(large), fmt(big.peakRssMb, 0));
+
+console.log('\ndigest of one day (%s mentions that day, 8 days read), figures + chart PNG', big.digestMentions.toLocaleString('en'));
+const digestLine = (label: string, figures: WriteCase) =>
+  console.log(
+    '  with %s stored   %s ms  (first run, files from disk: %s ms)',
+    label.padStart(4),
+    fmt(figures.digestMs, 0),
+    fmt(figures.digestColdMs, 0),
+  );
+// 20k stored is the smallest history that fills all the days a digest reads (2,000 a day).
+const digestBase = storeWriteCase(20_000);
+digestLine('20k', digestBase);
+digestLine(large >= 1_000_000 ? '1M' : `${large / 1000}k`, big);
+console.log(
+  '  ratio large/20k     %s   (goal under 1 s at 1M, first run: %s)',
+  fmt(big.digestMs / digestBase.digestMs),
+  big.digestColdMs < 1000 ? 'met' : 'NOT met',
+);
+console.log(
+  '  memory at 1M stored: RSS %s MB before the digest, peak %s MB (+%s MB for the digest at most)',
+  fmt(big.rssBeforeDigestMb, 0),
+  fmt(big.peakRssMb, 0),
+  fmt(Math.max(0, big.peakRssMb - big.rssBeforeDigestMb), 0),
+);
 
 const lookup = benchLookup(quick ? 20_000 : 100_000, 300, quick ? 10 : 20);
 const { ours, fuse } = lookup;

@@ -6,7 +6,7 @@ import { DIGEST_METADATA_EVENT } from '../slack/ids.ts';
 import { type PostedMessage, SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
 import { periodTitle, renderDigestMessage } from '../slack/views/digest-message.ts';
 import type { DigestLogEntry } from '../store/digest-log-store.ts';
-import type { MentionRecord } from '../store/mention-store.ts';
+import type { MentionRecord, MentionStore } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import type { Health } from './health.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
@@ -39,23 +39,7 @@ export class DigestService {
 
   /** The figures for a period, read from the days' mention files only (not the whole history). */
   async figures(period: Period): Promise<DigestFigures> {
-    const from = firstDayNeeded(period);
-    const start = dayWindow(from, this.options.timeZone).start.getTime();
-    const end = dayWindow(period.last, this.options.timeZone).end.getTime();
-    // Mention files are by UTC day; a local day can touch the UTC days either side of it.
-    const mentions: DigestMention[] = [];
-    for (let day = shiftDay(from, -1); day <= shiftDay(period.last, 1); day = shiftDay(day, 1)) {
-      for await (const record of this.store.mentions.readDay(day)) {
-        const created = Date.parse(record.mention.createdAt);
-        if (created >= start && created < end) mentions.push(toDigestMention(record));
-      }
-    }
-    const figures = computeDigestFigures({
-      period,
-      timeZone: this.options.timeZone,
-      mentions,
-      responseTargetMinutes: this.options.responseTargetMinutes,
-    });
+    const figures = await digestFiguresFrom(this.store.mentions, period, this.options);
     // Top contacts by their CRM name (merged identities), not the name on one post.
     for (const contact of figures.topContacts) contact.name = (await this.store.contacts.get(contact.contactId))?.name ?? contact.name;
     return figures;
@@ -139,6 +123,29 @@ export class DigestService {
       return { state: 'failed', detail };
     }
   }
+}
+
+/**
+ * The figures for a period from the mention store: only the files of the days involved are read,
+ * so the cost follows the period's traffic, not the size of the history.
+ */
+export async function digestFiguresFrom(
+  store: MentionStore,
+  period: Period,
+  options: { timeZone: string; responseTargetMinutes: number },
+): Promise<DigestFigures> {
+  const from = firstDayNeeded(period);
+  const start = dayWindow(from, options.timeZone).start.getTime();
+  const end = dayWindow(period.last, options.timeZone).end.getTime();
+  // Mention files are by UTC day; a local day can touch the UTC days either side of it.
+  const mentions: DigestMention[] = [];
+  for (let day = shiftDay(from, -1); day <= shiftDay(period.last, 1); day = shiftDay(day, 1)) {
+    for await (const record of store.readDay(day)) {
+      const created = Date.parse(record.mention.createdAt);
+      if (created >= start && created < end) mentions.push(toDigestMention(record));
+    }
+  }
+  return computeDigestFigures({ period, timeZone: options.timeZone, mentions, responseTargetMinutes: options.responseTargetMinutes });
 }
 
 function toDigestMention(record: MentionRecord): DigestMention {
