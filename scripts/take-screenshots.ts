@@ -51,11 +51,17 @@ await page.fill('#command-input', '/crm lookup margret hamiltn');
 await page.press('#command-input', 'Enter');
 const card = page.locator('#messages .message.ephemeral', { hasText: 'Margaret Hamilton' });
 await card.waitFor();
-await card.scrollIntoViewIfNeeded();
+// Live updates re-render the list: find the card again if it was replaced meanwhile.
+await card.scrollIntoViewIfNeeded().catch(() => card.scrollIntoViewIfNeeded());
 await page.click('.tabs button[data-tab="log"]');
 await page.locator('#log .log-entry').first().locator('summary').click();
 await page.waitForTimeout(300);
 await page.screenshot({ path: path.join(OUT, 'lookup-and-log.png') });
+
+await page.click('text=# social-digest');
+await page.locator('#messages figure.file img').first().waitFor({ timeout: 15_000 });
+await page.waitForTimeout(500);
+await page.screenshot({ path: path.join(OUT, 'digest.png'), fullPage: true });
 
 await browser.close();
 sandbox.kill('SIGTERM');

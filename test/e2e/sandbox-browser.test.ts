@@ -178,6 +178,25 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(await answer.innerText()).toContain('Only visible to you');
   });
 
+  it("shows yesterday's digest with its chart, and posts a weekly one on /crm digest 7d", async () => {
+    await page.click('text=# social-digest');
+    const digest = page.locator('#messages .message', { hasText: 'Daily digest' }).first();
+    await digest.waitFor({ timeout: 15_000 });
+    expect(await digest.innerText()).toMatch(/\d+ mentions/);
+    expect(await digest.innerText()).toContain('First response');
+    const chart = page.locator('#messages figure.file img').first();
+    await chart.waitFor();
+    // The PNG really decoded in the browser: its natural size is the chart's.
+    await expect.poll(() => chart.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(800);
+    expect(await chart.getAttribute('alt')).toContain('Mentions per hour');
+
+    await page.fill('#command-input', '/crm digest 7d');
+    await page.press('#command-input', 'Enter');
+    await page.locator('#messages .message', { hasText: '7-day digest' }).first().waitFor({ timeout: 15_000 });
+    await page.locator('#messages .message.ephemeral', { hasText: 'is in' }).first().waitFor({ timeout: 15_000 });
+    await page.click('text=# social-mentions');
+  });
+
   it('logs the signed requests the page sent and the bot’s calls to the stand-ins', async () => {
     await page.click('.tabs button[data-tab="log"]');
     await page.locator('#log .log-entry', { hasText: 'page → bot' }).first().waitFor();
