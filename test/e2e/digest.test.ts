@@ -103,7 +103,7 @@ describe('the daily digest', () => {
     expect(text).toContain('*4 mentions* (▲2 vs the day before · 7-day avg 0.3)');
     expect(text).toContain('*Question* 2  (▲1 vs the day before');
     expect(text).toContain('*Complaint* 1');
-    expect(text).toContain('X 4 (▲2)');
+    expect(text).toContain('X 4 (▲2 vs the day before · 7-day avg 0.3)');
     // Unanswered, oldest first, linking to their Slack messages; customer text escaped.
     expect(text).toContain('*Still unanswered* (2, oldest first)');
     expect(text.indexOf('zip broke')).toBeLessThan(text.indexOf('change the size'));

@@ -77,7 +77,7 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
           text: Object.entries(figures.byPlatform)
             .map(
               ([platform, trend]) =>
-                `${PLATFORM_NAME[platform as PlatformId] ?? platform} ${trend.count} (${signed(trend.count - trend.previous)})`,
+                `${PLATFORM_NAME[platform as PlatformId] ?? platform} ${trend.count} ${trendText(trend, figures.period.days)}`,
             )
             .join(' · '),
         },
