@@ -17,6 +17,10 @@ export interface Config {
   port: number;
   /** Absent when X is not configured (no `X_BEARER_TOKEN`). */
   x?: XConfig;
+  /** Absent unless both `MASTODON_URL` and `MASTODON_ACCESS_TOKEN` are set. */
+  mastodon?: MastodonConfig;
+  /** Absent unless both `BLUESKY_IDENTIFIER` and `BLUESKY_APP_PASSWORD` are set. */
+  bluesky?: BlueskyConfig;
   pollIntervalSeconds: number;
   backfillHours: number;
   digest: { cron: string; timezone: string; responseTargetMinutes: number };
@@ -37,6 +41,21 @@ export interface XConfig {
   /** OAuth 1.0a user context of the brand account; needed to act (reply, like) and to look up the user ID. */
   userContext?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
   userId?: string;
+}
+
+export interface MastodonConfig {
+  /** The brand's instance, e.g. https://mastodon.social */
+  url: string;
+  accessToken: string;
+}
+
+export interface BlueskyConfig {
+  /** The PDS or entryway the brand account logs in to. */
+  service: string;
+  /** The brand's handle (northwind.bsky.social) or DID. */
+  identifier: string;
+  /** An app password (Settings → App passwords), never the account password. */
+  appPassword: string;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -111,6 +130,18 @@ const envSchema = z.object({
   X_ACCESS_TOKEN: optional(z.string()),
   X_ACCESS_SECRET: optional(z.string()),
   X_USER_ID: optional(z.string().regex(/^\d{1,20}$/, 'X_USER_ID must be the numeric ID of the brand account')),
+  MASTODON_URL: optional(url('MASTODON_URL')),
+  MASTODON_ACCESS_TOKEN: optional(z.string()),
+  BLUESKY_SERVICE: optional(url('BLUESKY_SERVICE')),
+  BLUESKY_IDENTIFIER: optional(
+    z
+      .string()
+      .regex(
+        /^(did:[a-z]+:\S+|[a-z0-9.-]+\.[a-z]{2,})$/i,
+        "BLUESKY_IDENTIFIER must be the brand's handle (like northwind.bsky.social) or its DID",
+      ),
+  ),
+  BLUESKY_APP_PASSWORD: optional(z.string()),
   POLL_INTERVAL_SECONDS: optional(integer('POLL_INTERVAL_SECONDS', 1, 86_400)),
   BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
   DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
@@ -156,7 +187,23 @@ function crossFieldProblems(raw: Env): string[] {
       'SLACK_SIGNING_SECRET is required in HTTP mode: copy it from your Slack app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode)',
     );
   }
-  if (!env.X_BEARER_TOKEN) {
+  // A platform is on exactly when its variables are set; half a platform is a mistake worth naming.
+  if (!env.X_BEARER_TOKEN && !(env.MASTODON_URL || env.MASTODON_ACCESS_TOKEN) && !(env.BLUESKY_IDENTIFIER || env.BLUESKY_APP_PASSWORD)) {
+    problems.push(
+      'No social platform is configured: set X_BEARER_TOKEN (X), MASTODON_URL and MASTODON_ACCESS_TOKEN (Mastodon), or BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD (Bluesky)',
+    );
+  }
+  if (Boolean(env.MASTODON_URL) !== Boolean(env.MASTODON_ACCESS_TOKEN)) {
+    problems.push(
+      `${env.MASTODON_URL ? 'MASTODON_ACCESS_TOKEN' : 'MASTODON_URL'} must be set too: Mastodon needs the instance URL and an access token`,
+    );
+  }
+  if (Boolean(env.BLUESKY_IDENTIFIER) !== Boolean(env.BLUESKY_APP_PASSWORD)) {
+    problems.push(
+      `${env.BLUESKY_IDENTIFIER ? 'BLUESKY_APP_PASSWORD' : 'BLUESKY_IDENTIFIER'} must be set too: Bluesky needs the brand's handle and an app password`,
+    );
+  }
+  if (!env.X_BEARER_TOKEN && ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET', 'X_USER_ID'].some((name) => env[name])) {
     problems.push('X_BEARER_TOKEN is required to read mentions from X: copy the app-only Bearer Token from the X developer portal');
   }
   const userContext = ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'] as const;
@@ -200,6 +247,14 @@ export function loadConfig(env: Env): Config {
     x: e.X_BEARER_TOKEN
       ? { apiUrl: e.X_API_URL ?? 'https://api.x.com/2/', bearerToken: e.X_BEARER_TOKEN, userContext, userId: e.X_USER_ID }
       : undefined,
+    mastodon:
+      e.MASTODON_URL && e.MASTODON_ACCESS_TOKEN
+        ? { url: e.MASTODON_URL.replace(/\/+$/, ''), accessToken: e.MASTODON_ACCESS_TOKEN }
+        : undefined,
+    bluesky:
+      e.BLUESKY_IDENTIFIER && e.BLUESKY_APP_PASSWORD
+        ? { service: e.BLUESKY_SERVICE ?? 'https://bsky.social', identifier: e.BLUESKY_IDENTIFIER, appPassword: e.BLUESKY_APP_PASSWORD }
+        : undefined,
     pollIntervalSeconds: e.POLL_INTERVAL_SECONDS ?? 60,
     backfillHours: e.BACKFILL_HOURS ?? 24,
     digest: {
@@ -227,6 +282,8 @@ export function secretsOf(config: Config): string[] {
     x?.userContext?.appSecret,
     x?.userContext?.accessToken,
     x?.userContext?.accessSecret,
+    config.mastodon?.accessToken,
+    config.bluesky?.appPassword,
     config.crmSyncSecret,
     config.piiEncryptionKey,
   ].filter((value): value is string => Boolean(value && value.length >= 4));

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
@@ -8,6 +9,8 @@ import { crmSyncRoute } from './http/crm-sync-route.ts';
 import { DigestScheduler } from './jobs/digest-scheduler.ts';
 import { Poller } from './jobs/poller.ts';
 import { type Log, toBoltLogger } from './log.ts';
+import { BlueskyPlatform } from './platforms/bluesky/bluesky-platform.ts';
+import { MastodonPlatform } from './platforms/mastodon/mastodon-platform.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
@@ -33,6 +36,8 @@ export interface Tuning {
   retryBaseMs: number;
   retryMaxMs: number;
   xPageSize?: number;
+  mastodonPageSize?: number;
+  blueskyPageSize?: number;
   /** How often the digest scheduler checks for a missed run. */
   digestCheckMs: number;
   /** The clock the digest scheduler reads; tests move it instead of waiting for 09:00. */
@@ -149,9 +154,8 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     const classifier = createMentionClassifier();
     const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
 
-    for (const platform of await connectPlatforms(config, log, health, tune, shutdown.signal)) platforms.set(platform.id, platform);
-    await replies.resume();
-    for (const platform of platforms.values()) {
+    const startPolling = (platform: Platform) => {
+      platforms.set(platform.id, platform);
       const ingest = new MentionIngest(platform, store, classifier, slack, pacer, health, log.child(platform.id), {
         channels: config.slack.channels,
         backfillHours: config.backfillHours,
@@ -165,7 +169,15 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       });
       pollers.push(poller);
       poller.start();
-    }
+    };
+    // Platforms that answer start now; one that is unreachable keeps being retried on its own, so an
+    // outage of one network does not hold up the others. Refused credentials stop start-up.
+    const { allConnected } = await connectPlatforms(config, log, health, tune, shutdown.signal, startPolling);
+    await replies.resume();
+    // Replies waiting for a platform that connected late are resumed once it is there.
+    void allConnected
+      .then(() => replies?.resume({ allConnected: true }))
+      .catch((error: unknown) => log.error('resuming replies failed', { error }));
 
     return {
       port,
@@ -206,27 +218,82 @@ async function connectToSlack(slack: SlackGateway, health: Health, log: Log, tun
   }
 }
 
-async function connectPlatforms(config: Config, log: Log, health: Health, tune: Tuning, signal: AbortSignal): Promise<Platform[]> {
-  const platforms: Platform[] = [];
-  if (config.x) {
-    const xConfig = config.x;
-    health.set(platformComponent('x'), 'starting');
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        platforms.push(await XPlatform.connect(xConfig, { pageSize: tune.xPageSize }));
-        break;
-      } catch (error) {
-        if (error instanceof PlatformError && !error.isTransient) {
-          throw new StartupError(`X: ${error.message} (looking up the brand account with GET /2/users/me)`);
-        }
-        const wait = backoffMs(attempt, tune.retryBaseMs, tune.retryMaxMs);
-        health.set(platformComponent('x'), 'backing_off', { detail: String(error), until: new Date(Date.now() + wait) });
-        log.warn(`cannot reach X to look up the brand account; retrying in ${Math.round(wait / 1000)} s`);
-        await sleep(wait, signal);
-      }
-    }
+/**
+ * Connects each configured platform and hands it to `ready`. The first attempts run together:
+ * refused credentials are a StartupError; a platform that cannot be reached is retried in the
+ * background (the returned promise settles when all are connected or the bot stops).
+ */
+async function connectPlatforms(
+  config: Config,
+  log: Log,
+  health: Health,
+  tune: Tuning,
+  signal: AbortSignal,
+  ready: (platform: Platform) => void,
+): Promise<{ allConnected: Promise<void> }> {
+  const wanted: Array<{ id: PlatformId; name: string; what: string; connect: () => Promise<Platform> }> = [];
+  const { x, mastodon, bluesky } = config;
+  if (x) {
+    wanted.push({
+      id: 'x',
+      name: 'X',
+      what: 'looking up the brand account with GET /2/users/me',
+      connect: () => XPlatform.connect(x, { pageSize: tune.xPageSize }),
+    });
   }
-  return platforms;
+  if (mastodon) {
+    wanted.push({
+      id: 'mastodon',
+      name: 'Mastodon',
+      what: `verifying MASTODON_ACCESS_TOKEN on ${mastodon.url}`,
+      connect: () => MastodonPlatform.connect(mastodon, { pageSize: tune.mastodonPageSize }),
+    });
+  }
+  if (bluesky) {
+    wanted.push({
+      id: 'bluesky',
+      name: 'Bluesky',
+      what: `logging in to ${bluesky.service} as ${bluesky.identifier}`,
+      connect: () =>
+        BlueskyPlatform.connect(bluesky, {
+          pageSize: tune.blueskyPageSize,
+          sessionFile: path.join(config.dataDir, 'bluesky-session.json'),
+          log: log.child('bluesky'),
+        }),
+    });
+  }
+  const attempt = async (platform: (typeof wanted)[number], tries: number): Promise<boolean> => {
+    try {
+      ready(await platform.connect());
+      log.info(`${platform.name} connected`);
+      return true;
+    } catch (error) {
+      if (error instanceof PlatformError && !error.isTransient)
+        throw new StartupError(`${platform.name}: ${error.message} (${platform.what})`);
+      const wait = backoffMs(tries, tune.retryBaseMs, tune.retryMaxMs);
+      health.set(platformComponent(platform.id), 'backing_off', { detail: String(error), until: new Date(Date.now() + wait) });
+      log.warn(`cannot reach ${platform.name} (${platform.what}); retrying in ${Math.round(wait / 1000)} s`);
+      await sleep(wait, signal);
+      return false;
+    }
+  };
+  for (const platform of wanted) health.set(platformComponent(platform.id), 'starting');
+  const first = await Promise.all(wanted.map((platform) => attempt(platform, 0)));
+  const retries = wanted
+    .filter((_, index) => !first[index])
+    .map(async (platform) => {
+      for (let tries = 1; !signal.aborted; tries++) {
+        try {
+          if (await attempt(platform, tries)) return;
+        } catch (error) {
+          // Refused after start-up (a token revoked meanwhile): say so and leave the others running.
+          health.set(platformComponent(platform.id), 'failing', { detail: error instanceof Error ? error.message : String(error) });
+          log.error(error instanceof Error ? error.message : String(error));
+          return;
+        }
+      }
+    });
+  return { allConnected: Promise.all(retries).then(() => undefined) };
 }
 
 function isServer(value: unknown): value is Server {

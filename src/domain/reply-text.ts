@@ -73,3 +73,25 @@ export function fillTemplate(template: string, values: TemplateValues): string {
 export function firstNameOf(name: string): string {
   return name.trim().split(/\s+/)[0] ?? name;
 }
+
+const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
+
+/**
+ * Mastodon's count (StatusLengthValidator): characters (code points), every URL as 23, and a
+ * remote mention `@user@domain` as `@user`. The limit is the instance's own.
+ */
+export function measureForMastodon(text: string, limit: number, urlLength = 23): TextMeasure {
+  const countable = text.replace(URL_PATTERN, 'x'.repeat(urlLength)).replace(/(^|[^\w/])@(\w+)@[\w.-]+\w/g, '$1@$2');
+  return { length: Array.from(countable).length, limit, isValid: true };
+}
+
+/** Bluesky's limit: 300 graphemes (what a person sees as one character, emoji with modifiers included). */
+export const BLUESKY_MAX_GRAPHEMES = 300;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+export function measureForBluesky(text: string): TextMeasure {
+  let length = 0;
+  for (const _ of graphemes.segment(text)) length++;
+  // The record's text is also capped at 3,000 bytes of UTF-8.
+  return { length, limit: BLUESKY_MAX_GRAPHEMES, isValid: Buffer.byteLength(text, 'utf8') <= 3000 };
+}

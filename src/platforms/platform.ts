@@ -1,6 +1,6 @@
 /**
  * The Platform port: what Switchboard needs from a social network, in its own words.
- * Each network is one folder beside this file (x/, later mastodon/ and bluesky/) and is the only
+ * Each network is one folder beside this file (x/, mastodon/, bluesky/) and is the only
  * place its SDK is imported. The core speaks of mentions and authors, never of tweets or toots.
  */
 
@@ -26,7 +26,8 @@ export interface InboundMention {
   author: Author;
   /**
    * Where the ingest cursor stands once this mention is safely in Slack. Opaque to the core and
-   * ordered by `Platform.compareCursors` (X: the post ID; Mastodon: the notification ID).
+   * ordered by `Platform.compareCursors` (X: the post ID; Mastodon: the notification ID; Bluesky:
+   * the notification's indexedAt and URI).
    */
   cursor: string;
 }
@@ -74,10 +75,11 @@ export interface Platform {
   /** How the platform counts this text, and its limit. */
   measureText(text: string): TextMeasure;
   /**
-   * Publishes `text` as a reply to post `inReplyTo`. `idempotencyKey` is the outbox key (platforms
-   * that honour one get it; X has none, see the reply service). Throws a PlatformError.
+   * Publishes `text` as a reply to post `inReplyTo`. `idempotencyKey` is the outbox key and
+   * `requestedAt` its time: Mastodon takes the key as `Idempotency-Key`, Bluesky derives the record
+   * key from both; X has none (see the reply service). Throws a PlatformError.
    */
-  publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string }): Promise<PublishedPost>;
+  publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string; requestedAt?: string }): Promise<PublishedPost>;
   /** Likes (favourites) a post as the brand. Liking twice is harmless on every platform. */
   like(postId: string): Promise<void>;
   /** One request: one page of mentions newer than `query.after`. Throws a PlatformError. */

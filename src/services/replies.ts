@@ -53,6 +53,8 @@ export interface ReplyServiceOptions {
 export class ReplyService {
   private readonly mutex = new KeyedMutex();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Replies already picked up by `resume`, so a second call does not send them again. */
+  private readonly resumed = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly now: () => Date;
   private stopped = false;
@@ -162,8 +164,16 @@ export class ReplyService {
   }
 
   /** After a restart: scheduled replies wait out what is left of their window; interrupted sends are settled. */
-  async resume(): Promise<void> {
+  /**
+   * Picks up replies left unsettled by a previous run. Called at start-up and again once every
+   * platform has connected: a reply whose platform is not connected yet waits for the second call,
+   * and none is resumed twice.
+   */
+  async resume(options: { allConnected?: boolean } = {}): Promise<void> {
     for (const reply of this.store.outbox.unsettled()) {
+      // Until every platform is connected, a missing one may still come; after, it is not configured.
+      if (this.resumed.has(reply.key) || (!options.allConnected && !this.platforms.has(reply.platform))) continue;
+      this.resumed.add(reply.key);
       // A crash after the request was stored may have left it unannounced, or announced without the
       // announcement's ts saved: find it in the thread by its metadata, else announce it now.
       if (reply.state === 'scheduled') this.schedule(reply.announcement ? reply : await this.findOrAnnounce(reply));
@@ -214,7 +224,12 @@ export class ReplyService {
       reply = { ...reply, state: 'sending', attempts: reply.attempts + 1 };
       await this.store.outbox.save(reply);
       try {
-        const published = await platform.publishReply({ inReplyTo: reply.inReplyTo, text: reply.text, idempotencyKey: reply.key });
+        const published = await platform.publishReply({
+          inReplyTo: reply.inReplyTo,
+          text: reply.text,
+          idempotencyKey: reply.key,
+          requestedAt: reply.requestedAt,
+        });
         await this.settle(reply, { state: 'sent', sent: { id: published.id, url: published.url, at: this.now().toISOString() } });
         return;
       } catch (error) {

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import { AtpAgent, type AtpSessionData, RichText, XRPCError } from '@atproto/api';
+import type { BlueskyConfig } from '../../config.ts';
+import { measureForBluesky } from '../../domain/reply-text.ts';
+import type { Log } from '../../log.ts';
+import {
+  type InboundMention,
+  type MentionPage,
+  type MentionQuery,
+  type Platform,
+  PlatformError,
+  type PublishedPost,
+  type RateLimitState,
+  type TextMeasure,
+} from '../platform.ts';
+import { SessionFile } from './session-file.ts';
+
+/** listNotifications takes 1–100; 50 is the default the app uses. */
+export const BLUESKY_PAGE_SIZE = 50;
+const POST = 'app.bsky.feed.post';
+/** Notifications that are someone talking to the brand (likes, reposts and follows are not). */
+const REASONS = ['mention', 'reply', 'quote'];
+
+interface NotificationView {
+  uri: string;
+  cid: string;
+  author: { did: string; handle: string; displayName?: string };
+  reason: string;
+  record: { text?: string; createdAt?: string };
+  indexedAt: string;
+}
+
+/**
+ * Bluesky through `@atproto/api`. The session is created once and kept in DATA_DIR, so a restart
+ * refreshes it instead of logging in again (createSession: 30 per 5 min, 300 a day); an expired
+ * access token is refreshed by the agent and the call repeated, never a new login per poll.
+ *
+ * Notifications page toward older ones, so a poll reads newest first and stops at the newest one
+ * already posted. Cursors are `indexedAt|uri`, ordered as text. A reply's record key is derived
+ * from the outbox key and the request time, so a retry finds the reply it already made instead of
+ * posting again (Bluesky has no idempotency key and no duplicate check).
+ */
+export class BlueskyPlatform implements Platform {
+  readonly id = 'bluesky' as const;
+  readonly displayName = 'Bluesky';
+
+  private constructor(
+    private readonly agent: AtpAgent,
+    private readonly did: string,
+    readonly brandHandle: string,
+    private readonly pageSize: number,
+  ) {}
+
+  static async connect(config: BlueskyConfig, options: { sessionFile: string; pageSize?: number; log: Log }): Promise<BlueskyPlatform> {
+    const sessions = new SessionFile(options.sessionFile);
+    const agent = new AtpAgent({
+      service: config.service,
+      persistSession: (event, session) => {
+        if ((event === 'create' || event === 'update') && session) sessions.save(session);
+        if (event === 'expired' || event === 'create-failed') sessions.clear();
+      },
+    });
+    const saved = sessions.load();
+    const sameAccount = saved && (saved.handle === config.identifier || saved.did === config.identifier);
+    let resumed = false;
+    if (saved && sameAccount) {
+      try {
+        await agent.resumeSession(saved);
+        resumed = true;
+        options.log.info('Bluesky session resumed (refreshed, no new login)');
+      } catch (error) {
+        const mapped = toPlatformError(error);
+        if (mapped.isTransient) throw mapped;
+        options.log.info('the saved Bluesky session has expired; logging in again');
+      }
+    }
+    if (!resumed) await call(() => agent.login({ identifier: config.identifier, password: config.appPassword }));
+    const session = agent.session;
+    if (!session) throw new PlatformError('unauthorized', 'Bluesky did not open a session');
+    return new BlueskyPlatform(agent, session.did, session.handle, Math.min(options.pageSize ?? BLUESKY_PAGE_SIZE, 100));
+  }
+
+  measureText(text: string): TextMeasure {
+    return measureForBluesky(text);
+  }
+
+  replyWarning(): string | undefined {
+    return undefined;
+  }
+
+  async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
+    const response = await call(() =>
+      this.agent.app.bsky.notification.listNotifications({ limit: this.pageSize, cursor: query.pageToken, reasons: REASONS }),
+    );
+    const notifications = (response.data.notifications as NotificationView[]).filter(
+      (n) => REASONS.includes(n.reason) && n.author.did !== this.did && n.uri.includes(`/${POST}/`),
+    );
+    const all = response.data.notifications as NotificationView[];
+    const fresh = notifications.filter((n) => !query.after || this.compareCursors(cursorOf(n), query.after) > 0);
+    const oldest = all.at(-1);
+    // Stop at the newest one already seen, or (first start) once the backfill window is covered.
+    const reachedSeen = query.after !== undefined && all.some((n) => this.compareCursors(cursorOf(n), query.after as string) <= 0);
+    const reachedWindow = query.after === undefined && oldest !== undefined && Date.parse(oldest.indexedAt) < query.notBefore.getTime();
+    const more = response.data.cursor && all.length === this.pageSize && !reachedSeen && !reachedWindow;
+    return {
+      mentions: fresh.map((n) => toMention(n)),
+      nextPageToken: more ? response.data.cursor : undefined,
+      rateLimit: readRateLimit(response.headers),
+    };
+  }
+
+  compareCursors(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  async publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string; requestedAt?: string }): Promise<PublishedPost> {
+    const rkey = tidFor(request.requestedAt ?? new Date().toISOString(), request.idempotencyKey);
+    const existing = await this.findOwnPost(rkey);
+    if (existing) return { id: existing, url: this.postUrl(rkey) };
+
+    const parent = await this.post(request.inReplyTo);
+    // A reply names the thread's first post (root) and the post it answers (parent).
+    const root = (parent.record as { reply?: { root?: { uri: string; cid: string } } }).reply?.root ?? { uri: parent.uri, cid: parent.cid };
+    const text = new RichText({ text: request.text });
+    // Turns @handles and links into facets, so the customer is notified and links work.
+    await call(() => text.detectFacets(this.agent));
+    const created = await call(() =>
+      this.agent.com.atproto.repo.createRecord({
+        repo: this.did,
+        collection: POST,
+        rkey,
+        record: {
+          $type: POST,
+          text: text.text,
+          facets: text.facets,
+          reply: { root, parent: { uri: parent.uri, cid: parent.cid } },
+          createdAt: new Date().toISOString(),
+        },
+      }),
+    );
+    return { id: created.data.uri, url: this.postUrl(rkey) };
+  }
+
+  async like(postUri: string): Promise<void> {
+    const post = await this.post(postUri);
+    // A second like record would count twice: the viewer state says whether the brand already likes it.
+    if ((post.viewer as { like?: string } | undefined)?.like) return;
+    await call(() => this.agent.like(post.uri, post.cid));
+  }
+
+  private async post(uri: string) {
+    const found = await call(() => this.agent.app.bsky.feed.getPosts({ uris: [uri] }));
+    const post = found.data.posts[0];
+    if (!post) throw new PlatformError('rejected', 'Bluesky: the post no longer exists (deleted?)');
+    return post;
+  }
+
+  private async findOwnPost(rkey: string): Promise<string | undefined> {
+    try {
+      const found = await this.agent.com.atproto.repo.getRecord({ repo: this.did, collection: POST, rkey });
+      return found.data.uri;
+    } catch (error) {
+      if (error instanceof XRPCError && (error.error === 'RecordNotFound' || error.status === 404)) return undefined;
+      if (error instanceof XRPCError && error.status === 400 && /not found/i.test(error.message)) return undefined;
+      throw toPlatformError(error);
+    }
+  }
+
+  private postUrl(rkey: string): string {
+    return `https://bsky.app/profile/${this.brandHandle}/post/${rkey}`;
+  }
+}
+
+const cursorOf = (n: NotificationView) => `${n.indexedAt}|${n.uri}`;
+
+function toMention(n: NotificationView): InboundMention {
+  const rkey = n.uri.split('/').pop() ?? '';
+  return {
+    platform: 'bluesky',
+    id: n.uri,
+    text: n.record.text ?? '',
+    url: `https://bsky.app/profile/${n.author.handle}/post/${rkey}`,
+    createdAt: n.record.createdAt ?? n.indexedAt,
+    author: {
+      id: n.author.did,
+      handle: n.author.handle,
+      name: n.author.displayName || n.author.handle,
+      profileUrl: `https://bsky.app/profile/${n.author.handle}`,
+    },
+    cursor: cursorOf(n),
+  };
+}
+
+const TID_ALPHABET = '234567abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * A record key in the TID format (13 base32-sortable characters: 53 bits of microseconds since
+ * the epoch, 10 bits of clock ID), from the request's time and a hash of its key: the same request
+ * always gets the same key, and keys sort by time like any other post's.
+ */
+export function tidFor(requestedAt: string, key: string): string {
+  const micros =
+    BigInt(Date.parse(requestedAt)) * 1000n +
+    BigInt(Number.parseInt(createHash('sha256').update(key).digest('hex').slice(0, 3), 16) % 1000);
+  const clockId = BigInt(Number.parseInt(createHash('sha256').update(`clock:${key}`).digest('hex').slice(0, 3), 16) & 0x3ff);
+  let value = (micros << 10n) | clockId;
+  let tid = '';
+  for (let i = 0; i < 13; i++) {
+    tid = TID_ALPHABET[Number(value & 31n)] + tid;
+    value >>= 5n;
+  }
+  return tid;
+}
+
+/** https://docs.bsky.app/docs/advanced-guides/rate-limits: ratelimit-limit, -remaining, -reset (Unix seconds). */
+function readRateLimit(headers: Record<string, string | undefined>): RateLimitState | undefined {
+  const limit = Number(headers['ratelimit-limit']);
+  const remaining = Number(headers['ratelimit-remaining']);
+  const reset = Number(headers['ratelimit-reset']);
+  if (!headers['ratelimit-limit'] || !Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset)) return undefined;
+  return { limit, remaining, resetAt: new Date(reset * 1000) };
+}
+
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toPlatformError(error);
+  }
+}
+
+export function toPlatformError(error: unknown): PlatformError {
+  if (error instanceof PlatformError) return error;
+  if (error instanceof XRPCError) {
+    const detail = `${error.error ?? 'error'}: ${error.message}`;
+    const status = error.status;
+    if (status === 429) {
+      const reset = Number(error.headers?.['ratelimit-reset']);
+      const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 5 * 60_000);
+      return new PlatformError('rate_limited', `Bluesky rate limit reached (${detail})`, { resetAt, status, cause: error });
+    }
+    if (
+      status === 401 ||
+      ['AuthRequired', 'InvalidToken', 'ExpiredToken', 'AuthenticationRequired', 'AccountTakedown'].includes(error.error)
+    ) {
+      return new PlatformError('unauthorized', `Bluesky refused the login (${detail})`, { status, cause: error });
+    }
+    // 1 and 2 are @atproto/xrpc's "no answer" and "unreadable answer".
+    if (status >= 500 || status === 1 || status === 2)
+      return new PlatformError('unavailable', `Bluesky is unavailable (${detail})`, { status, cause: error });
+    return new PlatformError('rejected', `Bluesky refused (${detail})`, { status, cause: error });
+  }
+  return new PlatformError('unavailable', `Bluesky call failed: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
+}
+
+export type { AtpSessionData };

@@ -1,0 +1,34 @@
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { AtpSessionData } from '@atproto/api';
+
+/**
+ * The brand's Bluesky session (access and refresh tokens) kept in DATA_DIR, readable by the owner
+ * only, so a restart refreshes it instead of logging in again. Written whole to a temp file and
+ * renamed, so a crash never leaves half a session. A file that cannot be read is ignored: the bot
+ * logs in again, which is what the file saves, not what it guards.
+ */
+export class SessionFile {
+  constructor(private readonly file: string) {}
+
+  load(): AtpSessionData | undefined {
+    try {
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<AtpSessionData>;
+      return typeof data.did === 'string' && typeof data.refreshJwt === 'string' && typeof data.accessJwt === 'string'
+        ? (data as AtpSessionData)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  save(session: AtpSessionData): void {
+    const temp = `${this.file}.tmp`;
+    writeFileSync(temp, JSON.stringify(session), { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    renameSync(temp, this.file);
+  }
+
+  clear(): void {
+    rmSync(this.file, { force: true });
+  }
+}

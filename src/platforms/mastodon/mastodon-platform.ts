@@ -1,0 +1,241 @@
+import type { MastodonConfig } from '../../config.ts';
+import { measureForMastodon } from '../../domain/reply-text.ts';
+import {
+  type InboundMention,
+  type MentionPage,
+  type MentionQuery,
+  type Platform,
+  PlatformError,
+  type PublishedPost,
+  type RateLimitState,
+  type TextMeasure,
+} from '../platform.ts';
+import { compareSnowflakes } from '../x/x-platform.ts';
+import { htmlToText } from './html-to-text.ts';
+
+/** Mastodon allows up to 80 notifications a page (40 by default): fewer requests of 300 per 5 min. */
+export const MASTODON_MAX_PAGE_SIZE = 80;
+const REQUEST_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_CHARACTERS = 500;
+
+interface MastodonAccount {
+  id: string;
+  username: string;
+  acct: string;
+  display_name?: string;
+  url: string;
+}
+interface MastodonStatus {
+  id: string;
+  uri: string;
+  url?: string | null;
+  created_at: string;
+  content: string;
+  visibility: 'public' | 'unlisted' | 'private' | 'direct';
+  account: MastodonAccount;
+}
+interface MastodonNotification {
+  id: string;
+  type: string;
+  created_at: string;
+  account: MastodonAccount;
+  status?: MastodonStatus;
+}
+
+/**
+ * Mastodon through its plain REST API, any instance. Cursors are notification IDs (numeric strings
+ * that grow with time, compared like X's); a mention's ID is its status ID, what a reply and a
+ * favourite need. Paging goes forward from the cursor with `min_id`, so a burst larger than a page
+ * is read page by page from the oldest unseen, never skipped.
+ */
+export class MastodonPlatform implements Platform {
+  readonly id = 'mastodon' as const;
+  readonly displayName = 'Mastodon';
+
+  private constructor(
+    private readonly config: MastodonConfig,
+    readonly brandHandle: string,
+    private readonly instanceHost: string,
+    private readonly maxCharacters: number,
+    private readonly urlLength: number,
+    private readonly pageSize: number,
+  ) {}
+
+  /** Learns the brand account (verify_credentials) and the instance's character limit (v2/instance). */
+  static async connect(config: MastodonConfig, options: { pageSize?: number } = {}): Promise<MastodonPlatform> {
+    const probe = new MastodonPlatform(config, '', new URL(config.url).host, DEFAULT_MAX_CHARACTERS, 23, 0);
+    const me = (await probe.call<MastodonAccount>('GET', '/api/v1/accounts/verify_credentials')).body;
+    const instance = (
+      await probe.call<{
+        domain?: string;
+        configuration?: { statuses?: { max_characters?: number; characters_reserved_per_url?: number } };
+      }>('GET', '/api/v2/instance')
+    ).body;
+    const statuses = instance.configuration?.statuses;
+    return new MastodonPlatform(
+      config,
+      me.acct.includes('@') ? me.acct : `${me.acct}@${instance.domain ?? probe.instanceHost}`,
+      instance.domain ?? probe.instanceHost,
+      statuses?.max_characters ?? DEFAULT_MAX_CHARACTERS,
+      statuses?.characters_reserved_per_url ?? 23,
+      Math.min(options.pageSize ?? MASTODON_MAX_PAGE_SIZE, MASTODON_MAX_PAGE_SIZE),
+    );
+  }
+
+  measureText(text: string): TextMeasure {
+    return measureForMastodon(text, this.maxCharacters, this.urlLength);
+  }
+
+  replyWarning(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Replies with the mention's visibility (a followers-only or direct mention never gets a public
+   * answer) and the outbox key as `Idempotency-Key`: Mastodon returns the first status for a
+   * repeated key (kept an hour), so a retry after an uncertain call cannot post twice. The author is
+   * @-mentioned if the text does not already do so, or they would not be notified.
+   */
+  async publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string }): Promise<PublishedPost> {
+    const original = (await this.call<MastodonStatus>('GET', `/api/v1/statuses/${encodeURIComponent(request.inReplyTo)}`)).body;
+    const author = this.fullAcct(original.account.acct);
+    const mentioned = new RegExp(`(^|\\s)@${escapeRegExp(original.account.acct)}(@${escapeRegExp(this.instanceHost)})?(\\s|$)`, 'i').test(
+      request.text,
+    );
+    const status = mentioned || this.fullAcct(original.account.acct) === this.brandHandle ? request.text : `@${author} ${request.text}`;
+    const created = (
+      await this.call<MastodonStatus>(
+        'POST',
+        '/api/v1/statuses',
+        { status, in_reply_to_id: request.inReplyTo, visibility: original.visibility },
+        { 'Idempotency-Key': request.idempotencyKey },
+      )
+    ).body;
+    return { id: created.id, url: created.url ?? created.uri };
+  }
+
+  async like(postId: string): Promise<void> {
+    await this.call('POST', `/api/v1/statuses/${encodeURIComponent(postId)}/favourite`);
+  }
+
+  async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
+    // https://docs.joinmastodon.org/methods/notifications/#get
+    const params = new URLSearchParams({ 'types[]': 'mention', limit: String(this.pageSize) });
+    const [direction, token] = (query.pageToken ?? '').split(':');
+    if (direction === 'min' && token) params.set('min_id', token);
+    else if (direction === 'max' && token) params.set('max_id', token);
+    else if (query.after) params.set('min_id', query.after);
+    const { body, rateLimit } = await this.call<MastodonNotification[]>('GET', `/api/v1/notifications?${params}`);
+    const mentions = body.filter((n) => n.type === 'mention' && n.status).map((n) => this.toMention(n));
+
+    let nextPageToken: string | undefined;
+    if (body.length === this.pageSize && (query.after || direction === 'min')) {
+      // Forward from the cursor: a full page may have more after it; the next starts after its newest.
+      nextPageToken = `min:${newest(body)}`;
+    } else if (body.length === this.pageSize && !query.after) {
+      // First start: back in time from now, until the backfill window is covered.
+      const oldest = body.reduce((a, b) => (compareSnowflakes(a.id, b.id) < 0 ? a : b));
+      if (Date.parse(oldest.created_at) >= query.notBefore.getTime()) nextPageToken = `max:${oldest.id}`;
+    }
+    return { mentions, nextPageToken, rateLimit };
+  }
+
+  compareCursors(a: string, b: string): number {
+    return compareSnowflakes(a, b);
+  }
+
+  private toMention(notification: MastodonNotification): InboundMention {
+    const status = notification.status as MastodonStatus;
+    const account = status.account;
+    return {
+      platform: 'mastodon',
+      id: status.id,
+      text: htmlToText(status.content),
+      // The status may live on another server; `url` can be null (then `uri` is the canonical address).
+      url: status.url ?? status.uri,
+      createdAt: status.created_at,
+      author: {
+        id: account.id,
+        handle: this.fullAcct(account.acct),
+        name: account.display_name || account.username,
+        profileUrl: account.url,
+      },
+      cursor: notification.id,
+    };
+  }
+
+  /** `alice` on this instance is `alice@this.host`: one handle form everywhere (contacts, replies). */
+  private fullAcct(acct: string): string {
+    return acct.includes('@') ? acct : `${acct}@${this.instanceHost}`;
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<{ body: T; rateLimit?: RateLimitState }> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.config.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.config.accessToken}`,
+          accept: 'application/json',
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new PlatformError('unavailable', `Mastodon could not be reached: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    const rateLimit = readRateLimit(response.headers);
+    const text = await response.text().catch(() => '');
+    if (!response.ok) throw toPlatformError(response.status, text, rateLimit);
+    try {
+      return { body: JSON.parse(text) as T, rateLimit };
+    } catch (error) {
+      throw new PlatformError('unavailable', `Mastodon's answer was not JSON (HTTP ${response.status})`, { cause: error });
+    }
+  }
+}
+
+/** https://docs.joinmastodon.org/api/rate-limits/: X-RateLimit-Limit, -Remaining, -Reset (an ISO 8601 time). */
+function readRateLimit(headers: Headers): RateLimitState | undefined {
+  const limit = Number(headers.get('x-ratelimit-limit'));
+  const remaining = Number(headers.get('x-ratelimit-remaining'));
+  const reset = Date.parse(headers.get('x-ratelimit-reset') ?? '');
+  if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || headers.get('x-ratelimit-limit') === null) {
+    return undefined;
+  }
+  return { limit, remaining, resetAt: new Date(reset) };
+}
+
+function toPlatformError(status: number, text: string, rateLimit: RateLimitState | undefined): PlatformError {
+  let detail = `HTTP ${status}`;
+  try {
+    const parsed = JSON.parse(text) as { error?: string };
+    if (parsed.error) detail = parsed.error;
+  } catch {
+    // not JSON: keep the status
+  }
+  if (status === 429) {
+    // Mastodon's windows are 5 minutes: without a reset header, wait one out.
+    const resetAt = rateLimit?.resetAt ?? new Date(Date.now() + 5 * 60_000);
+    return new PlatformError('rate_limited', `Mastodon rate limit reached: ${detail}`, { resetAt, status });
+  }
+  if (status === 401 || status === 403)
+    return new PlatformError('unauthorized', `Mastodon refused the access token: ${detail}`, { status });
+  if (status >= 500) return new PlatformError('unavailable', `Mastodon is unavailable: ${detail}`, { status });
+  return new PlatformError('rejected', `Mastodon refused: ${detail}`, { status });
+}
+
+function newest(notifications: MastodonNotification[]): string {
+  return notifications.reduce((a, b) => (compareSnowflakes(a.id, b.id) > 0 ? a : b)).id;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

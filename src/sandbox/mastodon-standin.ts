@@ -1,0 +1,321 @@
+import type http from 'node:http';
+import { type Reply, StandinServer } from './standin-server.ts';
+
+/**
+ * A local stand-in for a Mastodon instance's REST API, built from its documentation
+ * (https://docs.joinmastodon.org/methods/notifications/, …/statuses/, …/instance/,
+ * …/api/rate-limits/, …/api/guidelines/#pagination): notifications newest first, `types[]`,
+ * `limit` (40 by default, 80 at most), `max_id` / `since_id` / `min_id` and a `Link` header;
+ * statuses with HTML content, visibility and `Idempotency-Key` (the first status returned again for
+ * a repeated key within an hour); favourites; the instance's character limit; 300 requests per
+ * 5 minutes with X-RateLimit-* headers (reset as an ISO time); errors as `{ "error": "…" }`.
+ */
+export interface MastodonAccount {
+  id: string;
+  username: string;
+  /** `username` for local accounts, `username@domain` for remote ones. */
+  acct: string;
+  display_name: string;
+  url: string;
+}
+
+export interface MastodonStatus {
+  id: string;
+  uri: string;
+  url: string | null;
+  created_at: string;
+  content: string;
+  visibility: 'public' | 'unlisted' | 'private' | 'direct';
+  in_reply_to_id: string | null;
+  account: MastodonAccount;
+  mentions: Array<{ id: string; username: string; acct: string; url: string }>;
+  favourited?: boolean;
+}
+
+interface Notification {
+  id: string;
+  type: 'mention' | 'favourite' | 'follow';
+  created_at: string;
+  account: MastodonAccount;
+  status?: MastodonStatus;
+}
+
+export interface MastodonStandinOptions {
+  accessToken?: string;
+  domain?: string;
+  maxCharacters?: number;
+  /** Requests per 5-minute window, per account (Mastodon's default: 300). */
+  rateLimit?: number;
+  now?: () => number;
+}
+
+const WINDOW_MS = 5 * 60_000;
+const IDEMPOTENCY_TTL_MS = 60 * 60_000;
+
+export class MastodonStandin extends StandinServer {
+  readonly accessToken: string;
+  readonly domain: string;
+  readonly brand: MastodonAccount;
+  maxCharacters: number;
+  rateLimit: number;
+  /** Status IDs the brand has favourited. */
+  readonly favourites = new Set<string>();
+  private readonly statuses: MastodonStatus[] = [];
+  private readonly notifications: Notification[] = [];
+  private readonly accounts = new Map<string, MastodonAccount>();
+  private readonly idempotency = new Map<string, { statusId: string; at: number }>();
+  private window = { resetAt: 0, used: 0 };
+  private nextId = 113_500_000_000_000_000n;
+  private readonly now: () => number;
+
+  constructor(options: MastodonStandinOptions = {}) {
+    super();
+    this.accessToken = options.accessToken ?? 'mastodon-standin-token';
+    this.domain = options.domain ?? 'social.example';
+    this.maxCharacters = options.maxCharacters ?? 500;
+    this.rateLimit = options.rateLimit ?? 300;
+    this.now = options.now ?? Date.now;
+    this.brand = this.account({ username: 'northwind', display_name: 'Northwind Outfitters' });
+  }
+
+  /** The base URL to give the bot (`MASTODON_URL`). */
+  get apiUrl(): string {
+    return this.url;
+  }
+
+  /** A customer (on this instance, or on another when `domain` is given) mentions the brand. */
+  addMention(
+    author: { username: string; display_name?: string; domain?: string },
+    text: string,
+    options: { visibility?: MastodonStatus['visibility']; createdAt?: Date } = {},
+  ): MastodonStatus {
+    const account = this.account(author);
+    const body = text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`;
+    const status = this.addStatus(account, body, options.visibility ?? 'public', null, options.createdAt);
+    this.notifications.push({ id: this.id(), type: 'mention', created_at: status.created_at, account, status });
+    this.emit('change', { type: 'mention', status });
+    return status;
+  }
+
+  /** A notification that is not a mention (a favourite of the brand's post), as an instance also sends. */
+  addFavouriteNotification(author: { username: string }): void {
+    const account = this.account(author);
+    this.notifications.push({ id: this.id(), type: 'favourite', created_at: new Date(this.now()).toISOString(), account });
+  }
+
+  /** Statuses the brand published (its replies), oldest first. */
+  published(): MastodonStatus[] {
+    return this.statuses.filter((status) => status.account.id === this.brand.id);
+  }
+
+  mentionStatuses(): MastodonStatus[] {
+    return this.notifications.filter((n) => n.type === 'mention' && n.status).map((n) => n.status as MastodonStatus);
+  }
+
+  protected operationOf(req: http.IncomingMessage, path: string): string {
+    if (path === '/api/v1/notifications') return 'notifications';
+    if (path === '/api/v1/statuses' && req.method === 'POST') return 'statuses.create';
+    if (/^\/api\/v1\/statuses\/[^/]+\/favourite$/.test(path)) return 'statuses.favourite';
+    if (/^\/api\/v1\/statuses\/[^/]+$/.test(path)) return 'statuses.get';
+    if (path === '/api/v1/accounts/verify_credentials') return 'verify_credentials';
+    if (path === '/api/v2/instance') return 'instance';
+    return `${req.method} ${path}`;
+  }
+
+  protected outageReply(): Reply {
+    return { status: 503, body: { error: 'Service Unavailable' } };
+  }
+
+  protected override rateLimitReply(): Reply {
+    this.currentWindow().used = this.rateLimit;
+    return { status: 429, body: { error: 'Too many requests' }, headers: this.rateHeaders(false) };
+  }
+
+  protected handle(
+    operation: string,
+    req: http.IncomingMessage,
+    path: string,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): Reply {
+    if (operation === 'instance') return ok(this.instance());
+    if ((req.headers.authorization ?? '') !== `Bearer ${this.accessToken}`) {
+      return { status: 401, body: { error: 'The access token is invalid' } };
+    }
+    const headers = this.rateHeaders(true);
+    if (headers['x-ratelimit-remaining'] === '-1') {
+      return { status: 429, body: { error: 'Too many requests' }, headers: { ...headers, 'x-ratelimit-remaining': '0' } };
+    }
+    const id = path.split('/')[4] ?? '';
+    switch (operation) {
+      case 'verify_credentials':
+        return ok(this.brand, headers);
+      case 'notifications':
+        return this.listNotifications(query, headers);
+      case 'statuses.get': {
+        const status = this.statuses.find((s) => s.id === id);
+        return status ? ok(status, headers) : { status: 404, body: { error: 'Record not found' }, headers };
+      }
+      case 'statuses.create':
+        return this.createStatus(req, body, headers);
+      case 'statuses.favourite': {
+        const status = this.statuses.find((s) => s.id === id);
+        if (!status) return { status: 404, body: { error: 'Record not found' }, headers };
+        this.favourites.add(id);
+        this.emit('change', { type: 'favourite', status });
+        return ok({ ...status, favourited: true }, headers);
+      }
+      default:
+        return { status: 404, body: { error: 'Not found' }, headers };
+    }
+  }
+
+  /** GET /api/v1/notifications: newest first; `min_id` returns the page just after it, `max_id` the one just before. */
+  private listNotifications(query: Record<string, string>, headers: Record<string, string>): Reply {
+    const limit = Math.min(Math.max(Number(query.limit ?? 40) || 40, 1), 80);
+    const types = query['types[]'] ? [query['types[]']] : undefined;
+    let list = this.notifications.filter((n) => !types || types.includes(n.type));
+    const newerThan = (a: string, b: string) => a.length > b.length || (a.length === b.length && a > b);
+    if (query.max_id) list = list.filter((n) => newerThan(query.max_id as string, n.id));
+    if (query.since_id) list = list.filter((n) => newerThan(n.id, query.since_id as string));
+    let page: Notification[];
+    if (query.min_id) {
+      // The `limit` notifications immediately after min_id, still returned newest first.
+      page = list
+        .filter((n) => newerThan(n.id, query.min_id as string))
+        .slice(0, limit)
+        .reverse();
+    } else {
+      page = [...list].reverse().slice(0, limit);
+    }
+    const links: string[] = [];
+    const base = `${this.url}/api/v1/notifications?limit=${limit}${types ? `&types[]=${types[0]}` : ''}`;
+    if (page.length > 0) {
+      links.push(`<${base}&max_id=${page.at(-1)?.id}>; rel="next"`);
+      links.push(`<${base}&min_id=${page[0]?.id}>; rel="prev"`);
+    }
+    return ok(page, links.length ? { ...headers, link: links.join(', ') } : headers);
+  }
+
+  /** POST /api/v1/statuses with Idempotency-Key, in_reply_to_id and visibility. */
+  private createStatus(req: http.IncomingMessage, body: Record<string, unknown>, headers: Record<string, string>): Reply {
+    const key = String(req.headers['idempotency-key'] ?? '');
+    const previous = key ? this.idempotency.get(key) : undefined;
+    if (previous && this.now() - previous.at < IDEMPOTENCY_TTL_MS) {
+      return ok(
+        this.statuses.find((s) => s.id === previous.statusId),
+        headers,
+      );
+    }
+    const text = String(body.status ?? '');
+    if (!text.trim()) return { status: 422, body: { error: "Validation failed: Text can't be blank" }, headers };
+    const countable = text.replace(/https?:\/\/\S+/g, 'x'.repeat(23)).replace(/@(\w+)@[\w.-]+\w/g, '@$1');
+    if (Array.from(countable).length > this.maxCharacters) {
+      return { status: 422, body: { error: `Validation failed: Text character limit of ${this.maxCharacters} exceeded` }, headers };
+    }
+    const parent = body.in_reply_to_id ? this.statuses.find((s) => s.id === String(body.in_reply_to_id)) : undefined;
+    if (body.in_reply_to_id && !parent) return { status: 404, body: { error: 'Record not found' }, headers };
+    const visibility = (body.visibility as MastodonStatus['visibility'] | undefined) ?? 'public';
+    if (!['public', 'unlisted', 'private', 'direct'].includes(visibility)) {
+      return { status: 422, body: { error: 'Validation failed: Visibility is not included in the list' }, headers };
+    }
+    const status = this.addStatus(this.brand, text, visibility, parent?.id ?? null);
+    if (key) this.idempotency.set(key, { statusId: status.id, at: this.now() });
+    this.emit('change', { type: 'status', status });
+    return ok(status, headers);
+  }
+
+  private addStatus(
+    account: MastodonAccount,
+    text: string,
+    visibility: MastodonStatus['visibility'],
+    inReplyTo: string | null,
+    createdAt?: Date,
+  ): MastodonStatus {
+    const id = this.id();
+    const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    // Mastodon renders mentions as h-card links and paragraphs as <p>, as the real server does.
+    const content = `<p>${escaped
+      .replace(/\n\n+/g, '</p><p>')
+      .replace(/\n/g, '<br />')
+      .replace(
+        /@(\w+)(@[\w.-]+\w)?/g,
+        (handle, user: string) =>
+          `<span class="h-card"><a href="https://${this.domain}/@${user}" class="u-url mention">@<span>${user}</span></a></span>`,
+      )}</p>`;
+    const remote = account.acct.includes('@');
+    const status: MastodonStatus = {
+      id,
+      uri: `https://${remote ? account.acct.split('@')[1] : this.domain}/users/${account.username}/statuses/${id}`,
+      url: `https://${remote ? account.acct.split('@')[1] : this.domain}/@${account.username}/${id}`,
+      created_at: (createdAt ?? new Date(this.now())).toISOString(),
+      content,
+      visibility,
+      in_reply_to_id: inReplyTo,
+      account,
+      mentions: [...text.matchAll(/@(\w+)(?:@([\w.-]+\w))?/g)].map((match) => ({
+        id: '0',
+        username: match[1] ?? '',
+        acct: match[2] ? `${match[1]}@${match[2]}` : (match[1] ?? ''),
+        url: `https://${match[2] ?? this.domain}/@${match[1]}`,
+      })),
+    };
+    this.statuses.push(status);
+    return status;
+  }
+
+  private account(author: { username: string; display_name?: string; domain?: string }): MastodonAccount {
+    const acct = author.domain && author.domain !== this.domain ? `${author.username}@${author.domain}` : author.username;
+    const existing = this.accounts.get(acct);
+    if (existing) return existing;
+    const account: MastodonAccount = {
+      id: String(109_000_000_000 + this.accounts.size),
+      username: author.username,
+      acct,
+      display_name: author.display_name ?? author.username,
+      url: `https://${author.domain ?? this.domain}/@${author.username}`,
+    };
+    this.accounts.set(acct, account);
+    return account;
+  }
+
+  private instance() {
+    return {
+      domain: this.domain,
+      title: 'Stand-in instance',
+      version: '4.3.0',
+      configuration: { statuses: { max_characters: this.maxCharacters, max_media_attachments: 4, characters_reserved_per_url: 23 } },
+    };
+  }
+
+  private id(): string {
+    // Snowflake-like and increasing, as Mastodon's IDs are.
+    this.nextId += BigInt(1 + Math.floor(Math.random() * 1000));
+    return this.nextId.toString();
+  }
+
+  private currentWindow() {
+    if (this.now() >= this.window.resetAt) this.window = { resetAt: this.now() + WINDOW_MS, used: 0 };
+    return this.window;
+  }
+
+  /** Spends one request when `spend`; remaining -1 marks a request over the limit. */
+  private rateHeaders(spend: boolean): Record<string, string> {
+    const window = this.currentWindow();
+    let remaining = this.rateLimit - window.used;
+    if (spend) {
+      if (remaining <= 0) remaining = -1;
+      else {
+        window.used++;
+        remaining--;
+      }
+    }
+    return {
+      'x-ratelimit-limit': String(this.rateLimit),
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': new Date(window.resetAt).toISOString(),
+    };
+  }
+}
+
+const ok = (body: unknown, headers: Record<string, string> = {}): Reply => ({ status: 200, body, headers });
