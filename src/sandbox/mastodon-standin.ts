@@ -126,8 +126,10 @@ export class MastodonStandin extends StandinServer {
     return { status: 503, body: { error: 'Service Unavailable' } };
   }
 
-  protected override rateLimitReply(): Reply {
-    this.currentWindow().used = this.rateLimit;
+  protected override rateLimitReply(_operation: string, retryAfterSeconds: number): Reply {
+    const window = this.currentWindow();
+    window.used = this.rateLimit;
+    window.resetAt = this.now() + retryAfterSeconds * 1000;
     return { status: 429, body: { error: 'Too many requests' }, headers: this.rateHeaders(false) };
   }
 

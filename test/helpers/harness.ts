@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLog } from '../../src/log.ts';
+import { BlueskyStandin } from '../../src/sandbox/bluesky-standin.ts';
+import { MastodonStandin } from '../../src/sandbox/mastodon-standin.ts';
 import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
 import { XStandin } from '../../src/sandbox/x-standin.ts';
 import { type RunningSwitchboard, startSwitchboard, type Tuning } from '../../src/switchboard.ts';
@@ -18,14 +20,40 @@ export const FAST: Partial<Tuning> = { slackPostsPerSecond: 200, slackBurst: 50,
 export interface Standins {
   slack: SlackStandin;
   x: XStandin;
+  mastodon: MastodonStandin;
+  bluesky: BlueskyStandin;
   close(): Promise<void>;
 }
 
 export async function startStandins(options: { mentionsLimit?: number; userGroups?: Record<string, string[]> } = {}): Promise<Standins> {
   const slack = new SlackStandin({ userGroups: options.userGroups });
   const x = new XStandin({ mentionsLimit: options.mentionsLimit });
-  await Promise.all([slack.listen(), x.listen()]);
-  return { slack, x, close: async () => void (await Promise.all([slack.close(), x.close()])) };
+  const mastodon = new MastodonStandin();
+  const bluesky = new BlueskyStandin();
+  await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen()]);
+  return {
+    slack,
+    x,
+    mastodon,
+    bluesky,
+    close: async () => void (await Promise.all([slack.close(), x.close(), mastodon.close(), bluesky.close()])),
+  };
+}
+
+/** Environment for one platform only, in place of X's: `bed.start(platformEnv(bed.standins, 'mastodon'))`. */
+export function platformEnv(standins: Standins, platform: 'x' | 'mastodon' | 'bluesky'): Record<string, string> {
+  const none = { X_BEARER_TOKEN: '', X_APP_KEY: '', X_APP_SECRET: '', X_ACCESS_TOKEN: '', X_ACCESS_SECRET: '', X_USER_ID: '' };
+  if (platform === 'mastodon')
+    return { ...none, MASTODON_URL: standins.mastodon.apiUrl, MASTODON_ACCESS_TOKEN: standins.mastodon.accessToken };
+  if (platform === 'bluesky') {
+    return {
+      ...none,
+      BLUESKY_SERVICE: standins.bluesky.apiUrl,
+      BLUESKY_IDENTIFIER: standins.bluesky.brand.handle,
+      BLUESKY_APP_PASSWORD: standins.bluesky.appPassword,
+    };
+  }
+  return {};
 }
 
 export async function tempDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {

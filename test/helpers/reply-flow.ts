@@ -10,6 +10,9 @@ export interface PostedMention {
   message: StoredMessage;
 }
 
+/** A mention message in Slack, whatever its platform. */
+export type MentionMessage = Pick<PostedMention, 'key' | 'message'>;
+
 /**
  * Steps a support agent takes, each as the signed HTTP request Slack would send. Shared by the
  * in-process reply stories and the crash tests that run the bot as its own process.
@@ -36,6 +39,19 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
       return { post, key, message };
     },
 
+    /** Waits for the mention message of `key` (any platform: `mastodon:…`, `bluesky:at://…`). */
+    async posted(key: string): Promise<MentionMessage> {
+      const message = await waitUntil(
+        () =>
+          standins()
+            .slack.allMessages()
+            .find((m) => m.metadata?.event_payload.key === key),
+        15_000,
+        `the mention message for ${key}`,
+      );
+      return { key, message };
+    },
+
     /** Presses a button on a message. */
     async press(actionId: string, message: StoredMessage, value: string, userId = 'U0AGENT01') {
       const triggerId = standins().slack.issueTriggerId(userId);
@@ -47,7 +63,7 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
     },
 
     /** Presses Reply and waits for the modal the bot opens. */
-    async openReplyModal(mention: PostedMention, userId = 'U0AGENT01'): Promise<StoredView> {
+    async openReplyModal(mention: MentionMessage, userId = 'U0AGENT01'): Promise<StoredView> {
       const before = standins().slack.views().length;
       await this.press('mention_reply', mention.message, mention.key, userId);
       return waitUntil(() => standins().slack.views()[before], 5_000, 'the reply modal');
@@ -61,7 +77,7 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
 
     /** Writes in the mention's thread as a person. */
     async writeInThread(
-      mention: PostedMention,
+      mention: MentionMessage,
       text: string,
       options: { userId?: string; ts?: string; retryNum?: number; eventId?: string } = {},
     ) {
@@ -92,14 +108,14 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
     },
 
     /** The bot's messages in the mention's thread (announcements), oldest first. */
-    threadOf(mention: PostedMention): StoredMessage[] {
+    threadOf(mention: MentionMessage): StoredMessage[] {
       return standins()
         .slack.messages(mention.message.channel)
         .filter((m) => m.thread_ts === mention.message.ts && m.bot_id);
     },
 
     /** The mention message as it is now in Slack (updated in place). */
-    currentMessage(mention: PostedMention): StoredMessage | undefined {
+    currentMessage(mention: MentionMessage): StoredMessage | undefined {
       return standins()
         .slack.messages(mention.message.channel)
         .find((m) => m.ts === mention.message.ts);

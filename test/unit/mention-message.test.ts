@@ -10,7 +10,7 @@ describe('renderMentionMessage', () => {
   it('shows author, text, link, labels, sentiment, contact and the five buttons', () => {
     const message = renderMentionMessage(mentionRecord('123', '2026-11-25T09:00:00.000Z', { text: 'where is my order' }), contact);
     const json = JSON.stringify(message.blocks);
-    expect(json).toContain('*Ada* <https://x.com/ada|@ada> on X');
+    expect(json).toContain('*Ada* <https://x.com/ada|@ada> on 𝕏 X');
     expect(json).toContain('>where is my order');
     expect(json).toContain('<https://x.com/ada/status/123|View on X>');
     expect(json).toContain('*Question*');

@@ -3,7 +3,7 @@ import type { Label, Sentiment } from '../../domain/classify.ts';
 import type { MentionRecord, MentionWorkflow } from '../../store/mention-store.ts';
 import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
-import { PLATFORM_NAME } from './platform-names.ts';
+import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
 
 const LABEL_EMOJI: Record<Label, string> = {
   Question: ':question:',
@@ -56,7 +56,7 @@ export function renderMentionMessage(
         text: {
           type: 'mrkdwn',
           verbatim: true,
-          text: `*${escapeMrkdwn(name)}* ${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} on ${platform}`,
+          text: `*${escapeMrkdwn(name)}* ${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} on ${PLATFORM_ICON[mention.platform]} ${platform}`,
         },
       },
       { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quote(mention.text) } },

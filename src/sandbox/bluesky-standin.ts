@@ -1,0 +1,406 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import { type Reply, StandinServer } from './standin-server.ts';
+
+/**
+ * A local stand-in for a Bluesky PDS and AppView over XRPC, built from the atproto docs
+ * (https://docs.bsky.app/docs/api/, the lexicons, and the rate-limit guide): createSession
+ * (30 per 5 minutes), refreshSession and getSession; access tokens that expire and answer
+ * `400 ExpiredToken`; listNotifications newest first with an opaque cursor toward older ones and a
+ * `reasons` filter; getPosts with the viewer's like; createRecord (posts with reply root/parent
+ * checked, 300 graphemes; likes), getRecord, resolveHandle; `ratelimit-*` headers on every answer;
+ * errors as `{ error, message }`. Answers pass @atproto/api's lexicon validation (real DIDs,
+ * handles, CIDs and datetimes).
+ */
+export interface BskyProfile {
+  did: string;
+  handle: string;
+  displayName?: string;
+}
+
+export interface BskyPost {
+  uri: string;
+  cid: string;
+  author: BskyProfile;
+  record: {
+    $type: 'app.bsky.feed.post';
+    text: string;
+    createdAt: string;
+    reply?: { root: { uri: string; cid: string }; parent: { uri: string; cid: string } };
+    facets?: unknown[];
+  };
+  indexedAt: string;
+}
+
+interface Notification {
+  uri: string;
+  cid: string;
+  author: BskyProfile;
+  reason: 'mention' | 'reply' | 'quote' | 'like' | 'follow';
+  record: BskyPost['record'];
+  indexedAt: string;
+}
+
+export interface BlueskyStandinOptions {
+  handle?: string;
+  appPassword?: string;
+  /** How long an access token lives (the real service: about two hours). */
+  accessTokenTtlMs?: number;
+  now?: () => number;
+}
+
+const WINDOW_MS = 5 * 60_000;
+const SESSION_LIMIT = 30;
+const REQUEST_LIMIT = 3000;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+export class BlueskyStandin extends StandinServer {
+  readonly brand: BskyProfile;
+  readonly appPassword: string;
+  accessTokenTtlMs: number;
+  /** How many times createSession succeeded (the bot should log in once, then refresh). */
+  sessionsCreated = 0;
+  refreshes = 0;
+  /** Post URIs the brand has liked, with the like record's URI. */
+  readonly likes = new Map<string, string>();
+  private readonly profiles = new Map<string, BskyProfile>();
+  private readonly posts: BskyPost[] = [];
+  private readonly notifications: Notification[] = [];
+  private readonly access = new Map<string, { did: string; expiresAt: number }>();
+  private readonly refresh = new Map<string, string>();
+  private readonly windows = new Map<string, { resetAt: number; used: number }>();
+  private readonly now: () => number;
+  private clock = 0;
+
+  constructor(options: BlueskyStandinOptions = {}) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.appPassword = options.appPassword ?? 'abcd-efgh-ijkl-mnop';
+    this.accessTokenTtlMs = options.accessTokenTtlMs ?? 2 * 3_600_000;
+    this.brand = this.profile({ handle: options.handle ?? 'northwind.bsky.social', displayName: 'Northwind Outfitters' });
+  }
+
+  /** The base URL to give the bot (`BLUESKY_SERVICE`). */
+  get apiUrl(): string {
+    return this.url;
+  }
+
+  /** Makes every access token issued so far expire now (as two hours passing would). */
+  expireAccessTokens(): void {
+    for (const token of this.access.values()) token.expiresAt = 0;
+  }
+
+  /** A customer posts mentioning the brand (or replying to `replyTo`, one of the brand's posts). */
+  addMention(
+    author: { handle: string; displayName?: string },
+    text: string,
+    options: { replyTo?: BskyPost; createdAt?: Date } = {},
+  ): BskyPost {
+    const profile = this.profile(author);
+    const body = options.replyTo || text.includes(`@${this.brand.handle}`) ? text : `@${this.brand.handle} ${text}`;
+    const parent = options.replyTo;
+    const reply = parent
+      ? { root: parent.record.reply?.root ?? { uri: parent.uri, cid: parent.cid }, parent: { uri: parent.uri, cid: parent.cid } }
+      : undefined;
+    const post = this.addPost(profile, body, reply, options.createdAt);
+    this.notifications.push({
+      uri: post.uri,
+      cid: post.cid,
+      author: profile,
+      reason: parent ? 'reply' : 'mention',
+      record: post.record,
+      indexedAt: post.indexedAt,
+    });
+    this.emit('change', { type: 'mention', post });
+    return post;
+  }
+
+  /** A like of one of the brand's posts: a notification the bot must not treat as a mention. */
+  addLikeNotification(author: { handle: string }): void {
+    const profile = this.profile(author);
+    const subject = this.published()[0] ?? this.posts[0];
+    if (!subject) return;
+    this.notifications.push({
+      uri: `at://${profile.did}/app.bsky.feed.like/${this.tid()}`,
+      cid: cidOf('like'),
+      author: profile,
+      reason: 'like',
+      record: subject.record,
+      indexedAt: this.timestamp(),
+    });
+  }
+
+  published(): BskyPost[] {
+    return this.posts.filter((post) => post.author.did === this.brand.did);
+  }
+
+  mentionPosts(): BskyPost[] {
+    return this.notifications
+      .filter((n) => n.reason === 'mention' || n.reason === 'reply')
+      .map((n) => this.posts.find((p) => p.uri === n.uri) as BskyPost);
+  }
+
+  protected operationOf(_req: http.IncomingMessage, path: string): string {
+    return path.replace(/^\/xrpc\//, '');
+  }
+
+  protected outageReply(): Reply {
+    return { status: 503, body: { error: 'InternalServerError', message: 'Service Unavailable' } };
+  }
+
+  protected override rateLimitReply(operation: string): Reply {
+    const window = this.window(operation === 'com.atproto.server.createSession' ? 'session' : 'all');
+    window.used = Number.MAX_SAFE_INTEGER;
+    return { status: 429, body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, headers: this.rateHeaders('all', false) };
+  }
+
+  protected handle(
+    operation: string,
+    req: http.IncomingMessage,
+    _path: string,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): Reply {
+    const headers = this.rateHeaders('all', true);
+    if (Number(headers['ratelimit-remaining']) < 0)
+      return this.error(429, 'RateLimitExceeded', 'Rate Limit Exceeded', { ...headers, 'ratelimit-remaining': '0' });
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    switch (operation) {
+      case 'com.atproto.server.createSession':
+        return this.createSession(body, headers);
+      case 'com.atproto.server.refreshSession':
+        return this.refreshSession(bearer, headers);
+      case 'com.atproto.identity.resolveHandle': {
+        const profile = [...this.profiles.values()].find((p) => p.handle === query.handle);
+        return profile ? ok({ did: profile.did }, headers) : this.error(400, 'InvalidRequest', 'Unable to resolve handle', headers);
+      }
+    }
+    const session = this.access.get(bearer);
+    if (!session) return this.error(401, 'AuthenticationRequired', 'Invalid identifier or password', headers);
+    if (this.now() >= session.expiresAt) return this.error(400, 'ExpiredToken', 'Token has expired', headers);
+    const url = new URL(req.url ?? '/', 'http://standin');
+    switch (operation) {
+      case 'com.atproto.server.getSession':
+        return ok({ did: this.brand.did, handle: this.brand.handle, active: true, emailConfirmed: true }, headers);
+      case 'app.bsky.notification.listNotifications':
+        return this.listNotifications(url.searchParams, headers);
+      case 'app.bsky.feed.getPosts': {
+        const uris = url.searchParams.getAll('uris');
+        const posts = this.posts
+          .filter((post) => uris.includes(post.uri))
+          .map((post) => ({ ...post, viewer: this.likes.has(post.uri) ? { like: this.likes.get(post.uri) } : {} }));
+        return ok({ posts }, headers);
+      }
+      case 'com.atproto.repo.getRecord': {
+        const uri = `at://${query.repo}/${query.collection}/${query.rkey}`;
+        const post = this.posts.find((p) => p.uri === uri);
+        return post
+          ? ok({ uri, cid: post.cid, value: post.record }, headers)
+          : this.error(400, 'RecordNotFound', `Could not locate record: ${uri}`, headers);
+      }
+      case 'com.atproto.repo.createRecord':
+        return this.createRecord(body, headers);
+      default:
+        return this.error(501, 'MethodNotImplemented', `Method Not Implemented: ${operation}`, headers);
+    }
+  }
+
+  private createSession(body: Record<string, unknown>, headers: Record<string, string>): Reply {
+    // createSession has its own, much tighter limit: 30 per 5 minutes (and 300 a day).
+    const window = this.window('session');
+    if (window.used >= SESSION_LIMIT)
+      return this.error(429, 'RateLimitExceeded', 'Rate Limit Exceeded', this.rateHeaders('session', false));
+    window.used++;
+    if ((body.identifier !== this.brand.handle && body.identifier !== this.brand.did) || body.password !== this.appPassword) {
+      return this.error(401, 'AuthenticationRequired', 'Invalid identifier or password', headers);
+    }
+    this.sessionsCreated++;
+    return ok(this.issueTokens(), headers);
+  }
+
+  private refreshSession(refreshJwt: string, headers: Record<string, string>): Reply {
+    const did = this.refresh.get(refreshJwt);
+    if (!did) return this.error(400, 'ExpiredToken', 'Token has been revoked', headers);
+    // A refresh token is good once: the new pair replaces it.
+    this.refresh.delete(refreshJwt);
+    this.refreshes++;
+    return ok(this.issueTokens(), headers);
+  }
+
+  private issueTokens() {
+    const accessJwt = `eyJ.access.${randomBytes(12).toString('hex')}`;
+    const refreshJwt = `eyJ.refresh.${randomBytes(12).toString('hex')}`;
+    this.access.set(accessJwt, { did: this.brand.did, expiresAt: this.now() + this.accessTokenTtlMs });
+    this.refresh.set(refreshJwt, this.brand.did);
+    return { did: this.brand.did, handle: this.brand.handle, accessJwt, refreshJwt, active: true, emailConfirmed: true };
+  }
+
+  /** Newest first; the cursor points past the last item returned, toward older ones. */
+  private listNotifications(params: URLSearchParams, headers: Record<string, string>): Reply {
+    const limit = Math.min(Math.max(Number(params.get('limit') ?? 50) || 50, 1), 100);
+    const reasons = params.getAll('reasons');
+    const ordered = this.notifications
+      .filter((n) => reasons.length === 0 || reasons.includes(n.reason))
+      .map((n, index) => ({ n, index }))
+      .sort((a, b) => (a.n.indexedAt === b.n.indexedAt ? b.index - a.index : a.n.indexedAt < b.n.indexedAt ? 1 : -1));
+    const cursor = params.get('cursor');
+    const start = cursor ? ordered.findIndex(({ index }) => String(index) === Buffer.from(cursor, 'base64url').toString()) + 1 : 0;
+    const page = ordered.slice(start, start + limit);
+    const last = page.at(-1);
+    return ok(
+      {
+        notifications: page.map(({ n }) => ({ ...n, isRead: false, labels: [] })),
+        ...(last && start + limit < ordered.length ? { cursor: Buffer.from(String(last.index)).toString('base64url') } : {}),
+      },
+      headers,
+    );
+  }
+
+  private createRecord(body: Record<string, unknown>, headers: Record<string, string>): Reply {
+    if (body.repo !== this.brand.did && body.repo !== this.brand.handle) return this.error(400, 'InvalidRequest', 'Invalid repo', headers);
+    const collection = String(body.collection ?? '');
+    const rkey = body.rkey ? String(body.rkey) : this.tid();
+    if (!/^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/.test(rkey))
+      return this.error(400, 'InvalidRequest', 'Invalid record key (expected a TID)', headers);
+    const uri = `at://${this.brand.did}/${collection}/${rkey}`;
+    if (this.posts.some((p) => p.uri === uri) || [...this.likes.values()].includes(uri)) {
+      return this.error(400, 'InvalidRequest', `Record already exists: ${uri}`, headers);
+    }
+    const record = (body.record ?? {}) as Record<string, unknown>;
+    if (collection === 'app.bsky.feed.like') {
+      const subject = record.subject as { uri?: string; cid?: string } | undefined;
+      const post = this.posts.find((p) => p.uri === subject?.uri && p.cid === subject?.cid);
+      if (!post) return this.error(400, 'InvalidRequest', 'Like subject not found', headers);
+      this.likes.set(post.uri, uri);
+      this.emit('change', { type: 'like', post });
+      return ok({ uri, cid: cidOf(uri) }, headers);
+    }
+    if (collection !== 'app.bsky.feed.post') return this.error(400, 'InvalidRequest', `Unsupported collection ${collection}`, headers);
+    const text = String(record.text ?? '');
+    let length = 0;
+    for (const _ of graphemes.segment(text)) length++;
+    if (length > 300)
+      return this.error(
+        400,
+        'InvalidRequest',
+        'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes',
+        headers,
+      );
+    const reply = record.reply as BskyPost['record']['reply'];
+    if (reply) {
+      const exists = (ref: { uri: string; cid: string } | undefined) => this.posts.some((p) => p.uri === ref?.uri && p.cid === ref?.cid);
+      if (!exists(reply.parent) || !exists(reply.root))
+        return this.error(400, 'InvalidRequest', 'Invalid reply: root or parent not found', headers);
+      const parent = this.posts.find((p) => p.uri === reply.parent.uri);
+      const expectedRoot = parent?.record.reply?.root.uri ?? parent?.uri;
+      if (reply.root.uri !== expectedRoot)
+        return this.error(400, 'InvalidRequest', 'Invalid reply: root does not match the parent’s thread', headers);
+    }
+    const post = this.addPost(this.brand, text, reply, undefined, rkey, record.facets as unknown[] | undefined);
+    this.emit('change', { type: 'post', post });
+    return ok({ uri: post.uri, cid: post.cid, validationStatus: 'valid' }, headers);
+  }
+
+  private addPost(
+    author: BskyProfile,
+    text: string,
+    reply?: BskyPost['record']['reply'],
+    createdAt?: Date,
+    rkey = this.tid(),
+    facets?: unknown[],
+  ): BskyPost {
+    const indexedAt = createdAt ? createdAt.toISOString() : this.timestamp();
+    const record: BskyPost['record'] = {
+      $type: 'app.bsky.feed.post',
+      text,
+      createdAt: indexedAt,
+      ...(reply ? { reply } : {}),
+      ...(facets ? { facets } : {}),
+    };
+    const uri = `at://${author.did}/app.bsky.feed.post/${rkey}`;
+    const post: BskyPost = { uri, cid: cidOf(JSON.stringify(record) + uri), author, record, indexedAt };
+    this.posts.push(post);
+    return post;
+  }
+
+  private profile(author: { handle: string; displayName?: string }): BskyProfile {
+    const handle = author.handle.includes('.') ? author.handle : `${author.handle}.bsky.social`;
+    const existing = this.profiles.get(handle);
+    if (existing) return existing;
+    const did = `did:plc:${base32(createHash('sha256').update(handle).digest()).slice(0, 24)}`;
+    const profile: BskyProfile = { did, handle, displayName: author.displayName ?? handle.split('.')[0] };
+    this.profiles.set(handle, profile);
+    return profile;
+  }
+
+  /** Distinct, increasing timestamps (two posts in one millisecond still sort). */
+  private timestamp(): string {
+    this.clock = Math.max(this.clock + 1, this.now());
+    return new Date(this.clock).toISOString();
+  }
+
+  private tid(): string {
+    const micros = BigInt(Math.max(this.clock + 1, this.now())) * 1000n + BigInt(Math.floor(Math.random() * 1000));
+    let value = (micros << 10n) | BigInt(Math.floor(Math.random() * 1024));
+    let out = '';
+    for (let i = 0; i < 13; i++) {
+      out = '234567abcdefghijklmnopqrstuvwxyz'[Number(value & 31n)] + out;
+      value >>= 5n;
+    }
+    return out;
+  }
+
+  private window(name: string) {
+    let window = this.windows.get(name);
+    if (!window || this.now() >= window.resetAt) {
+      window = { resetAt: this.now() + WINDOW_MS, used: 0 };
+      this.windows.set(name, window);
+    }
+    return window;
+  }
+
+  private rateHeaders(name: string, spend: boolean): Record<string, string> {
+    const window = this.window(name);
+    const limit = name === 'session' ? SESSION_LIMIT : REQUEST_LIMIT;
+    let remaining = limit - window.used;
+    if (spend) {
+      remaining = remaining <= 0 ? -1 : remaining - 1;
+      if (remaining >= 0) window.used++;
+    }
+    return {
+      'ratelimit-limit': String(limit),
+      'ratelimit-remaining': String(remaining),
+      'ratelimit-reset': String(Math.ceil(window.resetAt / 1000)),
+      'ratelimit-policy': `${limit};w=${WINDOW_MS / 1000}`,
+    };
+  }
+
+  private error(status: number, error: string, message: string, headers: Record<string, string>): Reply {
+    return { status, body: { error, message }, headers };
+  }
+}
+
+const ok = (body: unknown, headers: Record<string, string> = {}): Reply => ({ status: 200, body, headers });
+
+/** A CIDv1 (dag-cbor, sha2-256) as atproto uses, base32 with the `b` multibase prefix. */
+function cidOf(content: string): string {
+  const digest = createHash('sha256').update(content).digest();
+  return `b${base32(Buffer.concat([Buffer.from([0x01, 0x71, 0x12, 0x20]), digest]))}`;
+}
+
+function base32(bytes: Buffer): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
