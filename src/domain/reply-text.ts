@@ -13,6 +13,10 @@ export interface TextMeasure {
   limit: number;
   /** Where the platform has a limit rule that is not length (X: invalid characters). */
   isValid: boolean;
+  /** How the platform counts, said to a person who went over ("links count 23"). */
+  countingRule?: string;
+  /** Why a text that fits the length is still refused. */
+  invalidReason?: string;
 }
 
 export function measureForX(text: string): TextMeasure {
@@ -21,16 +25,22 @@ export function measureForX(text: string): TextMeasure {
     length: parsed.weightedLength,
     limit: X_MAX_WEIGHTED_LENGTH,
     isValid: parsed.valid || parsed.weightedLength > X_MAX_WEIGHTED_LENGTH,
+    countingRule: 'links count 23, emoji and CJK count 2',
   };
 }
 
-export type TextProblem = { kind: 'empty' } | { kind: 'too_long'; length: number; limit: number } | { kind: 'invalid' };
+export type TextProblem =
+  | { kind: 'empty' }
+  | { kind: 'too_long'; length: number; limit: number; countingRule?: string }
+  | { kind: 'invalid'; reason?: string };
 
 export function checkReplyText(text: string, measure: (text: string) => TextMeasure): TextProblem | undefined {
   if (text.trim().length === 0) return { kind: 'empty' };
   const measured = measure(text);
-  if (measured.length > measured.limit) return { kind: 'too_long', length: measured.length, limit: measured.limit };
-  if (!measured.isValid) return { kind: 'invalid' };
+  if (measured.length > measured.limit) {
+    return { kind: 'too_long', length: measured.length, limit: measured.limit, countingRule: measured.countingRule };
+  }
+  if (!measured.isValid) return { kind: 'invalid', reason: measured.invalidReason };
   return undefined;
 }
 
@@ -39,9 +49,9 @@ export function describeTextProblem(problem: TextProblem, platform: string): str
     case 'empty':
       return 'The reply is empty: write something to send.';
     case 'too_long':
-      return `The reply is ${problem.length} characters as ${platform} counts them; the limit is ${problem.limit} (links count 23, emoji and CJK count 2). Shorten it by ${problem.length - problem.limit}.`;
+      return `The reply is ${problem.length} characters as ${platform} counts them; the limit is ${problem.limit}${problem.countingRule ? ` (${problem.countingRule})` : ''}. Shorten it by ${problem.length - problem.limit}.`;
     case 'invalid':
-      return `${platform} would refuse this text (it contains characters ${platform} does not allow).`;
+      return `${platform} would refuse this text (${problem.reason ?? `it contains characters ${platform} does not allow`}).`;
   }
 }
 
@@ -82,7 +92,7 @@ const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
  */
 export function measureForMastodon(text: string, limit: number, urlLength = 23): TextMeasure {
   const countable = text.replace(URL_PATTERN, 'x'.repeat(urlLength)).replace(/(^|[^\w/])@(\w+)@[\w.-]+\w/g, '$1@$2');
-  return { length: Array.from(countable).length, limit, isValid: true };
+  return { length: Array.from(countable).length, limit, isValid: true, countingRule: 'links count 23, @user@server counts as @user' };
 }
 
 /** Bluesky's limit: 300 graphemes (what a person sees as one character, emoji with modifiers included). */
@@ -93,5 +103,12 @@ export function measureForBluesky(text: string): TextMeasure {
   let length = 0;
   for (const _ of graphemes.segment(text)) length++;
   // The record's text is also capped at 3,000 bytes of UTF-8.
-  return { length, limit: BLUESKY_MAX_GRAPHEMES, isValid: Buffer.byteLength(text, 'utf8') <= 3000 };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return {
+    length,
+    limit: BLUESKY_MAX_GRAPHEMES,
+    isValid: bytes <= 3000,
+    countingRule: 'each letter or emoji as you see it counts 1',
+    invalidReason: `it is ${bytes} bytes; a post may have at most 3,000, which long runs of emoji can reach`,
+  };
 }

@@ -148,9 +148,10 @@ export class BlueskyStandin extends StandinServer {
     return { status: 503, body: { error: 'InternalServerError', message: 'Service Unavailable' } };
   }
 
-  protected override rateLimitReply(operation: string): Reply {
+  protected override rateLimitReply(operation: string, retryAfterSeconds: number): Reply {
     const window = this.window(operation === 'com.atproto.server.createSession' ? 'session' : 'all');
     window.used = Number.MAX_SAFE_INTEGER;
+    window.resetAt = this.now() + retryAfterSeconds * 1000;
     return { status: 429, body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, headers: this.rateHeaders('all', false) };
   }
 

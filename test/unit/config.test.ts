@@ -75,3 +75,35 @@ describe('loadConfig', () => {
     expect(secretsOf(loadConfig(minimal))).toEqual(['xoxb-1-2-abc', 'AAAA-bearer']);
   });
 });
+
+describe('platforms on and off', () => {
+  const slackOnly = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'shh', SLACK_CHANNEL_MENTIONS: 'C0MENTIONS' };
+
+  it('turns a platform on exactly when its variables are set', () => {
+    const config = loadConfig({
+      ...slackOnly,
+      MASTODON_URL: 'https://mastodon.social/',
+      MASTODON_ACCESS_TOKEN: 'mastodon-token-123',
+      BLUESKY_IDENTIFIER: 'northwind.bsky.social',
+      BLUESKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop',
+    });
+    expect(config.x).toBeUndefined();
+    expect(config.mastodon).toEqual({ url: 'https://mastodon.social', accessToken: 'mastodon-token-123' });
+    expect(config.bluesky).toEqual({ service: 'https://bsky.social', identifier: 'northwind.bsky.social', appPassword: 'abcd-efgh-ijkl-mnop' });
+    expect(secretsOf(config)).toEqual(expect.arrayContaining(['mastodon-token-123', 'abcd-efgh-ijkl-mnop']));
+  });
+
+  it('needs at least one platform, and names half-set ones', () => {
+    expect(problemsOf(slackOnly)).toEqual([expect.stringMatching(/^No social platform is configured/)]);
+    expect(problemsOf({ ...slackOnly, MASTODON_URL: 'https://mastodon.social' })).toContain(
+      'MASTODON_ACCESS_TOKEN must be set too: Mastodon needs the instance URL and an access token',
+    );
+    expect(problemsOf({ ...slackOnly, BLUESKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop' })).toContain(
+      "BLUESKY_IDENTIFIER must be set too: Bluesky needs the brand's handle and an app password",
+    );
+    expect(problemsOf({ ...slackOnly, BLUESKY_IDENTIFIER: 'not a handle', BLUESKY_APP_PASSWORD: 'x' })).toContain(
+      "BLUESKY_IDENTIFIER must be the brand's handle (like northwind.bsky.social) or its DID",
+    );
+    expect(problemsOf({ ...slackOnly, MASTODON_URL: 'mastodon.social', MASTODON_ACCESS_TOKEN: 't' })[0]).toMatch(/MASTODON_URL/);
+  });
+});

@@ -5,9 +5,12 @@ import {
   fillTemplate,
   firstNameOf,
   hasUrl,
+  measureForBluesky,
+  measureForMastodon,
   measureForX,
   parseThreadMessage,
 } from '../../src/domain/reply-text.ts';
+import { htmlToText } from '../../src/platforms/mastodon/html-to-text.ts';
 
 describe("X's weighted length", () => {
   it.each([
@@ -22,7 +25,7 @@ describe("X's weighted length", () => {
 
   it('accepts exactly 280 and refuses 281', () => {
     expect(checkReplyText('a'.repeat(280), measureForX)).toBeUndefined();
-    expect(checkReplyText('a'.repeat(281), measureForX)).toEqual({ kind: 'too_long', length: 281, limit: 280 });
+    expect(checkReplyText('a'.repeat(281), measureForX)).toMatchObject({ kind: 'too_long', length: 281, limit: 280 });
     expect(checkReplyText('🙂'.repeat(140), measureForX)).toBeUndefined();
     expect(checkReplyText('🙂'.repeat(141), measureForX)).toMatchObject({ kind: 'too_long', length: 282 });
   });
@@ -64,5 +67,32 @@ describe('fillTemplate', () => {
 
   it('takes the first name from a full name', () => {
     expect(firstNameOf('  Margaret   Hamilton ')).toBe('Margaret');
+  });
+});
+
+describe('Mastodon and Bluesky counts', () => {
+  it("counts Mastodon characters with links as 23 and remote mentions without their server, against the instance's limit", () => {
+    expect(measureForMastodon('héllo', 500).length).toBe(5);
+    expect(measureForMastodon(`see https://example.com/${'x'.repeat(100)}`, 500).length).toBe(4 + 23);
+    expect(measureForMastodon('@ada@other.example thanks', 500).length).toBe('@ada thanks'.length);
+    expect(checkReplyText('a'.repeat(61), (text) => measureForMastodon(text, 60))).toMatchObject({ kind: 'too_long', limit: 60 });
+  });
+
+  it('counts Bluesky graphemes: a family emoji or a flag is one', () => {
+    expect(measureForBluesky('👩‍👩‍👧🇫🇷e\u0301').length).toBe(3);
+    expect(checkReplyText('🇫🇷'.repeat(300), measureForBluesky)).toBeUndefined();
+    expect(checkReplyText('🇫🇷'.repeat(301), measureForBluesky)).toMatchObject({ kind: 'too_long', length: 301, limit: 300 });
+    // 300 graphemes can still be over the 3,000-byte cap: said plainly.
+    const problem = checkReplyText('👩‍👩‍👧'.repeat(200), measureForBluesky);
+    expect(problem).toMatchObject({ kind: 'invalid' });
+    expect(describeTextProblem(problem as NonNullable<typeof problem>, 'Bluesky')).toContain('3,000');
+  });
+});
+
+describe('Mastodon HTML content', () => {
+  it('keeps the words and paragraphs, drops the markup, decodes entities once', () => {
+    const html =
+      '<p><span class="h-card"><a href="https://social.example/@northwind" class="u-url mention">@<span>northwind</span></a></span> Tom &amp; Jerry&#39;s &lt;b&gt;tent&lt;/b&gt;<br />line two</p><p>para &#x1F600; &amp;lt;</p>';
+    expect(htmlToText(html)).toBe("@northwind Tom & Jerry's <b>tent</b>\nline two\n\npara 😀 &lt;");
   });
 });
