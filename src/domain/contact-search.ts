@@ -139,9 +139,9 @@ export class ContactSearchIndex {
     const trimmed = query.trim();
     if (!trimmed) return [];
     const hits = new Map<string, SearchHit>();
-    const exactKey =
-      trimmed.includes('@') && !trimmed.startsWith('@') ? normalizeWord(trimmed) : `@${normalizeWord(trimmed.replace(/^@/, ''))}`;
-    for (const id of this.exact.get(exactKey) ?? []) hits.set(id, { id, score: 1, isExact: true });
+    // `ada@other.example` may be an email or a Mastodon handle typed without its first @: try both.
+    const bare = normalizeWord(trimmed.replace(/^@/, ''));
+    for (const key of [`@${bare}`, bare]) for (const id of this.exact.get(key) ?? []) hits.set(id, { id, score: 1, isExact: true });
     // An exact handle or email is what the agent meant: no need to look further.
     if (hits.size > 0) return [...hits.values()].slice(0, limit);
 

@@ -119,3 +119,25 @@ export class PlatformError extends Error {
 }
 
 export const isPlatformError = (error: unknown): error is PlatformError => error instanceof PlatformError;
+
+/**
+ * Which network a handle typed by a person belongs to: `user@server` is Mastodon (X handles have
+ * no @ or dot), a domain-like `name.bsky.social` is Bluesky, anything else X.
+ */
+export function platformOfHandle(handle: string): PlatformId {
+  const bare = handle.replace(/^@/, '');
+  if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(bare)) return 'mastodon';
+  if (bare.includes('.')) return 'bluesky';
+  return 'x';
+}
+
+/** A handle's public profile page on its network. */
+export function profileUrlOf(platform: PlatformId, handle: string): string {
+  const bare = handle.replace(/^@/, '');
+  if (platform === 'mastodon') {
+    const [user, server] = bare.split('@');
+    return `https://${server}/@${user}`;
+  }
+  if (platform === 'bluesky') return `https://bsky.app/profile/${bare}`;
+  return `https://x.com/${bare}`;
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Label } from '../domain/classify.ts';
-import type { PlatformId } from '../platforms/platform.ts';
+import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
 import type { ContactRecord } from '../store/contact-store.ts';
 import type { MentionRecord } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
@@ -266,7 +266,7 @@ export class Crm {
     const previous = await this.store.contacts.findByAuthor(platform, { id: '', handle: clean });
     const now = new Date().toISOString();
     let movedFrom: ContactRecord | undefined;
-    let identity = { platform, userId: '', handle: clean, profileUrl: `https://x.com/${clean}` };
+    let identity = { platform, userId: '', handle: clean, profileUrl: profileUrlOf(platform, clean) };
     if (previous && previous.key !== contact.key) {
       const moving = previous.identities.find((i) => i.platform === platform && i.handle.toLowerCase() === clean.toLowerCase());
       if (moving) identity = moving;

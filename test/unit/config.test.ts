@@ -89,7 +89,11 @@ describe('platforms on and off', () => {
     });
     expect(config.x).toBeUndefined();
     expect(config.mastodon).toEqual({ url: 'https://mastodon.social', accessToken: 'mastodon-token-123' });
-    expect(config.bluesky).toEqual({ service: 'https://bsky.social', identifier: 'northwind.bsky.social', appPassword: 'abcd-efgh-ijkl-mnop' });
+    expect(config.bluesky).toEqual({
+      service: 'https://bsky.social',
+      identifier: 'northwind.bsky.social',
+      appPassword: 'abcd-efgh-ijkl-mnop',
+    });
     expect(secretsOf(config)).toEqual(expect.arrayContaining(['mastodon-token-123', 'abcd-efgh-ijkl-mnop']));
   });
 

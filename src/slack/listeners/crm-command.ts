@@ -1,10 +1,12 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isDay, localDay, shiftDay } from '../../domain/calendar.ts';
 import type { Period } from '../../domain/digest-stats.ts';
+import { platformOfHandle } from '../../platforms/platform.ts';
 import { ACTION, SLASH_COMMAND } from '../ids.ts';
 import { type CommandAnswer, renderAudit, renderHelp, renderSavedReplies } from '../views/command-answers.ts';
 import { renderContactCard, renderContactChoices, renderForgetConfirmation } from '../views/contact-card.ts';
 import { formatDay } from '../views/digest-message.ts';
+import { PLATFORM_NAME } from '../views/platform-names.ts';
 import type { ListenerContext } from './context.ts';
 
 const DEFAULT_AUDIT_COUNT = 10;
@@ -140,8 +142,11 @@ async function answerLink(argument: string, context: ListenerContext): Promise<C
   }
   const found = await oneContact(reference.replace(/^"(.*)"$/, '$1'), context);
   if (!found.contact) return found.answer;
-  const { contact, movedFrom } = await context.crm.linkHandle('x', handle, found.contact);
-  return { text: `${handle} on X is now linked to ${contact.name}${movedFrom ? ` (it was on ${movedFrom.name})` : ''}.` };
+  const platform = platformOfHandle(handle);
+  const { contact, movedFrom } = await context.crm.linkHandle(platform, handle, found.contact);
+  return {
+    text: `${handle} on ${PLATFORM_NAME[platform]} is now linked to ${contact.name}${movedFrom ? ` (it was on ${movedFrom.name})` : ''}.`,
+  };
 }
 
 async function answerForget(argument: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {

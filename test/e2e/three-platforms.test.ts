@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { FAST, useTestBed, waitUntil } from '../helpers/harness.ts';
+import { replyFlow, textOf } from '../helpers/reply-flow.ts';
+
+describe('X, Mastodon and Bluesky together', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+  const allThree = () => ({
+    MASTODON_URL: bed.standins.mastodon.apiUrl,
+    MASTODON_ACCESS_TOKEN: bed.standins.mastodon.accessToken,
+    BLUESKY_SERVICE: bed.standins.bluesky.apiUrl,
+    BLUESKY_IDENTIFIER: bed.standins.bluesky.brand.handle,
+    BLUESKY_APP_PASSWORD: bed.standins.bluesky.appPassword,
+  });
+
+  it('ingests all three, says which are on in /healthz, and keeps one contact with identities on each', async () => {
+    await bed.start(allThree(), FAST);
+    const health = await bed.health();
+    expect(Object.keys(health.platforms).sort()).toEqual(['bluesky', 'mastodon', 'x']);
+
+    const onX = await flow.mention('where is my order?', { username: 'ada_l', name: 'Ada Lovelace' });
+    const toot = bed.standins.mastodon.addMention({ username: 'ada', display_name: 'Ada L.', domain: 'other.example' }, 'and my refund?');
+    const skeet = bed.standins.bluesky.addMention({ handle: 'ada', displayName: 'Ada' }, 'also: the zip');
+    const onMastodon = await flow.posted(`mastodon:${toot.id}`);
+    const onBluesky = await flow.posted(`bluesky:${skeet.uri}`);
+    expect(textOf(onX.message)).toContain('on 𝕏 X');
+    expect(textOf(onMastodon.message)).toContain('on :elephant: Mastodon');
+    expect(textOf(onBluesky.message)).toContain('on :butterfly: Bluesky');
+    expect(textOf(onBluesky.message)).toContain('https://bsky.app/profile/ada.bsky.social/post/');
+
+    expect((await flow.command('link @ada@other.example "Ada Lovelace"')).text).toContain(
+      '@ada@other.example on Mastodon is now linked to Ada Lovelace',
+    );
+    expect((await flow.command('link @ada.bsky.social "Ada Lovelace"')).text).toContain(
+      '@ada.bsky.social on Bluesky is now linked to Ada Lovelace',
+    );
+
+    for (const handle of ['@ada_l', '@ada@other.example', 'ada@other.example', '@ada.bsky.social']) {
+      const card = JSON.stringify(await flow.command(`lookup ${handle}`));
+      expect(card, handle).toContain('Ada Lovelace');
+      expect(card, handle).toContain('X <https://x.com/ada_l|@ada_l>');
+      expect(card, handle).toContain('Mastodon <https://other.example/@ada|@ada@other.example>');
+      expect(card, handle).toContain('Bluesky <https://bsky.app/profile/ada.bsky.social|@ada.bsky.social>');
+    }
+
+    // Her next toot lands on the same contact.
+    const next = bed.standins.mastodon.addMention({ username: 'ada', domain: 'other.example' }, 'thanks all');
+    const nextMessage = await flow.posted(`mastodon:${next.id}`);
+    expect(textOf(nextMessage.message)).toContain('Contact: *Ada Lovelace*');
+  });
+
+  it('keeps X running while Mastodon is down at start, and connects Mastodon when it is back', async () => {
+    bed.standins.mastodon.faults.outage = true;
+    await bed.start(allThree(), FAST);
+    await flow.mention('X still works', { username: 'grace_h', name: 'Grace Hopper' });
+    expect((await bed.health()).platforms.mastodon?.state).toBe('backing_off');
+    bed.standins.mastodon.faults.outage = false;
+    const toot = bed.standins.mastodon.addMention({ username: 'grace' }, 'back now?');
+    await flow.posted(`mastodon:${toot.id}`);
+    await waitUntil(async () => (await bed.health()).platforms.mastodon?.state === 'ok', 5_000, 'Mastodon ok');
+  });
+});
