@@ -41,11 +41,31 @@ export const DEMO_SAVED_REPLIES = [
   },
 ];
 
+/** Where the demo customers have their Mastodon accounts (not the brand's own instance). */
+export const DEMO_MASTODON_SERVER = 'fosstodon.example';
+/** Bluesky handles are domain names: no underscores. */
+export const demoBlueskyHandle = (username: string) => `${username.replace(/_/g, '-')}.bsky.social`;
+
 /** Customers the shop already knows (as an import would bring them), matched to authors by handle. */
 export const DEMO_CONTACTS = DEMO_CUSTOMERS.map((customer, index) => ({
   key: `demo-contact-${index + 1}`,
   name: customer.name,
-  identities: [{ platform: 'x' as const, userId: '', handle: customer.username, profileUrl: `https://x.com/${customer.username}` }],
+  // The same people on all three networks: their mentions land on one contact wherever they write.
+  identities: [
+    { platform: 'x' as const, userId: '', handle: customer.username, profileUrl: `https://x.com/${customer.username}` },
+    {
+      platform: 'mastodon' as const,
+      userId: '',
+      handle: `${customer.username}@${DEMO_MASTODON_SERVER}`,
+      profileUrl: `https://${DEMO_MASTODON_SERVER}/@${customer.username}`,
+    },
+    {
+      platform: 'bluesky' as const,
+      userId: '',
+      handle: demoBlueskyHandle(customer.username),
+      profileUrl: `https://bsky.app/profile/${demoBlueskyHandle(customer.username)}`,
+    },
+  ],
   emails: [`${customer.username.replace(/_/g, '.')}@example.com`],
   company: ['NASA', 'Analytical Engines Ltd', 'US Navy', 'NASA', 'Bletchley Park', 'MGM'][index],
   tags: index === 0 ? ['vip'] : [],

@@ -1,6 +1,6 @@
 /**
  * npm run sandbox: the real bot (src/main.ts, exactly as `npm start` runs it) against local
- * stand-ins for Slack and X, with a fresh data folder, demo data and a stream of mentions, plus a
+ * stand-ins for Slack, X, Mastodon and Bluesky, with a fresh data folder, demo data and a stream of mentions, plus a
  * web page that shows the Slack channels and the X timeline and lets a person click through.
  * No token, no network.
  */
@@ -11,7 +11,18 @@ import path from 'node:path';
 import { createMentionClassifier } from '../domain/classify.ts';
 import { DigestLogStore } from '../store/digest-log-store.ts';
 import { MentionStore } from '../store/mention-store.ts';
-import { DEMO_CONTACTS, DEMO_CUSTOMERS, DEMO_MENTIONS, DEMO_ORDERS, DEMO_SAVED_REPLIES, demoHistory } from './demo-data.ts';
+import { BlueskyStandin } from './bluesky-standin.ts';
+import {
+  DEMO_CONTACTS,
+  DEMO_CUSTOMERS,
+  DEMO_MASTODON_SERVER,
+  DEMO_MENTIONS,
+  DEMO_ORDERS,
+  DEMO_SAVED_REPLIES,
+  demoBlueskyHandle,
+  demoHistory,
+} from './demo-data.ts';
+import { MastodonStandin } from './mastodon-standin.ts';
 import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
 import { SlackStandin } from './slack-standin.ts';
 import { XStandin } from './x-standin.ts';
@@ -21,7 +32,9 @@ const SIGNING_SECRET = 'sandbox-signing-secret';
 
 const slack = new SlackStandin({ enforcePostRate: true });
 const x = new XStandin();
-await Promise.all([slack.listen(), x.listen()]);
+const mastodon = new MastodonStandin();
+const bluesky = new BlueskyStandin();
+await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen()]);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
 // Demo data in the store's own file format, as if the team had used Switchboard for a while.
 await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
@@ -57,6 +70,11 @@ const env = {
   X_ACCESS_TOKEN: x.userContext.accessToken,
   X_ACCESS_SECRET: x.userContext.accessSecret,
   X_USER_ID: x.brand.id,
+  MASTODON_URL: mastodon.apiUrl,
+  MASTODON_ACCESS_TOKEN: mastodon.accessToken,
+  BLUESKY_SERVICE: bluesky.apiUrl,
+  BLUESKY_IDENTIFIER: bluesky.brand.handle,
+  BLUESKY_APP_PASSWORD: bluesky.appPassword,
   POLL_INTERVAL_SECONDS: '3',
   REPLY_UNDO_SECONDS: process.env.REPLY_UNDO_SECONDS ?? '10',
   REPLY_ALLOWED_USERS: `${alice?.id},${bob?.id}`,
@@ -69,8 +87,12 @@ let next = 0;
 const publish = () => {
   const author = DEMO_CUSTOMERS[next % DEMO_CUSTOMERS.length]!;
   const text = DEMO_MENTIONS[next % DEMO_MENTIONS.length]!;
+  // Two on X, then one on Mastodon, one on Bluesky: all three networks in the same channels.
+  const network = next % 4;
   next++;
-  x.addMention(author, text);
+  if (network === 2) mastodon.addMention({ username: author.username, display_name: author.name, domain: DEMO_MASTODON_SERVER }, text);
+  else if (network === 3) bluesky.addMention({ handle: demoBlueskyHandle(author.username), displayName: author.name }, text);
+  else x.addMention(author, text);
 };
 for (let i = 0; i < 3; i++) publish();
 
@@ -91,7 +113,7 @@ const listening = new Promise<void>((resolve) => {
     }
   });
 });
-const page = new SandboxServer(slack, x, { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET });
+const page = new SandboxServer(slack, x, { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET }, mastodon, bluesky);
 const pageUrl = await page.listen(Number(process.env.SANDBOX_PORT ?? 3030));
 await listening;
 const timer = setInterval(publish, MENTION_EVERY_MS);
@@ -104,6 +126,8 @@ process.stdout.write(
     `  Bot              http://localhost:${botPort}  (health: /healthz)`,
     `  Slack stand-in   ${slack.apiUrl}`,
     `  X stand-in       ${x.apiUrl}`,
+    `  Mastodon         ${mastodon.apiUrl}`,
+    `  Bluesky          ${bluesky.apiUrl}`,
     `  Data folder      ${dataDir}`,
     `A demo mention arrives every ${Math.round(MENTION_EVERY_MS / 1000)} s. Ctrl-C stops everything.`,
     '',

@@ -3,6 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readBody } from '../http/read-body.ts';
+import { htmlToText } from '../platforms/mastodon/html-to-text.ts';
+import type { BlueskyStandin } from './bluesky-standin.ts';
+import type { MastodonStandin } from './mastodon-standin.ts';
 import {
   blockSuggestion,
   buttonClick,
@@ -27,7 +30,7 @@ export const SANDBOX_PEOPLE = [
 export interface LogEntry {
   at: string;
   /** `page → bot` for the signed requests the page sent; `bot → slack` / `bot → x` for the stand-ins' calls. */
-  direction: 'page → bot' | 'bot → slack' | 'bot → x';
+  direction: 'page → bot' | 'bot → slack' | 'bot → x' | 'bot → mastodon' | 'bot → bluesky';
   summary: string;
   status: number;
   detail: unknown;
@@ -63,6 +66,8 @@ export class SandboxServer {
     private readonly slack: SlackStandin,
     private readonly x: XStandin,
     private readonly bot: { url: () => string; signingSecret: string },
+    private readonly mastodon?: MastodonStandin,
+    private readonly bluesky?: BlueskyStandin,
   ) {
     const record = (direction: LogEntry['direction']) => (call: RecordedCall) => {
       this.addLog({
@@ -77,6 +82,10 @@ export class SandboxServer {
     x.on('call', record('bot → x'));
     slack.on('change', () => this.notify());
     x.on('change', () => this.notify());
+    mastodon?.on('call', record('bot → mastodon'));
+    mastodon?.on('change', () => this.notify());
+    bluesky?.on('call', record('bot → bluesky'));
+    bluesky?.on('change', () => this.notify());
   }
 
   async listen(port: number): Promise<string> {
@@ -213,11 +222,16 @@ export class SandboxServer {
         return json(res, 200, answer);
       }
       case '/api/mention': {
-        const post = this.x.addMention(
-          { username: (body.username ?? 'customer').replace(/^@/, ''), name: body.name || body.username || 'Customer' },
-          body.text ?? '',
-        );
-        return json(res, 200, { post });
+        const handle = (body.username ?? 'customer').replace(/^@/, '');
+        const name = body.name || handle || 'Customer';
+        if (body.network === 'mastodon' && this.mastodon) {
+          const [username = handle, domain] = handle.split('@');
+          return json(res, 200, { post: this.mastodon.addMention({ username, display_name: name, domain }, body.text ?? '') });
+        }
+        if (body.network === 'bluesky' && this.bluesky) {
+          return json(res, 200, { post: this.bluesky.addMention({ handle, displayName: name }, body.text ?? '') });
+        }
+        return json(res, 200, { post: this.x.addMention({ username: handle, name }, body.text ?? '') });
       }
       default:
         return json(res, 404, { error: 'not found' });
@@ -257,13 +271,90 @@ export class SandboxServer {
         .views()
         .filter((view) => !this.closedViews.has(view.id))
         .map((view) => ({ ...view, errors: this.viewErrors.get(view.id) })),
-      x: {
-        brand: this.x.brand,
-        mentions: this.x.mentions(),
-        published: this.x.published(),
-        likes: [...this.x.likes],
-      },
+      networks: this.networkPosts(),
       log: this.log.slice(-200),
+    };
+  }
+
+  /** Every network's mentions of the brand and the brand's replies, in one shape for the page. */
+  private networkPosts() {
+    const posts: Array<{
+      network: 'x' | 'mastodon' | 'bluesky';
+      id: string;
+      name: string;
+      handle: string;
+      text: string;
+      createdAt: string;
+      isBrand: boolean;
+      inReplyTo?: string;
+      liked: boolean;
+    }> = [];
+    const brandX = this.x.brand;
+    for (const post of this.x.mentions()) {
+      posts.push({
+        network: 'x',
+        id: post.id,
+        name: post.author.name,
+        handle: post.author.username,
+        text: post.text,
+        createdAt: post.created_at,
+        isBrand: false,
+        liked: this.x.likes.has(post.id),
+      });
+    }
+    for (const post of this.x.published()) {
+      posts.push({
+        network: 'x',
+        id: post.id,
+        name: brandX.name,
+        handle: brandX.username,
+        text: post.text,
+        createdAt: post.created_at,
+        isBrand: true,
+        inReplyTo: post.in_reply_to_post_id,
+        liked: false,
+      });
+    }
+    const m = this.mastodon;
+    if (m) {
+      for (const status of [...m.mentionStatuses(), ...m.published()]) {
+        const isBrand = status.account.id === m.brand.id;
+        posts.push({
+          network: 'mastodon',
+          id: status.id,
+          name: status.account.display_name,
+          handle: status.account.acct.includes('@') ? status.account.acct : `${status.account.acct}@${m.domain}`,
+          text: htmlToText(status.content),
+          createdAt: status.created_at,
+          isBrand,
+          inReplyTo: status.in_reply_to_id ?? undefined,
+          liked: m.favourites.has(status.id),
+        });
+      }
+    }
+    const b = this.bluesky;
+    if (b) {
+      for (const post of [...b.mentionPosts(), ...b.published()]) {
+        posts.push({
+          network: 'bluesky',
+          id: post.uri,
+          name: post.author.displayName ?? post.author.handle,
+          handle: post.author.handle,
+          text: post.record.text,
+          createdAt: post.indexedAt,
+          isBrand: post.author.did === b.brand.did,
+          inReplyTo: post.record.reply?.parent.uri,
+          liked: b.likes.has(post.uri),
+        });
+      }
+    }
+    return {
+      brands: {
+        x: `@${brandX.username}`,
+        mastodon: m ? `@${m.brand.username}@${m.domain}` : undefined,
+        bluesky: b ? `@${b.brand.handle}` : undefined,
+      },
+      posts: posts.sort((p, q) => (p.createdAt < q.createdAt ? 1 : p.createdAt > q.createdAt ? -1 : 0)),
     };
   }
 

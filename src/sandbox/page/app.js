@@ -179,37 +179,38 @@ function renderThread() {
   );
 }
 
+const NETWORK = { x: '𝕏 X', mastodon: '🐘 Mastodon', bluesky: '🦋 Bluesky' };
+
 function renderX() {
-  const { brand, mentions, published, likes } = state.x;
-  const posts = [
-    ...mentions.map((p) => ({ ...p, isBrand: false })),
-    ...published.map((p) => ({ ...p, isBrand: true, author: brand })),
-  ].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+  const { posts } = state.networks;
   ui.xTimeline.replaceChildren(
     ...posts.map((post) => {
       const el = document.createElement('div');
-      el.className = `tweet${post.isBrand ? ' brand' : ''}`;
+      el.className = `tweet ${post.network}${post.isBrand ? ' brand' : ''}`;
       el.dataset.id = post.id;
       const who = document.createElement('div');
+      const badge = document.createElement('span');
+      badge.className = 'network';
+      badge.textContent = NETWORK[post.network];
       const name = document.createElement('strong');
-      name.textContent = post.author?.name ?? '';
+      name.textContent = ` ${post.name}`;
       const handle = document.createElement('span');
       handle.className = 'handle';
-      handle.textContent = ` @${post.author?.username ?? ''} · ${new Date(post.created_at).toLocaleTimeString()}`;
-      who.append(name, handle);
+      handle.textContent = ` @${post.handle} · ${new Date(post.createdAt).toLocaleTimeString()}`;
+      who.append(badge, name, handle);
       const text = document.createElement('div');
       text.textContent = post.text;
       el.append(who, text);
-      if (post.in_reply_to_post_id) {
+      if (post.inReplyTo) {
         const reply = document.createElement('div');
         reply.className = 'handle';
-        reply.textContent = `↳ reply to post ${post.in_reply_to_post_id}`;
+        reply.textContent = `↳ reply to ${post.inReplyTo}`;
         el.append(reply);
       }
-      if (likes.includes(post.id)) {
+      if (post.liked) {
         const liked = document.createElement('div');
         liked.className = 'liked';
-        liked.textContent = `♥ liked by @${brand.username}`;
+        liked.textContent = `♥ liked by ${state.networks.brands[post.network] ?? 'the brand'}`;
         el.append(liked);
       }
       return el;
@@ -352,6 +353,7 @@ ui.threadForm.addEventListener('submit', async (event) => {
 document.querySelector('#mention-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   await api('/api/mention', {
+    network: document.querySelector('#mention-network').value,
     username: document.querySelector('#mention-handle').value,
     name: document.querySelector('#mention-name').value,
     text: document.querySelector('#mention-text').value,
