@@ -95,9 +95,29 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(await message.innerText()).toMatch(/Question|Complaint|Praise|Other/);
   });
 
-  it('replies from the modal: confirmed in the thread, published on the X view', async () => {
+  it('shows mentions from X, Mastodon and Bluesky in the same channels', async () => {
+    const all = page.locator('#messages .message');
+    for (const network of ['on 🐘 Mastodon', 'on 🦋 Bluesky']) {
+      await expect
+        .poll(
+          async () => {
+            for (const channel of ['# social-mentions', '# social-questions']) {
+              await page.click(`text=${channel}`);
+              if ((await all.filter({ hasText: network }).count()) > 0) return true;
+            }
+            return false;
+          },
+          { timeout: 40_000, interval: 1_000 },
+        )
+        .toBe(true);
+    }
+    await page.click('text=# social-mentions');
+  });
+
+  it('replies from the modal: confirmed in the thread, published on the Networks view', async () => {
+    // The newest mention may be on X, Mastodon (@name@server) or Bluesky (@name.bsky.social).
     const message = page.locator('#messages .message').first();
-    const author = (await message.locator('.block-section').first().innerText()).match(/@(\w+)/)?.[1] ?? '';
+    const author = (await message.locator('.block-section').first().innerText()).match(/@([\w.-]+(?:@[\w.-]+)?)/)?.[1] ?? '';
     await message.locator('button.bk', { hasText: 'Reply' }).click();
     const modal = page.locator('.modal');
     await modal.waitFor();
@@ -201,7 +221,10 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.click('.tabs button[data-tab="log"]');
     await page.locator('#log .log-entry', { hasText: 'page → bot' }).first().waitFor();
     await page.locator('#log .log-entry', { hasText: 'chat.postMessage' }).first().waitFor();
-    await page.locator('#log .log-entry', { hasText: 'tweets.create' }).first().waitFor();
+    await page
+      .locator('#log .log-entry', { hasText: /tweets\.create|statuses\.create|createRecord/ })
+      .first()
+      .waitFor();
     const entry = page.locator('#log .log-entry', { hasText: 'page → bot' }).first();
     await entry.locator('summary').click();
     expect(await entry.locator('pre').innerText()).toContain('x-slack-signature');

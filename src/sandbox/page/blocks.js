@@ -4,6 +4,10 @@
 
 const EMOJI = {
   question: '❓',
+  elephant: '🐘',
+  butterfly: '🦋',
+  zzz: '💤',
+  wastebasket: '🗑️',
   warning: '⚠️',
   tada: '🎉',
   speech_balloon: '💬',
