@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
+import { RateWindows } from './rate-windows.ts';
 import { type Reply, StandinServer } from './standin-server.ts';
 
 /**
@@ -68,7 +69,7 @@ export class BlueskyStandin extends StandinServer {
   private readonly notifications: Notification[] = [];
   private readonly access = new Map<string, { did: string; expiresAt: number }>();
   private readonly refresh = new Map<string, string>();
-  private readonly windows = new Map<string, { resetAt: number; used: number }>();
+  private readonly windows: RateWindows;
   private readonly now: () => number;
   private clock = 0;
 
@@ -78,6 +79,7 @@ export class BlueskyStandin extends StandinServer {
     this.appPassword = options.appPassword ?? 'abcd-efgh-ijkl-mnop';
     this.accessTokenTtlMs = options.accessTokenTtlMs ?? 2 * 3_600_000;
     this.brand = this.profile({ handle: options.handle ?? 'northwind.bsky.social', displayName: 'Northwind Outfitters' });
+    this.windows = new RateWindows(this.now, WINDOW_MS, (bucket) => (bucket === 'session' ? SESSION_LIMIT : REQUEST_LIMIT));
   }
 
   /** The base URL to give the bot (`BLUESKY_SERVICE`). */
@@ -149,9 +151,7 @@ export class BlueskyStandin extends StandinServer {
   }
 
   protected override rateLimitReply(operation: string, retryAfterSeconds: number): Reply {
-    const window = this.window(operation === 'com.atproto.server.createSession' ? 'session' : 'all');
-    window.used = Number.MAX_SAFE_INTEGER;
-    window.resetAt = this.now() + retryAfterSeconds * 1000;
+    this.windows.exhaust(operation === 'com.atproto.server.createSession' ? 'session' : 'all', retryAfterSeconds);
     return { status: 429, body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, headers: this.rateHeaders('all', false) };
   }
 
@@ -208,10 +208,9 @@ export class BlueskyStandin extends StandinServer {
 
   private createSession(body: Record<string, unknown>, headers: Record<string, string>): Reply {
     // createSession has its own, much tighter limit: 30 per 5 minutes (and 300 a day).
-    const window = this.window('session');
-    if (window.used >= SESSION_LIMIT)
+    if (this.windows.take('session').remaining < 0) {
       return this.error(429, 'RateLimitExceeded', 'Rate Limit Exceeded', this.rateHeaders('session', false));
-    window.used++;
+    }
     if ((body.identifier !== this.brand.handle && body.identifier !== this.brand.did) || body.password !== this.appPassword) {
       return this.error(401, 'AuthenticationRequired', 'Invalid identifier or password', headers);
     }
@@ -351,28 +350,13 @@ export class BlueskyStandin extends StandinServer {
     return out;
   }
 
-  private window(name: string) {
-    let window = this.windows.get(name);
-    if (!window || this.now() >= window.resetAt) {
-      window = { resetAt: this.now() + WINDOW_MS, used: 0 };
-      this.windows.set(name, window);
-    }
-    return window;
-  }
-
-  private rateHeaders(name: string, spend: boolean): Record<string, string> {
-    const window = this.window(name);
-    const limit = name === 'session' ? SESSION_LIMIT : REQUEST_LIMIT;
-    let remaining = limit - window.used;
-    if (spend) {
-      remaining = remaining <= 0 ? -1 : remaining - 1;
-      if (remaining >= 0) window.used++;
-    }
+  private rateHeaders(bucket: 'all' | 'session', spend: boolean): Record<string, string> {
+    const window = this.windows.take(bucket, spend);
     return {
-      'ratelimit-limit': String(limit),
-      'ratelimit-remaining': String(remaining),
+      'ratelimit-limit': String(window.limit),
+      'ratelimit-remaining': String(window.remaining),
       'ratelimit-reset': String(Math.ceil(window.resetAt / 1000)),
-      'ratelimit-policy': `${limit};w=${WINDOW_MS / 1000}`,
+      'ratelimit-policy': `${window.limit};w=${WINDOW_MS / 1000}`,
     };
   }
 

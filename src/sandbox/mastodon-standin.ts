@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { RateWindows } from './rate-windows.ts';
 import { type Reply, StandinServer } from './standin-server.ts';
 
 /**
@@ -64,7 +65,7 @@ export class MastodonStandin extends StandinServer {
   private readonly notifications: Notification[] = [];
   private readonly accounts = new Map<string, MastodonAccount>();
   private readonly idempotency = new Map<string, { statusId: string; at: number }>();
-  private window = { resetAt: 0, used: 0 };
+  private readonly windows: RateWindows;
   private nextId = 113_500_000_000_000_000n;
   private readonly now: () => number;
 
@@ -76,6 +77,7 @@ export class MastodonStandin extends StandinServer {
     this.rateLimit = options.rateLimit ?? 300;
     this.now = options.now ?? Date.now;
     this.brand = this.account({ username: 'northwind', display_name: 'Northwind Outfitters' });
+    this.windows = new RateWindows(this.now, WINDOW_MS, () => this.rateLimit);
   }
 
   /** The base URL to give the bot (`MASTODON_URL`). */
@@ -127,9 +129,7 @@ export class MastodonStandin extends StandinServer {
   }
 
   protected override rateLimitReply(_operation: string, retryAfterSeconds: number): Reply {
-    const window = this.currentWindow();
-    window.used = this.rateLimit;
-    window.resetAt = this.now() + retryAfterSeconds * 1000;
+    this.windows.exhaust('account', retryAfterSeconds);
     return { status: 429, body: { error: 'Too many requests' }, headers: this.rateHeaders(false) };
   }
 
@@ -296,25 +296,12 @@ export class MastodonStandin extends StandinServer {
     return this.nextId.toString();
   }
 
-  private currentWindow() {
-    if (this.now() >= this.window.resetAt) this.window = { resetAt: this.now() + WINDOW_MS, used: 0 };
-    return this.window;
-  }
-
   /** Spends one request when `spend`; remaining -1 marks a request over the limit. */
   private rateHeaders(spend: boolean): Record<string, string> {
-    const window = this.currentWindow();
-    let remaining = this.rateLimit - window.used;
-    if (spend) {
-      if (remaining <= 0) remaining = -1;
-      else {
-        window.used++;
-        remaining--;
-      }
-    }
+    const window = this.windows.take('account', spend);
     return {
-      'x-ratelimit-limit': String(this.rateLimit),
-      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-limit': String(window.limit),
+      'x-ratelimit-remaining': String(window.remaining),
       'x-ratelimit-reset': new Date(window.resetAt).toISOString(),
     };
   }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import twitterText from 'twitter-text';
+import { RateWindows } from './rate-windows.ts';
 import { type Reply, StandinServer } from './standin-server.ts';
 
 /**
@@ -58,7 +59,7 @@ export class XStandin extends StandinServer {
   private readonly users = new Map<string, XUser>();
   private readonly posts: XPost[] = [];
   private nextId = 1_861_000_000_000_000_000n;
-  private readonly windows = new Map<string, { resetAt: number; used: number; limit: number }>();
+  private readonly windows: RateWindows;
   private readonly now: () => number;
   mentionsLimit: number;
 
@@ -75,6 +76,9 @@ export class XStandin extends StandinServer {
     this.mentionsLimit = options.mentionsLimit ?? 300;
     this.now = options.now ?? Date.now;
     this.users.set(this.brand.id, this.brand);
+    this.windows = new RateWindows(this.now, WINDOW_MS, (operation) =>
+      operation === 'mentions' ? this.mentionsLimit : (WINDOW_LIMITS[operation] ?? 75),
+    );
   }
 
   /** The base URL to give the bot (`X_API_URL`). */
@@ -172,9 +176,7 @@ export class XStandin extends StandinServer {
   }
 
   protected override rateLimitReply(operation: string, retryAfterSeconds: number): Reply {
-    const window = this.window(operation);
-    window.used = window.limit;
-    window.resetAt = this.now() + retryAfterSeconds * 1000;
+    this.windows.exhaust(operation, retryAfterSeconds);
     return problem(429, 'Too Many Requests', 'Too Many Requests', this.rateHeaders(operation, false));
   }
 
@@ -330,31 +332,12 @@ export class XStandin extends StandinServer {
     return user;
   }
 
-  private window(operation: string) {
-    const now = this.now();
-    let window = this.windows.get(operation);
-    if (!window || now >= window.resetAt) {
-      window = { resetAt: now + WINDOW_MS, used: 0, limit: WINDOW_LIMITS[operation] ?? 75 };
-      if (operation === 'mentions') window.limit = this.mentionsLimit;
-      this.windows.set(operation, window);
-    }
-    return window;
-  }
-
   /** Spends one request of the window when `spend`; remaining -1 means this request is over the limit. */
   private rateHeaders(operation: string, spend: boolean): Record<string, string> {
-    const window = this.window(operation);
-    let remaining = window.limit - window.used;
-    if (spend) {
-      if (remaining <= 0) remaining = -1;
-      else {
-        window.used++;
-        remaining--;
-      }
-    }
+    const window = this.windows.take(operation, spend);
     return {
       'x-rate-limit-limit': String(window.limit),
-      'x-rate-limit-remaining': String(remaining),
+      'x-rate-limit-remaining': String(window.remaining),
       'x-rate-limit-reset': String(Math.ceil(window.resetAt / 1000)),
     };
   }
