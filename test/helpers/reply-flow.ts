@@ -27,16 +27,7 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
     /** A customer mentions the brand; resolves once the mention message is in Slack. */
     async mention(text: string, author = customers[0]!): Promise<PostedMention> {
       const post = standins().x.addMention(author, text);
-      const key = `x:${post.id}`;
-      const message = await waitUntil(
-        () =>
-          standins()
-            .slack.allMessages()
-            .find((m) => m.metadata?.event_payload.key === key),
-        15_000,
-        `the mention message for ${key}`,
-      );
-      return { post, key, message };
+      return { post, ...(await this.posted(`x:${post.id}`)) };
     },
 
     /** Waits for the mention message of `key` (any platform: `mastodon:…`, `bluesky:at://…`). */
