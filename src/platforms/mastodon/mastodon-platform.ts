@@ -125,13 +125,14 @@ export class MastodonPlatform implements Platform {
     if (direction === 'min' && token) params.set('min_id', token);
     else if (direction === 'max' && token) params.set('max_id', token);
     else if (query.after) params.set('min_id', query.after);
-    const { body, rateLimit } = await this.call<MastodonNotification[]>('GET', `/api/v1/notifications?${params}`);
+    const { body, rateLimit, link } = await this.call<MastodonNotification[]>('GET', `/api/v1/notifications?${params}`);
     const mentions = body.filter((n) => n.type === 'mention' && n.status).map((n) => this.toMention(n));
 
     let nextPageToken: string | undefined;
     if (body.length === this.pageSize && (query.after || direction === 'min')) {
-      // Forward from the cursor: a full page may have more after it; the next starts after its newest.
-      nextPageToken = `min:${newest(body)}`;
+      // Forward from the cursor: a full page may have more after it. The server's own `rel="prev"`
+      // link says where the next (newer) page starts; without one, after this page's newest.
+      nextPageToken = `min:${linkParam(link, 'prev', 'min_id') ?? newest(body)}`;
     } else if (body.length === this.pageSize && !query.after) {
       // First start: back in time from now, until the backfill window is covered.
       const oldest = body.reduce((a, b) => (compareSnowflakes(a.id, b.id) < 0 ? a : b));
@@ -174,7 +175,7 @@ export class MastodonPlatform implements Platform {
     path: string,
     body?: Record<string, unknown>,
     headers: Record<string, string> = {},
-  ): Promise<{ body: T; rateLimit?: RateLimitState }> {
+  ): Promise<{ body: T; rateLimit?: RateLimitState; link?: string }> {
     let response: Response;
     try {
       response = await fetch(`${this.config.url}${path}`, {
@@ -197,7 +198,7 @@ export class MastodonPlatform implements Platform {
     const text = await response.text().catch(() => '');
     if (!response.ok) throw toPlatformError(response.status, text, rateLimit);
     try {
-      return { body: JSON.parse(text) as T, rateLimit };
+      return { body: JSON.parse(text) as T, rateLimit, link: response.headers.get('link') ?? undefined };
     } catch (error) {
       throw new PlatformError('unavailable', `Mastodon's answer was not JSON (HTTP ${response.status})`, { cause: error });
     }
@@ -232,6 +233,15 @@ function toPlatformError(status: number, text: string, rateLimit: RateLimitState
     return new PlatformError('unauthorized', `Mastodon refused the access token: ${detail}`, { status });
   if (status >= 500) return new PlatformError('unavailable', `Mastodon is unavailable: ${detail}`, { status });
   return new PlatformError('rejected', `Mastodon refused: ${detail}`, { status });
+}
+
+/** A query parameter of one relation in a `Link` header: `<…?min_id=5>; rel="prev"` → `5`. */
+export function linkParam(header: string | undefined, rel: string, param: string): string | undefined {
+  for (const part of header?.split(',') ?? []) {
+    const match = /<([^>]+)>\s*;\s*rel="([^"]+)"/.exec(part.trim());
+    if (match?.[2] === rel && match[1]) return new URL(match[1]).searchParams.get(param) ?? undefined;
+  }
+  return undefined;
 }
 
 function newest(notifications: MastodonNotification[]): string {
