@@ -10,8 +10,6 @@ import {
   measureForX,
   parseThreadMessage,
 } from '../../src/domain/reply-text.ts';
-import { htmlToText } from '../../src/platforms/mastodon/html-to-text.ts';
-import { linkParam } from '../../src/platforms/mastodon/mastodon-platform.ts';
 
 describe("X's weighted length", () => {
   it.each([
@@ -87,23 +85,5 @@ describe('Mastodon and Bluesky counts', () => {
     const problem = checkReplyText('👩‍👩‍👧'.repeat(200), measureForBluesky);
     expect(problem).toMatchObject({ kind: 'invalid' });
     expect(describeTextProblem(problem as NonNullable<typeof problem>, 'Bluesky')).toContain('3,000');
-  });
-});
-
-describe('Mastodon HTML content', () => {
-  it('keeps the words and paragraphs, drops the markup, decodes entities once', () => {
-    const html =
-      '<p><span class="h-card"><a href="https://social.example/@northwind" class="u-url mention">@<span>northwind</span></a></span> Tom &amp; Jerry&#39;s &lt;b&gt;tent&lt;/b&gt;<br />line two</p><p>para &#x1F600; &amp;lt;</p>';
-    expect(htmlToText(html)).toBe("@northwind Tom & Jerry's <b>tent</b>\nline two\n\npara 😀 &lt;");
-  });
-});
-
-describe("Mastodon's Link header", () => {
-  it('reads a parameter of one relation', () => {
-    const header =
-      '<https://social.example/api/v1/notifications?limit=5&max_id=101>; rel="next", <https://social.example/api/v1/notifications?limit=5&min_id=109>; rel="prev"';
-    expect(linkParam(header, 'prev', 'min_id')).toBe('109');
-    expect(linkParam(header, 'next', 'max_id')).toBe('101');
-    expect(linkParam(undefined, 'prev', 'min_id')).toBeUndefined();
   });
 });
