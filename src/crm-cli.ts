@@ -54,6 +54,8 @@ async function run(args: string[]): Promise<number> {
         company: contact.company,
         tags: contact.tags ?? [],
         handle: contact.identities.find((identity) => identity.platform === 'x')?.handle,
+        mastodon: contact.identities.find((identity) => identity.platform === 'mastodon')?.handle,
+        bluesky: contact.identities.find((identity) => identity.platform === 'bluesky')?.handle,
       });
     }
     const orders = [];

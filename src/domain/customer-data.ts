@@ -14,6 +14,10 @@ export interface CustomerInput {
   tags: string[];
   /** An X handle, without @. */
   handle?: string;
+  /** A Mastodon handle, `name@server`, without the first @. */
+  mastodon?: string;
+  /** A Bluesky handle, `name.bsky.social` (a domain), without @. */
+  bluesky?: string;
 }
 
 export interface OrderInput {
@@ -96,6 +100,8 @@ function csvCustomer(row: Record<string, string>) {
           .filter(Boolean)
       : [],
     handle: row.x_handle || row.handle || undefined,
+    mastodon: row.mastodon_handle || row.mastodon || undefined,
+    bluesky: row.bluesky_handle || row.bluesky || undefined,
   };
 }
 
@@ -135,6 +141,14 @@ export function validateCustomerData(data: unknown, firstRow = 1): CustomerData 
     else if (seenCustomers.has(externalId)) problem('external_id', `"${externalId}" appears twice in this import`);
     if (!name) problem('name', 'is required');
     if (email && !EMAIL.test(email)) problem('email', `"${email}" is not an email address`);
+    const mastodon = text(raw?.mastodon ?? raw?.mastodon_handle)?.replace(/^@/, '');
+    if (mastodon && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(mastodon))
+      problem('mastodon_handle', `"${mastodon}" is not a Mastodon handle like name@mastodon.social`);
+    const bluesky = text(raw?.bluesky ?? raw?.bluesky_handle)
+      ?.replace(/^@/, '')
+      .toLowerCase();
+    if (bluesky && !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(bluesky))
+      problem('bluesky_handle', `"${bluesky}" is not a Bluesky handle like name.bsky.social`);
     const tags = Array.isArray(raw?.tags) ? raw.tags.map(String) : typeof raw?.tags === 'string' ? raw.tags.split(/[;|]/) : [];
     if (externalId && name) {
       seenCustomers.add(externalId);
@@ -145,7 +159,9 @@ export function validateCustomerData(data: unknown, firstRow = 1): CustomerData 
         phone: text(raw?.phone),
         company: text(raw?.company),
         tags: tags.map((tag: string) => tag.trim().toLowerCase()).filter(Boolean),
-        handle: text(raw?.handle)?.replace(/^@/, ''),
+        handle: text(raw?.handle ?? raw?.x_handle)?.replace(/^@/, ''),
+        mastodon,
+        bluesky,
       });
     }
   });

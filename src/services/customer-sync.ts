@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomerData, CustomerInput } from '../domain/customer-data.ts';
+import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
 import type { ContactRecord } from '../store/contact-store.ts';
 import type { OrderRecord } from '../store/order-store.ts';
 import type { Store } from '../store/store.ts';
@@ -12,7 +13,7 @@ export interface SyncResult {
 /**
  * Applies checked customer and order data (from `npm run crm -- import` or POST /crm/sync).
  * Idempotent: the same data twice changes nothing the second time. Customers are matched by the
- * shop's customer ID, then email, then X handle; orders link by customer ID, then email.
+ * shop's customer ID, then email, then a handle on X, Mastodon or Bluesky; orders link by customer ID, then email.
  */
 export class CustomerSync {
   constructor(private readonly store: Store) {}
@@ -41,16 +42,25 @@ export class CustomerSync {
     return result;
   }
 
+  private async findByHandles(customer: CustomerInput): Promise<ContactRecord | undefined> {
+    for (const { platform, handle } of handlesOf(customer)) {
+      const found = await this.store.contacts.findByAuthor(platform, { id: '', handle });
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   private async applyCustomer(customer: CustomerInput): Promise<'created' | 'updated' | 'unchanged'> {
     const { contacts } = this.store;
     const existing =
       (await contacts.findByExternalId(customer.externalId)) ??
       (customer.email ? await contacts.findByEmail(customer.email) : undefined) ??
-      (customer.handle ? await contacts.findByAuthor('x', { id: '', handle: customer.handle }) : undefined);
+      (await this.findByHandles(customer));
     const now = new Date().toISOString();
     const base: ContactRecord = existing ?? { key: randomUUID(), name: customer.name, identities: [], createdAt: now, updatedAt: now };
-    const hasHandle =
-      customer.handle && base.identities.some((i) => i.platform === 'x' && i.handle.toLowerCase() === customer.handle?.toLowerCase());
+    const missing = handlesOf(customer).filter(
+      ({ platform, handle }) => !base.identities.some((i) => i.platform === platform && i.handle.toLowerCase() === handle.toLowerCase()),
+    );
     const next: ContactRecord = {
       ...base,
       name: customer.name,
@@ -59,15 +69,25 @@ export class CustomerSync {
       company: customer.company ?? base.company,
       tags: union(base.tags, customer.tags),
       fields: { ...base.fields, external_id: customer.externalId },
-      identities:
-        customer.handle && !hasHandle
-          ? [...base.identities, { platform: 'x', userId: '', handle: customer.handle, profileUrl: `https://x.com/${customer.handle}` }]
-          : base.identities,
+      identities: [
+        ...base.identities,
+        ...missing.map(({ platform, handle }) => ({ platform, userId: '', handle, profileUrl: profileUrlOf(platform, handle) })),
+      ],
     };
     if (existing && sameContact(existing, next)) return 'unchanged';
     await contacts.save({ ...next, updatedAt: now });
     return existing ? 'updated' : 'created';
   }
+}
+
+/** The customer's handles on each network, as identities to look up or add. */
+function handlesOf(customer: CustomerInput): Array<{ platform: PlatformId; handle: string }> {
+  const all: Array<[PlatformId, string | undefined]> = [
+    ['x', customer.handle],
+    ['mastodon', customer.mastodon],
+    ['bluesky', customer.bluesky],
+  ];
+  return all.filter((entry): entry is [PlatformId, string] => Boolean(entry[1])).map(([platform, handle]) => ({ platform, handle }));
 }
 
 function union(a: string[] | undefined, b: string[]): string[] {

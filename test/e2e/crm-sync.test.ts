@@ -145,6 +145,31 @@ describe('customer and order sync: POST /crm/sync', () => {
     expect(card).toContain('19.99 USD');
   });
 
+  it('links pushed customers by their handles on all three networks, and refuses malformed ones', async () => {
+    await bed.start({ CRM_SYNC_SECRET: SECRET });
+    const body = JSON.stringify({
+      customers: [
+        { externalId: 'C-7', name: 'Hedy Lamarr', handle: 'hedy_l', mastodon: '@hedy@mastodon.example', bluesky: 'hedy.bsky.social' },
+      ],
+    });
+    expect((await post(body, signed(body))).json).toMatchObject({ ok: true, customers: { created: 1 } });
+    const flow = replyFlow(
+      () => bed.standins,
+      () => bed.bot.url,
+    );
+    for (const handle of ['@hedy_l', '@hedy@mastodon.example', '@hedy.bsky.social']) {
+      const card = JSON.stringify(await flow.command(`lookup ${handle}`));
+      expect(card, handle).toContain('Hedy Lamarr');
+      expect(card, handle).toContain('Mastodon <https://mastodon.example/@hedy|@hedy@mastodon.example>');
+      expect(card, handle).toContain('Bluesky <https://bsky.app/profile/hedy.bsky.social|@hedy.bsky.social>');
+    }
+    const bad = JSON.stringify({ customers: [{ externalId: 'C-8', name: 'Bad', mastodon: 'just_a_name', bluesky: 'no dots' }] });
+    const refused = await post(bad, signed(bad));
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('is not a Mastodon handle like name@mastodon.social');
+    expect(JSON.stringify(refused.json)).toContain('is not a Bluesky handle like name.bsky.social');
+  });
+
   it('refuses a bad signature, a stale timestamp and malformed bodies with 4xx, storing nothing', async () => {
     await bed.start({ CRM_SYNC_SECRET: SECRET });
     const before = await files();
