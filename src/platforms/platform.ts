@@ -30,6 +30,11 @@ export interface InboundMention {
    * the notification's indexedAt and URI).
    */
   cursor: string;
+  /**
+   * Who can see the post, where the network has a choice (Mastodon). A reply is never wider: the
+   * answer to a followers-only post is followers-only. Absent means public.
+   */
+  visibility?: 'public' | 'unlisted' | 'followers' | 'direct';
 }
 
 export interface MentionQuery {

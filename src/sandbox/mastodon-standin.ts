@@ -242,7 +242,7 @@ export class MastodonStandin extends StandinServer {
       .replace(/\n/g, '<br />')
       .replace(
         /@(\w+)(@[\w.-]+\w)?/g,
-        (handle, user: string) =>
+        (_handle, user: string) =>
           `<span class="h-card"><a href="https://${this.domain}/@${user}" class="u-url mention">@<span>${user}</span></a></span>`,
       )}</p>`;
     const remote = account.acct.includes('@');

@@ -77,10 +77,6 @@ const digestsIn = (messages: StoredMessage[]) => messages.filter((m) => m.metada
 
 describe('the daily digest', () => {
   const bed = useTestBed();
-  const flow = replyFlow(
-    () => bed.standins,
-    () => bed.bot.url,
-  );
   let clock = new Date();
   const tuning = { ...FAST, now: () => clock, digestCheckMs: 100 };
   const digests = () => digestsIn(bed.standins.slack.messages('C0DIGESTS'));

@@ -65,7 +65,9 @@ describe('Mastodon: the same stories as X', () => {
       visibility: 'private',
     });
     const mention = await flow.posted(`mastodon:${status.id}`);
+    expect(textOf(mention.message)).toContain(':lock: followers only');
     const view = await flow.openReplyModal(mention);
+    expect(JSON.stringify(view.view)).toContain('your reply will be followers-only too');
     expect(JSON.stringify(view.view)).toContain('@ada@other.example');
     expect(JSON.stringify(view.view)).toContain('500');
     // The answer to the first POST is lost after Mastodon has published it: the retry carries the same key.

@@ -162,6 +162,7 @@ export class MastodonPlatform implements Platform {
         profileUrl: account.url,
       },
       cursor: notification.id,
+      visibility: status.visibility === 'private' ? 'followers' : status.visibility,
     };
   }
 

@@ -5,6 +5,9 @@
 const EMOJI = {
   question: '❓',
   elephant: '🐘',
+  lock: '🔒',
+  mute: '🔇',
+  envelope: '✉️',
   butterfly: '🦋',
   zzz: '💤',
   wastebasket: '🗑️',

@@ -18,6 +18,13 @@ const SENTIMENT_EMOJI: Record<Sentiment['label'], string> = {
   negative: ':slightly_frowning_face:',
 };
 
+/** Shown when a post is not public, so nobody quotes a private post where everyone can see it. */
+const AUDIENCE: Record<string, string | undefined> = {
+  unlisted: '  ·  :mute: unlisted',
+  followers: '  ·  :lock: followers only',
+  direct: '  ·  :envelope: direct message',
+};
+
 export interface MentionMessage {
   text: string;
   blocks: KnownBlock[];
@@ -65,7 +72,7 @@ export function renderMentionMessage(
         elements: [
           {
             type: 'mrkdwn',
-            text: `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}  ·  ${when}`,
+            text: `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
           },
         ],
       },

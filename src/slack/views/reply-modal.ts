@@ -22,6 +22,13 @@ export interface ReplyModalMetadata {
   revision: number;
 }
 
+/** Said when the post was not public: the reply keeps its audience, and a person should know. */
+const AUDIENCE_NOTE: Record<string, string | undefined> = {
+  unlisted: ':mute: The post is unlisted: your reply will be unlisted too.',
+  followers: ":lock: The post is for the author's followers only: your reply will be followers-only too.",
+  direct: ':envelope: The post is a direct message: your reply goes only to the people it mentions.',
+};
+
 /** The reply modal: the post for context, saved replies, a multi-line input and the platform's limit. */
 export function renderReplyModal(input: ReplyModalInput): View {
   const { mention } = input.mention;
@@ -39,6 +46,8 @@ export function renderReplyModal(input: ReplyModalInput): View {
     },
     { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quote(mention.text, 2000) } },
   ];
+  const audience = AUDIENCE_NOTE[mention.visibility ?? 'public'];
+  if (audience) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: audience }] });
   if (input.savedReplies.length > 0) {
     blocks.push({
       type: 'actions',
