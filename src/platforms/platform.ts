@@ -4,6 +4,8 @@
  * place its SDK is imported. The core speaks of mentions and authors, never of tweets or toots.
  */
 
+import type { TextMeasure } from '../domain/reply-text.ts';
+
 export type PlatformId = 'x' | 'mastodon' | 'bluesky';
 
 export interface Author {
@@ -64,11 +66,8 @@ export interface PublishedPost {
   url: string;
 }
 
-export interface TextMeasure {
-  length: number;
-  limit: number;
-  isValid: boolean;
-}
+/** How a platform counts a text: the domain's reply-text rules own the shape. */
+export type { TextMeasure };
 
 export interface Platform {
   readonly id: PlatformId;

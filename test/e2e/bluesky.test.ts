@@ -67,7 +67,9 @@ describe('Bluesky: the same stories as X', () => {
     const mention = await flow.posted(keyOf(followUp));
     expect(textOf(mention.message)).toContain('on :butterfly: Bluesky');
     const view = await flow.openReplyModal(mention);
-    expect(JSON.stringify(view.view)).toContain('300');
+    expect(JSON.stringify(view.view)).toContain(
+      'Bluesky allows 300 characters as it counts them (each letter or emoji as you see it counts 1)',
+    );
     bed.standins.bluesky.faults.inject('com.atproto.repo.createRecord', { kind: 'drop_after_commit' });
     await flow.submitReply(view, '@ada.bsky.social YKK, with a lifetime warranty.');
     await waitUntil(() => textOf(flow.currentMessage(mention)).includes('Replied by'), 15_000, 'the reply confirmed');

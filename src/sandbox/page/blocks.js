@@ -50,59 +50,69 @@ function formatDate(seconds, fallback) {
   return Number.isNaN(date.getTime()) ? fallback : date.toLocaleString();
 }
 
-/** Appends styled text (bold, italic, strike, code, emoji) for a run of mrkdwn without control sequences. */
-function appendFormatted(parent, raw) {
-  const pattern = /(\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~|`[^`\n]+`|:[a-z0-9_+-]+:)/g;
+/**
+ * Styles as Slack reads them: `*bold*`, `_italic_`, `~strike~` only at word edges (so the underscores
+ * in grace_hopper stay text), `code`, :emoji:. Control sequences (<@U…>, <url|label>) are masked
+ * first, so a style may span them ("*Sent by <@U1> as @brand*") and a `*` inside a URL means nothing.
+ */
+const STYLE =
+  /((?<![\w*])\*[^*\n]+\*(?![\w*])|(?<![\w_])_[^_\n]+_(?![\w_])|(?<![\w~])~[^~\n]+~(?![\w~])|`[^`\n]+`|:[a-z0-9_+-]+:|\u0000\d+\u0001)/g;
+
+function appendStyled(parent, masked, sequences, names) {
   let last = 0;
-  for (const match of raw.matchAll(pattern)) {
-    if (match.index > last) parent.append(decodeEntities(raw.slice(last, match.index)));
+  for (const match of masked.matchAll(STYLE)) {
+    if (match.index > last) parent.append(decodeEntities(masked.slice(last, match.index)));
     const token = match[0];
-    const inner = decodeEntities(token.slice(1, -1));
-    if (token.startsWith(':')) parent.append(EMOJI[token.slice(1, -1)] ?? token);
+    if (token.startsWith('\u0000')) appendSequence(parent, sequences[Number(token.slice(1, -1))], names);
+    else if (token.startsWith(':')) parent.append(EMOJI[token.slice(1, -1)] ?? token);
     else {
       const tag = { '*': 'strong', _: 'em', '~': 's', '`': 'code' }[token[0]];
       const el = document.createElement(tag);
-      el.textContent = inner;
+      const inner = token.slice(1, -1);
+      // Code shows its text as written; other styles may hold links, mentions and emoji.
+      if (tag === 'code') el.textContent = decodeEntities(inner.replace(/\u0000(\d+)\u0001/g, (_, n) => sequences[Number(n)]));
+      else appendStyled(el, inner, sequences, names);
       parent.append(el);
     }
     last = match.index + token.length;
   }
-  if (last < raw.length) parent.append(decodeEntities(raw.slice(last)));
+  if (last < masked.length) parent.append(decodeEntities(masked.slice(last)));
+}
+
+/** One control sequence: a user or special mention, a date, a channel, a link. */
+function appendSequence(parent, sequence, names) {
+  const [target, label] = sequence.slice(1, -1).split('|');
+  if (target.startsWith('@')) {
+    const span = document.createElement('span');
+    span.className = 'mention-user';
+    span.textContent = `@${names[target.slice(1)] ?? target.slice(1)}`;
+    parent.append(span);
+  } else if (target.startsWith('!date^')) {
+    parent.append(formatDate(target.split('^')[1], decodeEntities(label ?? '')));
+  } else if (target.startsWith('!')) {
+    const span = document.createElement('span');
+    span.className = 'mention-user';
+    span.textContent = `@${target.slice(1).split('^')[0]}`;
+    parent.append(span);
+  } else if (target.startsWith('#')) {
+    parent.append(`#${label ?? target.slice(1)}`);
+  } else if (/^https?:\/\//.test(target)) {
+    const a = document.createElement('a');
+    a.href = target;
+    a.target = '_blank';
+    a.rel = 'noreferrer';
+    a.textContent = decodeEntities(label ?? target);
+    parent.append(a);
+  } else {
+    parent.append(decodeEntities(sequence));
+  }
 }
 
 /** One line of mrkdwn into `parent`. */
 function appendLine(parent, line, names) {
-  let last = 0;
-  for (const match of line.matchAll(/<([^<>]+)>/g)) {
-    if (match.index > last) appendFormatted(parent, line.slice(last, match.index));
-    const [target, label] = match[1].split('|');
-    if (target.startsWith('@')) {
-      const span = document.createElement('span');
-      span.className = 'mention-user';
-      span.textContent = `@${names[target.slice(1)] ?? target.slice(1)}`;
-      parent.append(span);
-    } else if (target.startsWith('!date^')) {
-      parent.append(formatDate(target.split('^')[1], decodeEntities(label ?? '')));
-    } else if (target.startsWith('!')) {
-      const span = document.createElement('span');
-      span.className = 'mention-user';
-      span.textContent = `@${target.slice(1).split('^')[0]}`;
-      parent.append(span);
-    } else if (target.startsWith('#')) {
-      parent.append(`#${label ?? target.slice(1)}`);
-    } else if (/^https?:\/\//.test(target)) {
-      const a = document.createElement('a');
-      a.href = target;
-      a.target = '_blank';
-      a.rel = 'noreferrer';
-      a.textContent = decodeEntities(label ?? target);
-      parent.append(a);
-    } else {
-      parent.append(decodeEntities(match[0]));
-    }
-    last = match.index + match[0].length;
-  }
-  if (last < line.length) appendFormatted(parent, line.slice(last));
+  const sequences = [];
+  const masked = line.replace(/<[^<>]+>/g, (sequence) => `\u0000${sequences.push(sequence) - 1}\u0001`);
+  appendStyled(parent, masked, sequences, names);
 }
 
 /** mrkdwn text (several lines, `>` quotes) into a new element. */

@@ -9,6 +9,8 @@ export interface ReplyModalInput {
   brandHandle: string;
   platformName: string;
   limit: number;
+  /** How the platform counts ("links count 23"), from its text measure. */
+  countingRule?: string;
   undoSeconds: number;
   savedReplies: SavedReply[];
   /** The text to show in the input (the @handle first; a saved reply once picked). */
@@ -84,7 +86,7 @@ export function renderReplyModal(input: ReplyModalInput): View {
       elements: [
         {
           type: 'mrkdwn',
-          text: `${input.platformName} allows ${input.limit} characters as it counts them (links count 23, emoji and CJK characters count 2). ${
+          text: `${input.platformName} allows ${input.limit} characters as it counts them${input.countingRule ? ` (${input.countingRule})` : ''}. ${
             input.undoSeconds > 0 ? `After *Send* you have ${input.undoSeconds} s to undo.` : 'It is sent at once.'
           }`,
         },
