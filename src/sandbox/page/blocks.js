@@ -56,21 +56,21 @@ function formatDate(seconds, fallback) {
  * first, so a style may span them ("*Sent by <@U1> as @brand*") and a `*` inside a URL means nothing.
  */
 const STYLE =
-  /((?<![\w*])\*[^*\n]+\*(?![\w*])|(?<![\w_])_[^_\n]+_(?![\w_])|(?<![\w~])~[^~\n]+~(?![\w~])|`[^`\n]+`|:[a-z0-9_+-]+:|\u0000\d+\u0001)/g;
+  /((?<![\w*])\*[^*\n]+\*(?![\w*])|(?<![\w_])_[^_\n]+_(?![\w_])|(?<![\w~])~[^~\n]+~(?![\w~])|`[^`\n]+`|:[a-z0-9_+-]+:|\uE000\d+\uE001)/g;
 
 function appendStyled(parent, masked, sequences, names) {
   let last = 0;
   for (const match of masked.matchAll(STYLE)) {
     if (match.index > last) parent.append(decodeEntities(masked.slice(last, match.index)));
     const token = match[0];
-    if (token.startsWith('\u0000')) appendSequence(parent, sequences[Number(token.slice(1, -1))], names);
+    if (token.startsWith('\uE000')) appendSequence(parent, sequences[Number(token.slice(1, -1))], names);
     else if (token.startsWith(':')) parent.append(EMOJI[token.slice(1, -1)] ?? token);
     else {
       const tag = { '*': 'strong', _: 'em', '~': 's', '`': 'code' }[token[0]];
       const el = document.createElement(tag);
       const inner = token.slice(1, -1);
       // Code shows its text as written; other styles may hold links, mentions and emoji.
-      if (tag === 'code') el.textContent = decodeEntities(inner.replace(/\u0000(\d+)\u0001/g, (_, n) => sequences[Number(n)]));
+      if (tag === 'code') el.textContent = decodeEntities(inner.replace(/\uE000(\d+)\uE001/g, (_, n) => sequences[Number(n)]));
       else appendStyled(el, inner, sequences, names);
       parent.append(el);
     }
@@ -111,7 +111,7 @@ function appendSequence(parent, sequence, names) {
 /** One line of mrkdwn into `parent`. */
 function appendLine(parent, line, names) {
   const sequences = [];
-  const masked = line.replace(/<[^<>]+>/g, (sequence) => `\u0000${sequences.push(sequence) - 1}\u0001`);
+  const masked = line.replace(/<[^<>]+>/g, (sequence) => `\uE000${sequences.push(sequence) - 1}\uE001`);
   appendStyled(parent, masked, sequences, names);
 }
 
