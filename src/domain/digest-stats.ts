@@ -23,6 +23,8 @@ export interface DigestMention {
   /** Replies in order; the first one's time gives the first-response time. */
   replies: Array<{ by: string; at: string }>;
   likes: number;
+  /** A reply to one of the brand's posts (a comment), not a mention. */
+  isComment?: boolean;
   resolved: boolean;
   /** Where the mention message is in Slack, for links. */
   slack?: { channel: string; ts: string };
@@ -60,7 +62,8 @@ export interface DigestFigures {
   unanswered: DigestMention[];
   firstResponse: { medianMinutes?: number; p90Minutes?: number; withinTargetShare?: number; answered: number; targetMinutes: number };
   sentiment: { positive: number; neutral: number; negative: number; mostNegative: DigestMention[] };
-  topContacts: Array<{ contactId: string; name: string; mentions: number; likes: number; replies: number }>;
+  /** Per contact: their mentions, their comments on the brand's posts, the brand's likes of their posts and our replies. */
+  topContacts: Array<{ contactId: string; name: string; mentions: number; comments: number; likes: number; replies: number }>;
   repliesByStaff: Array<{ user: string; replies: number }>;
   /** The period's most distinctive words against the days before (TF-IDF). */
   terms: string[];
@@ -240,14 +243,15 @@ function topContacts(current: DigestMention[]): DigestFigures['topContacts'] {
   for (const mention of current) {
     let entry = contacts.get(mention.contactId);
     if (!entry) {
-      entry = { contactId: mention.contactId, name: mention.contactName, mentions: 0, likes: 0, replies: 0 };
+      entry = { contactId: mention.contactId, name: mention.contactName, mentions: 0, comments: 0, likes: 0, replies: 0 };
       contacts.set(mention.contactId, entry);
     }
-    entry.mentions++;
+    if (mention.isComment) entry.comments++;
+    else entry.mentions++;
     entry.likes += mention.likes;
     entry.replies += mention.replies.length;
   }
-  const engagement = (c: DigestFigures['topContacts'][number]) => c.mentions + c.likes + c.replies;
+  const engagement = (c: DigestFigures['topContacts'][number]) => c.mentions + c.comments + c.likes + c.replies;
   return [...contacts.values()].sort((a, b) => engagement(b) - engagement(a) || a.name.localeCompare(b.name)).slice(0, 5);
 }
 

@@ -37,6 +37,8 @@ export interface InboundMention {
    * answer to a followers-only post is followers-only. Absent means public.
    */
   visibility?: 'public' | 'unlisted' | 'followers' | 'direct';
+  /** A reply to one of the brand's own posts (a comment on it), rather than a mention out of the blue. */
+  isComment?: boolean;
 }
 
 export interface MentionQuery {

@@ -117,6 +117,11 @@ export class BlueskyStandin extends StandinServer {
     return post;
   }
 
+  /** The brand posts something of its own (customers then reply to it). */
+  brandPost(text: string): BskyPost {
+    return this.addPost(this.brand, text);
+  }
+
   /** A like of one of the brand's posts: a notification the bot must not treat as a mention. */
   addLikeNotification(author: { handle: string }): void {
     const profile = this.profile(author);

@@ -28,6 +28,7 @@ export interface MastodonStatus {
   content: string;
   visibility: 'public' | 'unlisted' | 'private' | 'direct';
   in_reply_to_id: string | null;
+  in_reply_to_account_id: string | null;
   account: MastodonAccount;
   mentions: Array<{ id: string; username: string; acct: string; url: string }>;
   favourited?: boolean;
@@ -89,14 +90,19 @@ export class MastodonStandin extends StandinServer {
   addMention(
     author: { username: string; display_name?: string; domain?: string },
     text: string,
-    options: { visibility?: MastodonStatus['visibility']; createdAt?: Date } = {},
+    options: { visibility?: MastodonStatus['visibility']; createdAt?: Date; replyTo?: MastodonStatus } = {},
   ): MastodonStatus {
     const account = this.account(author);
     const body = text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`;
-    const status = this.addStatus(account, body, options.visibility ?? 'public', null, options.createdAt);
+    const status = this.addStatus(account, body, options.visibility ?? 'public', options.replyTo?.id ?? null, options.createdAt);
     this.notifications.push({ id: this.id(), type: 'mention', created_at: status.created_at, account, status });
     this.emit('change', { type: 'mention', status });
     return status;
+  }
+
+  /** The brand posts something of its own (customers then comment on it). */
+  brandPost(text: string): MastodonStatus {
+    return this.addStatus(this.brand, text, 'public', null);
   }
 
   /** A notification that is not a mention (a favourite of the brand's post), as an instance also sends. */
@@ -254,6 +260,7 @@ export class MastodonStandin extends StandinServer {
       content,
       visibility,
       in_reply_to_id: inReplyTo,
+      in_reply_to_account_id: inReplyTo ? (this.statuses.find((s) => s.id === inReplyTo)?.account.id ?? null) : null,
       account,
       mentions: [...text.matchAll(/@(\w+)(?:@([\w.-]+\w))?/g)].map((match) => ({
         id: '0',

@@ -87,9 +87,9 @@ export class XStandin extends StandinServer {
   }
 
   /** Publishes a post mentioning the brand, as `author` would; returns it. */
-  addMention(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date): XPost {
+  addMention(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date, replyTo?: XPost): XPost {
     const mentioning = text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`;
-    const post = this.addPost(author, mentioning, createdAt);
+    const post = this.addPost(author, mentioning, createdAt, replyTo);
     this.emit('change', { type: 'mention', post, author: this.users.get(post.author_id) });
     return post;
   }
@@ -106,7 +106,8 @@ export class XStandin extends StandinServer {
       author_id: user.id,
       created_at: (createdAt ?? new Date(this.now())).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
       conversation_id: inReplyTo?.conversation_id ?? id,
-      in_reply_to_user_id: inReplyTo?.author_id ?? (text.includes(`@${this.brand.username}`) ? this.brand.id : undefined),
+      // X sets these only on a reply: a post that merely mentions someone has neither.
+      in_reply_to_user_id: inReplyTo?.author_id,
       ...(inReplyTo ? { in_reply_to_post_id: inReplyTo.id } : {}),
     };
     this.posts.push(post);
@@ -304,15 +305,7 @@ export class XStandin extends StandinServer {
       status: 200,
       headers,
       body: {
-        data: page.map(({ id, text, author_id, created_at, conversation_id, in_reply_to_user_id }) => ({
-          id,
-          text,
-          edit_history_tweet_ids: [id],
-          author_id,
-          created_at,
-          conversation_id,
-          in_reply_to_user_id,
-        })),
+        data: page.map((post) => this.postFields(post, query['tweet.fields'])),
         ...(wantsAuthors ? { includes: { users: authorIds.map((id) => this.users.get(id)) } } : {}),
         meta: {
           result_count: page.length,
@@ -321,6 +314,24 @@ export class XStandin extends StandinServer {
           ...(hasMore ? { next_token: Buffer.from(last.id).toString('base64url') } : {}),
         },
       },
+    };
+  }
+
+  /** A post as X returns it: id, text and edit history always; other fields only when asked for in `tweet.fields`. */
+  private postFields(post: XPost, requested = ''): Record<string, unknown> {
+    const fields = new Set(requested.split(','));
+    const optional: Record<string, unknown> = {
+      author_id: post.author_id,
+      created_at: post.created_at,
+      conversation_id: post.conversation_id,
+      in_reply_to_user_id: post.in_reply_to_user_id,
+      referenced_tweets: post.in_reply_to_post_id ? [{ type: 'replied_to', id: post.in_reply_to_post_id }] : undefined,
+    };
+    return {
+      id: post.id,
+      text: post.text,
+      edit_history_tweet_ids: [post.id],
+      ...Object.fromEntries(Object.entries(optional).filter(([name, value]) => fields.has(name) && value !== undefined)),
     };
   }
 

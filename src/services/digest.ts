@@ -161,6 +161,7 @@ function toDigestMention(record: MentionRecord): DigestMention {
     contactName: mention.author.name || `@${mention.author.handle}`,
     replies: (workflow?.replies ?? []).map((reply) => ({ by: reply.by, at: reply.at })),
     likes: workflow?.liked ? 1 : 0,
+    isComment: Boolean(mention.isComment),
     resolved: Boolean(workflow?.resolved),
     slack: record.slack.ts ? { channel: record.slack.channel, ts: record.slack.ts } : undefined,
     url: mention.url,

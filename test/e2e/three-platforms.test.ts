@@ -52,6 +52,37 @@ describe('X, Mastodon and Bluesky together', () => {
     expect(textOf(nextMessage.message)).toContain('Contact: *Ada Lovelace*');
   });
 
+  it("tells comments on the brand's own posts from mentions, on each network, and counts them in the digest", async () => {
+    await bed.start(allThree(), FAST);
+    const { x, mastodon, bluesky } = bed.standins;
+    const onX = x.addMention(
+      { username: 'ada_l', name: 'Ada Lovelace' },
+      'is it waterproof?',
+      undefined,
+      x.addPost(x.brand, 'New tents are in!'),
+    );
+    const onMastodon = mastodon.addMention({ username: 'ada', domain: 'other.example' }, 'nice colours', {
+      replyTo: mastodon.brandPost('New tents are in!'),
+    });
+    const onBluesky = bluesky.addMention({ handle: 'ada' }, 'want one', { replyTo: bluesky.brandPost('New tents are in!') });
+    const plain = x.addMention({ username: 'grace_h', name: 'Grace Hopper' }, 'hello there');
+    for (const key of [`x:${onX.id}`, `mastodon:${onMastodon.id}`, `bluesky:${onBluesky.uri}`]) {
+      expect(textOf((await flow.posted(key)).message), key).toContain('reply to our post');
+    }
+    expect(textOf((await flow.posted(`x:${plain.id}`)).message)).not.toContain('reply to our post');
+
+    await flow.command('digest today');
+    const digest = await waitUntil(
+      () => bed.standins.slack.messages('C0DIGESTS').find((m) => m.metadata?.event_type === 'switchboard_digest'),
+      10_000,
+      'the digest',
+    );
+    const text = textOf(digest);
+    expect(text).toMatch(/X 2 .*Mastodon 1 .*Bluesky 1|Bluesky 1 .*Mastodon 1 .*X 2/);
+    expect(text).toContain('1 comment');
+    expect(text).toContain('1 mention');
+  });
+
   it('keeps X running while Mastodon is down at start, and connects Mastodon when it is back', async () => {
     bed.standins.mastodon.faults.outage = true;
     await bed.start(allThree(), FAST);

@@ -67,6 +67,7 @@ describe('computeDigestFigures', () => {
       sentiment: 0.6,
       text: '@northwind love the zip fix',
       likes: 1,
+      isComment: true,
       replies: [{ by: 'U0ALICE001', at: '2026-11-25T12:30:00Z' }],
     }),
     mention({ createdAt: '2026-11-25T15:00:00Z', label: 'Question', resolved: true, platform: 'mastodon' }),
@@ -108,7 +109,7 @@ describe('computeDigestFigures', () => {
   });
 
   it('ranks contacts by engagement and counts replies per staff member', () => {
-    expect(figures.topContacts[0]).toMatchObject({ contactId: 'c1', mentions: 5, likes: 1, replies: 3 });
+    expect(figures.topContacts[0]).toMatchObject({ contactId: 'c1', mentions: 4, comments: 1, likes: 1, replies: 3 });
     expect(figures.repliesByStaff).toEqual([
       { user: 'U0ALICE001', replies: 2 },
       { user: 'U0BOB00001', replies: 1 },

@@ -188,6 +188,8 @@ function toMention(n: NotificationView): InboundMention {
       profileUrl: `https://bsky.app/profile/${n.author.handle}`,
     },
     cursor: cursorOf(n),
+    // "reply" is a reply in one of the brand's threads; mentions and quotes are not comments.
+    isComment: n.reason === 'reply',
   };
 }
 

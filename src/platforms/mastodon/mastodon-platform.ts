@@ -32,6 +32,7 @@ interface MastodonStatus {
   created_at: string;
   content: string;
   visibility: 'public' | 'unlisted' | 'private' | 'direct';
+  in_reply_to_account_id?: string | null;
   account: MastodonAccount;
 }
 interface MastodonNotification {
@@ -54,6 +55,7 @@ export class MastodonPlatform implements Platform {
 
   private constructor(
     private readonly config: MastodonConfig,
+    private readonly brandAccountId: string,
     readonly brandHandle: string,
     private readonly instanceHost: string,
     private readonly maxCharacters: number,
@@ -63,7 +65,7 @@ export class MastodonPlatform implements Platform {
 
   /** Learns the brand account (verify_credentials) and the instance's character limit (v2/instance). */
   static async connect(config: MastodonConfig, options: { pageSize?: number } = {}): Promise<MastodonPlatform> {
-    const probe = new MastodonPlatform(config, '', new URL(config.url).host, DEFAULT_MAX_CHARACTERS, 23, 0);
+    const probe = new MastodonPlatform(config, '', '', new URL(config.url).host, DEFAULT_MAX_CHARACTERS, 23, 0);
     const me = (await probe.call<MastodonAccount>('GET', '/api/v1/accounts/verify_credentials')).body;
     const instance = (
       await probe.call<{
@@ -74,6 +76,7 @@ export class MastodonPlatform implements Platform {
     const statuses = instance.configuration?.statuses;
     return new MastodonPlatform(
       config,
+      me.id,
       me.acct.includes('@') ? me.acct : `${me.acct}@${instance.domain ?? probe.instanceHost}`,
       instance.domain ?? probe.instanceHost,
       statuses?.max_characters ?? DEFAULT_MAX_CHARACTERS,
@@ -163,6 +166,7 @@ export class MastodonPlatform implements Platform {
       },
       cursor: notification.id,
       visibility: status.visibility === 'private' ? 'followers' : status.visibility,
+      isComment: Boolean(status.in_reply_to_account_id) && status.in_reply_to_account_id === this.brandAccountId,
     };
   }
 

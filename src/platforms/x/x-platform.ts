@@ -22,6 +22,8 @@ interface XTweet {
   text: string;
   author_id?: string;
   created_at?: string;
+  in_reply_to_user_id?: string;
+  referenced_tweets?: Array<{ type: string; id: string }>;
 }
 interface XUser {
   id: string;
@@ -120,7 +122,7 @@ export class XPlatform implements Platform {
     const params: Record<string, string> = {
       max_results: String(this.pageSize),
       expansions: 'author_id',
-      'tweet.fields': 'created_at,author_id,conversation_id,in_reply_to_user_id',
+      'tweet.fields': 'created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets',
       'user.fields': 'username,name',
     };
     if (query.after) params.since_id = query.after;
@@ -136,7 +138,7 @@ export class XPlatform implements Platform {
     const body = response.data;
     const users = new Map((body.includes?.users ?? []).map((user) => [user.id, user]));
     return {
-      mentions: (body.data ?? []).map((tweet) => toMention(tweet, users)),
+      mentions: (body.data ?? []).map((tweet) => toMention(tweet, users, this.userId)),
       nextPageToken: body.meta?.next_token,
       rateLimit: response.rateLimit ? toRateLimit(response.rateLimit) : undefined,
     };
@@ -153,7 +155,7 @@ export function compareSnowflakes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function toMention(tweet: XTweet, users: Map<string, XUser>): InboundMention {
+function toMention(tweet: XTweet, users: Map<string, XUser>, brandId: string): InboundMention {
   const user = tweet.author_id ? users.get(tweet.author_id) : undefined;
   const handle = user?.username ?? 'i';
   return {
@@ -169,6 +171,7 @@ function toMention(tweet: XTweet, users: Map<string, XUser>): InboundMention {
       profileUrl: user ? `https://x.com/${user.username}` : 'https://x.com',
     },
     cursor: tweet.id,
+    isComment: tweet.in_reply_to_user_id === brandId && (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to'),
   };
 }
 

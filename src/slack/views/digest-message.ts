@@ -93,7 +93,7 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
       `*Top contacts*\n${figures.topContacts
         .map(
           (c, i) =>
-            `${i + 1}. ${escapeMrkdwn(c.name)}: ${plural(c.mentions, 'mention')}${c.replies ? `, ${plural(c.replies, 'reply', 'replies')} from us` : ''}${c.likes ? `, ${plural(c.likes, 'like')}` : ''}`,
+            `${i + 1}. ${escapeMrkdwn(c.name)}: ${[c.mentions ? plural(c.mentions, 'mention') : '', c.comments ? plural(c.comments, 'comment') : ''].filter(Boolean).join(', ')}${c.replies ? `, ${plural(c.replies, 'reply', 'replies')} from us` : ''}${c.likes ? `, ${plural(c.likes, 'like')}` : ''}`,
         )
         .join('\n')}`,
     ),

@@ -72,7 +72,7 @@ export function renderMentionMessage(
         elements: [
           {
             type: 'mrkdwn',
-            text: `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
+            text: `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}${mention.isComment ? '  ·  :leftwards_arrow_with_hook: reply to our post' : ''}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
           },
         ],
       },
