@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { htmlToText } from '../../src/platforms/mastodon/html-to-text.ts';
-import { linkParam } from '../../src/platforms/mastodon/mastodon-platform.ts';
+import { linkParam, mentionsAccount } from '../../src/platforms/mastodon/mastodon-platform.ts';
 
 describe('Mastodon HTML content', () => {
   it('keeps the words and paragraphs, drops the markup, decodes entities once', () => {
@@ -17,5 +17,16 @@ describe("Mastodon's Link header", () => {
     expect(linkParam(header, 'prev', 'min_id')).toBe('109');
     expect(linkParam(header, 'next', 'max_id')).toBe('101');
     expect(linkParam(undefined, 'prev', 'min_id')).toBeUndefined();
+  });
+});
+
+describe('whether a reply mentions its author', () => {
+  it('finds the handle with or without the server, before punctuation, and not inside a longer one', () => {
+    expect(mentionsAccount('@ada@other.example, thanks!', 'ada@other.example', 'social.example')).toBe(true);
+    expect(mentionsAccount('Thanks @hedy.', 'hedy', 'social.example')).toBe(true);
+    expect(mentionsAccount('Thanks @hedy@social.example', 'hedy', 'social.example')).toBe(true);
+    expect(mentionsAccount('Thanks @hedyl', 'hedy', 'social.example')).toBe(false);
+    expect(mentionsAccount('@ada@other.example.org hi', 'ada@other.example', 'social.example')).toBe(false);
+    expect(mentionsAccount('mail ada@other.example', 'ada@other.example', 'social.example')).toBe(false);
   });
 });

@@ -102,10 +102,10 @@ export class MastodonPlatform implements Platform {
   async publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string }): Promise<PublishedPost> {
     const original = (await this.call<MastodonStatus>('GET', `/api/v1/statuses/${encodeURIComponent(request.inReplyTo)}`)).body;
     const author = this.fullAcct(original.account.acct);
-    const mentioned = new RegExp(`(^|\\s)@${escapeRegExp(original.account.acct)}(@${escapeRegExp(this.instanceHost)})?(\\s|$)`, 'i').test(
-      request.text,
-    );
-    const status = mentioned || this.fullAcct(original.account.acct) === this.brandHandle ? request.text : `@${author} ${request.text}`;
+    const status =
+      mentionsAccount(request.text, original.account.acct, this.instanceHost) || this.fullAcct(original.account.acct) === this.brandHandle
+        ? request.text
+        : `@${author} ${request.text}`;
     const created = (
       await this.call<MastodonStatus>(
         'POST',
@@ -238,6 +238,16 @@ function toPlatformError(status: number, text: string, rateLimit: RateLimitState
     return new PlatformError('unauthorized', `Mastodon refused the access token: ${detail}`, { status });
   if (status >= 500) return new PlatformError('unavailable', `Mastodon is unavailable: ${detail}`, { status });
   return new PlatformError('rejected', `Mastodon refused: ${detail}`, { status });
+}
+
+/**
+ * Whether `text` @-mentions the account (`acct` as Mastodon gives it: `ada` on this instance,
+ * `ada@other.example` elsewhere): "@ada@other.example, thanks" does; "@adam" or
+ * "@ada@other.example.org" does not.
+ */
+export function mentionsAccount(text: string, acct: string, instanceHost: string): boolean {
+  const local = acct.includes('@') ? '' : `(@${escapeRegExp(instanceHost)})?`;
+  return new RegExp(`(^|[^\\w@])@${escapeRegExp(acct)}${local}(?![\\w@-])(?!\\.\\w)`, 'i').test(text);
 }
 
 /** A query parameter of one relation in a `Link` header: `<…?min_id=5>; rel="prev"` → `5`. */
