@@ -86,10 +86,15 @@ describe('the daily digest', () => {
     await (await DigestLogStore.open(bed.dataDir)).since(new Date(since));
   }
 
-  it('posts a digest missed while the bot was down on start-up, with the figures worked out by hand and a chart', async () => {
+  /** The fixed day in the store, the scheduler running since last week, and now 09:30: today's 09:00 run was missed. */
+  async function missedThisMorningsRun() {
     await seedMentions(bed.dataDir, [...DAY]);
     await scheduledSince('2026-11-20T00:00:00Z');
     clock = new Date('2026-11-25T09:30:00Z');
+  }
+
+  it('posts a digest missed while the bot was down on start-up, with the figures worked out by hand and a chart', async () => {
+    await missedThisMorningsRun();
     await bed.start({ DIGEST_CRON: '0 9 * * *', DIGEST_TIMEZONE: 'UTC' }, tuning);
 
     const [digest] = await waitUntil(() => (digests().length ? digests() : undefined), 10_000, 'the digest');
@@ -123,9 +128,7 @@ describe('the daily digest', () => {
   });
 
   it('posts each day once: a restart, repeated checks and the next day', async () => {
-    await seedMentions(bed.dataDir, [...DAY]);
-    await scheduledSince('2026-11-20T00:00:00Z');
-    clock = new Date('2026-11-25T09:30:00Z');
+    await missedThisMorningsRun();
     await bed.start({}, tuning);
     await waitUntil(() => digests().length === 1, 10_000, 'the first digest');
     await bed.bot.stop();
@@ -181,9 +184,7 @@ describe('the daily digest', () => {
   });
 
   it('finds a digest whose answer was lost instead of posting it twice', async () => {
-    await seedMentions(bed.dataDir, [...DAY]);
-    await scheduledSince('2026-11-20T00:00:00Z');
-    clock = new Date('2026-11-25T09:30:00Z');
+    await missedThisMorningsRun();
     // Slack posts the digest but the answer never arrives (the first postMessage is the digest).
     bed.standins.slack.faults.inject('chat.postMessage', { kind: 'drop_after_commit' });
     await bed.start({}, tuning);
@@ -193,9 +194,7 @@ describe('the daily digest', () => {
   });
 
   it('still posts the text digest when the chart upload fails', async () => {
-    await seedMentions(bed.dataDir, [...DAY]);
-    await scheduledSince('2026-11-20T00:00:00Z');
-    clock = new Date('2026-11-25T09:30:00Z');
+    await missedThisMorningsRun();
     bed.standins.slack.faults.inject('files.completeUploadExternal', { kind: 'status', status: 500 }, 5);
     await bed.start({}, tuning);
     await waitUntil(() => digests().length === 1, 10_000, 'the digest');
