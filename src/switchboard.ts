@@ -27,6 +27,7 @@ import { backoffMs, sleep } from './services/sleep.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
 import { SlackCallError, SlackGateway } from './slack/slack-gateway.ts';
+import { PiiCipher } from './store/pii-cipher.ts';
 import { openStore } from './store/store.ts';
 
 /** Internal pacing knobs: production defaults, tightened by tests so they do not wait real minutes. */
@@ -258,6 +259,7 @@ async function connectPlatforms(
         BlueskyPlatform.connect(bluesky, {
           pageSize: tune.blueskyPageSize,
           sessionFile: path.join(config.dataDir, 'bluesky-session.json'),
+          cipher: config.piiEncryptionKey ? PiiCipher.fromKey(config.piiEncryptionKey) : undefined,
           log: log.child('bluesky'),
         }),
     });

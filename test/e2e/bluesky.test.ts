@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAST, platformEnv, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { replyFlow, textOf } from '../helpers/reply-flow.ts';
@@ -49,6 +51,22 @@ describe('Bluesky: the same stories as X', () => {
     await flow.posted(keyOf(during));
     expect(bed.standins.bluesky.sessionsCreated).toBe(1);
     expect(postedKeys()).toEqual([first, second, during].map(keyOf));
+  });
+
+  it('keeps the saved session sealed when PII_ENCRYPTION_KEY is set, and still resumes it', async () => {
+    const sealed = { PII_ENCRYPTION_KEY: 'a'.repeat(64) };
+    await start(sealed);
+    const first = bed.standins.bluesky.addMention({ handle: 'grace' }, 'hello');
+    await flow.posted(keyOf(first));
+    const file = await readFile(path.join(bed.dataDir, 'bluesky-session.json'), 'utf8');
+    expect(file).not.toContain('eyJ');
+    expect(file).not.toContain(bed.standins.bluesky.brand.did);
+    expect(JSON.parse(file).sealed).toMatch(/^v1:/);
+    await bed.bot.stop();
+    await start(sealed);
+    const second = bed.standins.bluesky.addMention({ handle: 'grace' }, 'again');
+    await flow.posted(keyOf(second));
+    expect(bed.standins.bluesky.sessionsCreated).toBe(1);
   });
 
   it('replies in the thread with the right root and parent, with Undo, exactly once after a lost answer', async () => {

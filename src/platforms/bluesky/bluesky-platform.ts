@@ -51,8 +51,11 @@ export class BlueskyPlatform implements Platform {
     private readonly pageSize: number,
   ) {}
 
-  static async connect(config: BlueskyConfig, options: { sessionFile: string; pageSize?: number; log: Log }): Promise<BlueskyPlatform> {
-    const sessions = new SessionFile(options.sessionFile);
+  static async connect(
+    config: BlueskyConfig,
+    options: { sessionFile: string; pageSize?: number; log: Log; cipher?: ConstructorParameters<typeof SessionFile>[1] },
+  ): Promise<BlueskyPlatform> {
+    const sessions = new SessionFile(options.sessionFile, options.cipher);
     const agent = new AtpAgent({
       service: config.service,
       persistSession: (event, session) => {

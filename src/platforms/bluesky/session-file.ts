@@ -8,11 +8,18 @@ import type { AtpSessionData } from '@atproto/api';
  * logs in again, which is what the file saves, not what it guards.
  */
 export class SessionFile {
-  constructor(private readonly file: string) {}
+  /** With PII_ENCRYPTION_KEY set, the tokens are sealed like contacts' personal fields. */
+  constructor(
+    private readonly file: string,
+    private readonly cipher?: { seal(value: unknown): string; open<T>(sealed: string): T },
+  ) {}
 
   load(): AtpSessionData | undefined {
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<AtpSessionData>;
+      const raw = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
+      const data = (
+        this.cipher && typeof (raw as { sealed?: unknown }).sealed === 'string' ? this.cipher.open((raw as { sealed: string }).sealed) : raw
+      ) as Partial<AtpSessionData>;
       return typeof data.did === 'string' && typeof data.refreshJwt === 'string' && typeof data.accessJwt === 'string'
         ? (data as AtpSessionData)
         : undefined;
@@ -23,7 +30,7 @@ export class SessionFile {
 
   save(session: AtpSessionData): void {
     const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify(session), { mode: 0o600 });
+    writeFileSync(temp, JSON.stringify(this.cipher ? { sealed: this.cipher.seal(session) } : session), { mode: 0o600 });
     chmodSync(temp, 0o600);
     renameSync(temp, this.file);
   }
