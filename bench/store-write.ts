@@ -43,7 +43,7 @@ try {
   for (let run = 0; run < 3; run++) {
     const t0 = performance.now();
     const figures = await digestFiguresFrom(
-      store,
+      { mentions: store },
       { first: lastDay, last: lastDay },
       { timeZone: 'Europe/Paris', responseTargetMinutes: 60 },
     );

@@ -31,6 +31,13 @@ export interface DigestMention {
   url: string;
 }
 
+/** A like of one of the brand's posts, by a known contact or not. */
+export interface DigestLike {
+  contactId?: string;
+  name: string;
+  createdAt: string;
+}
+
 export interface Period {
   /** First and last local day, both included. */
   first: string;
@@ -63,7 +70,19 @@ export interface DigestFigures {
   firstResponse: { medianMinutes?: number; p90Minutes?: number; withinTargetShare?: number; answered: number; targetMinutes: number };
   sentiment: { positive: number; neutral: number; negative: number; mostNegative: DigestMention[] };
   /** Per contact: their mentions, their comments on the brand's posts, the brand's likes of their posts and our replies. */
-  topContacts: Array<{ contactId: string; name: string; mentions: number; comments: number; likes: number; replies: number }>;
+  topContacts: Array<{
+    contactId: string;
+    name: string;
+    mentions: number;
+    comments: number;
+    /** Likes they gave the brand's posts. */
+    likesGiven: number;
+    /** The brand's likes of their posts. */
+    likes: number;
+    replies: number;
+  }>;
+  /** Likes of the brand's posts in the period, and by how many people. */
+  likesReceived: { count: number; people: number };
   repliesByStaff: Array<{ user: string; replies: number }>;
   /** The period's most distinctive words against the days before (TF-IDF). */
   terms: string[];
@@ -83,6 +102,8 @@ export function computeDigestFigures(options: {
   timeZone: string;
   /** Mentions from `firstDayNeeded(period)` to the end of `period.last`; others are ignored. */
   mentions: DigestMention[];
+  /** Likes of the brand's posts over the same days (networks that report them). */
+  likes?: DigestLike[];
   responseTargetMinutes: number;
 }): DigestFigures {
   const { period, timeZone } = options;
@@ -123,6 +144,8 @@ export function computeDigestFigures(options: {
     if (previousDays.has(day)) previous.push(mention);
     if (baselineDays.has(day)) baseline.push({ mention, dayIndex });
   }
+
+  const likesInPeriod = (options.likes ?? []).filter((like) => inPeriod.has(windows[dayIndexOf(Date.parse(like.createdAt))]?.day ?? ''));
 
   const trend = (matches: (m: DigestMention) => boolean): Trend => ({
     count: count(current, matches),
@@ -167,7 +190,8 @@ export function computeDigestFigures(options: {
         .sort((a, b) => a.sentiment - b.sentiment)
         .slice(0, 3),
     },
-    topContacts: topContacts(current),
+    topContacts: topContacts(current, likesInPeriod),
+    likesReceived: { count: likesInPeriod.length, people: new Set(likesInPeriod.map((like) => like.contactId ?? like.name)).size },
     repliesByStaff: repliesByStaff(current),
     terms: distinctiveTerms(
       current,
@@ -238,20 +262,26 @@ function dailyChart(
   return { bucket: 'day', buckets: buckets.slice(0, length) };
 }
 
-function topContacts(current: DigestMention[]): DigestFigures['topContacts'] {
+function topContacts(current: DigestMention[], likes: DigestLike[]): DigestFigures['topContacts'] {
   const contacts = new Map<string, DigestFigures['topContacts'][number]>();
-  for (const mention of current) {
-    let entry = contacts.get(mention.contactId);
+  const entryFor = (contactId: string, name: string) => {
+    let entry = contacts.get(contactId);
     if (!entry) {
-      entry = { contactId: mention.contactId, name: mention.contactName, mentions: 0, comments: 0, likes: 0, replies: 0 };
-      contacts.set(mention.contactId, entry);
+      entry = { contactId, name, mentions: 0, comments: 0, likesGiven: 0, likes: 0, replies: 0 };
+      contacts.set(contactId, entry);
     }
+    return entry;
+  };
+  // Likes count for known contacts only: an unknown liker is not a customer the team knows yet.
+  for (const like of likes) if (like.contactId) entryFor(like.contactId, like.name).likesGiven++;
+  for (const mention of current) {
+    const entry = entryFor(mention.contactId, mention.contactName);
     if (mention.isComment) entry.comments++;
     else entry.mentions++;
     entry.likes += mention.likes;
     entry.replies += mention.replies.length;
   }
-  const engagement = (c: DigestFigures['topContacts'][number]) => c.mentions + c.comments + c.likes + c.replies;
+  const engagement = (c: DigestFigures['topContacts'][number]) => c.mentions + c.comments + c.likesGiven + c.likes + c.replies;
   return [...contacts.values()].sort((a, b) => engagement(b) - engagement(a) || a.name.localeCompare(b.name)).slice(0, 5);
 }
 

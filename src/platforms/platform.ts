@@ -41,6 +41,25 @@ export interface InboundMention {
   isComment?: boolean;
 }
 
+/** Someone liked (favourited) one of the brand's own posts. */
+export interface InboundLike {
+  platform: PlatformId;
+  /** Unique per like (the notification's or like record's ID). */
+  id: string;
+  /** The brand's post that was liked. */
+  postId: string;
+  author: Author;
+  createdAt: string;
+  /** Ordered by `Platform.compareCursors`, like a mention's. */
+  cursor: string;
+}
+
+export interface LikePage {
+  likes: InboundLike[];
+  nextPageToken?: string;
+  rateLimit?: RateLimitState;
+}
+
 export interface MentionQuery {
   /** The cursor of the newest mention already posted; absent on the very first poll. */
   after?: string;
@@ -90,6 +109,11 @@ export interface Platform {
   like(postId: string): Promise<void>;
   /** One request: one page of mentions newer than `query.after`. Throws a PlatformError. */
   fetchMentionPage(query: MentionQuery): Promise<MentionPage>;
+  /**
+   * One page of likes of the brand's own posts newer than `query.after`, where the network tells
+   * them (Mastodon favourites, Bluesky likes; X does not without a request per post).
+   */
+  fetchLikePage?(query: MentionQuery): Promise<LikePage>;
   /** Orders two mention cursors: negative when `a` comes first. */
   compareCursors(a: string, b: string): number;
   /**

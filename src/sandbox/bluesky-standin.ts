@@ -38,7 +38,10 @@ interface Notification {
   cid: string;
   author: BskyProfile;
   reason: 'mention' | 'reply' | 'quote' | 'like' | 'follow';
-  record: BskyPost['record'];
+  /** For a like: the post that was liked. */
+  reasonSubject?: string;
+  /** The post itself, or for a like the like record. */
+  record: BskyPost['record'] | { $type: 'app.bsky.feed.like'; subject: { uri: string; cid: string }; createdAt: string };
   indexedAt: string;
 }
 
@@ -122,19 +125,23 @@ export class BlueskyStandin extends StandinServer {
     return this.addPost(this.brand, text);
   }
 
-  /** A like of one of the brand's posts: a notification the bot must not treat as a mention. */
-  addLikeNotification(author: { handle: string }): void {
+  /** Someone likes one of the brand's posts (a new one if it has none): a `like` notification, not a mention. */
+  addLikeNotification(
+    author: { handle: string; displayName?: string },
+    subject = this.published().at(-1) ?? this.brandPost('Hello from the brand'),
+  ): void {
     const profile = this.profile(author);
-    const subject = this.published()[0] ?? this.posts[0];
-    if (!subject) return;
+    const indexedAt = this.timestamp();
     this.notifications.push({
       uri: `at://${profile.did}/app.bsky.feed.like/${this.tid()}`,
-      cid: cidOf('like'),
+      cid: cidOf(`like:${profile.did}:${subject.uri}`),
       author: profile,
       reason: 'like',
-      record: subject.record,
-      indexedAt: this.timestamp(),
+      reasonSubject: subject.uri,
+      record: { $type: 'app.bsky.feed.like', subject: { uri: subject.uri, cid: subject.cid }, createdAt: indexedAt },
+      indexedAt,
     });
+    this.emit('change', { type: 'liked', subject });
   }
 
   published(): BskyPost[] {

@@ -105,10 +105,15 @@ export class MastodonStandin extends StandinServer {
     return this.addStatus(this.brand, text, 'public', null);
   }
 
-  /** A notification that is not a mention (a favourite of the brand's post), as an instance also sends. */
-  addFavouriteNotification(author: { username: string }): void {
+  /** Someone favourites one of the brand's statuses (a new one if it has none), as an instance notifies it. */
+  addFavouriteNotification(
+    author: { username: string; display_name?: string; domain?: string },
+    status = this.published().at(-1) ?? this.brandPost('Hello from the brand'),
+  ): void {
     const account = this.account(author);
-    this.notifications.push({ id: this.id(), type: 'favourite', created_at: new Date(this.now()).toISOString(), account });
+    // A favourite notification carries the status that was favourited.
+    this.notifications.push({ id: this.id(), type: 'favourite', created_at: new Date(this.now()).toISOString(), account, status });
+    this.emit('change', { type: 'favourited', status });
   }
 
   /** Statuses the brand published (its replies), oldest first. */

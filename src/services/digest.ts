@@ -1,11 +1,19 @@
 import { renderDigestChart } from '../charts/digest-chart.ts';
 import { dayWindow, shiftDay } from '../domain/calendar.ts';
-import { computeDigestFigures, type DigestFigures, type DigestMention, firstDayNeeded, type Period } from '../domain/digest-stats.ts';
+import {
+  computeDigestFigures,
+  type DigestFigures,
+  type DigestLike,
+  type DigestMention,
+  firstDayNeeded,
+  type Period,
+} from '../domain/digest-stats.ts';
 import type { Log } from '../log.ts';
 import { DIGEST_METADATA_EVENT } from '../slack/ids.ts';
 import { type PostedMessage, SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
 import { periodTitle, renderDigestMessage } from '../slack/views/digest-message.ts';
 import type { DigestLogEntry } from '../store/digest-log-store.ts';
+import type { LikeStore } from '../store/like-store.ts';
 import type { MentionRecord, MentionStore } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import type { Health } from './health.ts';
@@ -39,7 +47,7 @@ export class DigestService {
 
   /** The figures for a period, read from the days' mention files only (not the whole history). */
   async figures(period: Period): Promise<DigestFigures> {
-    const figures = await digestFiguresFrom(this.store.mentions, period, this.options);
+    const figures = await digestFiguresFrom(this.store, period, this.options);
     // Top contacts by their CRM name (merged identities), not the name on one post.
     for (const contact of figures.topContacts) contact.name = (await this.store.contacts.get(contact.contactId))?.name ?? contact.name;
     return figures;
@@ -130,7 +138,7 @@ export class DigestService {
  * so the cost follows the period's traffic, not the size of the history.
  */
 export async function digestFiguresFrom(
-  store: MentionStore,
+  store: { mentions: MentionStore; likes?: LikeStore },
   period: Period,
   options: { timeZone: string; responseTargetMinutes: number },
 ): Promise<DigestFigures> {
@@ -139,13 +147,23 @@ export async function digestFiguresFrom(
   const end = dayWindow(period.last, options.timeZone).end.getTime();
   // Mention files are by UTC day; a local day can touch the UTC days either side of it.
   const mentions: DigestMention[] = [];
+  const likes: DigestLike[] = [];
+  const within = (iso: string) => Date.parse(iso) >= start && Date.parse(iso) < end;
   for (let day = shiftDay(from, -1); day <= shiftDay(period.last, 1); day = shiftDay(day, 1)) {
-    for await (const record of store.readDay(day)) {
-      const created = Date.parse(record.mention.createdAt);
-      if (created >= start && created < end) mentions.push(toDigestMention(record));
+    for await (const record of store.mentions.readDay(day)) if (within(record.mention.createdAt)) mentions.push(toDigestMention(record));
+    if (store.likes) {
+      for await (const like of store.likes.readDay(day)) {
+        if (within(like.createdAt)) likes.push({ contactId: like.contactId, name: like.author.name, createdAt: like.createdAt });
+      }
     }
   }
-  return computeDigestFigures({ period, timeZone: options.timeZone, mentions, responseTargetMinutes: options.responseTargetMinutes });
+  return computeDigestFigures({
+    period,
+    timeZone: options.timeZone,
+    mentions,
+    likes,
+    responseTargetMinutes: options.responseTargetMinutes,
+  });
 }
 
 function toDigestMention(record: MentionRecord): DigestMention {

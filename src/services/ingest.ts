@@ -1,6 +1,6 @@
 import type { Classification, MentionClassifier } from '../domain/classify.ts';
 import type { Log } from '../log.ts';
-import { type InboundMention, type MentionPage, type Platform, PlatformError } from '../platforms/platform.ts';
+import { type InboundLike, type InboundMention, type MentionPage, type Platform, PlatformError } from '../platforms/platform.ts';
 import type { ChannelPacer } from '../slack/channel-pacer.ts';
 import { MENTION_METADATA_EVENT } from '../slack/ids.ts';
 import { SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
@@ -83,7 +83,44 @@ export class MentionIngest {
       if (delivery !== 'already_posted') posted++;
       await this.advanceCursor(mention.cursor);
     }
+    if (!signal.aborted) await this.recordLikes(notBefore, signal);
     return { fetched: mentions.length, posted, pages, rateLimit };
+  }
+
+  /**
+   * Likes of the brand's own posts (where the network reports them): stored once each, with the
+   * liker's contact when they are known, for the digest. Nothing goes to Slack, and a like alone
+   * does not make a contact. Their cursor moves only after the page's likes are stored.
+   */
+  private async recordLikes(notBefore: Date, signal: AbortSignal): Promise<void> {
+    const platform = this.platform;
+    if (!platform.fetchLikePage) return;
+    const stream = `${platform.id}:likes` as const;
+    const after = this.store.cursors.get(stream);
+    const likes: InboundLike[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await platform.fetchLikePage({ after, notBefore, pageToken });
+      likes.push(...page.likes);
+      pageToken = page.nextPageToken;
+    } while (pageToken && !signal.aborted);
+    if (signal.aborted || likes.length === 0) return;
+    likes.sort((a, b) => platform.compareCursors(a.cursor, b.cursor));
+    for (const like of likes) {
+      if (after !== undefined || Date.parse(like.createdAt) >= notBefore.getTime()) {
+        const contact = await this.store.contacts.findByAuthor(like.platform, like.author);
+        await this.store.likes.record({
+          key: `${like.platform}:${like.id}`,
+          platform: like.platform,
+          postId: like.postId,
+          author: { id: like.author.id, handle: like.author.handle, name: like.author.name },
+          contactId: contact?.key,
+          createdAt: like.createdAt,
+        });
+      }
+    }
+    const newest = likes.at(-1)?.cursor;
+    if (newest && (after === undefined || platform.compareCursors(newest, after) > 0)) await this.store.cursors.set(stream, newest);
   }
 
   /**

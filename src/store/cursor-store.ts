@@ -3,8 +3,11 @@ import type { Low } from 'lowdb';
 import type { PlatformId } from '../platforms/platform.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
+/** A platform's mention stream (`x`), or another stream of it (`mastodon:likes`). */
+export type CursorName = PlatformId | `${PlatformId}:likes`;
+
 interface CursorData {
-  cursors: Partial<Record<PlatformId, { after: string; updatedAt: string }>>;
+  cursors: Partial<Record<CursorName, { after: string; updatedAt: string }>>;
 }
 
 const isCursorData = (data: unknown): data is CursorData => isObject(data) && isObject(data.cursors);
@@ -17,11 +20,11 @@ export class CursorStore {
     return new CursorStore(await openJsonFile(path.join(dataDir, 'cursors.json'), { cursors: {} }, isCursorData));
   }
 
-  get(platform: PlatformId): string | undefined {
+  get(platform: CursorName): string | undefined {
     return this.db.data.cursors[platform]?.after;
   }
 
-  async set(platform: PlatformId, after: string): Promise<void> {
+  async set(platform: CursorName, after: string): Promise<void> {
     this.db.data.cursors[platform] = { after, updatedAt: new Date().toISOString() };
     await this.db.write();
   }

@@ -3,6 +3,7 @@ import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { DigestLogStore } from './digest-log-store.ts';
+import { LikeStore } from './like-store.ts';
 import { MentionStore } from './mention-store.ts';
 import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
@@ -21,6 +22,7 @@ export interface Store {
   timeline: TimelineStore;
   orders: OrderStore;
   digests: DigestLogStore;
+  likes: LikeStore;
   close(): void;
 }
 
@@ -28,7 +30,7 @@ export async function openStore(dataDir: string, options: { piiEncryptionKey?: s
   const cipher = options.piiEncryptionKey ? PiiCipher.fromKey(options.piiEncryptionKey) : undefined;
   const lock = DataDirLock.acquire(dataDir);
   try {
-    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests] = await Promise.all([
+    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes] = await Promise.all([
       MentionStore.open(dataDir),
       ContactStore.open(dataDir, { cipher }),
       CursorStore.open(dataDir),
@@ -38,8 +40,9 @@ export async function openStore(dataDir: string, options: { piiEncryptionKey?: s
       TimelineStore.open(dataDir),
       OrderStore.open(dataDir),
       DigestLogStore.open(dataDir),
+      LikeStore.open(dataDir),
     ]);
-    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, close: () => lock.release() };
+    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, close: () => lock.release() };
   } catch (error) {
     lock.release();
     throw error;

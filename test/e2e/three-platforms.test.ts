@@ -83,6 +83,50 @@ describe('X, Mastodon and Bluesky together', () => {
     expect(text).toContain('1 mention');
   });
 
+  it("counts likes of the brand's posts per known contact (Mastodon favourites, Bluesky likes), once across a restart", async () => {
+    await bed.start(allThree(), FAST);
+    const { mastodon, bluesky } = bed.standins;
+    const toot = mastodon.addMention({ username: 'ada', display_name: 'Ada L.', domain: 'other.example' }, 'hello');
+    const skeet = bluesky.addMention({ handle: 'ada', displayName: 'Ada' }, 'hello');
+    await flow.posted(`mastodon:${toot.id}`);
+    await flow.posted(`bluesky:${skeet.uri}`);
+    // Ada (a contact now, on both networks) likes the brand's posts; a stranger does too.
+    mastodon.addFavouriteNotification({ username: 'ada', domain: 'other.example' }, mastodon.brandPost('New tents!'));
+    bluesky.addLikeNotification({ handle: 'ada' }, bluesky.brandPost('New tents!'));
+    mastodon.addFavouriteNotification({ username: 'stranger', domain: 'far.example' });
+    bed.bot.running.pollNow();
+    await waitUntil(
+      () => bed.standins.bluesky.callsTo('app.bsky.notification.listNotifications').some((c) => c.query.reasons === 'like'),
+      5_000,
+      'the likes read',
+    );
+
+    const digestText = async () => {
+      const before = bed.standins.slack.messages('C0DIGESTS').length;
+      await flow.command('digest today');
+      const message = await waitUntil(
+        () =>
+          bed.standins.slack
+            .messages('C0DIGESTS')
+            .slice(before)
+            .find((m) => m.metadata?.event_type === 'switchboard_digest'),
+        10_000,
+        'the digest',
+      );
+      return textOf(message);
+    };
+    await waitUntil(async () => (await digestText()).includes('*Likes on our posts* 3 from 3 people'), 10_000, 'three likes counted');
+    const text = await digestText();
+    expect(text).toMatch(/Ada L\.: 1 mention, 1 like of our posts|Ada: 1 mention, 1 like of our posts/);
+
+    // After a restart the same notifications are not counted again.
+    await bed.bot.stop();
+    await bed.start(allThree(), FAST);
+    bed.bot.running.pollNow();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await digestText()).toContain('*Likes on our posts* 3 from 3 people');
+  });
+
   it('keeps X running while Mastodon is down at start, and connects Mastodon when it is back', async () => {
     bed.standins.mastodon.faults.outage = true;
     await bed.start(allThree(), FAST);

@@ -179,3 +179,25 @@ describe('a seven-day period', () => {
     expect(isDay('2026-1-5')).toBe(false);
   });
 });
+
+describe('likes of the brand posts', () => {
+  it('counts every like of the period, credits known contacts, and ignores other days', () => {
+    const figures = computeDigestFigures({
+      period: { first: '2026-11-25', last: '2026-11-25' },
+      timeZone: 'UTC',
+      mentions: [mention({ createdAt: '2026-11-25T10:00:00Z', contactId: 'c1', contactName: 'Ada Lovelace' })],
+      likes: [
+        { contactId: 'c1', name: 'Ada', createdAt: '2026-11-25T11:00:00Z' },
+        { contactId: 'c1', name: 'Ada', createdAt: '2026-11-25T12:00:00Z' },
+        { contactId: 'c9', name: 'Grace', createdAt: '2026-11-25T13:00:00Z' },
+        { name: 'stranger', createdAt: '2026-11-25T14:00:00Z' },
+        { contactId: 'c1', name: 'Ada', createdAt: '2026-11-24T23:59:00Z' },
+      ],
+      responseTargetMinutes: 60,
+    });
+    expect(figures.likesReceived).toEqual({ count: 4, people: 3 });
+    expect(figures.topContacts[0]).toMatchObject({ contactId: 'c1', mentions: 1, likesGiven: 2 });
+    expect(figures.topContacts.find((c) => c.contactId === 'c9')).toMatchObject({ mentions: 0, likesGiven: 1 });
+    expect(figures.topContacts.some((c) => c.name === 'stranger')).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@ import { measureForBluesky } from '../../domain/reply-text.ts';
 import type { Log } from '../../log.ts';
 import {
   type InboundMention,
+  type LikePage,
   type MentionPage,
   type MentionQuery,
   type Platform,
@@ -100,16 +101,48 @@ export class BlueskyPlatform implements Platform {
     );
     const all = response.data.notifications as NotificationView[];
     const fresh = notifications.filter((n) => !query.after || this.compareCursors(cursorOf(n), query.after) > 0);
-    const oldest = all.at(-1);
-    // Stop at the newest one already seen, or (first start) once the backfill window is covered.
-    const reachedSeen = query.after !== undefined && all.some((n) => this.compareCursors(cursorOf(n), query.after as string) <= 0);
-    const reachedWindow = query.after === undefined && oldest !== undefined && Date.parse(oldest.indexedAt) < query.notBefore.getTime();
-    const more = response.data.cursor && all.length === this.pageSize && !reachedSeen && !reachedWindow;
     return {
       mentions: fresh.map((n) => toMention(n)),
-      nextPageToken: more ? response.data.cursor : undefined,
+      nextPageToken: this.nextPage(all, response.data.cursor, query),
       rateLimit: readRateLimit(response.headers),
     };
+  }
+
+  /** Likes of the brand's posts, from the same notifications (reason `like`), with their own cursor. */
+  async fetchLikePage(query: MentionQuery): Promise<LikePage> {
+    const response = await call(() =>
+      this.agent.app.bsky.notification.listNotifications({ limit: this.pageSize, cursor: query.pageToken, reasons: ['like'] }),
+    );
+    const all = response.data.notifications as Array<NotificationView & { reasonSubject?: string }>;
+    const ownPost = (uri?: string) => Boolean(uri?.startsWith(`at://${this.did}/${POST}/`));
+    const fresh = all.filter(
+      (n) => n.reason === 'like' && ownPost(n.reasonSubject) && (!query.after || this.compareCursors(cursorOf(n), query.after) > 0),
+    );
+    return {
+      likes: fresh.map((n) => ({
+        platform: 'bluesky' as const,
+        id: n.uri,
+        postId: n.reasonSubject as string,
+        author: {
+          id: n.author.did,
+          handle: n.author.handle,
+          name: n.author.displayName || n.author.handle,
+          profileUrl: `https://bsky.app/profile/${n.author.handle}`,
+        },
+        createdAt: n.indexedAt,
+        cursor: cursorOf(n),
+      })),
+      nextPageToken: this.nextPage(all, response.data.cursor, query),
+      rateLimit: readRateLimit(response.headers),
+    };
+  }
+
+  /** Notifications page toward older ones: stop at the newest already seen, or past the backfill window. */
+  private nextPage(all: NotificationView[], cursor: string | undefined, query: MentionQuery): string | undefined {
+    const oldest = all.at(-1);
+    const reachedSeen = query.after !== undefined && all.some((n) => this.compareCursors(cursorOf(n), query.after as string) <= 0);
+    const reachedWindow = query.after === undefined && oldest !== undefined && Date.parse(oldest.indexedAt) < query.notBefore.getTime();
+    return cursor && all.length === this.pageSize && !reachedSeen && !reachedWindow ? cursor : undefined;
   }
 
   compareCursors(a: string, b: string): number {

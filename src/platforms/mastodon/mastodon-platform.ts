@@ -1,7 +1,9 @@
 import type { MastodonConfig } from '../../config.ts';
 import { measureForMastodon } from '../../domain/reply-text.ts';
 import {
+  type Author,
   type InboundMention,
+  type LikePage,
   type MentionPage,
   type MentionQuery,
   type Platform,
@@ -122,14 +124,35 @@ export class MastodonPlatform implements Platform {
   }
 
   async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
+    const { notifications, nextPageToken, rateLimit } = await this.notificationPage('mention', query);
+    return { mentions: notifications.filter((n) => n.status).map((n) => this.toMention(n)), nextPageToken, rateLimit };
+  }
+
+  /** Favourites of the brand's statuses, paged exactly like mentions (their own cursor). */
+  async fetchLikePage(query: MentionQuery): Promise<LikePage> {
+    const { notifications, nextPageToken, rateLimit } = await this.notificationPage('favourite', query);
+    const likes = notifications
+      .filter((n) => n.status && n.account.id !== this.brandAccountId)
+      .map((n) => ({
+        platform: 'mastodon' as const,
+        id: n.id,
+        postId: (n.status as MastodonStatus).id,
+        author: this.toAuthor(n.account),
+        createdAt: n.created_at,
+        cursor: n.id,
+      }));
+    return { likes, nextPageToken, rateLimit };
+  }
+
+  /** One page of one type of notification: forward from the cursor, or back over the backfill window. */
+  private async notificationPage(type: 'mention' | 'favourite', query: MentionQuery) {
     // https://docs.joinmastodon.org/methods/notifications/#get
-    const params = new URLSearchParams({ 'types[]': 'mention', limit: String(this.pageSize) });
+    const params = new URLSearchParams({ 'types[]': type, limit: String(this.pageSize) });
     const [direction, token] = (query.pageToken ?? '').split(':');
     if (direction === 'min' && token) params.set('min_id', token);
     else if (direction === 'max' && token) params.set('max_id', token);
     else if (query.after) params.set('min_id', query.after);
     const { body, rateLimit, link } = await this.call<MastodonNotification[]>('GET', `/api/v1/notifications?${params}`);
-    const mentions = body.filter((n) => n.type === 'mention' && n.status).map((n) => this.toMention(n));
 
     let nextPageToken: string | undefined;
     if (body.length === this.pageSize && (query.after || direction === 'min')) {
@@ -141,7 +164,7 @@ export class MastodonPlatform implements Platform {
       const oldest = body.reduce((a, b) => (compareSnowflakes(a.id, b.id) < 0 ? a : b));
       if (Date.parse(oldest.created_at) >= query.notBefore.getTime()) nextPageToken = `max:${oldest.id}`;
     }
-    return { mentions, nextPageToken, rateLimit };
+    return { notifications: body.filter((n) => n.type === type), nextPageToken, rateLimit };
   }
 
   compareCursors(a: string, b: string): number {
@@ -158,16 +181,15 @@ export class MastodonPlatform implements Platform {
       // The status may live on another server; `url` can be null (then `uri` is the canonical address).
       url: status.url ?? status.uri,
       createdAt: status.created_at,
-      author: {
-        id: account.id,
-        handle: this.fullAcct(account.acct),
-        name: account.display_name || account.username,
-        profileUrl: account.url,
-      },
+      author: this.toAuthor(account),
       cursor: notification.id,
       visibility: status.visibility === 'private' ? 'followers' : status.visibility,
       isComment: Boolean(status.in_reply_to_account_id) && status.in_reply_to_account_id === this.brandAccountId,
     };
+  }
+
+  private toAuthor(account: MastodonAccount): Author {
+    return { id: account.id, handle: this.fullAcct(account.acct), name: account.display_name || account.username, profileUrl: account.url };
   }
 
   /** `alice` on this instance is `alice@this.host`: one handle form everywhere (contacts, replies). */

@@ -93,12 +93,23 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
       `*Top contacts*\n${figures.topContacts
         .map(
           (c, i) =>
-            `${i + 1}. ${escapeMrkdwn(c.name)}: ${[c.mentions ? plural(c.mentions, 'mention') : '', c.comments ? plural(c.comments, 'comment') : ''].filter(Boolean).join(', ')}${c.replies ? `, ${plural(c.replies, 'reply', 'replies')} from us` : ''}${c.likes ? `, ${plural(c.likes, 'like')}` : ''}`,
+            `${i + 1}. ${escapeMrkdwn(c.name)}: ${[
+              c.mentions ? plural(c.mentions, 'mention') : '',
+              c.comments ? plural(c.comments, 'comment') : '',
+              c.likesGiven ? `${plural(c.likesGiven, 'like')} of our posts` : '',
+              c.replies ? `${plural(c.replies, 'reply', 'replies')} from us` : '',
+              c.likes ? `${plural(c.likes, 'like')} from us` : '',
+            ]
+              .filter(Boolean)
+              .join(', ')}`,
         )
         .join('\n')}`,
     ),
   );
   const extras: string[] = [];
+  if (figures.likesReceived.count > 0) {
+    extras.push(`*Likes on our posts* ${figures.likesReceived.count} from ${plural(figures.likesReceived.people, 'person', 'people')}`);
+  }
   if (figures.terms.length) extras.push(`*Talked about* ${figures.terms.map((term) => `\`${escapeMrkdwn(term)}\``).join(' · ')}`);
   extras.push(
     figures.repliesByStaff.length

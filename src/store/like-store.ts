@@ -1,0 +1,46 @@
+import path from 'node:path';
+import type { Author, PlatformId } from '../platforms/platform.ts';
+import { isObject } from './json-file.ts';
+import { SegmentedCollection } from './segmented-collection.ts';
+
+/**
+ * Likes of the brand's own posts, as the networks report them: what the digest sums per customer.
+ * Keyed `platform:id`, so reading the same like twice (a retry, a restart) stores it once.
+ */
+export interface LikeRecord {
+  key: string;
+  platform: PlatformId;
+  postId: string;
+  author: Pick<Author, 'id' | 'handle' | 'name'>;
+  /** The contact the liker is known as, if any: a like alone does not make a contact. */
+  contactId?: string;
+  createdAt: string;
+}
+
+const isLikeRecord = (value: unknown): value is LikeRecord =>
+  isObject(value) && typeof value.key === 'string' && typeof value.createdAt === 'string' && isObject(value.author);
+
+export class LikeStore {
+  private collection!: SegmentedCollection<LikeRecord>;
+
+  static async open(dataDir: string): Promise<LikeStore> {
+    const store = new LikeStore();
+    store.collection = await SegmentedCollection.open<LikeRecord>(path.join(dataDir, 'likes'), {
+      partitionOf: (record) => record.createdAt.slice(0, 10),
+      isRecord: isLikeRecord,
+    });
+    return store;
+  }
+
+  /** Stores a like once; true when it was new. */
+  async record(like: LikeRecord): Promise<boolean> {
+    if (await this.collection.get(like.key)) return false;
+    await this.collection.put(like);
+    return true;
+  }
+
+  /** The likes whose UTC day is `day` (the digest reads by day, as for mentions). */
+  readDay(day: string): AsyncGenerator<LikeRecord> {
+    return this.collection.readPartition(day);
+  }
+}
