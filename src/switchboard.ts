@@ -164,6 +164,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
         retryMaxMs: tune.retryMaxMs,
       });
       const poller = new Poller(platform.id, ingest, health, log.child(`poller.${platform.id}`), {
+        platformName: platform.displayName,
         intervalMs: config.pollIntervalSeconds * 1000,
         retryBaseMs: tune.retryBaseMs,
         retryMaxMs: tune.retryMaxMs,

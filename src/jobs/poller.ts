@@ -6,6 +6,8 @@ import { backoffMs, sleep } from '../services/sleep.ts';
 import { SlackCallError } from '../slack/slack-gateway.ts';
 
 export interface PollerOptions {
+  /** The network's name for messages to a person ("check the Mastodon credentials"). */
+  platformName: string;
   intervalMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -110,7 +112,7 @@ export class Poller {
       }
       const ms = Math.max(this.options.intervalMs, NEEDS_A_PERSON_RETRY_MS);
       this.health.set(this.component, 'failing', { detail: error.message, until: at(ms) });
-      this.log.error(`${error.message}; check the X credentials. Retrying in ${Math.round(ms / 60_000)} min`);
+      this.log.error(`${error.message}; check the ${this.options.platformName} credentials. Retrying in ${Math.round(ms / 60_000)} min`);
       return ms;
     }
     if (error instanceof SlackCallError) {

@@ -112,6 +112,24 @@ describe('Mastodon: the same stories as X', () => {
     expect(bed.standins.mastodon.callsTo('statuses.create')).toHaveLength(0);
   });
 
+  it('says so on /healthz and in the log when the instance revokes the token, without a storm', async () => {
+    await start();
+    const first = bed.standins.mastodon.addMention({ username: 'ada' }, 'first');
+    await flow.posted(`mastodon:${first.id}`);
+    bed.standins.mastodon.faults.inject(
+      'notifications',
+      { kind: 'status', status: 401, body: { error: 'The access token was revoked' } },
+      50,
+    );
+    bed.bot.running.pollNow();
+    await waitUntil(async () => (await bed.health()).platforms.mastodon?.state === 'failing', 5_000, 'failing on /healthz');
+    expect((await bed.health()).platforms.mastodon?.detail).toContain('Mastodon refused the access token: The access token was revoked');
+    expect(bed.bot.logs.some((line) => line.includes('check the Mastodon credentials'))).toBe(true);
+    const calls = bed.standins.mastodon.callsTo('notifications').length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(bed.standins.mastodon.callsTo('notifications').length).toBe(calls);
+  });
+
   it('waits out a rate limit mid-paging and resumes from the same page', async () => {
     await start();
     const first = bed.standins.mastodon.addMention({ username: 'ada' }, 'first');
