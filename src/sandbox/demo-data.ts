@@ -1,4 +1,5 @@
 import type { Classification } from '../domain/classify.ts';
+import type { LikeRecord } from '../store/like-store.ts';
 import type { MentionRecord } from '../store/mention-store.ts';
 
 /** Demo customers and the mentions they write in the sandbox: a realistic mix, not the training set. */
@@ -140,4 +141,32 @@ export function demoHistory(now: Date, classify: (text: string) => Classificatio
     }
   }
   return records;
+}
+
+/**
+ * Likes of the brand's posts last week, as Mastodon and Bluesky would have reported them: a few a
+ * day from the demo customers (known contacts) and a stranger, so the digest has likes to sum.
+ */
+export function demoLikes(now: Date): LikeRecord[] {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const likes: LikeRecord[] = [];
+  for (let daysAgo = 8; daysAgo >= 1; daysAgo--) {
+    for (let i = 0; i < 2 + (daysAgo % 3); i++) {
+      const customer = DEMO_CUSTOMERS[(daysAgo + i * 2) % DEMO_CUSTOMERS.length]!;
+      const onMastodon = (daysAgo + i) % 2 === 0;
+      const stranger = i === 2;
+      const createdAt = new Date(today - daysAgo * 86_400_000 + (10 + i * 3) * 3_600_000).toISOString();
+      likes.push({
+        key: `${onMastodon ? 'mastodon' : 'bluesky'}:demo-like-${daysAgo}-${i}`,
+        platform: onMastodon ? 'mastodon' : 'bluesky',
+        postId: 'demo-brand-post',
+        author: stranger
+          ? { id: 'demo-stranger', handle: 'passer-by.bsky.social', name: 'Passer-by' }
+          : { id: `demo-${customer.username}`, handle: customer.username, name: customer.name },
+        contactId: stranger ? undefined : DEMO_CONTACTS[DEMO_CUSTOMERS.indexOf(customer)]?.key,
+        createdAt,
+      });
+    }
+  }
+  return likes;
 }

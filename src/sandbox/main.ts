@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createMentionClassifier } from '../domain/classify.ts';
 import { DigestLogStore } from '../store/digest-log-store.ts';
+import { LikeStore } from '../store/like-store.ts';
 import { MentionStore } from '../store/mention-store.ts';
 import { BlueskyStandin } from './bluesky-standin.ts';
 import {
@@ -21,6 +22,7 @@ import {
   DEMO_SAVED_REPLIES,
   demoBlueskyHandle,
   demoHistory,
+  demoLikes,
 } from './demo-data.ts';
 import { MastodonStandin } from './mastodon-standin.ts';
 import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
@@ -51,6 +53,8 @@ for (const record of demoHistory(new Date(), (text) => classifier.classify(text)
   await history.recordPosted(record.key, record.slack.ts ?? '');
   await history.updateWorkflow(record.key, () => record.workflow ?? {});
 }
+const likes = await LikeStore.open(dataDir);
+for (const like of demoLikes(new Date())) await likes.record(like);
 await (await DigestLogStore.open(dataDir)).since(new Date(Date.now() - 8 * 86_400_000));
 
 const [alice, bob] = SANDBOX_PEOPLE;
