@@ -299,6 +299,26 @@ function percentile(sorted: number[], p: number): number | undefined {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
+/** Words natural's stop list lets through that say nothing about what customers talk about. */
+const CHATTER = new Set([
+  'every',
+  'anyone',
+  'everyone',
+  'really',
+  'also',
+  'just',
+  'get',
+  'got',
+  'one',
+  'thing',
+  'things',
+  'today',
+  'now',
+  'please',
+  'thanks',
+  'thank',
+]);
+
 /**
  * TF-IDF with the period's text as one document and each earlier day as another, so a word scores
  * high when the period uses it a lot and the week before hardly did. Handles, links, numbers and
@@ -326,7 +346,7 @@ function distinctiveTerms(current: DigestMention[], before: DigestMention[], cou
   for (const texts of earlierDays.values()) tfidf.addDocument(texts.join(' '));
   return tfidf
     .listTerms(0)
-    .filter((term) => term.term.length > 2 && !/^\d+$/.test(term.term))
+    .filter((term) => term.term.length > 2 && !/^\d+$/.test(term.term) && !CHATTER.has(term.term))
     .slice(0, count)
     .map((term) => term.term);
 }
