@@ -148,6 +148,15 @@ export class PlatformError extends Error {
   }
 }
 
+/** Runs one vendor call, turning whatever it throws into a PlatformError with the adapter's `translate`. */
+export async function withPlatformErrors<T>(run: () => Promise<T>, translate: (error: unknown) => PlatformError): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
 export const isPlatformError = (error: unknown): error is PlatformError => error instanceof PlatformError;
 
 /**

@@ -13,6 +13,7 @@ import {
   type PublishedPost,
   type RateLimitState,
   type TextMeasure,
+  withPlatformErrors,
 } from '../platform.ts';
 import { SessionFile } from './session-file.ts';
 
@@ -259,13 +260,8 @@ function readRateLimit(headers: Record<string, string | undefined>): RateLimitSt
   return { limit, remaining, resetAt: new Date(reset * 1000) };
 }
 
-async function call<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toPlatformError(error);
-  }
-}
+/** Runs one Bluesky call and turns what @atproto/api throws into a PlatformError. */
+const call = <T>(run: () => Promise<T>): Promise<T> => withPlatformErrors(run, toPlatformError);
 
 export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error;

@@ -10,6 +10,7 @@ import {
   type PublishedPost,
   type RateLimitState,
   type TextMeasure,
+  withPlatformErrors,
 } from '../platform.ts';
 import { createAppOnlyClient, createUserClient } from './x-client.ts';
 
@@ -180,13 +181,7 @@ function toRateLimit(rate: { limit: number; remaining: number; reset: number }):
 }
 
 /** Runs one X call and turns whatever the library throws into a PlatformError. */
-async function callX<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toPlatformError(error);
-  }
-}
+const callX = <T>(call: () => Promise<T>): Promise<T> => withPlatformErrors(call, toPlatformError);
 
 export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof ApiResponseError) {
