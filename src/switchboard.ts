@@ -267,7 +267,10 @@ async function connectPlatforms(
   }
   const attempt = async (platform: (typeof wanted)[number], tries: number): Promise<boolean> => {
     try {
-      ready(await platform.connect());
+      const connected = await platform.connect();
+      // Start-up may have failed meanwhile (another platform refused its credentials): poll nothing.
+      if (signal.aborted) return true;
+      ready(connected);
       log.info(`${platform.name} connected`);
       return true;
     } catch (error) {

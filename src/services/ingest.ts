@@ -1,6 +1,6 @@
 import type { Classification, MentionClassifier } from '../domain/classify.ts';
 import type { Log } from '../log.ts';
-import { type InboundLike, type InboundMention, type MentionPage, type Platform, PlatformError } from '../platforms/platform.ts';
+import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
 import type { ChannelPacer } from '../slack/channel-pacer.ts';
 import { MENTION_METADATA_EVENT } from '../slack/ids.ts';
 import { SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
@@ -26,7 +26,7 @@ export interface PollResult {
   posted: number;
   pages: number;
   /** The platform's rate-limit state after the last request, to pace the next poll. */
-  rateLimit?: MentionPage['rateLimit'];
+  rateLimit?: RateLimitState;
 }
 
 /**
@@ -59,7 +59,14 @@ export class MentionIngest {
   async pollOnce(signal: AbortSignal): Promise<PollResult> {
     const after = this.store.cursors.get(this.platform.id);
     const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
-    const { mentions, pages, rateLimit } = await this.fetchAllPages(after, notBefore, signal);
+    const {
+      items: mentions,
+      pages,
+      rateLimit,
+    } = await this.fetchAllPages(async (pageToken) => {
+      const page = await this.platform.fetchMentionPage({ after, notBefore, pageToken });
+      return { items: page.mentions, nextPageToken: page.nextPageToken, rateLimit: page.rateLimit };
+    }, signal);
     const depth = this.platform.reachableDepth;
     if (after !== undefined && depth !== undefined && mentions.length >= depth) {
       // The platform's window was full: mentions older than it may be gone. Say so loudly.
@@ -97,13 +104,11 @@ export class MentionIngest {
     if (!platform.fetchLikePage) return;
     const stream = `${platform.id}:likes` as const;
     const after = this.store.cursors.get(stream);
-    const likes: InboundLike[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await platform.fetchLikePage({ after, notBefore, pageToken });
-      likes.push(...page.likes);
-      pageToken = page.nextPageToken;
-    } while (pageToken && !signal.aborted);
+    const fetchLikePage = platform.fetchLikePage.bind(platform);
+    const { items: likes } = await this.fetchAllPages(async (pageToken) => {
+      const page = await fetchLikePage({ after, notBefore, pageToken });
+      return { items: page.likes, nextPageToken: page.nextPageToken, rateLimit: page.rateLimit };
+    }, signal);
     if (signal.aborted || likes.length === 0) return;
     likes.sort((a, b) => platform.compareCursors(a.cursor, b.cursor));
     for (const like of likes) {
@@ -124,19 +129,23 @@ export class MentionIngest {
   }
 
   /**
-   * Follows `nextPageToken` to the end. A rate limit mid-way waits for the reset and resumes
-   * from the same page, so a backlog larger than one rate window is not fetched from scratch.
+   * Follows `nextPageToken` to the end (mentions or likes alike). A rate limit mid-way waits for
+   * the reset and resumes from the same page, so a backlog larger than one rate window is not
+   * fetched from scratch. Items are told apart by `id`.
    */
-  private async fetchAllPages(after: string | undefined, notBefore: Date, signal: AbortSignal) {
-    const mentions: InboundMention[] = [];
+  private async fetchAllPages<T extends { id: string }>(
+    fetchPage: (pageToken: string | undefined) => Promise<{ items: T[]; nextPageToken?: string; rateLimit?: RateLimitState }>,
+    signal: AbortSignal,
+  ) {
+    const items: T[] = [];
     const seen = new Set<string>();
     let pageToken: string | undefined;
     let pages = 0;
-    let rateLimit: MentionPage['rateLimit'];
+    let rateLimit: RateLimitState | undefined;
     do {
-      let page: MentionPage;
+      let page: Awaited<ReturnType<typeof fetchPage>>;
       try {
-        page = await this.platform.fetchMentionPage({ after, notBefore, pageToken });
+        page = await fetchPage(pageToken);
       } catch (error) {
         if (error instanceof PlatformError && error.code === 'rate_limited' && pages > 0 && !signal.aborted) {
           await this.waitForReset(error.details.resetAt, signal);
@@ -146,18 +155,18 @@ export class MentionIngest {
       }
       pages++;
       rateLimit = page.rateLimit;
-      for (const mention of page.mentions) {
-        // A page boundary can shift while new mentions arrive: never take one twice.
-        if (!seen.has(mention.id)) mentions.push(mention);
-        seen.add(mention.id);
+      for (const item of page.items) {
+        // A page boundary can shift while new items arrive: never take one twice.
+        if (!seen.has(item.id)) items.push(item);
+        seen.add(item.id);
       }
       pageToken = page.nextPageToken;
       if (pageToken && page.rateLimit && page.rateLimit.remaining === 0) {
         await this.waitForReset(page.rateLimit.resetAt, signal);
       }
     } while (pageToken && !signal.aborted);
-    if (signal.aborted && pageToken) return { mentions: [], pages, rateLimit }; // incomplete: post nothing
-    return { mentions, pages, rateLimit };
+    if (signal.aborted && pageToken) return { items: [], pages, rateLimit }; // incomplete: take nothing
+    return { items, pages, rateLimit };
   }
 
   private async waitForReset(resetAt: Date | undefined, signal: AbortSignal): Promise<void> {
