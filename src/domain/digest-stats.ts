@@ -200,7 +200,7 @@ export function computeDigestFigures(options: {
     chart:
       length === 1
         ? hourlyChart(windows.at(-1) as (typeof windows)[number], current, baseline, windows, timeZone)
-        : dailyChart(windows.slice(-length), current, currentDayIndex, baseline.length, length, windows.length - length),
+        : dailyChart(periodDays, windows.length, current, currentDayIndex, baseline.length),
   };
 }
 
@@ -240,17 +240,20 @@ function hourlyChart(
   return { bucket: 'hour', buckets };
 }
 
-/** One bar per day of the period, against the average day of the week before it. */
+/**
+ * One bar per day of the period, against the average day of the week before it. `dayIndexOf`
+ * counts days from the start of the whole window, whose last `periodDays.length` days are the period.
+ */
 function dailyChart(
-  days: Array<{ day: string }>,
+  periodDays: string[],
+  windowDays: number,
   current: DigestMention[],
   dayIndexOf: Map<DigestMention, number>,
   baselineCount: number,
-  length: number,
-  firstIndex: number,
 ): DigestFigures['chart'] {
+  const firstIndex = windowDays - periodDays.length;
   const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', timeZone: 'UTC' });
-  const buckets: ChartBucket[] = days.map(({ day }) => ({
+  const buckets: ChartBucket[] = periodDays.map((day) => ({
     label: weekday.format(new Date(`${day}T12:00:00Z`)),
     byLabel: emptyCounts(),
     baseline: baselineCount / BASELINE_DAYS,
@@ -259,7 +262,7 @@ function dailyChart(
     const bucket = buckets[(dayIndexOf.get(mention) ?? -1) - firstIndex];
     if (bucket) bucket.byLabel[mention.label]++;
   }
-  return { bucket: 'day', buckets: buckets.slice(0, length) };
+  return { bucket: 'day', buckets };
 }
 
 function topContacts(current: DigestMention[], likes: DigestLike[]): DigestFigures['topContacts'] {

@@ -58,7 +58,7 @@ export class DigestService {
     const key = `daily:${day}`;
     return this.lock.run(key, async () => {
       const channel = this.options.channel;
-      let entry = this.store.digests.get(key);
+      const entry = this.store.digests.get(key);
       if (entry?.ts) return 'already_posted';
       if (entry) {
         const found = await this.slack.findMessageByMetadata(
@@ -73,7 +73,7 @@ export class DigestService {
           return 'found_posted';
         }
       }
-      entry = await this.store.digests.recordAttempt(key, channel, now);
+      await this.store.digests.recordAttempt(key, channel, now);
       const figures = await this.figures({ first: day, last: day });
       const posted = await this.publish(figures, key);
       await this.store.digests.update(key, { ts: posted.ts, postedAt: new Date().toISOString(), chart: { state: 'uploading' } });

@@ -51,12 +51,13 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
 
 /** The reply modal for a mention, with the platform's limit, the undo window and the saved replies. */
 export function replyModalFor(context: ListenerContext, mention: MentionRecord, platform: Platform, text: string, revision: number): View {
+  const rules = platform.measureText('');
   return renderReplyModal({
     mention,
     brandHandle: platform.brandHandle,
     platformName: platform.displayName,
-    limit: platform.measureText('').limit,
-    countingRule: platform.measureText('').countingRule,
+    limit: rules.limit,
+    countingRule: rules.countingRule,
     undoSeconds: context.undoSeconds,
     savedReplies: context.store.savedReplies.list(),
     text,
