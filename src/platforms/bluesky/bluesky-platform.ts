@@ -4,6 +4,7 @@ import type { BlueskyConfig } from '../../config.ts';
 import { measureForBluesky } from '../../domain/reply-text.ts';
 import type { Log } from '../../log.ts';
 import {
+  type Author,
   type InboundMention,
   type LikePage,
   type MentionPage,
@@ -11,6 +12,7 @@ import {
   type Platform,
   PlatformError,
   type PublishedPost,
+  profileUrlOf,
   type RateLimitState,
   type TextMeasure,
   withPlatformErrors,
@@ -124,12 +126,7 @@ export class BlueskyPlatform implements Platform {
         platform: 'bluesky' as const,
         id: n.uri,
         postId: n.reasonSubject as string,
-        author: {
-          id: n.author.did,
-          handle: n.author.handle,
-          name: n.author.displayName || n.author.handle,
-          profileUrl: `https://bsky.app/profile/${n.author.handle}`,
-        },
+        author: toAuthor(n.author),
         createdAt: n.indexedAt,
         cursor: cursorOf(n),
       })),
@@ -208,6 +205,13 @@ export class BlueskyPlatform implements Platform {
   }
 }
 
+const toAuthor = (author: NotificationView['author']): Author => ({
+  id: author.did,
+  handle: author.handle,
+  name: author.displayName || author.handle,
+  profileUrl: profileUrlOf('bluesky', author.handle),
+});
+
 const cursorOf = (n: NotificationView) => `${n.indexedAt}|${n.uri}`;
 
 function toMention(n: NotificationView): InboundMention {
@@ -218,12 +222,7 @@ function toMention(n: NotificationView): InboundMention {
     text: n.record.text ?? '',
     url: `https://bsky.app/profile/${n.author.handle}/post/${rkey}`,
     createdAt: n.record.createdAt ?? n.indexedAt,
-    author: {
-      id: n.author.did,
-      handle: n.author.handle,
-      name: n.author.displayName || n.author.handle,
-      profileUrl: `https://bsky.app/profile/${n.author.handle}`,
-    },
+    author: toAuthor(n.author),
     cursor: cursorOf(n),
     // "reply" is a reply in one of the brand's threads; mentions and quotes are not comments.
     isComment: n.reason === 'reply',
