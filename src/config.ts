@@ -41,12 +41,16 @@ export interface XConfig {
   /** OAuth 1.0a user context of the brand account; needed to act (reply, like) and to look up the user ID. */
   userContext?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
   userId?: string;
+  /** How far before the newest mention seen each poll reads again (`X_REREAD_MINUTES`). */
+  rereadMinutes: number;
 }
 
 export interface MastodonConfig {
   /** The brand's instance, e.g. https://mastodon.social */
   url: string;
   accessToken: string;
+  /** How many already-seen mentions each poll reads again below the newest one (`MASTODON_REREAD_COUNT`). */
+  rereadCount: number;
 }
 
 export interface BlueskyConfig {
@@ -56,6 +60,11 @@ export interface BlueskyConfig {
   identifier: string;
   /** An app password (Settings → App passwords), never the account password. */
   appPassword: string;
+  /**
+   * How far below the newest notification seen each poll reads again: until notifications are this
+   * much older than it (`BLUESKY_REREAD_HOURS`) or this many were already seen (`BLUESKY_REREAD_COUNT`).
+   */
+  reread: { hours: number; count: number };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -142,6 +151,10 @@ const envSchema = z.object({
       ),
   ),
   BLUESKY_APP_PASSWORD: optional(z.string()),
+  BLUESKY_REREAD_HOURS: optional(integer('BLUESKY_REREAD_HOURS', 0, 24 * 7)),
+  BLUESKY_REREAD_COUNT: optional(integer('BLUESKY_REREAD_COUNT', 0, 1_000)),
+  X_REREAD_MINUTES: optional(integer('X_REREAD_MINUTES', 0, 24 * 60)),
+  MASTODON_REREAD_COUNT: optional(integer('MASTODON_REREAD_COUNT', 0, 400)),
   POLL_INTERVAL_SECONDS: optional(integer('POLL_INTERVAL_SECONDS', 1, 86_400)),
   BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
   DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
@@ -245,15 +258,26 @@ export function loadConfig(env: Env): Config {
     },
     port: e.PORT ?? 3000,
     x: e.X_BEARER_TOKEN
-      ? { apiUrl: e.X_API_URL ?? 'https://api.x.com/2/', bearerToken: e.X_BEARER_TOKEN, userContext, userId: e.X_USER_ID }
+      ? {
+          apiUrl: e.X_API_URL ?? 'https://api.x.com/2/',
+          bearerToken: e.X_BEARER_TOKEN,
+          userContext,
+          userId: e.X_USER_ID,
+          rereadMinutes: e.X_REREAD_MINUTES ?? 10,
+        }
       : undefined,
     mastodon:
       e.MASTODON_URL && e.MASTODON_ACCESS_TOKEN
-        ? { url: e.MASTODON_URL.replace(/\/+$/, ''), accessToken: e.MASTODON_ACCESS_TOKEN }
+        ? { url: e.MASTODON_URL.replace(/\/+$/, ''), accessToken: e.MASTODON_ACCESS_TOKEN, rereadCount: e.MASTODON_REREAD_COUNT ?? 40 }
         : undefined,
     bluesky:
       e.BLUESKY_IDENTIFIER && e.BLUESKY_APP_PASSWORD
-        ? { service: e.BLUESKY_SERVICE ?? 'https://bsky.social', identifier: e.BLUESKY_IDENTIFIER, appPassword: e.BLUESKY_APP_PASSWORD }
+        ? {
+            service: e.BLUESKY_SERVICE ?? 'https://bsky.social',
+            identifier: e.BLUESKY_IDENTIFIER,
+            appPassword: e.BLUESKY_APP_PASSWORD,
+            reread: { hours: e.BLUESKY_REREAD_HOURS ?? 24, count: e.BLUESKY_REREAD_COUNT ?? 100 },
+          }
         : undefined,
     pollIntervalSeconds: e.POLL_INTERVAL_SECONDS ?? 60,
     backfillHours: e.BACKFILL_HOURS ?? 24,

@@ -60,8 +60,25 @@ export interface LikePage {
   rateLimit?: RateLimitState;
 }
 
+/**
+ * How far below its cursor a poll reads again. A network can list a mention *after* newer ones
+ * were already read (Bluesky sorts by the author's own clock; X's IDs are only roughly time
+ * ordered and posts surface late; Mastodon's notification IDs are handed out before the row is
+ * committed), so stopping exactly at the cursor can lose one for good. The re-read items that are
+ * already stored cost a lookup and nothing else; each adapter applies what its API allows.
+ */
+export interface RereadWindow {
+  /** Re-read mentions listed up to this long before the newest one seen (by the network's sort time). */
+  ms: number;
+  /** …and at least this many already-seen mentions below the cursor, where the network pages by count. */
+  count: number;
+}
+
 export interface MentionQuery {
-  /** The cursor of the newest mention already posted; absent on the very first poll. */
+  /**
+   * The cursor of the newest mention already posted; absent on the very first poll. Pages may also
+   * hold mentions at or below it (the adapter's re-read window): the caller skips what it has.
+   */
   after?: string;
   /** On the first poll only: the oldest creation time worth posting (`BACKFILL_HOURS`). */
   notBefore: Date;
@@ -107,7 +124,10 @@ export interface Platform {
   publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string; requestedAt?: string }): Promise<PublishedPost>;
   /** Likes (favourites) a post as the brand. Liking twice is harmless on every platform. */
   like(postId: string): Promise<void>;
-  /** One request: one page of mentions newer than `query.after`. Throws a PlatformError. */
+  /**
+   * One request: one page of mentions newer than `query.after`, plus the re-read window below it.
+   * Throws a PlatformError.
+   */
   fetchMentionPage(query: MentionQuery): Promise<MentionPage>;
   /**
    * One page of likes of the brand's own posts newer than `query.after`, where the network tells
@@ -155,6 +175,12 @@ export async function withPlatformErrors<T>(run: () => Promise<T>, translate: (e
   } catch (error) {
     throw translate(error);
   }
+}
+
+/** IDs sent as decimal strings of 64-bit numbers (X's, Mastodon's): compare by length, then digits. */
+export function compareNumericIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export const isPlatformError = (error: unknown): error is PlatformError => error instanceof PlatformError;

@@ -5,13 +5,20 @@ import { type Reply, StandinServer } from './standin-server.ts';
 
 /**
  * A local stand-in for a Bluesky PDS and AppView over XRPC, built from the atproto docs
- * (https://docs.bsky.app/docs/api/, the lexicons, and the rate-limit guide): createSession
- * (30 per 5 minutes), refreshSession and getSession; access tokens that expire and answer
- * `400 ExpiredToken`; listNotifications newest first with an opaque cursor toward older ones and a
- * `reasons` filter; getPosts with the viewer's like; createRecord (posts with reply root/parent
- * checked, 300 graphemes; likes), getRecord, resolveHandle; `ratelimit-*` headers on every answer;
- * errors as `{ error, message }`. Answers pass @atproto/api's lexicon validation (real DIDs,
- * handles, CIDs and datetimes).
+ * (https://docs.bsky.app/docs/api/, the lexicons, and the rate-limit guide) and checked against the
+ * reference PDS and AppView (`@atproto/dev-env`, test/real/): createSession (30 per 5 minutes,
+ * failed logins included, so after 30 wrong passwords the right one gets 429 too), refreshSession
+ * (the refresh token rotates) and getSession; access tokens that expire and answer
+ * `400 ExpiredToken`; listNotifications newest first by `indexedAt`, which is the post's own
+ * `createdAt` (the author's clock, never later than arrival), so a late post sorts below newer ones;
+ * its cursor is the last item's timestamp, sent on the last page too, and the next page holds
+ * strictly older ones; notifications only for a mention facet (typed "@handle" text makes none),
+ * replies in the brand's threads and quotes, one per post; no `displayName` for an author without a
+ * profile; getPosts with the viewer's like; createRecord (reply root/parent checked; 300 graphemes
+ * and 3,000 bytes, with the PDS's own messages; an existing rkey answers 500 as the PDS does),
+ * getRecord (400 RecordNotFound), resolveHandle; `ratelimit-*` headers on every answer; errors as
+ * `{ error, message }`. Answers pass @atproto/api's lexicon validation (real DIDs, handles, CIDs and
+ * datetimes).
  */
 export interface BskyProfile {
   did: string;
@@ -29,6 +36,7 @@ export interface BskyPost {
     createdAt: string;
     reply?: { root: { uri: string; cid: string }; parent: { uri: string; cid: string } };
     facets?: unknown[];
+    embed?: unknown;
   };
   indexedAt: string;
 }
@@ -95,29 +103,75 @@ export class BlueskyStandin extends StandinServer {
     for (const token of this.access.values()) token.expiresAt = 0;
   }
 
-  /** A customer posts mentioning the brand (or replying to `replyTo`, one of the brand's posts). */
+  /**
+   * A customer posts mentioning the brand (or replying to `replyTo`). The brand's @handle is added
+   * when the text lacks it (not on a reply), as a mention facet unless `facet: false` (a client that
+   * only typed the text). `createdAt` is the author's clock: a slow clock or a backdated post.
+   */
   addMention(
     author: { handle: string; displayName?: string },
     text: string,
-    options: { replyTo?: BskyPost; createdAt?: Date } = {},
+    options: { replyTo?: BskyPost; createdAt?: Date; facet?: boolean } = {},
+  ): BskyPost {
+    const body = options.replyTo || text.includes(`@${this.brand.handle}`) ? text : `@${this.brand.handle} ${text}`;
+    return this.customerPost(author, body, options);
+  }
+
+  /** A customer quotes one of the brand's posts (a quote notification, no mention needed). */
+  addQuote(author: { handle: string; displayName?: string }, text: string, quoted: BskyPost): BskyPost {
+    return this.customerPost(author, text, { quote: quoted });
+  }
+
+  /**
+   * Any post by a customer, notified to the brand as the AppView does: `mention` when a facet
+   * mentions the brand (a reply that mentions it too makes this one notification), else `reply`
+   * when the brand wrote the parent or the thread's root, else `quote` when it quotes the brand.
+   */
+  customerPost(
+    author: { handle: string; displayName?: string },
+    text: string,
+    options: { replyTo?: BskyPost; quote?: BskyPost; createdAt?: Date; facet?: boolean } = {},
   ): BskyPost {
     const profile = this.profile(author);
-    const body = options.replyTo || text.includes(`@${this.brand.handle}`) ? text : `@${this.brand.handle} ${text}`;
     const parent = options.replyTo;
     const reply = parent
       ? { root: parent.record.reply?.root ?? { uri: parent.uri, cid: parent.cid }, parent: { uri: parent.uri, cid: parent.cid } }
       : undefined;
-    const post = this.addPost(profile, body, reply, options.createdAt);
-    this.notifications.push({
-      uri: post.uri,
-      cid: post.cid,
-      author: profile,
-      reason: parent ? 'reply' : 'mention',
-      record: post.record,
-      indexedAt: post.indexedAt,
-    });
-    this.emit('change', { type: 'mention', post });
+    const facets = options.facet === false ? undefined : this.mentionFacets(text);
+    const embed = options.quote
+      ? { $type: 'app.bsky.embed.record', record: { uri: options.quote.uri, cid: options.quote.cid } }
+      : undefined;
+    const post = this.addPost(profile, text, reply, options.createdAt, this.tid(), facets, embed);
+    const brandWrote = (uri?: string) => Boolean(uri?.startsWith(`at://${this.brand.did}/`));
+    const reason = JSON.stringify(facets ?? []).includes(this.brand.did)
+      ? 'mention'
+      : brandWrote(reply?.parent.uri) || brandWrote(reply?.root.uri)
+        ? 'reply'
+        : brandWrote(options.quote?.uri)
+          ? 'quote'
+          : undefined;
+    if (reason) {
+      this.notifications.push({ uri: post.uri, cid: post.cid, author: profile, reason, record: post.record, indexedAt: post.indexedAt });
+      this.emit('change', { type: 'mention', post });
+    }
     return post;
+  }
+
+  /** Mention facets for every @handle in `text` that names a known account, with UTF-8 byte offsets. */
+  private mentionFacets(text: string): unknown[] | undefined {
+    const facets: unknown[] = [];
+    for (const match of text.matchAll(/(^|\s)@([a-z0-9.-]+\.[a-z]+)/gi)) {
+      const profile = this.profiles.get((match[2] ?? '').toLowerCase());
+      if (!profile) continue;
+      const byteStart = Buffer.byteLength(text.slice(0, (match.index ?? 0) + (match[1] ?? '').length));
+      const byteEnd = byteStart + Buffer.byteLength(`@${match[2]}`);
+      facets.push({
+        $type: 'app.bsky.richtext.facet',
+        index: { byteStart, byteEnd },
+        features: [{ $type: 'app.bsky.richtext.facet#mention', did: profile.did }],
+      });
+    }
+    return facets.length ? facets : undefined;
   }
 
   /** The brand posts something of its own (customers then reply to it). */
@@ -247,23 +301,22 @@ export class BlueskyStandin extends StandinServer {
     return { did: this.brand.did, handle: this.brand.handle, accessJwt, refreshJwt, active: true, emailConfirmed: true };
   }
 
-  /** Newest first; the cursor points past the last item returned, toward older ones. */
+  /**
+   * Newest first by `indexedAt`. As the AppView does, the cursor is the last item's timestamp (on
+   * the last page too) and the next page holds only strictly older items; an empty page has none.
+   */
   private listNotifications(params: URLSearchParams, headers: Record<string, string>): Reply {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 50) || 50, 1), 100);
     const reasons = params.getAll('reasons');
-    const ordered = this.notifications
-      .filter((n) => reasons.length === 0 || reasons.includes(n.reason))
-      .map((n, index) => ({ n, index }))
-      .sort((a, b) => (a.n.indexedAt === b.n.indexedAt ? b.index - a.index : a.n.indexedAt < b.n.indexedAt ? 1 : -1));
     const cursor = params.get('cursor');
-    const start = cursor ? ordered.findIndex(({ index }) => String(index) === Buffer.from(cursor, 'base64url').toString()) + 1 : 0;
-    const page = ordered.slice(start, start + limit);
+    const page = this.notifications
+      .map((n, index) => ({ n, index }))
+      .filter(({ n }) => (reasons.length === 0 || reasons.includes(n.reason)) && (!cursor || n.indexedAt < cursor))
+      .sort((a, b) => (a.n.indexedAt === b.n.indexedAt ? b.index - a.index : a.n.indexedAt < b.n.indexedAt ? 1 : -1))
+      .slice(0, limit);
     const last = page.at(-1);
     return ok(
-      {
-        notifications: page.map(({ n }) => ({ ...n, isRead: false, labels: [] })),
-        ...(last && start + limit < ordered.length ? { cursor: Buffer.from(String(last.index)).toString('base64url') } : {}),
-      },
+      { notifications: page.map(({ n }) => ({ ...n, isRead: false, labels: [] })), ...(last ? { cursor: last.n.indexedAt } : {}) },
       headers,
     );
   }
@@ -276,7 +329,8 @@ export class BlueskyStandin extends StandinServer {
       return this.error(400, 'InvalidRequest', 'Invalid record key (expected a TID)', headers);
     const uri = `at://${this.brand.did}/${collection}/${rkey}`;
     if (this.posts.some((p) => p.uri === uri) || [...this.likes.values()].includes(uri)) {
-      return this.error(400, 'InvalidRequest', `Record already exists: ${uri}`, headers);
+      // The reference PDS fails the commit on a duplicate key with a bare 500, not a 4xx.
+      return this.error(500, 'InternalServerError', 'Internal Server Error', headers);
     }
     const record = (body.record ?? {}) as Record<string, unknown>;
     if (collection === 'app.bsky.feed.like') {
@@ -289,13 +343,22 @@ export class BlueskyStandin extends StandinServer {
     }
     if (collection !== 'app.bsky.feed.post') return this.error(400, 'InvalidRequest', `Unsupported collection ${collection}`, headers);
     const text = String(record.text ?? '');
+    // The lexicon's two limits on text, checked bytes first, in the PDS's own words.
+    const bytes = Buffer.byteLength(text);
+    if (bytes > 3000)
+      return this.error(
+        400,
+        'InvalidRequest',
+        `Invalid app.bsky.feed.post record: string too big (maximum 3000, got ${bytes}) at $.record.text`,
+        headers,
+      );
     let length = 0;
     for (const _ of graphemes.segment(text)) length++;
     if (length > 300)
       return this.error(
         400,
         'InvalidRequest',
-        'Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes',
+        `Invalid app.bsky.feed.post record: grapheme too big (maximum 300, got ${length}) at $.record.text`,
         headers,
       );
     const reply = record.reply as BskyPost['record']['reply'];
@@ -320,15 +383,20 @@ export class BlueskyStandin extends StandinServer {
     createdAt?: Date,
     rkey = this.tid(),
     facets?: unknown[],
+    embed?: unknown,
   ): BskyPost {
-    const indexedAt = createdAt ? createdAt.toISOString() : this.timestamp();
+    // The AppView sorts by the record's own createdAt, capped at the time it arrived.
+    const arrived = this.timestamp();
+    const written = createdAt ? createdAt.toISOString() : arrived;
     const record: BskyPost['record'] = {
       $type: 'app.bsky.feed.post',
       text,
-      createdAt: indexedAt,
+      createdAt: written,
       ...(reply ? { reply } : {}),
       ...(facets ? { facets } : {}),
+      ...(embed ? { embed } : {}),
     };
+    const indexedAt = written < arrived ? written : arrived;
     const uri = `at://${author.did}/app.bsky.feed.post/${rkey}`;
     const post: BskyPost = { uri, cid: cidOf(JSON.stringify(record) + uri), author, record, indexedAt };
     this.posts.push(post);
@@ -336,11 +404,12 @@ export class BlueskyStandin extends StandinServer {
   }
 
   private profile(author: { handle: string; displayName?: string }): BskyProfile {
-    const handle = author.handle.includes('.') ? author.handle : `${author.handle}.bsky.social`;
+    const handle = (author.handle.includes('.') ? author.handle : `${author.handle}.bsky.social`).toLowerCase();
     const existing = this.profiles.get(handle);
     if (existing) return existing;
     const did = `did:plc:${base32(createHash('sha256').update(handle).digest()).slice(0, 24)}`;
-    const profile: BskyProfile = { did, handle, displayName: author.displayName ?? handle.split('.')[0] };
+    // An account with no profile record has no displayName at all (the AppView leaves it out).
+    const profile: BskyProfile = { did, handle, ...(author.displayName ? { displayName: author.displayName } : {}) };
     this.profiles.set(handle, profile);
     return profile;
   }

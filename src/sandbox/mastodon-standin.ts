@@ -40,6 +40,8 @@ interface Notification {
   created_at: string;
   account: MastodonAccount;
   status?: MastodonStatus;
+  /** Its ID is taken, but its transaction has not committed yet: not listed until it does. */
+  pending?: boolean;
 }
 
 export interface MastodonStandinOptions {
@@ -90,14 +92,30 @@ export class MastodonStandin extends StandinServer {
   addMention(
     author: { username: string; display_name?: string; domain?: string },
     text: string,
-    options: { visibility?: MastodonStatus['visibility']; createdAt?: Date; replyTo?: MastodonStatus } = {},
+    options: { visibility?: MastodonStatus['visibility']; createdAt?: Date; replyTo?: MastodonStatus; uncommitted?: boolean } = {},
   ): MastodonStatus {
     const account = this.account(author);
     const body = text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`;
     const status = this.addStatus(account, body, options.visibility ?? 'public', options.replyTo?.id ?? null, options.createdAt);
-    this.notifications.push({ id: this.id(), type: 'mention', created_at: status.created_at, account, status });
-    this.emit('change', { type: 'mention', status });
+    // Notification IDs come from a sequence when the row is inserted, and become visible when its
+    // transaction commits: `uncommitted` holds one back (see commitNotifications) while later ones,
+    // with higher IDs, are listed.
+    this.notifications.push({
+      id: this.id(),
+      type: 'mention',
+      created_at: new Date(this.now()).toISOString(),
+      account,
+      status,
+      ...(options.uncommitted ? { pending: true } : {}),
+    });
+    if (!options.uncommitted) this.emit('change', { type: 'mention', status });
     return status;
+  }
+
+  /** Commits the notifications held back by `uncommitted`: listed from now on, under their older IDs. */
+  commitNotifications(): void {
+    for (const notification of this.notifications) delete notification.pending;
+    this.emit('change', { type: 'committed' });
   }
 
   /** The brand posts something of its own (customers then comment on it). */
@@ -187,8 +205,10 @@ export class MastodonStandin extends StandinServer {
   private listNotifications(query: Record<string, string>, headers: Record<string, string>): Reply {
     const limit = Math.min(Math.max(Number(query.limit ?? 40) || 40, 1), 80);
     const types = query['types[]'] ? [query['types[]']] : undefined;
-    let list = this.notifications.filter((n) => !types || types.includes(n.type));
     const newerThan = (a: string, b: string) => a.length > b.length || (a.length === b.length && a > b);
+    let list = this.notifications
+      .filter((n) => !n.pending && (!types || types.includes(n.type)))
+      .sort((a, b) => (newerThan(a.id, b.id) ? 1 : -1));
     if (query.max_id) list = list.filter((n) => newerThan(query.max_id as string, n.id));
     if (query.since_id) list = list.filter((n) => newerThan(n.id, query.since_id as string));
     let page: Notification[];
@@ -203,10 +223,9 @@ export class MastodonStandin extends StandinServer {
     }
     const links: string[] = [];
     const base = `${this.url}/api/v1/notifications?limit=${limit}${types ? `&types[]=${types[0]}` : ''}`;
-    if (page.length > 0) {
-      links.push(`<${base}&max_id=${page.at(-1)?.id}>; rel="next"`);
-      links.push(`<${base}&min_id=${page[0]?.id}>; rel="prev"`);
-    }
+    // As the server does: `next` only after a full page (there may be more), `prev` whenever there is a page.
+    if (page.length === limit) links.push(`<${base}&max_id=${page.at(-1)?.id}>; rel="next"`);
+    if (page.length > 0) links.push(`<${base}&min_id=${page[0]?.id}>; rel="prev"`);
     return ok(page, links.length ? { ...headers, link: links.join(', ') } : headers);
   }
 

@@ -50,6 +50,9 @@ const WINDOW_LIMITS: Record<string, number> = { 'tweets.create': 100, 'likes.cre
 /** X: "only the 800 most recent mentions can be reached". */
 const TIMELINE_DEPTH = 800;
 
+/** The stand-in's Snowflake worker number (10 bits). */
+const WORKER_ID = 17n;
+
 export class XStandin extends StandinServer {
   readonly bearerToken: string;
   readonly userContext: XUserContext;
@@ -58,7 +61,8 @@ export class XStandin extends StandinServer {
   readonly likes = new Set<string>();
   private readonly users = new Map<string, XUser>();
   private readonly posts: XPost[] = [];
-  private nextId = 1_861_000_000_000_000_000n;
+  private readonly ids = new Set<bigint>();
+  private newestId = 0n;
   private readonly windows: RateWindows;
   private readonly now: () => number;
   mentionsLimit: number;
@@ -97,14 +101,13 @@ export class XStandin extends StandinServer {
   /** Publishes any post (one that does not mention the brand, too). */
   addPost(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date, inReplyTo?: XPost): XPost {
     const user = this.userFor(author);
-    // Snowflake-like: increasing, with gaps, as X's IDs are.
-    this.nextId += BigInt(1 + Math.floor(Math.random() * 1000));
-    const id = this.nextId.toString();
+    const written = createdAt ?? new Date(this.now());
+    const id = this.snowflake(written.getTime(), createdAt === undefined).toString();
     const post: XPost = {
       id,
       text,
       author_id: user.id,
-      created_at: (createdAt ?? new Date(this.now())).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+      created_at: written.toISOString().replace(/\.\d{3}Z$/, '.000Z'),
       conversation_id: inReplyTo?.conversation_id ?? id,
       // X sets these only on a reply: a post that merely mentions someone has neither.
       in_reply_to_user_id: inReplyTo?.author_id,
@@ -112,6 +115,21 @@ export class XStandin extends StandinServer {
     };
     this.posts.push(post);
     return post;
+  }
+
+  /**
+   * A Snowflake ID as X makes them: milliseconds since X's epoch in the top 41 bits, then a worker
+   * and a sequence number. A post given an earlier `createdAt` gets an ID below newer ones, as a
+   * post does that reaches the mention timeline late (IDs are only ordered to about a second).
+   */
+  private snowflake(ms: number, isNow: boolean): bigint {
+    let id = ((BigInt(ms) - 1_288_834_974_657n) << 22n) | (WORKER_ID << 12n);
+    // One worker's sequence: posts made now keep the order they were made in, as tests expect.
+    if (isNow && id <= this.newestId) id = this.newestId + 1n;
+    while (this.ids.has(id)) id++;
+    this.ids.add(id);
+    if (id > this.newestId) this.newestId = id;
+    return id;
   }
 
   /** Changes a post's text, as an edit on X does (an edit can remove the mention). */
@@ -271,6 +289,7 @@ export class XStandin extends StandinServer {
         'Invalid Request',
         `The \`max_results\` query parameter value [${query.max_results}] is not between 5 and 100`,
         headers,
+        ['max_results', String(query.max_results)],
       );
     }
     let since: bigint | undefined;
@@ -354,8 +373,16 @@ export class XStandin extends StandinServer {
   }
 }
 
-function problem(status: number, title: string, detail: string, headers?: Record<string, string>): Reply {
+/**
+ * X's error body. A 400 Invalid Request names the parameter in `errors` and keeps a generic
+ * `detail`, as X does; other problems carry their detail directly.
+ */
+function problem(status: number, title: string, detail: string, headers?: Record<string, string>, parameter?: [string, string]): Reply {
   const type = status === 429 ? 'about:blank' : 'https://api.twitter.com/2/problems/invalid-request';
   const fixed = headers && headers['x-rate-limit-remaining'] === '-1' ? { ...headers, 'x-rate-limit-remaining': '0' } : headers;
+  if (status === 400 && title === 'Invalid Request') {
+    const errors = [{ ...(parameter ? { parameters: { [parameter[0]]: [parameter[1]] } } : {}), message: detail }];
+    return { status, body: { errors, title, detail: 'One or more parameters to your request was invalid.', type }, headers: fixed };
+  }
   return { status, body: { title, detail, type, status }, headers: fixed };
 }

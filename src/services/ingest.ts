@@ -67,10 +67,14 @@ export class MentionIngest {
       const page = await this.platform.fetchMentionPage({ after, notBefore, pageToken });
       return { items: page.mentions, nextPageToken: page.nextPageToken, rateLimit: page.rateLimit };
     }, signal);
+    // Pages also hold the re-read window below the cursor (see RereadWindow): only what lies
+    // above it is new for sure; what lies below is late if it is not stored yet.
+    const isBelowCursor = (cursor: string) => after !== undefined && this.platform.compareCursors(cursor, after) <= 0;
     const depth = this.platform.reachableDepth;
-    if (after !== undefined && depth !== undefined && mentions.length >= depth) {
+    const fresh = mentions.filter((mention) => !isBelowCursor(mention.cursor)).length;
+    if (after !== undefined && depth !== undefined && fresh >= depth) {
       // The platform's window was full: mentions older than it may be gone. Say so loudly.
-      const detail = `${mentions.length} new mentions in one poll reached ${this.platform.displayName}'s ${depth}-mention window: older ones may have been missed`;
+      const detail = `${fresh} new mentions in one poll reached ${this.platform.displayName}'s ${depth}-mention window: older ones may have been missed`;
       this.gapWarning = `${this.now().toISOString()}: ${detail}`;
       this.log.warn(detail);
     }
@@ -85,9 +89,15 @@ export class MentionIngest {
         await this.advanceCursor(mention.cursor);
         continue;
       }
+      const isLate = isBelowCursor(mention.cursor);
+      // A re-read mention that was erased stays erased (GDPR), however often it is listed again.
+      if (isLate && this.store.mentions.wasErased(mentionKey(mention))) continue;
       const delivery = await this.deliver(mention, signal);
       if (delivery === undefined) break; // shutting down mid-retry: the cursor stays before this mention
-      if (delivery !== 'already_posted') posted++;
+      if (delivery !== 'already_posted') {
+        posted++;
+        if (isLate) this.log.info(`${mentionKey(mention)} was listed late, below mentions already posted: posted now`);
+      }
       await this.advanceCursor(mention.cursor);
     }
     if (!signal.aborted) await this.recordLikes(notBefore, signal);

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { Low } from 'lowdb';
 import type { Classification } from '../domain/classify.ts';
 import type { InboundMention } from '../platforms/platform.ts';
-import { isObject } from './json-file.ts';
+import { isObject, openJsonFile } from './json-file.ts';
 import { SegmentedCollection } from './segmented-collection.ts';
 
 /**
@@ -43,13 +45,25 @@ const isMentionRecord = (value: unknown): value is MentionRecord =>
   isObject(value.slack) &&
   typeof value.slack.channel === 'string';
 
+/**
+ * Erased mentions, by a hash of their key only (no one can read back whose they were): ingest
+ * re-reads a window below its cursor to catch late posts, and must not bring an erased one back.
+ */
+interface ErasedData {
+  erased: Record<string, string>;
+}
+const isErasedData = (data: unknown): data is ErasedData => isObject(data) && isObject(data.erased);
+const erasureHash = (key: string) => createHash('sha256').update(`switchboard-erased:${key}`).digest('hex');
+
 export class MentionStore {
   /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
   private readonly byContact = new Map<string, string[]>();
   private collection!: SegmentedCollection<MentionRecord>;
+  private erased!: Low<ErasedData>;
 
   static async open(dataDir: string, options: { maxPerSegment?: number } = {}): Promise<MentionStore> {
     const store = new MentionStore();
+    store.erased = await openJsonFile(path.join(dataDir, 'erased-mentions.json'), { erased: {} }, isErasedData);
     store.collection = await SegmentedCollection.open<MentionRecord>(path.join(dataDir, 'mentions'), {
       // Partition by the day the mention was written on its platform: the digest reads by day.
       partitionOf: (record) => record.mention.createdAt.slice(0, 10),
@@ -83,9 +97,18 @@ export class MentionStore {
   /** Erases a contact's mentions from the files (GDPR erasure). Returns the erased keys. */
   async deleteForContact(contactId: string): Promise<string[]> {
     const keys = [...(this.byContact.get(contactId) ?? [])];
+    // Tombstones first: a crash midway leaves a mention hidden, never one brought back.
+    const at = new Date().toISOString();
+    for (const key of keys) this.erased.data.erased[erasureHash(key)] = at;
+    if (keys.length) await this.erased.write();
     for (const key of keys) await this.collection.delete(key);
     this.byContact.delete(contactId);
     return keys;
+  }
+
+  /** Whether this mention was erased (GDPR): ingest must not store it again when it re-reads it. */
+  wasErased(key: string): boolean {
+    return Object.hasOwn(this.erased.data.erased, erasureHash(key));
   }
 
   /** Called once per stored mention (at open, and when a new mention is first recorded). */

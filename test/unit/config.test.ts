@@ -88,13 +88,40 @@ describe('platforms on and off', () => {
       BLUESKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop',
     });
     expect(config.x).toBeUndefined();
-    expect(config.mastodon).toEqual({ url: 'https://mastodon.social', accessToken: 'mastodon-token-123' });
+    expect(config.mastodon).toEqual({ url: 'https://mastodon.social', accessToken: 'mastodon-token-123', rereadCount: 40 });
     expect(config.bluesky).toEqual({
       service: 'https://bsky.social',
       identifier: 'northwind.bsky.social',
       appPassword: 'abcd-efgh-ijkl-mnop',
+      reread: { hours: 24, count: 100 },
     });
     expect(secretsOf(config)).toEqual(expect.arrayContaining(['mastodon-token-123', 'abcd-efgh-ijkl-mnop']));
+  });
+
+  it("takes each network's re-read window for late mentions, and refuses one out of range", () => {
+    const config = loadConfig({
+      ...slackOnly,
+      X_BEARER_TOKEN: 'x-bearer',
+      X_USER_ID: '1500000000000000001',
+      X_REREAD_MINUTES: '3',
+      MASTODON_URL: 'https://mastodon.social/',
+      MASTODON_ACCESS_TOKEN: 'mastodon-token-123',
+      MASTODON_REREAD_COUNT: '0',
+      BLUESKY_IDENTIFIER: 'northwind.bsky.social',
+      BLUESKY_APP_PASSWORD: 'abcd-efgh-ijkl-mnop',
+      BLUESKY_REREAD_HOURS: '48',
+      BLUESKY_REREAD_COUNT: '250',
+    });
+    expect(config.x?.rereadMinutes).toBe(3);
+    expect(config.mastodon?.rereadCount).toBe(0);
+    expect(config.bluesky?.reread).toEqual({ hours: 48, count: 250 });
+    expect(loadConfig({ ...slackOnly, X_BEARER_TOKEN: 'x-bearer', X_USER_ID: '1500000000000000001' }).x?.rereadMinutes).toBe(10);
+    expect(problemsOf({ ...slackOnly, X_BEARER_TOKEN: 'x-bearer', X_USER_ID: '1', X_REREAD_MINUTES: '-5' })).toContain(
+      'X_REREAD_MINUTES must be a whole number between 0 and 1440',
+    );
+    expect(problemsOf({ ...slackOnly, X_BEARER_TOKEN: 'x-bearer', X_USER_ID: '1', BLUESKY_REREAD_HOURS: '169' })).toContain(
+      'BLUESKY_REREAD_HOURS must be a whole number between 0 and 168',
+    );
   });
 
   it('needs at least one platform, and names half-set ones', () => {

@@ -14,13 +14,14 @@ import {
   type PublishedPost,
   profileUrlOf,
   type RateLimitState,
+  type RereadWindow,
   type TextMeasure,
   withPlatformErrors,
 } from '../platform.ts';
 import { SessionFile } from './session-file.ts';
 
-/** listNotifications takes 1–100; 50 is the default the app uses. */
-export const BLUESKY_PAGE_SIZE = 50;
+/** listNotifications takes 1–100: the largest page re-reads the window in the fewest requests. */
+export const BLUESKY_PAGE_SIZE = 100;
 const POST = 'app.bsky.feed.post';
 /** Notifications that are someone talking to the brand (likes, reposts and follows are not). */
 const REASONS = ['mention', 'reply', 'quote'];
@@ -32,6 +33,8 @@ interface NotificationView {
   reason: string;
   record: { text?: string; createdAt?: string };
   indexedAt: string;
+  /** For a like: the post that was liked. */
+  reasonSubject?: string;
 }
 
 /**
@@ -39,8 +42,9 @@ interface NotificationView {
  * refreshes it instead of logging in again (createSession: 30 per 5 min, 300 a day); an expired
  * access token is refreshed by the agent and the call repeated, never a new login per poll.
  *
- * Notifications page toward older ones, so a poll reads newest first and stops at the newest one
- * already posted. Cursors are `indexedAt|uri`, ordered as text. A reply's record key is derived
+ * Notifications page toward older ones, so a poll reads newest first, down past the newest one
+ * already posted by the re-read window (a late notification sorts below it). Cursors are
+ * `indexedAt|uri`, ordered as text. A reply's record key is derived
  * from the outbox key and the request time, so a retry finds the reply it already made instead of
  * posting again (Bluesky has no idempotency key and no duplicate check).
  */
@@ -53,6 +57,7 @@ export class BlueskyPlatform implements Platform {
     private readonly did: string,
     readonly brandHandle: string,
     private readonly pageSize: number,
+    private readonly reread: RereadWindow,
   ) {}
 
   static async connect(
@@ -84,7 +89,8 @@ export class BlueskyPlatform implements Platform {
     if (!resumed) await call(() => agent.login({ identifier: config.identifier, password: config.appPassword }));
     const session = agent.session;
     if (!session) throw new PlatformError('unauthorized', 'Bluesky did not open a session');
-    return new BlueskyPlatform(agent, session.did, session.handle, Math.min(options.pageSize ?? BLUESKY_PAGE_SIZE, 100));
+    const reread = { ms: config.reread.hours * 3_600_000, count: config.reread.count };
+    return new BlueskyPlatform(agent, session.did, session.handle, Math.min(options.pageSize ?? BLUESKY_PAGE_SIZE, 100), reread);
   }
 
   measureText(text: string): TextMeasure {
@@ -96,51 +102,61 @@ export class BlueskyPlatform implements Platform {
   }
 
   async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
-    const response = await call(() =>
-      this.agent.app.bsky.notification.listNotifications({ limit: this.pageSize, cursor: query.pageToken, reasons: REASONS }),
-    );
-    const notifications = (response.data.notifications as NotificationView[]).filter(
-      (n) => REASONS.includes(n.reason) && n.author.did !== this.did && n.uri.includes(`/${POST}/`),
-    );
-    const all = response.data.notifications as NotificationView[];
-    const fresh = notifications.filter((n) => !query.after || this.compareCursors(cursorOf(n), query.after) > 0);
-    return {
-      mentions: fresh.map((n) => toMention(n)),
-      nextPageToken: this.nextPage(all, response.data.cursor, query),
-      rateLimit: readRateLimit(response.headers),
-    };
+    const { notifications, nextPageToken, rateLimit } = await this.notificationPage(REASONS, query);
+    const mentions = notifications.filter((n) => n.author.did !== this.did && n.uri.includes(`/${POST}/`)).map((n) => toMention(n));
+    return { mentions, nextPageToken, rateLimit };
   }
 
   /** Likes of the brand's posts, from the same notifications (reason `like`), with their own cursor. */
   async fetchLikePage(query: MentionQuery): Promise<LikePage> {
-    const response = await call(() =>
-      this.agent.app.bsky.notification.listNotifications({ limit: this.pageSize, cursor: query.pageToken, reasons: ['like'] }),
-    );
-    const all = response.data.notifications as Array<NotificationView & { reasonSubject?: string }>;
+    const { notifications, nextPageToken, rateLimit } = await this.notificationPage(['like'], query);
     const ownPost = (uri?: string) => Boolean(uri?.startsWith(`at://${this.did}/${POST}/`));
-    const fresh = all.filter(
-      (n) => n.reason === 'like' && ownPost(n.reasonSubject) && (!query.after || this.compareCursors(cursorOf(n), query.after) > 0),
-    );
     return {
-      likes: fresh.map((n) => ({
-        platform: 'bluesky' as const,
-        id: n.uri,
-        postId: n.reasonSubject as string,
-        author: toAuthor(n.author),
-        createdAt: n.indexedAt,
-        cursor: cursorOf(n),
-      })),
-      nextPageToken: this.nextPage(all, response.data.cursor, query),
-      rateLimit: readRateLimit(response.headers),
+      likes: notifications
+        .filter((n) => ownPost(n.reasonSubject))
+        .map((n) => ({
+          platform: 'bluesky' as const,
+          id: n.uri,
+          postId: n.reasonSubject as string,
+          author: toAuthor(n.author),
+          createdAt: n.indexedAt,
+          cursor: cursorOf(n),
+        })),
+      nextPageToken,
+      rateLimit,
     };
   }
 
-  /** Notifications page toward older ones: stop at the newest already seen, or past the backfill window. */
-  private nextPage(all: NotificationView[], cursor: string | undefined, query: MentionQuery): string | undefined {
+  /**
+   * One page of notifications, newest first. Their order is the author's clock (the AppView's
+   * `indexedAt` is the record's own `createdAt`), so a notification can be listed below ones
+   * already seen: paging goes on past the cursor until the re-read window is covered (notifications
+   * `reread.ms` older than the cursor, or `reread.count` at or below it), and the caller skips
+   * what it already has. On the very first poll it stops once the backfill window is covered.
+   * The page token carries the count below the cursor so far: `<count>:<the API's cursor>`.
+   */
+  private async notificationPage(reasons: string[], query: MentionQuery) {
+    const separator = query.pageToken?.indexOf(':') ?? -1;
+    const belowSoFar = separator > 0 ? Number(query.pageToken?.slice(0, separator)) : 0;
+    const apiCursor = separator > 0 ? query.pageToken?.slice(separator + 1) : undefined;
+    const response = await call(() =>
+      this.agent.app.bsky.notification.listNotifications({ limit: this.pageSize, cursor: apiCursor, reasons }),
+    );
+    const all = response.data.notifications as NotificationView[];
+    const after = query.after;
+    const below = belowSoFar + (after ? all.filter((n) => this.compareCursors(cursorOf(n), after) <= 0).length : 0);
     const oldest = all.at(-1);
-    const reachedSeen = query.after !== undefined && all.some((n) => this.compareCursors(cursorOf(n), query.after as string) <= 0);
-    const reachedWindow = query.after === undefined && oldest !== undefined && Date.parse(oldest.indexedAt) < query.notBefore.getTime();
-    return cursor && all.length === this.pageSize && !reachedSeen && !reachedWindow ? cursor : undefined;
+    const oldestAt = oldest ? Date.parse(oldest.indexedAt) : Number.NaN;
+    const covered = after
+      ? below >= this.reread.count || oldestAt < Date.parse(after.slice(0, after.indexOf('|'))) - this.reread.ms
+      : oldestAt < query.notBefore.getTime();
+    // The AppView returns a cursor on the last page too: only an empty page says the list is over.
+    const more = Boolean(response.data.cursor) && all.length > 0;
+    return {
+      notifications: all.filter((n) => reasons.includes(n.reason)),
+      nextPageToken: more && !covered ? `${below}:${response.data.cursor}` : undefined,
+      rateLimit: readRateLimit(response.headers),
+    };
   }
 
   compareCursors(a: string, b: string): number {

@@ -2,6 +2,7 @@ import type { MastodonConfig } from '../../config.ts';
 import { measureForMastodon } from '../../domain/reply-text.ts';
 import {
   type Author,
+  compareNumericIds,
   type InboundMention,
   type LikePage,
   type MentionPage,
@@ -12,7 +13,6 @@ import {
   type RateLimitState,
   type TextMeasure,
 } from '../platform.ts';
-import { compareSnowflakes } from '../x/x-platform.ts';
 import { htmlToText } from './html-to-text.ts';
 
 /** Mastodon allows up to 80 notifications a page (40 by default): fewer requests of 300 per 5 min. */
@@ -48,8 +48,8 @@ interface MastodonNotification {
 /**
  * Mastodon through its plain REST API, any instance. Cursors are notification IDs (numeric strings
  * that grow with time, compared like X's); a mention's ID is its status ID, what a reply and a
- * favourite need. Paging goes forward from the cursor with `min_id`, so a burst larger than a page
- * is read page by page from the oldest unseen, never skipped.
+ * favourite need. Paging goes from the newest down past the cursor with `max_id`, so a burst larger
+ * than a page is read page by page, never skipped, and a notification committed late is still seen.
  */
 export class MastodonPlatform implements Platform {
   readonly id = 'mastodon' as const;
@@ -63,11 +63,12 @@ export class MastodonPlatform implements Platform {
     private readonly maxCharacters: number,
     private readonly urlLength: number,
     private readonly pageSize: number,
+    private readonly rereadCount: number,
   ) {}
 
   /** Learns the brand account (verify_credentials) and the instance's character limit (v2/instance). */
   static async connect(config: MastodonConfig, options: { pageSize?: number } = {}): Promise<MastodonPlatform> {
-    const probe = new MastodonPlatform(config, '', '', new URL(config.url).host, DEFAULT_MAX_CHARACTERS, 23, 0);
+    const probe = new MastodonPlatform(config, '', '', new URL(config.url).host, DEFAULT_MAX_CHARACTERS, 23, 0, 0);
     const me = (await probe.call<MastodonAccount>('GET', '/api/v1/accounts/verify_credentials')).body;
     const instance = (
       await probe.call<{
@@ -84,6 +85,7 @@ export class MastodonPlatform implements Platform {
       statuses?.max_characters ?? DEFAULT_MAX_CHARACTERS,
       statuses?.characters_reserved_per_url ?? 23,
       Math.min(options.pageSize ?? MASTODON_MAX_PAGE_SIZE, MASTODON_MAX_PAGE_SIZE),
+      config.rereadCount,
     );
   }
 
@@ -144,31 +146,33 @@ export class MastodonPlatform implements Platform {
     return { likes, nextPageToken, rateLimit };
   }
 
-  /** One page of one type of notification: forward from the cursor, or back over the backfill window. */
+  /**
+   * One page of one type of notification, newest first (`max_id` paging, which new arrivals do
+   * not shift). With a cursor, paging goes on down past it until `rereadCount` already-seen
+   * notifications were listed again: Mastodon hands out notification IDs from a sequence before
+   * the row is committed, so under load a lower ID can become visible after a higher one was read,
+   * and `min_id` = the newest seen would skip it for good. The caller skips what it already has.
+   * On the very first poll it stops once the backfill window is covered. Like the server's own
+   * `Link: rel="next"`, only a full page says there may be more. Token: `max:<id>:<count below>`.
+   */
   private async notificationPage(type: 'mention' | 'favourite', query: MentionQuery) {
     // https://docs.joinmastodon.org/methods/notifications/#get
     const params = new URLSearchParams({ 'types[]': type, limit: String(this.pageSize) });
-    const [direction, token] = (query.pageToken ?? '').split(':');
-    if (direction === 'min' && token) params.set('min_id', token);
-    else if (direction === 'max' && token) params.set('max_id', token);
-    else if (query.after) params.set('min_id', query.after);
+    const [, maxId, belowSoFar] = (query.pageToken ?? '').split(':');
+    if (maxId) params.set('max_id', maxId);
     const { body, rateLimit, link } = await this.call<MastodonNotification[]>('GET', `/api/v1/notifications?${params}`);
 
-    let nextPageToken: string | undefined;
-    if (body.length === this.pageSize && (query.after || direction === 'min')) {
-      // Forward from the cursor: a full page may have more after it. The server's own `rel="prev"`
-      // link says where the next (newer) page starts; without one, after this page's newest.
-      nextPageToken = `min:${linkParam(link, 'prev', 'min_id') ?? newest(body)}`;
-    } else if (body.length === this.pageSize && !query.after) {
-      // First start: back in time from now, until the backfill window is covered.
-      const oldest = body.reduce((a, b) => (compareSnowflakes(a.id, b.id) < 0 ? a : b));
-      if (Date.parse(oldest.created_at) >= query.notBefore.getTime()) nextPageToken = `max:${oldest.id}`;
-    }
+    const after = query.after;
+    const below = Number(belowSoFar ?? 0) + (after ? body.filter((n) => compareNumericIds(n.id, after) <= 0).length : 0);
+    const oldest = body.reduce<MastodonNotification | undefined>((a, b) => (a && compareNumericIds(a.id, b.id) < 0 ? a : b), undefined);
+    const covered = after ? below >= this.rereadCount : oldest !== undefined && Date.parse(oldest.created_at) < query.notBefore.getTime();
+    const nextMaxId = linkParam(link, 'next', 'max_id') ?? oldest?.id;
+    const nextPageToken = body.length === this.pageSize && !covered && nextMaxId ? `max:${nextMaxId}:${below}` : undefined;
     return { notifications: body.filter((n) => n.type === type), nextPageToken, rateLimit };
   }
 
   compareCursors(a: string, b: string): number {
-    return compareSnowflakes(a, b);
+    return compareNumericIds(a, b);
   }
 
   private toMention(notification: MastodonNotification): InboundMention {
@@ -279,10 +283,6 @@ export function linkParam(header: string | undefined, rel: string, param: string
     if (match?.[2] === rel && match[1]) return new URL(match[1]).searchParams.get(param) ?? undefined;
   }
   return undefined;
-}
-
-function newest(notifications: MastodonNotification[]): string {
-  return notifications.reduce((a, b) => (compareSnowflakes(a.id, b.id) > 0 ? a : b)).id;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

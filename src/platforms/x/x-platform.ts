@@ -2,6 +2,7 @@ import { ApiPartialResponseError, ApiRequestError, ApiResponseError, type Twitte
 import type { XConfig } from '../../config.ts';
 import { hasUrl, measureForX } from '../../domain/reply-text.ts';
 import {
+  compareNumericIds,
   type InboundMention,
   type MentionPage,
   type MentionQuery,
@@ -9,6 +10,7 @@ import {
   PlatformError,
   type PublishedPost,
   type RateLimitState,
+  type RereadWindow,
   type TextMeasure,
   withPlatformErrors,
 } from '../platform.ts';
@@ -54,6 +56,7 @@ export class XPlatform implements Platform {
     /** The brand's OAuth 1.0a user context: absent when only reading is configured. */
     private readonly writer: TwitterApi | undefined,
     private readonly pageSize = X_MAX_PAGE_SIZE,
+    private readonly reread: Pick<RereadWindow, 'ms'> = { ms: 0 },
   ) {}
 
   /**
@@ -73,7 +76,7 @@ export class XPlatform implements Platform {
     }
     const brandId = userId;
     handle ??= (await callX(() => reader.v2.user(brandId))).data.username;
-    return new XPlatform(brandId, handle, reader, writer, options.pageSize);
+    return new XPlatform(brandId, handle, reader, writer, options.pageSize, { ms: config.rereadMinutes * 60_000 });
   }
 
   measureText(text: string): TextMeasure {
@@ -126,7 +129,7 @@ export class XPlatform implements Platform {
       'tweet.fields': 'created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets',
       'user.fields': 'username,name',
     };
-    if (query.after) params.since_id = query.after;
+    if (query.after) params.since_id = rewoundSinceId(query.after, this.reread.ms);
     else params.start_time = query.notBefore.toISOString();
     if (query.pageToken) params.pagination_token = query.pageToken;
 
@@ -146,14 +149,35 @@ export class XPlatform implements Platform {
   }
 
   compareCursors(a: string, b: string): number {
-    return compareSnowflakes(a, b);
+    return compareNumericIds(a, b);
   }
 }
 
-/** X IDs are 64-bit numbers sent as strings: compare by length, then digits. */
-export function compareSnowflakes(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
+/** X's Snowflake epoch (2010-11-04T01:42:54.657Z): an ID's top 41 bits are milliseconds since it. */
+const SNOWFLAKE_EPOCH_MS = 1_288_834_974_657n;
+
+/** When a post ID was made, to the millisecond. */
+export function snowflakeTime(id: string): number {
+  return Number((BigInt(id) >> 22n) + SNOWFLAKE_EPOCH_MS);
+}
+
+/** The smallest ID X could have made at `ms`: `since_id` of it returns everything made after. */
+export function snowflakeAt(ms: number): string {
+  const sinceEpoch = BigInt(Math.floor(ms)) - SNOWFLAKE_EPOCH_MS;
+  return (sinceEpoch > 0n ? sinceEpoch << 22n : 1n).toString();
+}
+
+/**
+ * The `since_id` that re-reads the window before `cursor`. Snowflake IDs are only k-sorted (within
+ * about a second) and a post can reach the mention timeline after newer ones, so `since_id` =
+ * the newest ID seen would skip it for good: reading from an ID minted `windowMs` earlier catches
+ * it (https://github.com/tesaguri/leaky-snowflake). X bills a post read twice in one UTC day once
+ * (docs.x.com, Usage and billing: daily deduplication), so the overlap costs no extra reads.
+ */
+export function rewoundSinceId(cursor: string, windowMs: number): string {
+  if (windowMs <= 0) return cursor;
+  const rewound = snowflakeAt(snowflakeTime(cursor) - windowMs);
+  return compareNumericIds(rewound, cursor) < 0 ? rewound : cursor;
 }
 
 function toMention(tweet: XTweet, users: Map<string, XUser>, brandId: string): InboundMention {
@@ -215,8 +239,9 @@ export function toPlatformError(error: unknown): PlatformError {
 function describeXError(data: unknown): string | undefined {
   if (!data || typeof data !== 'object') return undefined;
   const record = data as { detail?: unknown; title?: unknown; errors?: Array<{ message?: string; detail?: string }> };
-  if (typeof record.detail === 'string') return record.detail;
+  // An Invalid Request says which parameter in `errors`; its `detail` is only "One or more parameters…".
   const first = record.errors?.[0];
-  if (first) return first.detail ?? first.message;
+  if (first?.message || first?.detail) return first.message ?? first.detail;
+  if (typeof record.detail === 'string') return record.detail;
   return typeof record.title === 'string' ? record.title : undefined;
 }
