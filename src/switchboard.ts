@@ -265,40 +265,50 @@ async function connectPlatforms(
         }),
     });
   }
-  const attempt = async (platform: (typeof wanted)[number], tries: number): Promise<boolean> => {
+  /** Connects, or answers how long to wait before the next try. Refused credentials throw. */
+  const attempt = async (platform: (typeof wanted)[number], tries: number): Promise<number | undefined> => {
     try {
       const connected = await platform.connect();
       // Start-up may have failed meanwhile (another platform refused its credentials): poll nothing.
-      if (signal.aborted) return true;
+      if (signal.aborted) return undefined;
       ready(connected);
       log.info(`${platform.name} connected`);
-      return true;
+      return undefined;
     } catch (error) {
       if (error instanceof PlatformError && !error.isTransient)
         throw new StartupError(`${platform.name}: ${error.message} (${platform.what})`);
-      const wait = backoffMs(tries, tune.retryBaseMs, tune.retryMaxMs);
-      health.set(platformComponent(platform.id), 'backing_off', { detail: String(error), until: new Date(Date.now() + wait) });
+      // A rate limit (Bluesky's createSession: 30 per 5 minutes) is waited out to its reset: a
+      // retry before it only spends the window again.
+      const resetAt = error instanceof PlatformError && error.code === 'rate_limited' ? error.details.resetAt : undefined;
+      const wait = resetAt ? Math.max(resetAt.getTime() - Date.now() + 1000, 0) : backoffMs(tries, tune.retryBaseMs, tune.retryMaxMs);
+      const state = resetAt ? 'rate_limited' : 'backing_off';
+      health.set(platformComponent(platform.id), state, { detail: String(error), until: new Date(Date.now() + wait) });
       log.warn(`cannot reach ${platform.name} (${platform.what}); retrying in ${Math.round(wait / 1000)} s`);
-      await sleep(wait, signal);
-      return false;
+      return wait;
     }
   };
   for (const platform of wanted) health.set(platformComponent(platform.id), 'starting');
+  // The first round decides start-up; the waits and retries happen in the background.
   const first = await Promise.all(wanted.map((platform) => attempt(platform, 0)));
-  const retries = wanted
-    .filter((_, index) => !first[index])
-    .map(async (platform) => {
-      for (let tries = 1; !signal.aborted; tries++) {
-        try {
-          if (await attempt(platform, tries)) return;
-        } catch (error) {
-          // Refused after start-up (a token revoked meanwhile): say so and leave the others running.
-          health.set(platformComponent(platform.id), 'failing', { detail: error instanceof Error ? error.message : String(error) });
-          log.error(error instanceof Error ? error.message : String(error));
-          return;
-        }
+  const retry = async (platform: (typeof wanted)[number], firstWait: number) => {
+    let wait: number | undefined = firstWait;
+    for (let tries = 1; wait !== undefined && !signal.aborted; tries++) {
+      await sleep(wait, signal);
+      if (signal.aborted) return;
+      try {
+        wait = await attempt(platform, tries);
+      } catch (error) {
+        // Refused after start-up (a token revoked meanwhile): say so and leave the others running.
+        health.set(platformComponent(platform.id), 'failing', { detail: error instanceof Error ? error.message : String(error) });
+        log.error(error instanceof Error ? error.message : String(error));
+        return;
       }
-    });
+    }
+  };
+  const retries = wanted.flatMap((platform, index) => {
+    const wait = first[index];
+    return wait === undefined ? [] : [retry(platform, wait)];
+  });
   return { allConnected: Promise.all(retries).then(() => undefined) };
 }
 

@@ -217,8 +217,10 @@ export class BlueskyStandin extends StandinServer {
   }
 
   protected override rateLimitReply(operation: string, retryAfterSeconds: number): Reply {
-    this.windows.exhaust(operation === 'com.atproto.server.createSession' ? 'session' : 'all', retryAfterSeconds);
-    return { status: 429, body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, headers: this.rateHeaders('all', false) };
+    // createSession answers with its own window's headers (30;w=300), as the PDS does.
+    const bucket = operation === 'com.atproto.server.createSession' ? 'session' : 'all';
+    this.windows.exhaust(bucket, retryAfterSeconds);
+    return { status: 429, body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, headers: this.rateHeaders(bucket, false) };
   }
 
   protected handle(

@@ -121,6 +121,18 @@ describe('Bluesky: the same stories as X', () => {
     await waitUntil(() => bed.standins.bluesky.published().length === 1, 10_000, 'the 300-grapheme reply');
   });
 
+  it('waits for the reset of a rate-limited login at start-up instead of retrying on its own schedule', async () => {
+    bed.standins.bluesky.faults.inject('com.atproto.server.createSession', { kind: 'rate_limit', retryAfterSeconds: 2 });
+    await start();
+    const health = await bed.health();
+    expect(health.platforms.bluesky?.state).toBe('rate_limited');
+    const post = bed.standins.bluesky.addMention({ handle: 'ada' }, 'after the wait');
+    await waitUntil(() => postedKeys().includes(keyOf(post)), 10_000, 'the mention once logged in');
+    const logins = bed.standins.bluesky.callsTo('com.atproto.server.createSession');
+    expect(logins.map((call) => call.status)).toEqual([429, 200]);
+    expect(Date.parse(logins[1]!.at) - Date.parse(logins[0]!.at)).toBeGreaterThanOrEqual(1500);
+  });
+
   it('waits out a rate limit mid-paging and resumes', async () => {
     await start();
     const first = bed.standins.bluesky.addMention({ handle: 'ada' }, 'first');
