@@ -25,8 +25,11 @@ export interface Config {
   backfillHours: number;
   digest: { cron: string; timezone: string; responseTargetMinutes: number };
   replyUndoSeconds: number;
-  /** Empty means everyone in the workspace may send. */
-  replyAllowedUsers: string[];
+  /**
+   * Who holds which role (user and user-group IDs). `agents` empty: everyone in the workspace is an
+   * agent (the first wave's default); `admins` empty: nobody is, and admin actions are refused.
+   */
+  roles: { agents: string[]; admins: string[] };
   dataDir: string;
   logLevel: LogLevel;
   /** Enables POST /crm/sync; absent means the endpoint answers 404. */
@@ -81,6 +84,23 @@ type Env = Record<string, string | undefined>;
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
 const SLACK_PRINCIPAL_ID = /^[UWS][A-Z0-9]{6,}$/;
+
+/** A comma-separated list of Slack user IDs (U…/W…) and user-group IDs (S…). */
+const principals = (name: string) =>
+  optional(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (ids) => ids.every((id) => SLACK_PRINCIPAL_ID.test(id)),
+        `${name} must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)`,
+      ),
+  );
 
 /** Treats an empty value like an unset one: `FOO=` in `.env` means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -161,20 +181,9 @@ const envSchema = z.object({
   DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
   RESPONSE_TARGET_MINUTES: optional(integer('RESPONSE_TARGET_MINUTES', 1, 10_080)),
   REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
-  REPLY_ALLOWED_USERS: optional(
-    z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .refine(
-        (ids) => ids.every((id) => SLACK_PRINCIPAL_ID.test(id)),
-        'REPLY_ALLOWED_USERS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
-      ),
-  ),
+  REPLY_ALLOWED_USERS: principals('REPLY_ALLOWED_USERS'),
+  SLACK_AGENTS: principals('SLACK_AGENTS'),
+  SLACK_ADMINS: principals('SLACK_ADMINS'),
   DATA_DIR: optional(z.string()),
   PII_ENCRYPTION_KEY: optional(
     z
@@ -287,7 +296,8 @@ export function loadConfig(env: Env): Config {
       responseTargetMinutes: e.RESPONSE_TARGET_MINUTES ?? 60,
     },
     replyUndoSeconds: e.REPLY_UNDO_SECONDS ?? 10,
-    replyAllowedUsers: e.REPLY_ALLOWED_USERS ?? [],
+    // REPLY_ALLOWED_USERS was the first wave's name for agents: it keeps working.
+    roles: { agents: e.SLACK_AGENTS ?? e.REPLY_ALLOWED_USERS ?? [], admins: e.SLACK_ADMINS ?? [] },
     dataDir: e.DATA_DIR ?? './data',
     logLevel: e.LOG_LEVEL ?? 'info',
     crmSyncSecret: e.CRM_SYNC_SECRET,

@@ -105,13 +105,13 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
 
     // Filled once each platform has connected; services hold the map, not a copy.
     const platforms = new Map<PlatformId, Platform>();
-    const permissions = new Permissions(config.replyAllowedUsers, slack);
+    const permissions = new Permissions(config.roles, slack, store.audit);
     const mentionMessages = new MentionMessages(store, slack, log.child('messages'));
-    replies = new ReplyService(store, platforms, slack, permissions, mentionMessages, log.child('replies'), {
+    replies = new ReplyService(store, platforms, slack, mentionMessages, log.child('replies'), {
       undoSeconds: config.replyUndoSeconds,
       retryDelayMs: tune.retryBaseMs,
     });
-    const actions = new MentionActions(store, platforms, permissions, mentionMessages, log.child('actions'));
+    const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'));
     const digests = new DigestService(store, slack, health, log.child('digest'), {
       channel: config.slack.channels.digest,
       timeZone: config.digest.timezone,

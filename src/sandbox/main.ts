@@ -81,7 +81,9 @@ const env = {
   BLUESKY_APP_PASSWORD: bluesky.appPassword,
   POLL_INTERVAL_SECONDS: '3',
   REPLY_UNDO_SECONDS: process.env.REPLY_UNDO_SECONDS ?? '10',
-  REPLY_ALLOWED_USERS: `${alice?.id},${bob?.id}`,
+  // Alice leads support (admin), Bob is an agent, Sam from marketing only looks (viewer).
+  SLACK_AGENTS: `${alice?.id},${bob?.id}`,
+  SLACK_ADMINS: `${alice?.id}`,
   PORT: process.env.PORT ?? '0',
   DATA_DIR: dataDir,
 };

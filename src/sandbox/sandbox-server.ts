@@ -22,9 +22,9 @@ import type { XStandin } from './x-standin.ts';
 
 /** The people a newcomer can act as on the page: two allowed to reply, one not. */
 export const SANDBOX_PEOPLE = [
-  { id: 'U0ALICE001', name: 'alice', realName: 'Alice (support lead)' },
-  { id: 'U0BOB00001', name: 'bob', realName: 'Bob (support)' },
-  { id: 'U0SAM00001', name: 'sam', realName: 'Sam (marketing, may not reply)' },
+  { id: 'U0ALICE001', name: 'alice', realName: 'Alice (support lead, admin)' },
+  { id: 'U0BOB00001', name: 'bob', realName: 'Bob (support agent)' },
+  { id: 'U0SAM00001', name: 'sam', realName: 'Sam (marketing, viewer)' },
 ];
 
 export interface LogEntry {

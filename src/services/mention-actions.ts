@@ -3,7 +3,6 @@ import { type Platform, PlatformError, type PlatformId } from '../platforms/plat
 import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
-import type { Permissions } from './permissions.ts';
 
 /** What the person who pressed a button is told (only they see it); undefined when the message update says it all. */
 export type ActionAnswer = string | undefined;
@@ -18,7 +17,6 @@ export class MentionActions {
   constructor(
     private readonly store: Store,
     private readonly platforms: ReadonlyMap<PlatformId, Platform>,
-    private readonly permissions: Permissions,
     private readonly messages: MentionMessages,
     private readonly log: Log,
     private readonly now: () => Date = () => new Date(),
@@ -31,10 +29,6 @@ export class MentionActions {
       const platform = this.platforms.get(mention.mention.platform);
       if (!platform) return `${mention.mention.platform} is not configured, so nothing was liked.`;
       if (mention.workflow?.liked) return `Already liked by <@${mention.workflow.liked.by}>.`;
-      if (!(await this.permissions.canActPublicly(userId))) {
-        await this.store.audit.record({ actor: userId, action: 'refused', mentionKey, detail: 'not allowed to like' });
-        return `You are not on the list of people who may act publicly as @${platform.brandHandle} (REPLY_ALLOWED_USERS). Nothing was liked.`;
-      }
       try {
         await platform.like(mention.mention.id);
       } catch (error) {

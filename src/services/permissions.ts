@@ -1,33 +1,64 @@
-import type { SlackGateway } from '../slack/slack-gateway.ts';
+import { allows, describeRefusal, type GuardedAction, type Role } from '../domain/roles.ts';
+import type { AuditStore } from '../store/audit-store.ts';
 
 /** How long a user group's membership is trusted before it is asked again. */
 const GROUP_CACHE_MS = 5 * 60_000;
 
+/** Who is in a Slack user group: the one thing roles need from Slack (the Slack gateway provides it). */
+export interface UserGroupDirectory {
+  userGroupMembers(groupId: string): Promise<string[]>;
+}
+
+export interface RoleLists {
+  /** `SLACK_AGENTS` (or `REPLY_ALLOWED_USERS`): user and user-group IDs. Empty: everyone is an agent. */
+  agents: string[];
+  /** `SLACK_ADMINS`: user and user-group IDs. Empty: nobody is an admin. */
+  admins: string[];
+}
+
+export type Decision = { allowed: true; role: Role } | { allowed: false; role: Role; message: string };
+
 /**
- * Who may act publicly on the brand's behalf: `REPLY_ALLOWED_USERS`, user IDs and user-group IDs
- * (resolved with `usergroups.users.list`, cached). An empty list allows everyone in the workspace.
+ * Roles from Slack user IDs and user-group IDs (`S…`, resolved with `usergroups.users.list` and
+ * cached), and the one check every request goes through (see domain/roles.ts for the table).
+ * Every refusal is audited.
  */
 export class Permissions {
-  private readonly users: Set<string>;
-  private readonly groups: string[];
   private readonly groupCache = new Map<string, { members: Set<string>; at: number }>();
 
   constructor(
-    allowed: string[],
-    private readonly slack: SlackGateway,
+    private readonly lists: RoleLists,
+    private readonly directory: UserGroupDirectory,
+    private readonly audit: Pick<AuditStore, 'record'>,
     private readonly now: () => number = Date.now,
-  ) {
-    this.users = new Set(allowed.filter((id) => !id.startsWith('S')));
-    this.groups = allowed.filter((id) => id.startsWith('S'));
+  ) {}
+
+  get hasAdmins(): boolean {
+    return this.lists.admins.length > 0;
   }
 
-  get isOpenToEveryone(): boolean {
-    return this.users.size === 0 && this.groups.length === 0;
+  async roleOf(userId: string): Promise<Role> {
+    if (await this.isListed(userId, this.lists.admins)) return 'admin';
+    if (this.lists.agents.length === 0 || (await this.isListed(userId, this.lists.agents))) return 'agent';
+    return 'viewer';
   }
 
-  async canActPublicly(userId: string): Promise<boolean> {
-    if (this.isOpenToEveryone || this.users.has(userId)) return true;
-    for (const group of this.groups) {
+  /** Whether `userId` may do `action`; a refusal is audited and comes with the words to tell them. */
+  async check(userId: string, action: GuardedAction, about: { mentionKey?: string } = {}): Promise<Decision> {
+    const role = await this.roleOf(userId);
+    if (allows(role, action)) return { allowed: true, role };
+    await this.audit.record({
+      actor: userId,
+      action: 'refused',
+      mentionKey: about.mentionKey,
+      detail: `${action} needs a role above ${role}`,
+    });
+    return { allowed: false, role, message: describeRefusal(action, { adminsConfigured: this.hasAdmins }) };
+  }
+
+  private async isListed(userId: string, ids: string[]): Promise<boolean> {
+    if (ids.includes(userId)) return true;
+    for (const group of ids.filter((id) => id.startsWith('S'))) {
       if ((await this.membersOf(group)).has(userId)) return true;
     }
     return false;
@@ -37,7 +68,7 @@ export class Permissions {
     const cached = this.groupCache.get(group);
     if (cached && this.now() - cached.at < GROUP_CACHE_MS) return cached.members;
     try {
-      const members = new Set(await this.slack.userGroupMembers(group));
+      const members = new Set(await this.directory.userGroupMembers(group));
       this.groupCache.set(group, { members, at: this.now() });
       return members;
     } catch (error) {

@@ -8,7 +8,6 @@ import type { ReplyRecord } from '../store/outbox-store.ts';
 import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
-import type { Permissions } from './permissions.ts';
 import { sleep } from './sleep.ts';
 
 export interface ReplyRequest {
@@ -63,7 +62,6 @@ export class ReplyService {
     private readonly store: Store,
     private readonly platforms: ReadonlyMap<PlatformId, Platform>,
     private readonly slack: SlackGateway,
-    private readonly permissions: Permissions,
     private readonly mentionMessages: MentionMessages,
     private readonly log: Log,
     private readonly options: ReplyServiceOptions,
@@ -82,19 +80,6 @@ export class ReplyService {
       return {
         kind: 'refused',
         message: 'This mention is not known to Switchboard (or its platform is not configured), so nothing was sent.',
-      };
-    }
-    if (!(await this.permissions.canActPublicly(request.userId))) {
-      await audit.record({
-        actor: request.userId,
-        action: 'refused',
-        mentionKey: request.mentionKey,
-        text: request.text,
-        detail: 'not allowed to reply',
-      });
-      return {
-        kind: 'refused',
-        message: `You are not on the list of people who may reply publicly as @${platform.brandHandle} (REPLY_ALLOWED_USERS). Nothing was sent.`,
       };
     }
     const problem = checkReplyText(request.text, (text) => platform.measureText(text));
@@ -140,10 +125,6 @@ export class ReplyService {
   async undo(replyKey: string, userId: string): Promise<UndoOutcome> {
     const found = await this.store.outbox.get(replyKey);
     if (!found) return { kind: 'unknown', message: 'That reply is not known to Switchboard.' };
-    if (!(await this.permissions.canActPublicly(userId))) {
-      await this.store.audit.record({ actor: userId, action: 'refused', mentionKey: found.mentionKey, detail: 'not allowed to undo' });
-      return { kind: 'refused', message: 'Only people who may send replies can undo them.' };
-    }
     return this.mutex.run(found.mentionKey, async () => {
       const reply = await this.store.outbox.get(replyKey);
       if (!reply) return { kind: 'unknown', message: 'That reply is not known to Switchboard.' };

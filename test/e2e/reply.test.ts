@@ -325,13 +325,20 @@ describe('replying from Slack: permissions and the audit log', () => {
   it('lets listed users and user-group members reply and like; refuses others and audits it', async () => {
     await bed.start({ REPLY_ALLOWED_USERS: 'U0ALLOWED1,S0SUPPORT1' });
     const mention = await flow.mention('can someone help');
-    const view = await flow.openReplyModal(mention, 'U0OUTSIDER');
-    const refused = await flow.submitReply(view, '@ada_l hi', 'U0OUTSIDER');
-    expect(refused.text).toContain('not on the list of people who may reply publicly as @northwind');
+    const viewsBefore = bed.standins.slack.views().length;
+    await flow.press('mention_reply', mention.message, mention.key, 'U0OUTSIDER');
+    await waitUntil(
+      () => flow.ephemeralsFor('U0OUTSIDER').some((m) => m.text.startsWith('Replying on the brand’s behalf is for support agents')),
+      5_000,
+    );
+    expect(bed.standins.slack.views()).toHaveLength(viewsBefore); // no form opened
     await flow.press('mention_like', mention.message, mention.key, 'U0OUTSIDER');
-    await waitUntil(() => flow.ephemeralsFor('U0OUTSIDER').some((m) => m.text.includes('Nothing was liked')), 5_000);
+    await waitUntil(
+      () => flow.ephemeralsFor('U0OUTSIDER').some((m) => m.text.startsWith('Liking posts as the brand is for support agents')),
+      5_000,
+    );
     await flow.writeInThread(mention, 'reply: @ada_l sneaky', { userId: 'U0OUTSIDER' });
-    await waitUntil(() => flow.ephemeralsFor('U0OUTSIDER').some((m) => m.text.includes('Nothing was sent')), 5_000);
+    await waitUntil(() => flow.ephemeralsFor('U0OUTSIDER').filter((m) => m.text.includes('Nothing was done')).length === 3, 5_000);
     expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(0);
     expect(bed.standins.x.callsTo('likes.create')).toHaveLength(0);
 
@@ -339,8 +346,8 @@ describe('replying from Slack: permissions and the audit log', () => {
     await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000);
     expect(bed.standins.slack.callsTo('usergroups.users.list').length).toBeGreaterThanOrEqual(1);
 
-    expect((await flow.command('audit', 'U0OUTSIDER')).text).toContain('shown to the people allowed to reply');
-    const audit = await flow.command('audit 20', 'U0ALLOWED1');
+    expect((await flow.command('audit', 'U0OUTSIDER')).text).toContain('Reading the audit log is for Switchboard admins');
+    const audit = await flow.command('audit 20', 'U0AGENT01');
     expect(audit.response_type).toBe('ephemeral');
     expect(audit.text).toContain('<@U0OUTSIDER> was refused');
     expect(audit.text).toContain('<@U0GROUPIE1> reply published: “@ada_l from the support group”');

@@ -78,6 +78,8 @@ export function botEnv(standins: Standins, dataDir: string, extra: Record<string
     X_ACCESS_SECRET: standins.x.userContext.accessSecret,
     X_USER_ID: standins.x.brand.id,
     REPLY_UNDO_SECONDS: '0',
+    // The tests' usual person is an admin (so agent too); the roles story sets its own lists.
+    SLACK_ADMINS: 'U0AGENT01',
     POLL_INTERVAL_SECONDS: '1',
     PORT: '0',
     DATA_DIR: dataDir,

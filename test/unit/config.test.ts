@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       backfillHours: 24,
       digest: { cron: '0 9 * * *', timezone: 'UTC' },
       replyUndoSeconds: 10,
-      replyAllowedUsers: [],
+      roles: { agents: [], admins: [] },
       dataDir: './data',
       logLevel: 'info',
     });
@@ -45,12 +45,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimal, SLACK_API_URL: 'http://localhost:9000/api' }).slack.apiUrl).toBe('http://localhost:9000/api/');
   });
 
-  it('parses REPLY_ALLOWED_USERS into IDs', () => {
-    expect(loadConfig({ ...minimal, REPLY_ALLOWED_USERS: 'U0ALICE01, S0SUPPORT1 ,W0BOB0001' }).replyAllowedUsers).toEqual([
-      'U0ALICE01',
-      'S0SUPPORT1',
-      'W0BOB0001',
-    ]);
+  it('parses the role lists into IDs; REPLY_ALLOWED_USERS still names agents, SLACK_AGENTS wins over it', () => {
+    expect(loadConfig({ ...minimal, REPLY_ALLOWED_USERS: 'U0ALICE01, S0SUPPORT1 ,W0BOB0001' }).roles).toEqual({
+      agents: ['U0ALICE01', 'S0SUPPORT1', 'W0BOB0001'],
+      admins: [],
+    });
+    expect(
+      loadConfig({ ...minimal, REPLY_ALLOWED_USERS: 'U0ALICE01', SLACK_AGENTS: 'U0BOB0001', SLACK_ADMINS: 'S0ADMINS01' }).roles,
+    ).toEqual({
+      agents: ['U0BOB0001'],
+      admins: ['S0ADMINS01'],
+    });
+    expect(problemsOf({ ...minimal, SLACK_ADMINS: 'alice' })).toContain(
+      'SLACK_ADMINS must be comma-separated Slack user IDs (U…/W…) or user-group IDs (S…)',
+    );
   });
 
   it('does not need a signing secret in Socket Mode', () => {

@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isDay, localDay, shiftDay } from '../../domain/calendar.ts';
 import type { Period } from '../../domain/digest-stats.ts';
+import { allows, type Role } from '../../domain/roles.ts';
 import { platformOfHandle } from '../../platforms/platform.ts';
 import { ACTION, SLASH_COMMAND } from '../ids.ts';
 import { type CommandAnswer, renderAudit, renderHelp, renderSavedReplies } from '../views/command-answers.ts';
@@ -14,9 +15,15 @@ const MAX_AUDIT_COUNT = 50;
 
 /** `/crm`: each answer is visible only to the person who asked (`response_type: ephemeral`). */
 export function registerCrmCommand(app: App, context: ListenerContext): void {
-  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+  app.command(SLASH_COMMAND, async ({ ack, command, respond, context: request }) => {
     const later = (text: string) => respond({ response_type: 'ephemeral', text }).then(() => undefined);
-    const answer = await answerCommand(command.text ?? '', { userId: command.user_id, triggerId: command.trigger_id, later }, context);
+    // The role guard ran first: it refused what this person may not do, and says what they are.
+    const role = (request.role as Role | undefined) ?? 'viewer';
+    const answer = await answerCommand(
+      command.text ?? '',
+      { userId: command.user_id, triggerId: command.trigger_id, later, role },
+      context,
+    );
     await ack({ response_type: 'ephemeral', ...answer });
   });
 
@@ -31,8 +38,6 @@ export function registerCrmCommand(app: App, context: ListenerContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION.confirmForget, async ({ ack, body, action }) => {
     await ack();
     const userId = body.user.id;
-    if (!(await context.permissions.canActPublicly(userId)))
-      return tell(body.channel?.id, userId, 'Erasing a contact is limited to the people allowed to reply publicly.');
     const contact = await context.store.contacts.get(action.value ?? '');
     if (!contact) return tell(body.channel?.id, userId, 'That contact is already gone: nothing to erase.');
     const { messages, mentions } = await context.crm.forget(contact, userId);
@@ -65,7 +70,7 @@ export function splitContactArgument(text: string): [string, string] {
 
 async function answerCommand(
   text: string,
-  request: { userId: string; triggerId: string; later: (text: string) => Promise<void> },
+  request: { userId: string; triggerId: string; later: (text: string) => Promise<void>; role: Role },
   context: ListenerContext,
 ): Promise<CommandAnswer> {
   const { userId } = request;
@@ -76,7 +81,7 @@ async function answerCommand(
     case 'help':
       return renderHelp();
     case 'lookup':
-      return answerLookup(argument, context);
+      return answerLookup(argument, allows(request.role, 'see_personal_data'), context);
     case 'note':
       return answerNote(argument, userId, request.triggerId, context);
     case 'tag':
@@ -86,13 +91,13 @@ async function answerCommand(
     case 'merge':
       return answerMerge(argument, context);
     case 'forget':
-      return answerForget(argument, userId, context);
+      return answerForget(argument, context);
     case 'export':
       return answerExport(argument, userId, context);
     case 'saved':
       return answerSaved(rest, userId, context);
     case 'audit':
-      return answerAudit(rest, userId, context);
+      return answerAudit(rest, context);
     case 'digest':
       return answerDigest(rest, userId, request.later, context);
     default:
@@ -100,19 +105,20 @@ async function answerCommand(
   }
 }
 
-async function answerLookup(query: string, context: ListenerContext): Promise<CommandAnswer> {
+/** Viewers see who the contact is and how they engage; only agents see emails, phone, company, orders and notes. */
+async function answerLookup(query: string, personalData: boolean, context: ListenerContext): Promise<CommandAnswer> {
   if (!query) return renderHelp('Usage: `/crm lookup <name | @handle | email>`');
   const match = await context.crm.resolve(query);
   if (match.kind === 'none') return { text: `No contact matches “${query.slice(0, 80)}”. Try part of the name, an @handle or an email.` };
-  if (match.kind === 'many') return renderContactChoices(query, match.contacts);
-  return renderContactCard(await context.crm.profile(match.contact));
+  if (match.kind === 'many') return renderContactChoices(query, match.contacts, { personalData });
+  return renderContactCard(await context.crm.profile(match.contact), { personalData });
 }
 
-/** Resolves the contact argument of note/tag/link, or says why it cannot. */
+/** Resolves the contact argument of note/tag/link/merge/forget/export (agents and admins only), or says why it cannot. */
 async function oneContact(reference: string, context: ListenerContext) {
   const match = await context.crm.resolve(reference);
   if (match.kind === 'one') return { contact: match.contact };
-  if (match.kind === 'many') return { answer: renderContactChoices(reference, match.contacts) };
+  if (match.kind === 'many') return { answer: renderContactChoices(reference, match.contacts, { personalData: true }) };
   return { answer: { text: `No contact matches “${reference.slice(0, 80)}”. Nothing was changed.` } };
 }
 
@@ -149,11 +155,8 @@ async function answerLink(argument: string, context: ListenerContext): Promise<C
   };
 }
 
-async function answerForget(argument: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {
+async function answerForget(argument: string, context: ListenerContext): Promise<CommandAnswer> {
   if (!argument) return renderHelp('Usage: `/crm forget <contact>`: erases the contact and their data (asks first)');
-  if (!(await context.permissions.canActPublicly(userId))) {
-    return { text: 'Erasing a contact is limited to the people allowed to reply publicly (REPLY_ALLOWED_USERS).' };
-  }
   const found = await oneContact(argument, context);
   if (!found.contact) return found.answer;
   return renderForgetConfirmation(found.contact, context.store.mentions.keysForContact(found.contact.key).length);
@@ -161,9 +164,6 @@ async function answerForget(argument: string, userId: string, context: ListenerC
 
 async function answerExport(argument: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {
   if (!argument) return renderHelp('Usage: `/crm export <contact>`: their data as a JSON file in your direct messages');
-  if (!(await context.permissions.canActPublicly(userId))) {
-    return { text: "Exporting a contact's data is limited to the people allowed to reply publicly (REPLY_ALLOWED_USERS)." };
-  }
   const found = await oneContact(argument, context);
   if (!found.contact) return found.answer;
   const data = await context.crm.exportData(found.contact);
@@ -217,10 +217,7 @@ async function answerSaved(args: string[], userId: string, context: ListenerCont
   }
 }
 
-async function answerAudit(args: string[], userId: string, context: ListenerContext): Promise<CommandAnswer> {
-  if (!(await context.permissions.canActPublicly(userId))) {
-    return { text: 'The audit log is shown to the people allowed to reply publicly (REPLY_ALLOWED_USERS).' };
-  }
+async function answerAudit(args: string[], context: ListenerContext): Promise<CommandAnswer> {
   const raw = args[0];
   const count = raw === undefined ? DEFAULT_AUDIT_COUNT : Number(raw);
   if (!Number.isInteger(count) || count < 1)

@@ -4,12 +4,17 @@ import { registerCrmCommand } from './crm-command.ts';
 import { registerLinkContactModal } from './link-contact-modal.ts';
 import { registerMentionActions } from './mention-actions.ts';
 import { registerReplyModal } from './reply-modal.ts';
+import { registerRoleGuard } from './role-guard.ts';
 import { registerThreadMessages } from './thread-messages.ts';
 import { registerWorkspaceGuard } from './workspace-guard.ts';
 
-/** Every listener, by Slack surface (Bolt's starter-template shape). The workspace guard runs first. */
+/**
+ * Every listener, by Slack surface (Bolt's starter-template shape). The workspace guard runs first,
+ * then the role guard: the one place that decides who may do what.
+ */
 export function registerListeners(app: App, context: ListenerContext): void {
   registerWorkspaceGuard(app, context);
+  registerRoleGuard(app, context);
   registerMentionActions(app, context);
   registerReplyModal(app, context);
   registerLinkContactModal(app, context);

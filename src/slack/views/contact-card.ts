@@ -45,20 +45,23 @@ function sentimentTrend(sentiment: ContactProfile['sentiment']): string {
  * A contact's card for `/crm lookup`: who they are (identities with links, company, tags), how they
  * engage, what is still open, and the last five interactions. Only the caller sees it.
  */
-export function renderContactCard(profile: ContactProfile): CommandAnswer {
+export function renderContactCard(profile: ContactProfile, options: { personalData: boolean }): CommandAnswer {
   const { contact } = profile;
-  const details = [
-    contact.company ? `:office: ${escapeMrkdwn(contact.company)}` : undefined,
-    contact.emails?.length ? `:email: ${contact.emails.map(escapeMrkdwn).join(', ')}` : undefined,
-    contact.phone ? `:phone: ${escapeMrkdwn(contact.phone)}` : undefined,
-    contact.tags?.length ? `:label: ${contact.tags.map((tag) => `\`${escapeMrkdwn(tag)}\``).join(' ')}` : undefined,
-  ].filter(Boolean);
+  const { personalData } = options;
+  const details = personalData
+    ? [
+        contact.company ? `:office: ${escapeMrkdwn(contact.company)}` : undefined,
+        contact.emails?.length ? `:email: ${contact.emails.map(escapeMrkdwn).join(', ')}` : undefined,
+        contact.phone ? `:phone: ${escapeMrkdwn(contact.phone)}` : undefined,
+        contact.tags?.length ? `:label: ${contact.tags.map((tag) => `\`${escapeMrkdwn(tag)}\``).join(' ')}` : undefined,
+      ].filter(Boolean)
+    : [':lock: Contact details, orders and notes are shown to support agents.'];
   const figures = [
     `*Mentions* ${profile.mentions}`,
     `*Replies received* ${profile.repliesReceived}`,
     `*Likes received* ${profile.likesReceived}`,
     `*Notes* ${profile.notes}`,
-    `*Orders* ${profile.orders.count}${ordersTotal(profile.orders.totals)}`,
+    `*Orders* ${profile.orders.count}${personalData ? ordersTotal(profile.orders.totals) : ''}`,
     `*Last contact* ${when(profile.lastContactAt)}`,
     `*First response (median)* ${profile.medianFirstResponseMinutes === undefined ? 'none yet' : `${Math.round(profile.medianFirstResponseMinutes)} min`}`,
   ];
@@ -80,7 +83,9 @@ export function renderContactCard(profile: ContactProfile): CommandAnswer {
       text: { type: 'mrkdwn', verbatim: true, text: `*Open questions (${profile.openQuestions.length})*\n${lines.join('\n')}` },
     });
   }
-  const latest = profile.latest.map((item) => {
+  // Staff notes and orders are about the person, not public posts: agents only.
+  const visible = personalData ? profile.latest : profile.latest.filter((item) => item.kind !== 'note' && item.kind !== 'order');
+  const latest = visible.map((item) => {
     const by = item.by ? ` by <@${item.by}>` : '';
     const text = item.kind === 'reply' || item.kind === 'like' ? '' : `: ${escapeMrkdwn(truncate(item.text, 100))}`;
     const where = item.url ? ` · ${link(item.url, 'open')}` : '';
@@ -95,10 +100,12 @@ export function renderContactCard(profile: ContactProfile): CommandAnswer {
 }
 
 /** Several contacts matched: a short list to choose from. */
-export function renderContactChoices(query: string, contacts: ContactRecord[]): CommandAnswer {
+export function renderContactChoices(query: string, contacts: ContactRecord[], options: { personalData: boolean }): CommandAnswer {
   const lines = contacts.map((contact) => {
     const handles = contact.identities.map((identity) => `@${escapeMrkdwn(identity.handle)}`).join(', ');
-    const extra = [contact.company, contact.emails?.[0]].filter(Boolean).map((value) => escapeMrkdwn(String(value)));
+    const extra = (options.personalData ? [contact.company, contact.emails?.[0]] : [])
+      .filter(Boolean)
+      .map((value) => escapeMrkdwn(String(value)));
     return `• *${escapeMrkdwn(contact.name)}* ${handles} ${extra.length ? `(${extra.join(', ')})` : ''} · \`${contact.key}\``;
   });
   const text = `Several contacts match “${escapeMrkdwn(truncate(query, 60))}”. Look up one by @handle, email or ID:\n${lines.join('\n')}`;
