@@ -128,7 +128,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       slack,
       replies,
       actions,
-      crm: new Crm(store),
+      crm: new Crm(store, replies),
       mentionMessages,
       permissions,
       platforms,

@@ -37,8 +37,16 @@ const CLEAR_LEAD = 0.05;
 const CARD_INTERACTIONS = 5;
 
 /** The CRM's use cases: find a contact, build their card, note, link, tag. */
+/** What an erasure needs from the reply service: no reply to the person may start or finish meanwhile. */
+export interface ReplyGate {
+  holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T>;
+}
+
 export class Crm {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly replies: ReplyGate,
+  ) {}
 
   /** Resolves what a person typed (name, @handle, email, contact ID) to one contact, several, or none. */
   async resolve(reference: string): Promise<ContactMatch> {
@@ -225,7 +233,15 @@ export class Crm {
    * store file; replies to its mentions lose their text in the outbox and the audit log, which
    * keeps only that an erasure happened and who did it. Returns the Slack messages to blank.
    */
-  async forget(contact: ContactRecord, actor: string): Promise<{ messages: Array<{ channel: string; ts: string }>; mentions: number }> {
+  forget(contact: ContactRecord, actor: string): Promise<{ messages: Array<{ channel: string; ts: string }>; mentions: number }> {
+    // Replies to the person are cancelled or finish first; none writes their data back after.
+    return this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact, actor));
+  }
+
+  private async erase(
+    contact: ContactRecord,
+    actor: string,
+  ): Promise<{ messages: Array<{ channel: string; ts: string }>; mentions: number }> {
     const { mentions, timeline, orders, outbox, audit, contacts } = this.store;
     const messages: Array<{ channel: string; ts: string }> = [];
     for (const key of mentions.keysForContact(contact.key)) {

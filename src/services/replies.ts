@@ -1,6 +1,6 @@
 import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
 import type { Log } from '../log.ts';
-import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
+import { type Platform, PlatformError, type PlatformId, type PublishedPost } from '../platforms/platform.ts';
 import { REPLY_METADATA_EVENT } from '../slack/ids.ts';
 import type { SlackGateway } from '../slack/slack-gateway.ts';
 import { renderReplyAnnouncement } from '../slack/views/reply-announcement.ts';
@@ -90,6 +90,10 @@ export class ReplyService {
       // Checked again inside the lock: a double submission may have stored it meanwhile.
       const again = await outbox.get(request.requestKey);
       if (again) return { kind: 'duplicate', reply: again };
+      // An erasure may have run while this waited for the lock: nothing about the person is stored again.
+      if (!(await mentions.get(request.mentionKey))) {
+        return { kind: 'refused', message: 'This mention was erased at the person’s request meanwhile. Nothing was sent.' };
+      }
       const busy = outbox.activeFor(request.mentionKey);
       if (busy) {
         return {
@@ -204,16 +208,16 @@ export class ReplyService {
       const isRetry = reply.attempts > 0; // an earlier attempt may have gone out
       reply = { ...reply, state: 'sending', attempts: reply.attempts + 1 };
       await this.store.outbox.save(reply);
+      let published: PublishedPost;
       try {
-        const published = await platform.publishReply({
+        published = await platform.publishReply({
           inReplyTo: reply.inReplyTo,
           text: reply.text,
           idempotencyKey: reply.key,
           requestedAt: reply.requestedAt,
         });
-        await this.settle(reply, { state: 'sent', sent: { id: published.id, url: published.url, at: this.now().toISOString() } });
-        return;
       } catch (error) {
+        // Only the platform call's own outcome decides whether the reply may have gone out.
         const failure = error instanceof PlatformError ? error : new PlatformError('unavailable', String(error), { cause: error });
         if (failure.code === 'duplicate' && isRetry) {
           const note = `${platform.displayName} reported it as already published`;
@@ -232,31 +236,79 @@ export class ReplyService {
         await this.settle(reply, { state: 'failed', failure: this.explain(failure) });
         return;
       }
+      // The platform confirmed it: whatever fails from here on is ours, and never a reason to send again.
+      await this.settle(reply, { state: 'sent', sent: { id: published.id, url: published.url, at: this.now().toISOString() } });
+      return;
     }
   }
 
+  /**
+   * Runs `erase` (a GDPR erasure of these mentions) while no reply to them can start or finish:
+   * scheduled ones are cancelled first, one being sent is waited for (it holds its mention's lock),
+   * and a request arriving meanwhile waits, then finds the mention gone. Nothing about the person
+   * is written back after the erasure.
+   */
+  async holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T> {
+    const keys = [...new Set(mentionKeys)].sort(); // one order for every caller: no deadlock
+    const cancelWaiting = async () => {
+      for (const key of keys) {
+        const waiting = this.store.outbox.activeFor(key);
+        if (waiting?.state !== 'scheduled') continue;
+        this.clearTimer(waiting.key);
+        await this.store.outbox.save({ ...waiting, state: 'cancelled', cancelledBy: 'erasure' });
+      }
+    };
+    const inside = async () => {
+      await cancelWaiting();
+      return erase();
+    };
+    const holdAll = (index: number): Promise<T> => {
+      const key = keys[index];
+      return key === undefined ? inside() : this.mutex.run(key, () => holdAll(index + 1));
+    };
+    return holdAll(0);
+  }
+
+  /**
+   * Records how a send ended. The outbox comes first: once it says `sent`, no restart or retry sends
+   * again. The rest (audit, the mention message, telling the requester, the announcement) is
+   * reported to staff when it fails, and never undoes or repeats the send.
+   */
   private async settle(reply: ReplyRecord, change: Pick<ReplyRecord, 'state'> & Partial<ReplyRecord>): Promise<void> {
     const settled: ReplyRecord = { ...reply, ...change };
     await this.store.outbox.save(settled);
+    const afterwards = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (error) {
+        this.log.error(`reply ${settled.key} is ${settled.state}, but ${what} failed`, { error });
+      }
+    };
     const { audit } = this.store;
     const base = { actor: settled.requestedBy, mentionKey: settled.mentionKey, text: settled.text };
     if (settled.state === 'sent') {
-      await audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note });
       this.log.info(`reply ${settled.key} published`, { id: settled.sent?.id });
-      await this.mentionMessages.update(settled.mentionKey, (workflow) => ({
-        ...workflow,
-        replies: [...(workflow.replies ?? []), { by: settled.requestedBy, at: settled.sent?.at ?? '', url: settled.sent?.url }],
-      }));
+      await afterwards('recording it in the audit log', () =>
+        audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note }),
+      );
+      await afterwards('updating the mention message', () =>
+        this.mentionMessages.update(settled.mentionKey, (workflow) => ({
+          ...workflow,
+          replies: [...(workflow.replies ?? []), { by: settled.requestedBy, at: settled.sent?.at ?? '', url: settled.sent?.url }],
+        })),
+      );
     } else {
       const action = settled.state === 'uncertain' ? 'reply_uncertain' : 'reply_failed';
-      await audit.record({ ...base, action, detail: settled.failure });
       this.log.warn(`reply ${settled.key} ${settled.state}: ${settled.failure}`);
+      await afterwards('recording it in the audit log', () => audit.record({ ...base, action, detail: settled.failure }));
       const platformName = this.platforms.get(settled.platform)?.displayName ?? settled.platform;
-      await this.tellRequester(
-        settled,
-        settled.state === 'uncertain'
-          ? `It is not known whether your reply was published (${settled.failure}). Check ${platformName} before sending it again: Switchboard will not retry it.`
-          : `Your reply was not sent: ${settled.failure}.`,
+      await afterwards('telling the requester', () =>
+        this.tellRequester(
+          settled,
+          settled.state === 'uncertain'
+            ? `It is not known whether your reply was published (${settled.failure}). Check ${platformName} before sending it again: Switchboard will not retry it.`
+            : `Your reply was not sent: ${settled.failure}.`,
+        ),
       );
     }
     await this.showAnnouncement(settled);
