@@ -97,8 +97,13 @@ export class DigestService {
       timeZone: this.options.timeZone,
       key,
       requestedBy,
+      // Staff are named, never @-mentioned: a digest pings nobody, the person who asked for it included.
       staffNames: new Map(
-        await Promise.all(figures.repliesByStaff.map(async (s) => [s.user, await this.slack.displayName(s.user)] as const)),
+        await Promise.all(
+          [...new Set([...figures.repliesByStaff.map((s) => s.user), ...(requestedBy ? [requestedBy] : [])])].map(
+            async (user) => [user, await this.slack.displayName(user)] as const,
+          ),
+        ),
       ),
     });
     try {

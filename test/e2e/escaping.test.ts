@@ -34,6 +34,33 @@ describe('untrusted text from X in Slack', () => {
     expect(rendered).not.toContain('<https://evil.example');
   });
 
+  it('pings no one in the digest, which quotes unanswered posts and names every day', async () => {
+    bed.standins.x.addMention(
+      { username: 'angry', name: '@here Angry Person <!channel>' },
+      '@here @channel this is terrible, where is my order?',
+    );
+    await bed.start();
+    await waitUntil(() => bed.standins.slack.allMessages().length === 1, 10_000, 'the mention');
+    const { postSignedToSlackEndpoint } = await import('../helpers/slack-request.ts');
+    const { slashCommand } = await import('../../src/sandbox/slack-payloads.ts');
+    const { SIGNING_SECRET } = await import('../helpers/harness.ts');
+    await postSignedToSlackEndpoint(
+      bed.bot.url,
+      slashCommand({ text: 'digest', responseUrl: bed.standins.slack.responseUrl('C0MENTIONS', 'U0AGENT01') }),
+      {
+        secret: SIGNING_SECRET,
+      },
+    );
+    const digest = await waitUntil(
+      () => bed.standins.slack.messages('C0DIGESTS').find((m) => m.metadata?.event_type === 'switchboard_digest'),
+      10_000,
+    );
+    const rendered = JSON.stringify(digest.blocks);
+    expect(rendered).toContain('@here Angry Person &lt;!channel&gt;');
+    expect(rendered).toContain('@here @channel this is terrible');
+    expect(SlackStandin.pingsIn(digest)).toEqual([]);
+  });
+
   it('the stand-in does detect a ping, so the check above can fail', () => {
     expect(SlackStandin.pingsIn({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi <!channel>' } }] })).toEqual([
       '!channel',

@@ -35,7 +35,7 @@ export function periodTitle(figures: Pick<DigestFigures, 'period'>): string {
 export function renderDigestMessage(figures: DigestFigures, context: DigestMessageContext): Omit<MessageToPost, 'channel'> {
   const title = periodTitle(figures);
   const metadata = { event_type: DIGEST_METADATA_EVENT, event_payload: { key: context.key } };
-  const asked = context.requestedBy ? ` · asked for by <@${context.requestedBy}>` : '';
+  const asked = context.requestedBy ? ` · asked for by ${escapeMrkdwn(context.staffNames.get(context.requestedBy) ?? 'a colleague')}` : '';
   const footer: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: `Days in ${context.timeZone}${asked}` }] };
   const before = figures.period.days === 1 ? `the day before` : `the ${figures.period.days} days before`;
 
@@ -164,7 +164,11 @@ function trendText(trend: Trend, days: number): string {
 
 const signed = (n: number): string => (n > 0 ? `▲${n}` : n < 0 ? `▼${-n}` : '±0');
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } });
+/**
+ * Every section of the digest quotes outside text (names, post excerpts, terms): escaped, and
+ * `verbatim` so Slack does not turn a bare "@here" in a post into a ping, every day it stays unanswered.
+ */
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 3000) } });
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
