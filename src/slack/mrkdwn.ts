@@ -9,6 +9,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * A sentence with outside text in it: every interpolated value is escaped, the literal parts are
+ * ours. `mrkdwnWith\`Note saved on ${contact.name}'s timeline.\`` cannot ping, whatever the name.
+ */
+export function mrkdwnWith(strings: TemplateStringsArray, ...values: unknown[]): string {
+  return strings.reduce((out, literal, i) => out + literal + (i < values.length ? escapeMrkdwn(String(values[i])) : ''), '');
+}
+
 /** A link whose label is outside text. `|` and `>` would end the label early, so they are escaped too. */
 export function link(url: string, label: string): string {
   const safeUrl = url.replace(/[<>|\s]/g, encodeURIComponent);

@@ -61,6 +61,35 @@ describe('untrusted text from X in Slack', () => {
     expect(SlackStandin.pingsIn(digest)).toEqual([]);
   });
 
+  it('pings no one in the /crm answers that name a contact, whatever the name', async () => {
+    const hostileName = '<!channel> <@U0ADMIN01> Eve & co';
+    bed.standins.x.addMention({ username: 'eve', name: hostileName }, 'hello');
+    bed.standins.x.addMention({ username: 'eve_alt', name: '<!here> Other Eve' }, 'hi again');
+    await bed.start();
+    await waitUntil(() => bed.standins.slack.allMessages().length === 2, 10_000, 'both mentions');
+    const { postSignedToSlackEndpoint } = await import('../helpers/slack-request.ts');
+    const { slashCommand } = await import('../../src/sandbox/slack-payloads.ts');
+    const { SIGNING_SECRET } = await import('../helpers/harness.ts');
+    const command = async (text: string) => {
+      const response = await postSignedToSlackEndpoint(bed.bot.url, slashCommand({ text }), { secret: SIGNING_SECRET });
+      return JSON.parse(response.text) as { text: string; blocks?: unknown[] };
+    };
+    const answers = [
+      await command('note @eve likes tents'),
+      await command('tag @eve vip'),
+      await command('link @eve_work @eve'),
+      await command('lookup <!channel>nobody'),
+      await command('saved add <!channel> hello there'),
+      await command('merge @eve @eve_alt'),
+    ];
+    for (const answer of answers) {
+      expect(SlackStandin.pingsIn({ text: '', blocks: answer.blocks ?? [] }), JSON.stringify(answer)).toEqual([]);
+      expect(answer.text).not.toMatch(/<!|<@/);
+    }
+    expect(answers[0]?.text).toContain('Note saved on &lt;!channel&gt; &lt;@U0ADMIN01&gt; Eve &amp; co');
+    expect(answers[5]?.text).toContain('Merged &lt;!here&gt; Other Eve into &lt;!channel&gt;');
+  });
+
   it('the stand-in does detect a ping, so the check above can fail', () => {
     expect(SlackStandin.pingsIn({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi <!channel>' } }] })).toEqual([
       '!channel',

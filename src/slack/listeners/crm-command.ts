@@ -4,7 +4,8 @@ import type { Period } from '../../domain/digest-stats.ts';
 import { allows, type Role } from '../../domain/roles.ts';
 import { platformOfHandle } from '../../platforms/platform.ts';
 import { ACTION, SLASH_COMMAND } from '../ids.ts';
-import { type CommandAnswer, renderAudit, renderHelp, renderSavedReplies } from '../views/command-answers.ts';
+import { mrkdwnWith } from '../mrkdwn.ts';
+import { type CommandAnswer, renderAudit, renderHelp, renderNotice, renderSavedReplies } from '../views/command-answers.ts';
 import { renderContactCard, renderContactChoices, renderForgetConfirmation } from '../views/contact-card.ts';
 import { formatDay } from '../views/digest-message.ts';
 import { PLATFORM_NAME } from '../views/platform-names.ts';
@@ -54,7 +55,7 @@ export function registerCrmCommand(app: App, context: ListenerContext): void {
     await tell(
       body.channel?.id,
       userId,
-      `Erased ${contact.name}: the contact, ${mentions} mention(s), notes and orders. The audit log records only that an erasure happened.`,
+      mrkdwnWith`Erased ${contact.name}: the contact, ${mentions} mention(s), notes and orders. The audit log records only that an erasure happened.`,
     );
   });
 }
@@ -109,7 +110,8 @@ async function answerCommand(
 async function answerLookup(query: string, personalData: boolean, context: ListenerContext): Promise<CommandAnswer> {
   if (!query) return renderHelp('Usage: `/crm lookup <name | @handle | email>`');
   const match = await context.crm.resolve(query);
-  if (match.kind === 'none') return { text: `No contact matches “${query.slice(0, 80)}”. Try part of the name, an @handle or an email.` };
+  if (match.kind === 'none')
+    return renderNotice(mrkdwnWith`No contact matches “${query.slice(0, 80)}”. Try part of the name, an @handle or an email.`);
   if (match.kind === 'many') return renderContactChoices(query, match.contacts, { personalData });
   return renderContactCard(await context.crm.profile(match.contact), { personalData });
 }
@@ -119,7 +121,7 @@ async function oneContact(reference: string, context: ListenerContext) {
   const match = await context.crm.resolve(reference);
   if (match.kind === 'one') return { contact: match.contact };
   if (match.kind === 'many') return { answer: renderContactChoices(reference, match.contacts, { personalData: true }) };
-  return { answer: { text: `No contact matches “${reference.slice(0, 80)}”. Nothing was changed.` } };
+  return { answer: renderNotice(mrkdwnWith`No contact matches “${reference.slice(0, 80)}”. Nothing was changed.`) };
 }
 
 async function answerNote(argument: string, userId: string, triggerId: string, context: ListenerContext): Promise<CommandAnswer> {
@@ -129,7 +131,7 @@ async function answerNote(argument: string, userId: string, triggerId: string, c
   if (!found.contact) return found.answer;
   // The command's trigger_id is unique per invocation: a retried command stores the note once.
   await context.crm.addNote(found.contact, text, userId, `command:${triggerId}`);
-  return { text: `Note saved on ${found.contact.name}'s timeline.` };
+  return renderNotice(mrkdwnWith`Note saved on ${found.contact.name}'s timeline.`);
 }
 
 async function answerTag(argument: string, context: ListenerContext): Promise<CommandAnswer> {
@@ -138,7 +140,7 @@ async function answerTag(argument: string, context: ListenerContext): Promise<Co
   const found = await oneContact(reference, context);
   if (!found.contact) return found.answer;
   const updated = await context.crm.addTag(found.contact, tag.trim());
-  return { text: `${updated.name} is tagged ${(updated.tags ?? []).map((t) => `\`${t}\``).join(' ')}.` };
+  return renderNotice(`${mrkdwnWith`${updated.name}`} is tagged ${(updated.tags ?? []).map((t) => mrkdwnWith`\`${t}\``).join(' ')}.`);
 }
 
 async function answerLink(argument: string, context: ListenerContext): Promise<CommandAnswer> {
@@ -150,9 +152,8 @@ async function answerLink(argument: string, context: ListenerContext): Promise<C
   if (!found.contact) return found.answer;
   const platform = platformOfHandle(handle);
   const { contact, movedFrom } = await context.crm.linkHandle(platform, handle, found.contact);
-  return {
-    text: `${handle} on ${PLATFORM_NAME[platform]} is now linked to ${contact.name}${movedFrom ? ` (it was on ${movedFrom.name})` : ''}.`,
-  };
+  const was = movedFrom ? mrkdwnWith` (it was on ${movedFrom.name})` : '';
+  return renderNotice(`${mrkdwnWith`${handle} on ${PLATFORM_NAME[platform]} is now linked to ${contact.name}`}${was}.`);
 }
 
 async function answerForget(argument: string, context: ListenerContext): Promise<CommandAnswer> {
@@ -173,9 +174,10 @@ async function answerExport(argument: string, userId: string, context: ListenerC
   await context.slack.uploadFile({
     channel,
     filename,
-    title: `Data held about ${found.contact.name}`,
+    // A file's title shows in previews and search: the contact ID, not the person's name.
+    title: `Data held about contact ${found.contact.key}`,
     content: Buffer.from(`${JSON.stringify(data, null, 2)}\n`),
-    comment: `Everything Switchboard holds about ${found.contact.name} (GDPR access request).`,
+    comment: mrkdwnWith`Everything Switchboard holds about ${found.contact.name} (GDPR access request).`,
   });
   return { text: `Sent ${filename} to your direct messages.` };
 }
@@ -191,7 +193,9 @@ async function answerMerge(argument: string, context: ListenerContext): Promise<
   if (source.contact.key === target.contact.key) return { text: 'Those are the same contact: nothing to merge.' };
   const merged = await context.crm.merge(target.contact, source.contact);
   const handles = merged.identities.map((identity) => `@${identity.handle}`).join(', ');
-  return { text: `Merged ${source.contact.name} into ${merged.name}: ${handles || 'no handles'}; mentions, notes and details combined.` };
+  return renderNotice(
+    mrkdwnWith`Merged ${source.contact.name} into ${merged.name}: ${handles || 'no handles'}; mentions, notes and details combined.`,
+  );
 }
 
 async function answerSaved(args: string[], userId: string, context: ListenerContext): Promise<CommandAnswer> {
@@ -206,11 +210,13 @@ async function answerSaved(args: string[], userId: string, context: ListenerCont
         return renderHelp('Usage: `/crm saved add <name> <text>`, e.g. `/crm saved add refund-delay Hi {{first_name}}, …`');
       if (name.length > 40) return { text: 'A saved reply name is at most 40 characters.' };
       const replaced = await savedReplies.upsert({ name, text: body, createdBy: userId, createdAt: new Date().toISOString() });
-      return { text: `${replaced ? 'Replaced' : 'Saved'} “${name}”. It is offered in the Reply form.` };
+      return renderNotice(mrkdwnWith`${replaced ? 'Replaced' : 'Saved'} “${name}”. It is offered in the Reply form.`);
     }
     case 'remove': {
       if (!name) return renderHelp('Usage: `/crm saved remove <name>`');
-      return { text: (await savedReplies.remove(name)) ? `Removed “${name}”.` : `There is no saved reply called “${name}”.` };
+      return renderNotice(
+        (await savedReplies.remove(name)) ? mrkdwnWith`Removed “${name}”.` : mrkdwnWith`There is no saved reply called “${name}”.`,
+      );
     }
     default:
       return renderHelp(`\`saved ${action.slice(0, 20)}\` is not known: use list, add or remove.`);

@@ -9,6 +9,14 @@ export interface CommandAnswer {
   blocks?: KnownBlock[];
 }
 
+/**
+ * A one-line answer that may quote outside text (build it with `mrkdwnWith`): shown as a verbatim
+ * section, so Slack does not parse a bare "@here" in a name either.
+ */
+export function renderNotice(text: string): CommandAnswer {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 3000) } }] };
+}
+
 export function renderHelp(prefix?: string): CommandAnswer {
   const lines = [
     '*Switchboard* · `/crm` commands',
@@ -21,7 +29,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     '• `/crm saved list`: the saved replies offered in the Reply form',
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',
-    '• `/crm audit [n]`: the latest public actions (people allowed to reply only)',
+    '• `/crm audit [n]`: the latest public actions and refusals (admins)',
     '• `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: post the engagement digest to the digest channel now',
     '• `/crm help`: this list',
     "In a mention's thread, start a message with `reply:` to answer publicly; anything else stays internal as a note.",
