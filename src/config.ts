@@ -1,5 +1,5 @@
-import cron from 'node-cron';
 import { z } from 'zod';
+import { cronProblem } from './domain/digest-schedule.ts';
 
 /**
  * Everything Switchboard reads from its environment, validated in full at start-up.
@@ -177,7 +177,16 @@ const envSchema = z.object({
   MASTODON_REREAD_COUNT: optional(integer('MASTODON_REREAD_COUNT', 0, 400)),
   POLL_INTERVAL_SECONDS: optional(integer('POLL_INTERVAL_SECONDS', 1, 86_400)),
   BACKFILL_HOURS: optional(integer('BACKFILL_HOURS', 0, 24 * 7)),
-  DIGEST_CRON: optional(z.string().refine((value) => cron.validate(value), 'DIGEST_CRON must be a cron expression like "0 9 * * *"')),
+  DIGEST_CRON: optional(
+    z.string().superRefine((value, context) => {
+      const problem = cronProblem(value);
+      if (problem)
+        context.addIssue({
+          code: 'custom',
+          message: `DIGEST_CRON "${value.slice(0, 60)}" cannot be used: ${problem} (a cron expression like "0 9 * * *")`,
+        });
+    }),
+  ),
   DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
   RESPONSE_TARGET_MINUTES: optional(integer('RESPONSE_TARGET_MINUTES', 1, 10_080)),
   REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),

@@ -1,14 +1,12 @@
-import type { ParsedFields } from 'node-cron';
-import { instantOf, shiftDay, wallClock } from './calendar.ts';
+import { Cron } from 'croner';
+import { localDay, shiftDay } from './calendar.ts';
 
 /**
- * When a daily digest is due, worked out from the cron fields on the zone's wall clock rather than
- * by watching timers. node-cron fires the run on time; this answers "which run should have
- * happened by now", which is what start-up catch-up and daylight-saving changes need: a 02:30 run
- * on a spring-change night (when 02:30 never happens) is due at 03:30, and a 01:30 run on an
- * autumn night (which happens twice) names the same digest day both times.
+ * When the daily digest runs, from DIGEST_CRON in DIGEST_TIMEZONE, with one library (croner) for
+ * both questions: when the next run fires, and which run should have happened by now (what start-up
+ * catch-up and daylight-saving changes need). A run in a spring gap (02:30 on a night when 02:00
+ * jumps to 03:00) runs when the gap ends; a run in a repeated autumn hour runs once.
  */
-
 export interface DueRun {
   /** The instant the run was scheduled for. */
   runAt: Date;
@@ -16,33 +14,40 @@ export interface DueRun {
   day: string;
 }
 
-const SEARCH_DAYS = 8;
+/** A week back: a weekly cron still has a run to find. Longer gaps are not caught up (README). */
+const SEARCH_MS = 8 * 86_400_000;
 
-/** The latest scheduled run at or before `now`, looking back a week (a weekly cron still has one). */
-export function latestDueRun(fields: ParsedFields, timeZone: string, now: Date): DueRun | undefined {
-  const today = wallClock(now, timeZone);
-  const todayIso = `${today.year}-${String(today.month).padStart(2, '0')}-${String(today.date).padStart(2, '0')}`;
-  const hours = [...fields.hour].sort((a, b) => b - a);
-  const minutes = [...fields.minute].sort((a, b) => b - a);
-  for (let back = 0; back <= SEARCH_DAYS; back++) {
-    const day = shiftDay(todayIso, -back);
-    if (!dayMatches(fields, day)) continue;
-    const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-    for (const hour of hours) {
-      for (const minute of minutes) {
-        const runAt = instantOf(year, month, date, hour, minute, timeZone);
-        if (runAt.getTime() <= now.getTime()) return { runAt, day: shiftDay(day, -1) };
-      }
-    }
+export class DigestSchedule {
+  private readonly cron: Cron;
+
+  /** Throws with croner's reason when the expression is not valid. */
+  constructor(
+    readonly pattern: string,
+    readonly timeZone: string,
+  ) {
+    this.cron = new Cron(pattern, { timezone: timeZone, paused: true });
   }
-  return undefined;
+
+  /** The next run after `now`, or undefined when the expression never matches a real date (`0 9 31 2 *`). */
+  nextRun(now: Date): Date | undefined {
+    return this.cron.nextRun(now) ?? undefined;
+  }
+
+  /** The latest scheduled run at or before `now`, within a week. */
+  latestDueRun(now: Date): DueRun | undefined {
+    // croner's previous runs are strictly before the given time: a millisecond on includes `now`.
+    const [runAt] = this.cron.previousRuns(1, new Date(now.getTime() + 1));
+    if (!runAt || now.getTime() - runAt.getTime() > SEARCH_MS) return undefined;
+    return { runAt, day: shiftDay(localDay(runAt, this.timeZone), -1) };
+  }
 }
 
-function dayMatches(fields: ParsedFields, day: string): boolean {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  const weekday = new Date(Date.UTC(year, month - 1, date)).getUTCDay();
-  const lastDate = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const dateMatches = fields.dayOfMonth.some((value) => value === date || (value === 'L' && date === lastDate));
-  const weekdayMatches = fields.dayOfWeek.some((value) => value === weekday || value === weekday + 7);
-  return fields.month.includes(month) && dateMatches && weekdayMatches;
+/** Why DIGEST_CRON cannot be used, or undefined when it can. */
+export function cronProblem(pattern: string, timeZone = 'UTC'): string | undefined {
+  try {
+    const schedule = new DigestSchedule(pattern, timeZone);
+    return schedule.nextRun(new Date()) ? undefined : 'it never matches a real date';
+  } catch (error) {
+    return error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
+  }
 }

@@ -1,5 +1,5 @@
-import cron, { type ScheduledTask } from 'node-cron';
-import { latestDueRun } from '../domain/digest-schedule.ts';
+import { Cron } from 'croner';
+import { DigestSchedule } from '../domain/digest-schedule.ts';
 import type { Log } from '../log.ts';
 import type { DigestService } from '../services/digest.ts';
 import type { DigestLogStore } from '../store/digest-log-store.ts';
@@ -13,14 +13,15 @@ export interface DigestSchedulerOptions {
 }
 
 /**
- * Posts the daily digest on DIGEST_CRON in DIGEST_TIMEZONE. node-cron fires runs on time; each run,
+ * Posts the daily digest on DIGEST_CRON in DIGEST_TIMEZONE. croner fires runs on time; each run,
  * and a check at start-up and every few minutes, asks which run is due by now and posts that run's
  * digest if it is not posted yet. So a run missed while the bot was down is posted on start-up, a
  * run in a daylight-saving gap is posted just after it, and repeats (an autumn hour seen twice, a
  * restart) find the digest already posted. Runs never overlap.
  */
 export class DigestScheduler {
-  private task?: ScheduledTask;
+  private task?: Cron;
+  private readonly schedule: DigestSchedule;
   private timer?: NodeJS.Timeout;
   private since?: Date;
   private chain: Promise<void> = Promise.resolve();
@@ -31,26 +32,21 @@ export class DigestScheduler {
     private readonly digestLog: DigestLogStore,
     private readonly log: Log,
     private readonly options: DigestSchedulerOptions,
-  ) {}
+  ) {
+    this.schedule = new DigestSchedule(options.cron, options.timeZone);
+  }
 
   async start(): Promise<void> {
     this.since = await this.digestLog.since(this.options.now());
-    this.task = cron.createTask(this.options.cron, () => this.runDue(), {
-      timezone: this.options.timeZone,
-      name: 'switchboard-daily-digest',
-      noOverlap: true,
-      logger: {
-        info: (message) => this.log.debug(message),
-        warn: (message) => this.log.warn(message),
-        error: (message) => this.log.error(String(message)),
-        debug: (message) => this.log.debug(String(message)),
-      },
-    });
-    await this.task.start();
+    // The same library, and the same expression, decide when runs fire and which run is due.
+    // `protect` keeps runs from overlapping; each one only asks which digest is due.
+    this.task = new Cron(this.options.cron, { timezone: this.options.timeZone, name: 'switchboard-daily-digest', protect: true }, () =>
+      this.runDue(),
+    );
     this.timer = setInterval(() => void this.runDue(), this.options.checkEveryMs);
     this.timer.unref();
     void this.runDue();
-    const next = this.task.getNextRun();
+    const next = this.schedule.nextRun(this.options.now());
     this.log.info(`daily digest scheduled "${this.options.cron}" in ${this.options.timeZone}; next run ${next?.toISOString() ?? 'never'}`);
   }
 
@@ -63,14 +59,14 @@ export class DigestScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.task?.destroy();
+    this.task?.stop();
     await this.chain;
   }
 
   private async postIfDue(): Promise<void> {
     if (this.stopped || !this.since) return;
     const now = this.options.now();
-    const due = latestDueRun(cron.parse(this.options.cron), this.options.timeZone, now);
+    const due = this.schedule.latestDueRun(now);
     // A run from before this DATA_DIR was ever scheduled was not missed: nothing to catch up.
     if (!due || due.runAt < this.since) return;
     try {

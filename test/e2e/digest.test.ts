@@ -159,12 +159,12 @@ describe('the daily digest', () => {
 
   it('neither skips nor repeats a run across daylight-saving changes (02:30 in Paris)', async () => {
     await scheduledSince('2026-03-01T00:00:00Z');
-    // 29 March: 02:30 never happens; the run is due at 03:30 local (01:30 UTC).
-    clock = new Date('2026-03-29T01:29:00Z');
+    // 29 March: 02:30 never happens; the run is due when the gap ends, at 03:00 local (01:00 UTC).
+    clock = new Date('2026-03-29T00:59:00Z');
     await bed.start({ DIGEST_CRON: '30 2 * * *', DIGEST_TIMEZONE: 'Europe/Paris' }, tuning);
     await waitUntil(() => digests().length === 1, 10_000, 'the run of 28 March');
     expect(digests()[0]?.metadata?.event_payload.key).toBe('daily:2026-03-27');
-    clock = new Date('2026-03-29T01:31:00Z');
+    clock = new Date('2026-03-29T01:01:00Z');
     await waitUntil(() => digests().length === 2, 10_000, 'the run in the spring gap');
     expect(digests()[1]?.metadata?.event_payload.key).toBe('daily:2026-03-28');
 

@@ -53,7 +53,7 @@ describe('start-up errors (the bot as its own process)', () => {
       /^PORT must be a whole number between 0 and 65535$/m,
       /^SLACK_CHANNEL_MENTIONS must be a Slack channel ID like C0123ABCD/m,
       /^DIGEST_TIMEZONE must be an IANA time zone/m,
-      /^DIGEST_CRON must be a cron expression/m,
+      /^DIGEST_CRON "every morning" cannot be used: .+ \(a cron expression like "0 9 \* \* \*"\)$/m,
       /^X_API_URL must be an http\(s\) URL$/m,
       /^REPLY_ALLOWED_USERS must be comma-separated Slack user IDs/m,
       /^LOG_LEVEL must be one of debug, info, warn, error$/m,
