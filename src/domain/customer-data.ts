@@ -1,4 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
 
 /**
  * Customers and orders from a shop or billing system, as files (CSV or JSON) or pushed to
@@ -117,74 +118,168 @@ function csvOrder(row: Record<string, string>) {
   };
 }
 
+/** Longest value accepted per field: a pushed 1 MB name is refused, not stored. */
+const MAX = { id: 100, name: 200, email: 254, phone: 40, company: 200, tag: 40, tags: 20, handle: 253, status: 40, money: 20 } as const;
+/** At most this many customers, and this many orders, in one payload. */
+export const MAX_ITEMS_PER_IMPORT = 50_000;
+
+/** A text field: text or a number (a shop may send IDs as numbers), trimmed, empty as absent, bounded. */
+const textField = (max: number) =>
+  z
+    .union([z.string(), z.number().finite()], { error: 'must be text' })
+    .transform((value) => String(value).trim())
+    .refine((value) => value.length <= max, `is longer than ${max} characters`)
+    .transform((value) => value || undefined)
+    .optional()
+    .nullable();
+
+const customerRow = z.object({
+  externalId: textField(MAX.id),
+  external_id: textField(MAX.id),
+  name: textField(MAX.name),
+  email: textField(MAX.email),
+  phone: textField(MAX.phone),
+  company: textField(MAX.company),
+  tags: z
+    .union([z.array(textField(MAX.tag)).max(MAX.tags, `at most ${MAX.tags} tags`), textField(MAX.tag * MAX.tags)], {
+      error: 'must be a list of words, or words separated by ; or |',
+    })
+    .optional()
+    .nullable(),
+  handle: textField(MAX.handle),
+  x_handle: textField(MAX.handle),
+  mastodon: textField(MAX.handle),
+  mastodon_handle: textField(MAX.handle),
+  bluesky: textField(MAX.handle),
+  bluesky_handle: textField(MAX.handle),
+});
+
+const orderRow = z.object({
+  externalId: textField(MAX.id),
+  order_id: textField(MAX.id),
+  id: textField(MAX.id),
+  customerExternalId: textField(MAX.id),
+  customer_id: textField(MAX.id),
+  email: textField(MAX.email),
+  total: textField(MAX.money),
+  totalCents: textField(MAX.money),
+  currency: textField(3 + 10),
+  status: textField(MAX.status),
+  createdAt: textField(40),
+  created_at: textField(40),
+});
+
+/** The name a problem is reported under: the CSV column a person would look for. */
+const FIELD_NAME: Record<string, string> = {
+  externalId: 'external_id',
+  x_handle: 'handle',
+  mastodon: 'mastodon_handle',
+  bluesky: 'bluesky_handle',
+  order_id: 'order_id',
+  id: 'order_id',
+  customerExternalId: 'customer_id',
+  totalCents: 'total',
+  createdAt: 'created_at',
+};
+
+const envelope = z.object({
+  customers: z.array(z.unknown()).max(MAX_ITEMS_PER_IMPORT, `at most ${MAX_ITEMS_PER_IMPORT} customers at a time`).optional(),
+  orders: z.array(z.unknown()).max(MAX_ITEMS_PER_IMPORT, `at most ${MAX_ITEMS_PER_IMPORT} orders at a time`).optional(),
+});
+
+/** Parses one row with zod, reporting each bad field under its column name; undefined when any is bad. */
+function parseRow<T extends z.ZodType>(schema: T, raw: unknown, row: number, problems: DataProblem[]): z.output<T> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push({ row, field: 'row', message: 'must be an object' });
+    return undefined;
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'row');
+    problems.push({ row, field: FIELD_NAME[field] ?? field, message: issue.message });
+  }
+  return undefined;
+}
+
 /** Checks a `{ customers, orders }` payload; `firstRow` is 2 for a CSV (after its header), 1 for JSON. */
 export function validateCustomerData(data: unknown, firstRow = 1): CustomerData {
-  const problems: DataProblem[] = [];
-  const record = (data ?? {}) as { customers?: unknown; orders?: unknown };
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new CustomerDataError([{ row: 0, field: 'body', message: 'expected an object with "customers" and/or "orders" arrays' }]);
   }
-  for (const key of ['customers', 'orders'] as const) {
-    if (record[key] !== undefined && !Array.isArray(record[key])) problems.push({ row: 0, field: key, message: 'must be an array' });
+  const outer = envelope.safeParse(data);
+  if (!outer.success) {
+    throw new CustomerDataError(
+      outer.error.issues.map((issue) => ({
+        row: 0,
+        field: String(issue.path[0] ?? 'body'),
+        message: issue.code === 'invalid_type' ? 'must be an array' : issue.message,
+      })),
+    );
   }
+  const problems: DataProblem[] = [];
   const customers: CustomerInput[] = [];
   const orders: OrderInput[] = [];
   const seenCustomers = new Set<string>();
   const seenOrders = new Set<string>();
-  (Array.isArray(record.customers) ? record.customers : []).forEach((raw: Record<string, unknown>, index: number) => {
+  (outer.data.customers ?? []).forEach((item, index) => {
     const row = index + firstRow;
     const problem = (field: string, message: string) => problems.push({ row, field, message });
-    const externalId = text(raw?.externalId ?? raw?.external_id);
-    const name = text(raw?.name);
-    const email = text(raw?.email)?.toLowerCase();
+    const raw = parseRow(customerRow, item, row, problems);
+    if (!raw) return;
+    const externalId = raw.externalId ?? raw.external_id;
+    const name = raw.name;
+    const email = raw.email?.toLowerCase();
     if (!externalId) problem('external_id', 'is required');
     else if (seenCustomers.has(externalId)) problem('external_id', `"${externalId}" appears twice in this import`);
     if (!name) problem('name', 'is required');
     if (email && !EMAIL.test(email)) problem('email', `"${email}" is not an email address`);
-    const mastodon = text(raw?.mastodon ?? raw?.mastodon_handle)?.replace(/^@/, '');
+    const mastodon = (raw.mastodon ?? raw.mastodon_handle)?.replace(/^@/, '');
     if (mastodon && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(mastodon))
       problem('mastodon_handle', `"${mastodon}" is not a Mastodon handle like name@mastodon.social`);
-    const bluesky = text(raw?.bluesky ?? raw?.bluesky_handle)
-      ?.replace(/^@/, '')
-      .toLowerCase();
+    const bluesky = (raw.bluesky ?? raw.bluesky_handle)?.replace(/^@/, '').toLowerCase();
     if (bluesky && !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(bluesky))
       problem('bluesky_handle', `"${bluesky}" is not a Bluesky handle like name.bsky.social`);
-    const tags = Array.isArray(raw?.tags) ? raw.tags.map(String) : typeof raw?.tags === 'string' ? raw.tags.split(/[;|]/) : [];
+    const handle = (raw.handle ?? raw.x_handle)?.replace(/^@/, '');
+    if (handle && !/^\w{1,15}$/.test(handle)) problem('handle', `"${handle}" is not an X handle (letters, digits and _, at most 15)`);
+    const tagList = Array.isArray(raw.tags) ? raw.tags : (raw.tags ?? '').split(/[;|]/);
+    const tags = tagList.map((tag) => (tag ?? '').trim().toLowerCase()).filter(Boolean);
     if (externalId && name) {
       seenCustomers.add(externalId);
       customers.push({
         externalId,
         name,
         email,
-        phone: text(raw?.phone),
-        company: text(raw?.company),
-        tags: tags.map((tag: string) => tag.trim().toLowerCase()).filter(Boolean),
-        handle: text(raw?.handle ?? raw?.x_handle)?.replace(/^@/, ''),
+        phone: raw.phone ?? undefined,
+        company: raw.company ?? undefined,
+        tags,
+        handle,
         mastodon,
         bluesky,
       });
     }
   });
-  (Array.isArray(record.orders) ? record.orders : []).forEach((raw: Record<string, unknown>, index: number) => {
+  (outer.data.orders ?? []).forEach((item, index) => {
     const row = index + firstRow;
     const problem = (field: string, message: string) => problems.push({ row, field, message });
-    const externalId = text(raw?.externalId ?? raw?.order_id ?? raw?.id);
-    const customerExternalId = text(raw?.customerExternalId ?? raw?.customer_id);
-    const email = text(raw?.email)?.toLowerCase();
-    const totalText = text(raw?.total ?? raw?.totalCents);
-    const currency = text(raw?.currency)?.toUpperCase();
-    const createdAt = text(raw?.createdAt ?? raw?.created_at);
+    const raw = parseRow(orderRow, item, row, problems);
+    if (!raw) return;
+    const externalId = raw.externalId ?? raw.order_id ?? raw.id;
+    const customerExternalId = raw.customerExternalId ?? raw.customer_id ?? undefined;
+    const email = raw.email?.toLowerCase();
+    const totalText = raw.total ?? raw.totalCents;
+    const currency = raw.currency?.toUpperCase();
+    const createdAt = raw.createdAt ?? raw.created_at;
     if (!externalId) problem('order_id', 'is required');
     else if (seenOrders.has(externalId)) problem('order_id', `"${externalId}" appears twice in this import`);
     if (!customerExternalId && !email) problem('customer_id', 'a customer_id or an email is required to link the order');
     if (email && !EMAIL.test(email)) problem('email', `"${email}" is not an email address`);
-    const totalCents = parseMoney(totalText, raw?.totalCents !== undefined);
+    const totalCents = parseMoney(totalText ?? undefined, raw.totalCents !== undefined && raw.totalCents !== null);
     if (totalCents === undefined) problem('total', `"${totalText ?? ''}" is not an amount like 49.90`);
     if (!currency || !/^[A-Z]{3}$/.test(currency)) problem('currency', `"${currency ?? ''}" is not a currency code like EUR`);
-    const date = createdAt ? new Date(createdAt) : undefined;
-    if (!date || Number.isNaN(date.getTime()))
-      problem('created_at', `"${createdAt ?? ''}" is not a date like 2026-11-25 or 2026-11-25T09:30:00Z`);
-    if (externalId && totalCents !== undefined && currency && date && !Number.isNaN(date.getTime())) {
+    const date = createdAt ? realDate(createdAt) : undefined;
+    if (!date) problem('created_at', `"${createdAt ?? ''}" is not a date like 2026-11-25 or 2026-11-25T09:30:00Z`);
+    if (externalId && totalCents !== undefined && currency && date) {
       seenOrders.add(externalId);
       orders.push({
         externalId,
@@ -192,7 +287,7 @@ export function validateCustomerData(data: unknown, firstRow = 1): CustomerData 
         email,
         totalCents,
         currency,
-        status: text(raw?.status) ?? 'placed',
+        status: raw.status ?? 'placed',
         createdAt: date.toISOString(),
       });
     }
@@ -201,10 +296,18 @@ export function validateCustomerData(data: unknown, firstRow = 1): CustomerData 
   return { customers, orders };
 }
 
-function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const trimmed = String(value).trim();
-  return trimmed ? trimmed : undefined;
+/**
+ * A date as written, or undefined. JavaScript's Date rolls 2026-02-31 over to 3 March: the written
+ * year, month and day must come back unchanged.
+ */
+function realDate(value: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/.exec(value);
+  if (!match) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day ? date : undefined;
 }
 
 /** "49.90", "49,90", "1 234.50" → cents; an integer when `isCents`. */

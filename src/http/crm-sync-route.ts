@@ -3,34 +3,39 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CustomerDataError, validateCustomerData } from '../domain/customer-data.ts';
 import type { Log } from '../log.ts';
 import type { CustomerSync } from '../services/customer-sync.ts';
-import { readBody } from './read-body.ts';
+import { BodyTooLargeError, readBody } from './read-body.ts';
 
 /** A request older (or newer) than this is refused: a captured request cannot be replayed later. */
 export const SYNC_REPLAY_WINDOW_SECONDS = 300;
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
+export const SYNC_MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Bodies read at once: unsigned floods cannot hold more than this many buffers in memory. */
+const MAX_CONCURRENT_BODIES = 4;
+const SIGNATURE = /^v1=[0-9a-f]{64}$/;
 
 /**
  * POST /crm/sync: a shop or billing system pushes customers and orders in real time.
  * Signed like Slack's requests: `x-switchboard-signature: v1=<hex HMAC-SHA256 of "{timestamp}.{body}">`
- * with CRM_SYNC_SECRET, and `x-switchboard-timestamp` (Unix seconds). Bad signature or stale
- * timestamp: 401; malformed body: 400 naming each row and field. Nothing is stored on any 4xx.
+ * with CRM_SYNC_SECRET, and `x-switchboard-timestamp` (Unix seconds). Checked in the order that
+ * costs a sender the most and us the least: the headers (a stale or missing timestamp, a signature
+ * that is not even shaped like one: 401) and the declared length (413) before a byte of the body is
+ * read; then the body, up to its limit (413, and the connection closed); then the signature (401),
+ * and a signature already used within its window (409: the same push is not applied twice); then
+ * every field (400, naming each row and field). Nothing is stored on any 4xx.
  */
 export function crmSyncRoute(options: { secret: string; sync: CustomerSync; log: Log; now?: () => number }) {
   const now = options.now ?? Date.now;
+  /** Signatures accepted within the window, with when they stop mattering (the timestamp check refuses them after). */
+  const used = new Map<string, number>();
+  let reading = 0;
   return {
     path: '/crm/sync',
     method: ['POST'],
     handler: async (req: IncomingMessage, res: ServerResponse) => {
-      const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
         res.end(JSON.stringify(body));
       };
-      let raw: string;
-      try {
-        raw = await readBody(req, MAX_BODY_BYTES);
-      } catch {
-        return reply(413, { error: 'body_too_large', message: `the body is over ${MAX_BODY_BYTES} bytes` });
-      }
+      const tooLarge = { error: 'body_too_large', message: `the body is over ${SYNC_MAX_BODY_BYTES} bytes` };
       const timestamp = String(req.headers['x-switchboard-timestamp'] ?? '');
       const signature = String(req.headers['x-switchboard-signature'] ?? '');
       if (!/^\d+$/.test(timestamp) || Math.abs(now() / 1000 - Number(timestamp)) > SYNC_REPLAY_WINDOW_SECONDS) {
@@ -39,9 +44,35 @@ export function crmSyncRoute(options: { secret: string; sync: CustomerSync; log:
           message: `x-switchboard-timestamp must be within ${SYNC_REPLAY_WINDOW_SECONDS} s of now`,
         });
       }
+      if (!SIGNATURE.test(signature)) {
+        return reply(401, { error: 'bad_signature', message: 'x-switchboard-signature must be v1= and 64 hex digits' });
+      }
+      if (Number(req.headers['content-length'] ?? 0) > SYNC_MAX_BODY_BYTES) return reply(413, tooLarge, { connection: 'close' });
+      if (reading >= MAX_CONCURRENT_BODIES) {
+        return reply(429, { error: 'busy', message: 'too many pushes at once; try again in a second' }, { 'retry-after': '1' });
+      }
+      let raw: string;
+      reading++;
+      try {
+        raw = await readBody(req, SYNC_MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        // Answer before the connection goes, so the sender reads 413 rather than a reset; the rest of
+        // the body is drained (not kept) for a few seconds at most, then the connection is cut.
+        setTimeout(() => req.socket.destroy(), 5_000).unref();
+        return reply(413, tooLarge, { connection: 'close' });
+      } finally {
+        reading--;
+      }
       if (!isValidSignature(options.secret, timestamp, raw, signature)) {
         return reply(401, { error: 'bad_signature', message: 'x-switchboard-signature does not match the body' });
       }
+      const nowMs = now();
+      for (const [seen, until] of used) if (until < nowMs) used.delete(seen);
+      if (used.has(signature)) {
+        return reply(409, { error: 'replayed', message: 'this exact signed push was already received; sign each push anew' });
+      }
+      used.set(signature, Number(timestamp) * 1000 + SYNC_REPLAY_WINDOW_SECONDS * 1000);
       let body: unknown;
       try {
         body = JSON.parse(raw);

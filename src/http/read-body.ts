@@ -15,8 +15,11 @@ export function readBodyBytes(req: IncomingMessage, maxBytes = Number.POSITIVE_I
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
+        // Stop buffering, and let the caller answer 413 before the connection is closed.
+        chunks.length = 0;
+        req.removeAllListeners('data');
+        req.resume();
         reject(new BodyTooLargeError(`body over ${maxBytes} bytes`));
-        req.destroy();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

@@ -134,7 +134,8 @@ describe('customer and order sync: POST /crm/sync', () => {
     await bed.start({ CRM_SYNC_SECRET: SECRET });
     const first = await post(payload, signed(payload));
     expect(first).toMatchObject({ status: 200, json: { ok: true, customers: { created: 1 }, orders: { created: 1 } } });
-    const again = await post(payload, signed(payload));
+    // The same data pushed again, signed anew (a replayed signature is refused: see below).
+    const again = await post(payload, signed(payload, Math.floor(Date.now() / 1000) + 1));
     expect(again.json).toMatchObject({ customers: { created: 0, unchanged: 1 }, orders: { created: 0, unchanged: 1 } });
     const flow = replyFlow(
       () => bed.standins,
@@ -183,6 +184,50 @@ describe('customer and order sync: POST /crm/sync', () => {
     const refused = await post(invalid, signed(invalid));
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.json.problems)).toContain('"field":"email"');
+    expect(await files()).toEqual(before);
+  });
+
+  it('checks the headers before reading a body, answers 413 to an oversized one, and refuses a replayed push', async () => {
+    await bed.start({ CRM_SYNC_SECRET: SECRET });
+    // Unsigned (or stale) is refused before a byte of the body is read, whatever its size.
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    expect((await post(big, {})).status).toBe(401);
+    expect((await post(big, { ...signed(payload), 'x-switchboard-signature': 'sha256=nope' })).status).toBe(401);
+    // Over the limit: 413, as an answer the sender can read, not a reset connection.
+    const huge = JSON.stringify({ customers: [{ externalId: 'C-9', name: 'y'.repeat(6 * 1024 * 1024) }] });
+    const tooLarge = await post(huge, signed(huge));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.json).toMatchObject({ error: 'body_too_large' });
+    // The same signed push twice: applied once, the second refused for the whole window.
+    const once = JSON.stringify({ customers: [{ externalId: 'C-10', name: 'Radia Perlman' }] });
+    const headers = signed(once);
+    expect((await post(once, headers)).status).toBe(200);
+    const replayed = await post(once, headers);
+    expect(replayed).toMatchObject({ status: 409, json: { error: 'replayed' } });
+  });
+
+  it('validates every field: types, lengths and real dates, one problem per row and field', async () => {
+    await bed.start({ CRM_SYNC_SECRET: SECRET });
+    const before = await files();
+    const bad = JSON.stringify({
+      customers: [
+        { externalId: 'C-11', name: { first: 'Ada' } },
+        { externalId: 'C-12', name: 'z'.repeat(1_000_000) },
+        { externalId: 'C-13', name: 'Ok', tags: [{ vip: true }] },
+      ],
+      orders: [{ order_id: 'O-1', customer_id: 'C-1', total: '10.00', currency: 'EUR', created_at: '2026-02-31' }],
+    });
+    const refused = await post(bad, signed(bad));
+    expect(refused.status).toBe(400);
+    expect(refused.json.problems).toEqual(
+      expect.arrayContaining([
+        { row: 1, field: 'name', message: 'must be text' },
+        { row: 2, field: 'name', message: 'is longer than 200 characters' },
+        expect.objectContaining({ row: 3, field: 'tags' }),
+        { row: 1, field: 'created_at', message: '"2026-02-31" is not a date like 2026-11-25 or 2026-11-25T09:30:00Z' },
+      ]),
+    );
+    expect(JSON.stringify(refused.json)).not.toContain('[object Object]');
     expect(await files()).toEqual(before);
   });
 
