@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, type AuthorizeResult } from '@slack/bolt';
-import type { Config } from './config.ts';
-import { type Log, toBoltLogger } from './log.ts';
+import { type Config, secretsOf } from './config.ts';
+import { createRedactor, type Log, toBoltLogger } from './log.ts';
 import type { Health } from './services/health.ts';
 
 export interface SlackIdentity {
@@ -33,6 +33,7 @@ export function createSlackApp(options: {
   routes?: ExtraRoute[];
 }): App {
   const { config, log, health, identity } = options;
+  const redactHealth = createRedactor(secretsOf(config));
   const authorize = async (): Promise<AuthorizeResult> => {
     const { botUserId, botId, teamId } = await identity;
     return { botToken: config.slack.botToken, botUserId, botId, teamId };
@@ -43,7 +44,8 @@ export function createSlackApp(options: {
       method: ['GET'],
       handler: (_req: IncomingMessage, res: ServerResponse) => {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(health.snapshot()));
+        // Health details quote vendors' error messages, which can echo a token or a request.
+        res.end(redactHealth(JSON.stringify(health.snapshot())));
       },
     },
     ...(options.routes ?? []),

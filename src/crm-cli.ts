@@ -1,5 +1,5 @@
 import './quiet-dotenv.ts';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { CustomerDataError, parseCustomerFile } from './domain/customer-data.ts';
@@ -42,6 +42,14 @@ async function run(args: string[]): Promise<number> {
     }
     return 0;
   }
+  // The export holds personal data in clear: never inside the data folder (it could overwrite a
+  // store file, and the bot would then refuse to start), and readable by its owner only.
+  const target = path.resolve(file);
+  const relative = path.relative(path.resolve(dataDir), target);
+  if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+    process.stderr.write(`Refusing to export into the data folder (${dataDir}): choose a file outside it.\n`);
+    return 2;
+  }
   const store = await openStore(dataDir, { piiEncryptionKey: process.env.PII_ENCRYPTION_KEY || undefined });
   try {
     const customers = [];
@@ -63,7 +71,8 @@ async function run(args: string[]): Promise<number> {
       const { key: _key, importedAt: _importedAt, contactId: _contactId, ...rest } = order;
       orders.push(rest);
     }
-    await writeFile(file, `${JSON.stringify({ customers, orders }, null, 2)}\n`);
+    await writeFile(target, `${JSON.stringify({ customers, orders }, null, 2)}\n`, { mode: 0o600 });
+    await chmod(target, 0o600); // mode applies only when the file is new
     process.stdout.write(`Exported ${customers.length} customers and ${orders.length} orders to ${file}.\n`);
   } finally {
     store.close();

@@ -18,8 +18,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  */
 export function createLog(options: { level: LogLevel; secrets?: string[]; write?: (line: string) => void; scope?: string }): Log {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length);
-  const redact = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  const redact = createRedactor(options.secrets ?? []);
   const threshold = RANK[options.level];
 
   const make = (scope: string): Log => {
@@ -39,6 +38,21 @@ export function createLog(options: { level: LogLevel; secrets?: string[]; write?
   return make(options.scope ?? 'switchboard');
 }
 
+/**
+ * Replaces every configured secret, and anything shaped like a Slack or bearer token, with
+ * `[redacted]`: for log lines, and for whatever else leaves the process with outside text in it
+ * (the /healthz body carries vendors' error messages).
+ */
+export function createRedactor(secrets: string[]): (text: string) => string {
+  const sorted = secrets.filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length);
+  return (text) =>
+    sorted
+      .reduce((out, secret) => out.split(secret).join('[redacted]'), text)
+      .replace(/\bxox[abpr]-[A-Za-z0-9-]+/g, '[redacted]')
+      .replace(/\bxapp-[A-Za-z0-9-]+/g, '[redacted]')
+      .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]');
+}
+
 function safeStringify(fields: Record<string, unknown>): string {
   return JSON.stringify(fields, (_key, value) => {
     if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
@@ -53,7 +67,9 @@ export function toBoltLogger(log: Log, level: LogLevel): BoltLogger {
     parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : safeAny(part))).join(' ');
   let current = level;
   return {
-    debug: (...msg) => log.debug(join(msg)),
+    // Bolt's and the Web API client's debug lines carry whole requests and answers (people's names,
+    // posts, emails): Switchboard's own debug lines say what happened without them.
+    debug: () => {},
     info: (...msg) => log.info(join(msg)),
     warn: (...msg) => log.warn(join(msg)),
     error: (...msg) => log.error(join(msg)),

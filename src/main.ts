@@ -12,6 +12,9 @@ import { StartupError, startSwitchboard } from './switchboard.ts';
  * overriding what the environment already says), validates, starts, and stops on SIGTERM/SIGINT.
  */
 async function main(): Promise<void> {
+  // Everything the bot writes (data files, the Bluesky session, exports) is its owner's alone:
+  // files 0600, folders 0700. openStore also tightens what an older version left readable.
+  process.umask(0o077);
   loadDotenv({ quiet: true });
   let config: ReturnType<typeof loadConfig>;
   try {

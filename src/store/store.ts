@@ -1,3 +1,5 @@
+import { chmod, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
@@ -30,6 +32,7 @@ export async function openStore(dataDir: string, options: { piiEncryptionKey?: s
   const cipher = options.piiEncryptionKey ? PiiCipher.fromKey(options.piiEncryptionKey) : undefined;
   const lock = DataDirLock.acquire(dataDir);
   try {
+    await keepPrivate(dataDir);
     const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes] = await Promise.all([
       MentionStore.open(dataDir),
       ContactStore.open(dataDir, { cipher }),
@@ -46,5 +49,18 @@ export async function openStore(dataDir: string, options: { piiEncryptionKey?: s
   } catch (error) {
     lock.release();
     throw error;
+  }
+}
+
+/**
+ * The data folder holds personal data: only its owner may read it (folders 0700, files 0600).
+ * Files an earlier version wrote readable by all are tightened at every start.
+ */
+async function keepPrivate(dataDir: string): Promise<void> {
+  await chmod(dataDir, 0o700);
+  for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) await chmod(full, 0o700);
+    else if (entry.isFile()) await chmod(full, 0o600);
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -56,8 +56,11 @@ describe('customer and order sync: npm run crm -- import/export', () => {
     expect(again.stdout).toContain('customers 0 new, 0 updated, 2 unchanged');
     expect((await crm(bed.dataDir, 'import', 'orders.csv')).stdout).toContain('orders 0 new, 0 updated, 2 unchanged');
 
-    expect((await crm(bed.dataDir, 'export', 'out.json')).stdout).toContain('Exported 2 customers and 2 orders');
-    const exported = JSON.parse(await readFile(path.join(bed.dataDir, 'out.json'), 'utf8'));
+    // Outside the data folder: an export is never written into it.
+    const out = `${bed.dataDir}-export.json`;
+    expect((await crm(bed.dataDir, 'export', out)).stdout).toContain('Exported 2 customers and 2 orders');
+    const exported = JSON.parse(await readFile(out, 'utf8'));
+    await rm(out, { force: true });
     expect(exported.customers.find((c: { externalId: string }) => c.externalId === 'C-2')).toMatchObject({
       name: 'Lovelace, Ada',
       email: 'ada@engines.co.uk',

@@ -21,10 +21,21 @@ export function registerLinkContactModal(app: App, context: ListenerContext): vo
     if (!pickedId && !newName) {
       return ack({ response_action: 'errors', errors: { [BLOCK.contactPick]: 'Pick a contact, or name a new one below.' } });
     }
-    const target = pickedId ? await store.contacts.get(pickedId) : await crm.createContact(newName ?? '');
-    if (!target || !mentionKey) {
+    // Everything is checked before a new contact is made: a refused form leaves no orphan behind.
+    if (!mentionKey || !(await store.mentions.get(mentionKey))) {
+      return ack({
+        response_action: 'errors',
+        errors: { [BLOCK.contactPick]: 'This mention is no longer known (erased?): close the form.' },
+      });
+    }
+    if (newName && newName.length > 200) {
+      return ack({ response_action: 'errors', errors: { [BLOCK.newContactName]: 'A name is at most 200 characters.' } });
+    }
+    const picked = pickedId ? await store.contacts.get(pickedId) : undefined;
+    if (pickedId && !picked) {
       return ack({ response_action: 'errors', errors: { [BLOCK.contactPick]: 'That contact no longer exists: pick another.' } });
     }
+    const target = picked ?? (await crm.createContact(newName ?? ''));
     await ack();
     await crm.linkAuthor(mentionKey, target);
     const record = await store.mentions.get(mentionKey);
