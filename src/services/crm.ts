@@ -42,6 +42,15 @@ export interface ReplyGate {
   holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T>;
 }
 
+/** What an erasure leaves to do in Slack: messages of the bot's to blank, staff notes to delete by hand. */
+export interface Erasure {
+  /** Mention messages and reply announcements the bot wrote about the person. */
+  messages: Array<{ channel: string; ts: string }>;
+  mentions: number;
+  /** Staff messages in mention threads that were saved as notes about the person. */
+  threadNotes: Array<{ channel: string; ts: string }>;
+}
+
 export class Crm {
   constructor(
     private readonly store: Store,
@@ -207,41 +216,51 @@ export class Crm {
     return updated;
   }
 
-  /** GDPR access: everything Switchboard holds about a contact, as one JSON-ready object. */
+  /**
+   * GDPR access: everything Switchboard holds about a contact, as one JSON-ready object: the
+   * contact, their posts with labels and workflow, the replies written to them (texts included)
+   * and their outcome, staff notes, orders, their likes of the brand's posts, and the audit entries
+   * about their posts.
+   */
   async exportData(contact: ContactRecord): Promise<Record<string, unknown>> {
+    const mentionKeys = new Set(this.store.mentions.keysForContact(contact.key));
     const mentions = [];
-    for (const key of this.store.mentions.keysForContact(contact.key)) {
+    for (const key of mentionKeys) {
       const record = await this.store.mentions.get(key);
       if (record) mentions.push({ post: record.mention, label: record.classification, workflow: record.workflow ?? {} });
     }
-    const repliesSent = [];
-    for (const mention of mentions) {
-      for (const reply of mention.workflow.replies ?? []) repliesSent.push({ to: mention.post.id, at: reply.at, url: reply.url });
-    }
+    const replies = (await this.store.outbox.forMentions(mentionKeys)).map((reply) => ({
+      to: reply.inReplyTo,
+      text: reply.text,
+      state: reply.state,
+      requestedAt: reply.requestedAt,
+      sentAt: reply.sent?.at,
+      url: reply.sent?.url,
+    }));
     return {
       exportedAt: new Date().toISOString(),
       contact,
       mentions,
-      replies: repliesSent,
+      replies,
       notes: await this.store.timeline.forContact(contact.key),
       orders: await this.store.orders.forContact(contact.key),
+      likesOfOurPosts: await this.store.likes.forPerson(contact.key, contact.identities),
+      audit: await this.store.audit.forMentions(mentionKeys),
     };
   }
 
   /**
-   * GDPR erasure: the contact, its identities, mentions, notes and orders are removed from every
-   * store file; replies to its mentions lose their text in the outbox and the audit log, which
-   * keeps only that an erasure happened and who did it. Returns the Slack messages to blank.
+   * GDPR erasure: the contact, its identities, mentions, notes, orders and likes are removed from
+   * every store file; replies to its mentions lose their text in the outbox and the audit log, which
+   * keeps only that an erasure happened and who did it. Returns the bot's Slack messages to blank
+   * (mention messages, reply announcements) and the staff thread notes to delete by hand.
    */
-  forget(contact: ContactRecord, actor: string): Promise<{ messages: Array<{ channel: string; ts: string }>; mentions: number }> {
+  forget(contact: ContactRecord, actor: string): Promise<Erasure> {
     // Replies to the person are cancelled or finish first; none writes their data back after.
     return this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact, actor));
   }
 
-  private async erase(
-    contact: ContactRecord,
-    actor: string,
-  ): Promise<{ messages: Array<{ channel: string; ts: string }>; mentions: number }> {
+  private async erase(contact: ContactRecord, actor: string): Promise<Erasure> {
     const { mentions, timeline, orders, outbox, audit, contacts } = this.store;
     const messages: Array<{ channel: string; ts: string }> = [];
     for (const key of mentions.keysForContact(contact.key)) {
@@ -249,9 +268,16 @@ export class Crm {
       if (record?.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
     }
     const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
+    // Staff notes typed in a mention's thread stay in Slack (a bot cannot delete a person's
+    // message): their places are returned, for an admin to delete them.
+    const threadNotes = (await timeline.forContact(contact.key)).flatMap((entry) => {
+      const [kind, channel, ts] = entry.key.split(':');
+      return kind === 'note' && channel && ts ? [{ channel, ts }] : [];
+    });
     await timeline.deleteForContact(contact.key);
     await orders.deleteForContact(contact.key);
-    await outbox.redactForMentions(erasedKeys);
+    await this.store.likes.deleteForPerson(contact.key, contact.identities);
+    messages.push(...(await outbox.redactForMentions(erasedKeys)));
     await audit.redactForMentions(erasedKeys);
     await contacts.delete(contact.key);
     await audit.record({
@@ -259,7 +285,7 @@ export class Crm {
       action: 'erasure',
       detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
     });
-    return { messages, mentions: erasedKeys.size };
+    return { messages, mentions: erasedKeys.size, threadNotes };
   }
 
   async createContact(name: string): Promise<ContactRecord> {

@@ -72,6 +72,16 @@ export class AuditStore {
     return count;
   }
 
+  /** The entries about these mentions, for a GDPR export. */
+  async forMentions(mentionKeys: ReadonlySet<string>): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    for (const partition of this.collection.partitions()) {
+      for await (const entry of this.collection.readPartition(partition))
+        if (entry.mentionKey && mentionKeys.has(entry.mentionKey)) found.push(entry);
+    }
+    return found;
+  }
+
   /** The newest `count` entries, newest first; reads only as many days as it needs. */
   async latest(count: number): Promise<AuditEntry[]> {
     const found: AuditEntry[] = [];

@@ -39,6 +39,28 @@ export class LikeStore {
     return true;
   }
 
+  /**
+   * Every like by this person: linked to their contact, or made by one of their identities before
+   * they were a contact. Reads every day's file: erasure and export are rare, ingest never does this.
+   */
+  async forPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<LikeRecord[]> {
+    const isTheirs = (like: LikeRecord) =>
+      like.contactId === contactId ||
+      identities.some((identity) => identity.platform === like.platform && identity.userId === like.author.id);
+    const found: LikeRecord[] = [];
+    for (const day of this.collection.partitions()) {
+      for await (const like of this.collection.readPartition(day)) if (isTheirs(like)) found.push(like);
+    }
+    return found;
+  }
+
+  /** Erases a person's likes (GDPR erasure). */
+  async deleteForPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<number> {
+    const likes = await this.forPerson(contactId, identities);
+    for (const like of likes) await this.collection.delete(like.key);
+    return likes.length;
+  }
+
   /** The likes whose UTC day is `day` (the digest reads by day, as for mentions). */
   readDay(day: string): AsyncGenerator<LikeRecord> {
     return this.collection.readPartition(day);

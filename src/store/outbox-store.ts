@@ -78,11 +78,12 @@ export class OutboxStore {
    * Removes the text of replies to erased mentions (GDPR erasure). Records stay, so a reply's key
    * is still known and can never be sent again.
    */
-  async redactForMentions(mentionKeys: ReadonlySet<string>): Promise<number> {
-    let count = 0;
+  async redactForMentions(mentionKeys: ReadonlySet<string>): Promise<Array<{ channel: string; ts: string }>> {
+    const announcements: Array<{ channel: string; ts: string }> = [];
     for (const partition of this.collection.partitions()) {
       for await (const record of this.collection.readPartition(partition)) {
         if (!mentionKeys.has(record.mentionKey)) continue;
+        if (record.announcement) announcements.push(record.announcement);
         await this.save({
           ...record,
           text: '[erased]',
@@ -90,10 +91,19 @@ export class OutboxStore {
           inReplyTo: 'erased',
           state: record.state === 'scheduled' ? 'cancelled' : record.state,
         });
-        count++;
       }
     }
-    return count;
+    // The thread announcements quoted the reply's text: the caller blanks them in Slack too.
+    return announcements;
+  }
+
+  /** The replies written to these mentions, for a GDPR export. */
+  async forMentions(mentionKeys: ReadonlySet<string>): Promise<ReplyRecord[]> {
+    const found: ReplyRecord[] = [];
+    for (const partition of this.collection.partitions()) {
+      for await (const record of this.collection.readPartition(partition)) if (mentionKeys.has(record.mentionKey)) found.push(record);
+    }
+    return found;
   }
 
   /** Replies still scheduled or being sent. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestBed, waitUntil } from '../helpers/harness.ts';
+import { platformEnv, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
 
 describe('/crm: contacts linked to every author', () => {
@@ -175,7 +175,37 @@ describe('/crm forget: GDPR erasure', () => {
     expect(files).toContain('"action":"erasure"');
     expect((await flow.command('lookup @ada_l')).text).toContain('No contact matches');
     expect(JSON.stringify(flow.currentMessage(mention)?.blocks)).toContain("Erased at the person's request");
+    // Every message the bot wrote about her (the mention, the reply's announcement) now says "erased".
+    const botMessages = bed.standins.slack.allMessages().filter((message) => message.bot_id);
+    for (const trace of ['ada_l', 'Ada Lovelace', '4242', 'refund on its way'])
+      expect(JSON.stringify(botMessages.map((m) => [m.text, m.blocks])), trace).not.toContain(trace);
+    // The staff note typed in the thread stays in Slack: the admin gets a link to delete it.
+    const done = flow.ephemeralsFor('U0AGENT01').find((m) => m.text.startsWith('Erased Ada Lovelace'))?.text ?? '';
+    const note = bed.standins.slack.allMessages().find((m) => m.text === 'She lives at 12 Marylebone Road');
+    expect(done).toContain(`/archives/${note?.channel}/p${note?.ts.replace('.', '')}|note 1>`);
   });
+
+  it("erases a person's likes of the brand's posts too, so no digest lists them again", async () => {
+    await bed.start(platformEnv(bed.standins, 'bluesky'));
+    const post = bed.standins.bluesky.addMention({ handle: 'ada', displayName: 'Ada Lovelace' }, 'love the tent');
+    await flow.posted(`bluesky:${post.uri}`);
+    bed.standins.bluesky.addLikeNotification({ handle: 'ada' }, bed.standins.bluesky.brandPost('New tents!'));
+    bed.bot.running.pollNow();
+    await waitUntil(async () => (await everyFile()).includes('app.bsky.feed.like'), 10_000, 'the like stored');
+    const exported = JSON.stringify(await exportOf('@ada.bsky.social'));
+    expect(exported).toContain('likesOfOurPosts');
+    expect(exported).toContain('app.bsky.feed.like');
+    await forget('@ada.bsky.social');
+    const files = await everyFile();
+    for (const trace of ['ada.bsky.social', 'Ada Lovelace', 'app.bsky.feed.like']) expect(files, trace).not.toContain(trace);
+  });
+
+  /** The JSON file `/crm export` sends to the asker's direct messages. */
+  const exportOf = async (handle: string) => {
+    await flow.command(`export ${handle}`);
+    const file = [...bed.standins.slack.files.values()].at(-1);
+    return JSON.parse(file?.content?.toString('utf8') ?? '{}') as Record<string, unknown>;
+  };
 
   const forget = async (handle: string) => {
     const question = await flow.command(`forget ${handle}`);
@@ -243,6 +273,8 @@ describe('/crm export: GDPR access', () => {
     await bed.start();
     const mention = await flow.mention('is my order shipped', { username: 'katherine_j', name: 'Katherine Johnson' });
     await flow.command('note @katherine_j asked twice already');
+    await flow.writeInThread(mention, 'reply: @katherine_j it ships today');
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000, 'the reply');
     const answer = await flow.command('export @katherine_j');
     expect(answer.text).toMatch(/Sent contact-.*\.json to your direct messages/);
     const [file] = [...bed.standins.slack.files.values()];
@@ -251,6 +283,10 @@ describe('/crm export: GDPR access', () => {
     expect(data.contact.name).toBe('Katherine Johnson');
     expect(data.mentions[0].post.id).toBe(mention.post.id);
     expect(data.notes[0].text).toBe('asked twice already');
+    // The replies written to her, with their text, and the audit entries about her posts.
+    expect(data.replies).toEqual([expect.objectContaining({ to: mention.post.id, text: '@katherine_j it ships today', state: 'sent' })]);
+    expect(data.audit.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(['reply_scheduled', 'reply_sent']));
+    expect(data.likesOfOurPosts).toEqual([]);
     const title = bed.standins.slack.messages('D0AGENT01')[0]?.files?.[0]?.title;
     expect(title).toBe(`Data held about contact ${data.contact.key}`); // no name in a title that shows in previews
     expect((await flow.command('export')).text).toContain('Usage: `/crm export <contact>`');

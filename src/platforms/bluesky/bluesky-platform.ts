@@ -228,7 +228,11 @@ const toAuthor = (author: NotificationView['author']): Author => ({
   profileUrl: profileUrlOf('bluesky', author.handle),
 });
 
-const cursorOf = (n: NotificationView) => `${n.indexedAt}|${n.uri}`;
+/**
+ * `indexedAt|<hash of the URI>`: ordered by time, ties broken by something stable. The URI itself
+ * names the author's DID, and a cursor is kept after the author is erased, so only a hash is kept.
+ */
+const cursorOf = (n: NotificationView) => `${n.indexedAt}|${createHash('sha256').update(n.uri).digest('hex').slice(0, 16)}`;
 
 function toMention(n: NotificationView): InboundMention {
   const rkey = n.uri.split('/').pop() ?? '';

@@ -6,7 +6,7 @@ import { platformOfHandle } from '../../platforms/platform.ts';
 import { ACTION, SLASH_COMMAND } from '../ids.ts';
 import { mrkdwnWith } from '../mrkdwn.ts';
 import { type CommandAnswer, renderAudit, renderHelp, renderNotice, renderSavedReplies } from '../views/command-answers.ts';
-import { renderContactCard, renderContactChoices, renderForgetConfirmation } from '../views/contact-card.ts';
+import { renderContactCard, renderContactChoices, renderErasureDone, renderForgetConfirmation } from '../views/contact-card.ts';
 import { formatDay } from '../views/digest-message.ts';
 import { PLATFORM_NAME } from '../views/platform-names.ts';
 import type { ListenerContext } from './context.ts';
@@ -41,8 +41,9 @@ export function registerCrmCommand(app: App, context: ListenerContext): void {
     const userId = body.user.id;
     const contact = await context.store.contacts.get(action.value ?? '');
     if (!contact) return tell(body.channel?.id, userId, 'That contact is already gone: nothing to erase.');
-    const { messages, mentions } = await context.crm.forget(contact, userId);
-    // The Slack messages showed the person's posts: they are blanked too (best effort; the store is what counts).
+    const { messages, mentions, threadNotes } = await context.crm.forget(contact, userId);
+    // The bot's own messages about the person (mention messages, reply announcements) are blanked
+    // too (best effort; the store is what counts).
     for (const message of messages) {
       await context.slack
         .updateMessage({
@@ -50,13 +51,10 @@ export function registerCrmCommand(app: App, context: ListenerContext): void {
           text: 'Erased',
           blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ":wastebasket: Erased at the person's request." }] }],
         })
-        .catch((error: unknown) => context.log.warn('could not blank an erased mention message', { error }));
+        .catch((error: unknown) => context.log.warn('could not blank an erased message', { error }));
     }
-    await tell(
-      body.channel?.id,
-      userId,
-      mrkdwnWith`Erased ${contact.name}: the contact, ${mentions} mention(s), notes and orders. The audit log records only that an erasure happened.`,
-    );
+    const { workspaceUrl } = await context.identity;
+    await tell(body.channel?.id, userId, renderErasureDone(contact.name, mentions, threadNotes, workspaceUrl));
   });
 }
 

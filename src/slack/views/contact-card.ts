@@ -2,8 +2,9 @@ import type { KnownBlock } from '@slack/types';
 import type { ContactProfile, Interaction } from '../../services/crm.ts';
 import type { ContactRecord } from '../../store/contact-store.ts';
 import { ACTION } from '../ids.ts';
-import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, link, mrkdwnWith, truncate } from '../mrkdwn.ts';
 import type { CommandAnswer } from './command-answers.ts';
+import { permalink } from './digest-message.ts';
 import { PLATFORM_NAME } from './platform-names.ts';
 
 const KIND_EMOJI: Record<Interaction['kind'], string> = {
@@ -134,4 +135,20 @@ export function renderForgetConfirmation(contact: ContactRecord, mentions: numbe
       },
     ],
   };
+}
+
+/**
+ * After `/crm forget`: what went, and the staff messages in threads that Slack keeps (a bot cannot
+ * delete a person's message), each linked so an admin can delete it.
+ */
+export function renderErasureDone(
+  name: string,
+  mentions: number,
+  threadNotes: ReadonlyArray<{ channel: string; ts: string }>,
+  workspaceUrl: string,
+): string {
+  const done = mrkdwnWith`Erased ${name}: the contact, ${mentions} mention(s), notes, orders and likes; Switchboard's messages about them now say "erased". The audit log records only that an erasure happened.`;
+  if (threadNotes.length === 0) return done;
+  const links = threadNotes.map((note, i) => link(permalink(workspaceUrl, note), `note ${i + 1}`)).join(' · ');
+  return `${done}\nStaff messages in threads were saved as notes about them and stay in Slack until deleted: ${links}`;
 }
