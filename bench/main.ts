@@ -12,6 +12,7 @@ import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
 import { ContactStore } from '../src/store/contact-store.ts';
 import { MentionStore, mentionKey } from '../src/store/mention-store.ts';
 import { benchLookup } from './contact-lookup.ts';
+import { benchSlackAcks } from './slack-acks.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -172,3 +173,12 @@ console.log(
   ours.typo.p99 < 20 ? 'met' : 'NOT met',
 );
 console.log('  recall ratio on typo queries (ours / fuse.js): %s', fmt(ours.typo.recallTop5 / Math.max(fuse.typo.recallTop5, 0.001)));
+
+const acks = await benchSlackAcks(quick ? 20 : 50);
+console.log('\nSlack acks: time to answer a signed request, with Slack taking 250 ms per Web API call');
+for (const figure of acks) {
+  console.log('  %s p50 %s ms  p99 %s ms  (n=%d)', figure.kind.padEnd(28), fmt(figure.p50, 1), fmt(figure.p99, 1), figure.samples);
+}
+const worstAck = Math.max(...acks.map((figure) => figure.p99));
+console.log('  worst p99 %s ms   (goal ≤ 100 ms: %s)', fmt(worstAck, 1), worstAck <= 100 ? 'met' : 'NOT met');
+process.exit(0);

@@ -106,6 +106,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     // Filled once each platform has connected; services hold the map, not a copy.
     const platforms = new Map<PlatformId, Platform>();
     const permissions = new Permissions(config.roles, slack, store.audit);
+    void permissions.warm();
     const mentionMessages = new MentionMessages(store, slack, log.child('messages'));
     replies = new ReplyService(store, platforms, slack, mentionMessages, log.child('replies'), {
       undoSeconds: config.replyUndoSeconds,

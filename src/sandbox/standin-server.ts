@@ -97,6 +97,9 @@ export abstract class StandinServer extends EventEmitter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Added to every answer: a slow far side (`npm run bench` measures Slack acks with 250 ms here). */
+  latencyMs = 0;
+
   callsTo(operation: string): RecordedCall[] {
     return this.calls.filter((call) => call.method === operation);
   }
@@ -130,7 +133,8 @@ export abstract class StandinServer extends EventEmitter {
       record(reply.status);
       return send(res, reply);
     }
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    const delay = (fault?.kind === 'delay' ? fault.ms : 0) + this.latencyMs;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (fault?.kind === 'hang') {
       record(0);
       return;

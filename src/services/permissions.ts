@@ -64,17 +64,41 @@ export class Permissions {
     return false;
   }
 
+  /**
+   * Fetches every user group named in the role lists, so the first request after start-up does not
+   * wait for Slack before it can be answered. Failures are left for the first real check.
+   */
+  async warm(): Promise<void> {
+    const groups = [...this.lists.agents, ...this.lists.admins].filter((id) => id.startsWith('S'));
+    await Promise.all(groups.map((group) => this.refresh(group).catch(() => undefined)));
+  }
+
+  /**
+   * A group's members. A known membership answers at once, even when due for a refresh (which then
+   * happens in the background): a role check runs before Slack's request is answered, and must not
+   * wait on Slack.
+   */
   private async membersOf(group: string): Promise<Set<string>> {
     const cached = this.groupCache.get(group);
-    if (cached && this.now() - cached.at < GROUP_CACHE_MS) return cached.members;
-    try {
-      const members = new Set(await this.directory.userGroupMembers(group));
-      this.groupCache.set(group, { members, at: this.now() });
-      return members;
-    } catch (error) {
-      // Slack unreachable: the last known membership is better than refusing everyone.
-      if (cached) return cached.members;
-      throw error;
-    }
+    if (!cached) return this.refresh(group);
+    if (this.now() - cached.at >= GROUP_CACHE_MS) void this.refresh(group).catch(() => undefined);
+    return cached.members;
+  }
+
+  private readonly refreshing = new Map<string, Promise<Set<string>>>();
+
+  private refresh(group: string): Promise<Set<string>> {
+    const running = this.refreshing.get(group);
+    if (running) return running;
+    const fetching = this.directory
+      .userGroupMembers(group)
+      .then((list) => {
+        const members = new Set(list);
+        this.groupCache.set(group, { members, at: this.now() });
+        return members;
+      })
+      .finally(() => this.refreshing.delete(group));
+    this.refreshing.set(group, fetching);
+    return fetching;
   }
 }

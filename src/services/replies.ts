@@ -121,9 +121,11 @@ export class ReplyService {
     });
     if (outcome.kind !== 'scheduled') return outcome;
 
-    const announced = await this.announce(outcome.reply);
-    this.schedule(announced);
-    return { kind: 'scheduled', reply: announced };
+    // Answered now (Slack's form waits for this); the announcement is a Slack call, so it comes
+    // after. The timer starts at once: the undo window does not wait for Slack.
+    this.schedule(outcome.reply);
+    this.track(this.announce(outcome.reply));
+    return outcome;
   }
 
   async undo(replyKey: string, userId: string): Promise<UndoOutcome> {
@@ -161,8 +163,9 @@ export class ReplyService {
       this.resumed.add(reply.key);
       // A crash after the request was stored may have left it unannounced, or announced without the
       // announcement's ts saved: find it in the thread by its metadata, else announce it now.
-      if (reply.state === 'scheduled') this.schedule(reply.announcement ? reply : await this.findOrAnnounce(reply));
-      else this.track(this.mutex.run(reply.mentionKey, () => this.deliver(reply)));
+      const announced = reply.announcement ? reply : await this.findOrAnnounce(reply);
+      if (announced.state === 'scheduled') this.schedule(announced);
+      else this.track(this.mutex.run(reply.mentionKey, () => this.deliver(announced)));
     }
   }
 
@@ -352,6 +355,8 @@ export class ReplyService {
         const current = (await this.store.outbox.get(reply.key)) ?? reply;
         const updated = { ...current, announcement: announced.announcement };
         await this.store.outbox.save(updated);
+        // Sent, undone or failed while the announcement was on its way: show that, not "sending".
+        if (updated.state !== 'scheduled') await this.showAnnouncement(updated);
         return updated;
       });
     } catch (error) {

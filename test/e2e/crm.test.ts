@@ -202,7 +202,9 @@ describe('/crm forget: GDPR erasure', () => {
 
   /** The JSON file `/crm export` sends to the asker's direct messages. */
   const exportOf = async (handle: string) => {
+    const before = bed.standins.slack.files.size;
     await flow.command(`export ${handle}`);
+    await waitUntil(() => bed.standins.slack.files.size > before, 5_000, 'the export file');
     const file = [...bed.standins.slack.files.values()].at(-1);
     return JSON.parse(file?.content?.toString('utf8') ?? '{}') as Record<string, unknown>;
   };
@@ -276,7 +278,9 @@ describe('/crm export: GDPR access', () => {
     await flow.writeInThread(mention, 'reply: @katherine_j it ships today');
     await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000, 'the reply');
     const answer = await flow.command('export @katherine_j');
-    expect(answer.text).toMatch(/Sent contact-.*\.json to your direct messages/);
+    // Answered at once; the file follows, and the asker is told through response_url.
+    expect(answer.text).toMatch(/Preparing contact-.*\.json: it will arrive in your direct messages/);
+    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => /Sent contact-.*\.json to your direct messages/.test(m.text)), 5_000);
     const [file] = [...bed.standins.slack.files.values()];
     expect(file?.channel).toBe('D0AGENT01');
     const data = JSON.parse(file?.content?.toString('utf8') ?? '{}');

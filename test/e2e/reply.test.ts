@@ -354,6 +354,21 @@ describe('replying from Slack: permissions and the audit log', () => {
     expect(audit.text).toMatch(/\(post \d+\)/);
   });
 
+  it('answers the form and /crm export before any Slack call: a Slack that never answers does not hold them up', async () => {
+    await bed.start();
+    const mention = await flow.mention('where is it');
+    const view = await flow.openReplyModal(mention);
+    // The thread announcement and the export's upload never get an answer from Slack.
+    bed.standins.slack.faults.inject('chat.postMessage', { kind: 'hang' });
+    bed.standins.slack.faults.inject('conversations.open', { kind: 'hang' });
+    const submitted = await flow.submitReply(view, '@ada_l it left the warehouse today');
+    expect(submitted.status).toBe(200);
+    expect(submitted.text).toBe('');
+    await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000, 'the reply sent all the same');
+    const exported = await flow.command('export @ada_l');
+    expect(exported.text).toMatch(/^Preparing contact-/);
+  });
+
   it('refuses requests from another Slack workspace', async () => {
     await bed.start();
     const mention = await flow.mention('hello');

@@ -92,7 +92,7 @@ async function answerCommand(
     case 'forget':
       return answerForget(argument, context);
     case 'export':
-      return answerExport(argument, userId, context);
+      return answerExport(argument, userId, request.later, context);
     case 'saved':
       return answerSaved(rest, userId, context);
     case 'audit':
@@ -161,23 +161,40 @@ async function answerForget(argument: string, context: ListenerContext): Promise
   return renderForgetConfirmation(found.contact, context.store.mentions.keysForContact(found.contact.key).length);
 }
 
-async function answerExport(argument: string, userId: string, context: ListenerContext): Promise<CommandAnswer> {
+/** Answered at once; the file is built and sent after (three Slack calls), and the asker told where it is. */
+async function answerExport(
+  argument: string,
+  userId: string,
+  later: (text: string) => Promise<void>,
+  context: ListenerContext,
+): Promise<CommandAnswer> {
   if (!argument) return renderHelp('Usage: `/crm export <contact>`: their data as a JSON file in your direct messages');
   const found = await oneContact(argument, context);
   if (!found.contact) return found.answer;
-  const data = await context.crm.exportData(found.contact);
-  const filename = `contact-${found.contact.key}.json`;
-  // A direct message, not the channel: the file holds personal data.
-  const channel = await context.slack.openDirectMessage(userId);
-  await context.slack.uploadFile({
-    channel,
-    filename,
-    // A file's title shows in previews and search: the contact ID, not the person's name.
-    title: `Data held about contact ${found.contact.key}`,
-    content: Buffer.from(`${JSON.stringify(data, null, 2)}\n`),
-    comment: mrkdwnWith`Everything Switchboard holds about ${found.contact.name} (GDPR access request).`,
-  });
-  return { text: `Sent ${filename} to your direct messages.` };
+  const contact = found.contact;
+  const filename = `contact-${contact.key}.json`;
+  const send = async () => {
+    const data = await context.crm.exportData(contact);
+    // A direct message, not the channel: the file holds personal data.
+    const channel = await context.slack.openDirectMessage(userId);
+    await context.slack.uploadFile({
+      channel,
+      filename,
+      // A file's title shows in previews and search: the contact ID, not the person's name.
+      title: `Data held about contact ${contact.key}`,
+      content: Buffer.from(`${JSON.stringify(data, null, 2)}\n`),
+      comment: mrkdwnWith`Everything Switchboard holds about ${contact.name} (GDPR access request).`,
+    });
+  };
+  void send()
+    .then(() => later(`Sent ${filename} to your direct messages.`))
+    .catch(async (error: unknown) => {
+      context.log.warn('an export could not be sent', { error });
+      await later(`The export could not be sent (${error instanceof Error ? error.message : String(error)}). Try again in a minute.`).catch(
+        () => {},
+      );
+    });
+  return { text: `Preparing ${filename}: it will arrive in your direct messages in a moment.` };
 }
 
 async function answerMerge(argument: string, context: ListenerContext): Promise<CommandAnswer> {
