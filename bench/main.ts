@@ -174,7 +174,7 @@ console.log(
 );
 console.log('  recall ratio on typo queries (ours / fuse.js): %s', fmt(ours.typo.recallTop5 / Math.max(fuse.typo.recallTop5, 0.001)));
 
-const acks = await benchSlackAcks(quick ? 20 : 50);
+const acks = await benchSlackAcks(quick ? 10 : 20);
 console.log('\nSlack acks: time to answer a signed request, with Slack taking 250 ms per Web API call');
 for (const figure of acks) {
   console.log('  %s p50 %s ms  p99 %s ms  (n=%d)', figure.kind.padEnd(28), fmt(figure.p50, 1), fmt(figure.p99, 1), figure.samples);

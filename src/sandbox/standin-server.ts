@@ -100,6 +100,11 @@ export abstract class StandinServer extends EventEmitter {
   /** Added to every answer: a slow far side (`npm run bench` measures Slack acks with 250 ms here). */
   latencyMs = 0;
 
+  /** Every call answered so far: a bench waits for it to stop growing. */
+  get callCount(): number {
+    return this.calls.length;
+  }
+
   callsTo(operation: string): RecordedCall[] {
     return this.calls.filter((call) => call.method === operation);
   }
