@@ -36,7 +36,6 @@ export interface ContactProfile {
 const CLEAR_LEAD = 0.05;
 const CARD_INTERACTIONS = 5;
 
-/** The CRM's use cases: find a contact, build their card, note, link, tag. */
 /** What an erasure needs from the reply service: no reply to the person may start or finish meanwhile. */
 export interface ReplyGate {
   holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T>;
@@ -51,6 +50,7 @@ export interface Erasure {
   threadNotes: Array<{ channel: string; ts: string }>;
 }
 
+/** The CRM's use cases: find a contact, build their card, note, link, tag, merge, export, erase. */
 export class Crm {
   constructor(
     private readonly store: Store,

@@ -35,7 +35,8 @@ export function renderHelp(prefix?: string): CommandAnswer {
     "In a mention's thread, start a message with `reply:` to answer publicly; anything else stays internal as a note.",
   ];
   const text = [prefix, ...lines].filter(Boolean).join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  // The prefix can echo what was typed: verbatim, like every text that may carry outside words.
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text } }] };
 }
 
 export function renderSavedReplies(replies: SavedReply[]): CommandAnswer {
@@ -66,5 +67,6 @@ export function renderAudit(entries: AuditEntry[]): CommandAnswer {
     return `• ${when} <@${entry.actor}> ${ACTION_WORDS[entry.action]}${what}${post}${detail} · ${escapeMrkdwn(entry.mentionKey ?? '')}`;
   });
   const text = `*Audit log*, newest first\n${lines.join('\n')}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 2900) } }] };
+  // Quotes reply texts: verbatim, so a bare "@here" in one stays text (staff are named with <@U…> on purpose).
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
 }

@@ -97,7 +97,7 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
     text: { type: 'mrkdwn', verbatim: true, text: `*Latest*\n${latest.length ? latest.join('\n') : 'Nothing yet.'}` },
   });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Contact ID \`${contact.key}\`` }] });
-  return { text: `${contact.name}: ${profile.mentions} mentions, ${profile.openQuestions.length} open`, blocks };
+  return { text: mrkdwnWith`${contact.name}: ${profile.mentions} mentions, ${profile.openQuestions.length} open`, blocks };
 }
 
 /** Several contacts matched: a short list to choose from. */

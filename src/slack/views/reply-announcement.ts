@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ReplyRecord } from '../../store/outbox-store.ts';
 import { ACTION } from '../ids.ts';
-import { escapeMrkdwn, link } from '../mrkdwn.ts';
+import { escapeMrkdwn, link, quote } from '../mrkdwn.ts';
 
 export interface AnnouncementContext {
   brandHandle: string;
@@ -16,10 +16,8 @@ export interface AnnouncementContext {
  * (with the link), undone, refused, or uncertain. Pure; rendered again at each step and updated in place.
  */
 export function renderReplyAnnouncement(reply: ReplyRecord, context: AnnouncementContext): { text: string; blocks: KnownBlock[] } {
-  const quoted = reply.text
-    .split('\n')
-    .map((line) => `>${escapeMrkdwn(line)}`)
-    .join('\n');
+  // Escaped and cut to Slack's section size (an instance may allow replies longer than 3,000).
+  const quoted = quote(reply.text, 2900);
   const as = `@${escapeMrkdwn(context.brandHandle)}`;
   const head = headline(reply, context, as);
   const blocks: KnownBlock[] = [
