@@ -90,6 +90,19 @@ export class XStandin extends StandinServer {
     return `${this.url}/2/`;
   }
 
+  /** The environment that points the bot at this stand-in as the brand's X account (sandbox, tests, bench). */
+  get env(): Record<string, string> {
+    return {
+      X_API_URL: this.apiUrl,
+      X_BEARER_TOKEN: this.bearerToken,
+      X_APP_KEY: this.userContext.appKey,
+      X_APP_SECRET: this.userContext.appSecret,
+      X_ACCESS_TOKEN: this.userContext.accessToken,
+      X_ACCESS_SECRET: this.userContext.accessSecret,
+      X_USER_ID: this.brand.id,
+    };
+  }
+
   /** Publishes a post mentioning the brand, as `author` would; returns it. */
   addMention(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date, replyTo?: XPost): XPost {
     const mentioning = text.includes(`@${this.brand.username}`) ? text : `@${this.brand.username} ${text}`;
