@@ -87,7 +87,7 @@ export interface MentionQuery {
 }
 
 export interface MentionPage {
-  /** In the platform's page order; the caller sorts with `compareCursors`. */
+  /** Newest first, as every network pages; the caller sorts with `compareCursors`. */
   mentions: InboundMention[];
   nextPageToken?: string;
   rateLimit?: RateLimitState;

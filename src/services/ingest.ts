@@ -78,8 +78,9 @@ export class MentionIngest {
       this.gapWarning = `${this.now().toISOString()}: ${detail}`;
       this.log.warn(detail);
     }
-    // Pages come newest first; Slack should read in the order people wrote.
-    mentions.sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
+    // Pages come newest first; Slack should read in the order people wrote. Reversed first, so the
+    // (stable) sort keeps mentions with equal cursors (X: the same millisecond) oldest first too.
+    mentions.reverse().sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
 
     let posted = 0;
     for (const mention of mentions) {

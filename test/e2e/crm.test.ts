@@ -226,8 +226,8 @@ describe('/crm forget: GDPR erasure', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000)); // past the undo window
     expect(bed.standins.x.callsTo('tweets.create')).toHaveLength(0);
     const files = await everyFile();
-    // (The X cursor still names her post's ID while it is the newest seen: see issue 12's erasure work.)
-    for (const trace of ['ada_l', 'Ada Lovelace', 'doing it now']) expect(files).not.toContain(trace);
+    // The X cursor holds the post's millisecond, not its ID: nothing points to her post either.
+    for (const trace of ['ada_l', 'Ada Lovelace', 'doing it now', mention.post.id]) expect(files).not.toContain(trace);
   });
 
   it('lets a reply already being sent finish first, then erases: published once, nothing written back', async () => {

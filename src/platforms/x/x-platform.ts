@@ -195,7 +195,9 @@ function toMention(tweet: XTweet, users: Map<string, XUser>, brandId: string): I
       name: user?.name ?? user?.username ?? 'Unknown author',
       profileUrl: user ? `https://x.com/${user.username}` : 'https://x.com',
     },
-    cursor: tweet.id,
+    // The post's millisecond, not the post: a cursor outlives an erasure of its author, so it names
+    // no one's post. A post from the same millisecond counts as at the cursor and is re-read.
+    cursor: snowflakeAt(snowflakeTime(tweet.id)),
     isComment: tweet.in_reply_to_user_id === brandId && (tweet.referenced_tweets ?? []).some((ref) => ref.type === 'replied_to'),
   };
 }
