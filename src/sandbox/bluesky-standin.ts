@@ -346,23 +346,18 @@ export class BlueskyStandin extends StandinServer {
     if (collection !== 'app.bsky.feed.post') return this.error(400, 'InvalidRequest', `Unsupported collection ${collection}`, headers);
     const text = String(record.text ?? '');
     // The lexicon's two limits on text, checked bytes first, in the PDS's own words.
-    const bytes = Buffer.byteLength(text);
-    if (bytes > 3000)
-      return this.error(
+    const tooBig = (unit: 'string' | 'grapheme', max: number, got: number) =>
+      this.error(
         400,
         'InvalidRequest',
-        `Invalid app.bsky.feed.post record: string too big (maximum 3000, got ${bytes}) at $.record.text`,
+        `Invalid app.bsky.feed.post record: ${unit} too big (maximum ${max}, got ${got}) at $.record.text`,
         headers,
       );
+    const bytes = Buffer.byteLength(text);
+    if (bytes > 3000) return tooBig('string', 3000, bytes);
     let length = 0;
     for (const _ of graphemes.segment(text)) length++;
-    if (length > 300)
-      return this.error(
-        400,
-        'InvalidRequest',
-        `Invalid app.bsky.feed.post record: grapheme too big (maximum 300, got ${length}) at $.record.text`,
-        headers,
-      );
+    if (length > 300) return tooBig('grapheme', 300, length);
     const reply = record.reply as BskyPost['record']['reply'];
     if (reply) {
       const exists = (ref: { uri: string; cid: string } | undefined) => this.posts.some((p) => p.uri === ref?.uri && p.cid === ref?.cid);

@@ -25,6 +25,8 @@ export type Decision = { allowed: true; role: Role } | { allowed: false; role: R
  */
 export class Permissions {
   private readonly groupCache = new Map<string, { members: Set<string>; at: number }>();
+  /** Group lookups in flight: concurrent checks share one `usergroups.users.list` call. */
+  private readonly refreshing = new Map<string, Promise<Set<string>>>();
 
   constructor(
     private readonly lists: RoleLists,
@@ -84,8 +86,6 @@ export class Permissions {
     if (this.now() - cached.at >= GROUP_CACHE_MS) void this.refresh(group).catch(() => undefined);
     return cached.members;
   }
-
-  private readonly refreshing = new Map<string, Promise<Set<string>>>();
 
   private refresh(group: string): Promise<Set<string>> {
     const running = this.refreshing.get(group);

@@ -251,25 +251,21 @@ export class ReplyService {
    * and a request arriving meanwhile waits, then finds the mention gone. Nothing about the person
    * is written back after the erasure.
    */
-  async holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T> {
+  holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T> {
     const keys = [...new Set(mentionKeys)].sort(); // one order for every caller: no deadlock
-    const cancelWaiting = async () => {
-      for (const key of keys) {
-        const waiting = this.store.outbox.activeFor(key);
+    const holdFrom = async (index: number): Promise<T> => {
+      const key = keys[index];
+      if (key !== undefined) return this.mutex.run(key, () => holdFrom(index + 1));
+      // Every lock is held: cancel what still waits in its undo window, then erase.
+      for (const mentionKey of keys) {
+        const waiting = this.store.outbox.activeFor(mentionKey);
         if (waiting?.state !== 'scheduled') continue;
         this.clearTimer(waiting.key);
         await this.store.outbox.save({ ...waiting, state: 'cancelled', cancelledBy: 'erasure' });
       }
-    };
-    const inside = async () => {
-      await cancelWaiting();
       return erase();
     };
-    const holdAll = (index: number): Promise<T> => {
-      const key = keys[index];
-      return key === undefined ? inside() : this.mutex.run(key, () => holdAll(index + 1));
-    };
-    return holdAll(0);
+    return holdFrom(0);
   }
 
   /**

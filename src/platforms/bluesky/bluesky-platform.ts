@@ -44,7 +44,7 @@ interface NotificationView {
  *
  * Notifications page toward older ones, so a poll reads newest first, down past the newest one
  * already posted by the re-read window (a late notification sorts below it). Cursors are
- * `indexedAt|uri`, ordered as text. A reply's record key is derived
+ * `indexedAt|<hash of the URI>`, ordered as text. A reply's record key is derived
  * from the outbox key and the request time, so a retry finds the reply it already made instead of
  * posting again (Bluesky has no idempotency key and no duplicate check).
  */
