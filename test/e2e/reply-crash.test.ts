@@ -130,6 +130,9 @@ describe('replies across kill -9 (the bot as its own process)', () => {
     const mention = await flow.mention('thanks!');
     const event = await flow.writeInThread(mention, 'reply: @ada_l you are welcome');
     await waitUntil(() => flow.repliesOnX(mention).length === 1, 10_000);
+    // Killed once the outbox says sent: a kill between X's answer and that write is the
+    // "crash during the call" case above, settled by sending once more; this one is about Slack's retry.
+    await waitUntil(() => announcementOf(mention).includes('Sent by'), 5_000, 'the confirmation');
     await kill();
 
     await start(0);
