@@ -4,6 +4,7 @@
  */
 import '../src/quiet-dotenv.ts';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,18 +12,22 @@ import { createMentionClassifier, evaluate, loadTrainingSet, MentionClassifier, 
 import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
 import { ContactStore } from '../src/store/contact-store.ts';
 import { MentionStore, mentionKey } from '../src/store/mention-store.ts';
+import { PiiCipher } from '../src/store/pii-cipher.ts';
 import { benchLookup } from './contact-lookup.ts';
 import { benchSlackAcks } from './slack-acks.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-async function pipelineThroughput(count: number): Promise<{ perSecond: number; classifyPerSecond: number }> {
+async function pipelineThroughput(
+  count: number,
+  cipher?: PiiCipher,
+): Promise<{ perSecond: number; classifyPerSecond: number; readDayMs: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
   try {
     const classifier = createMentionClassifier();
-    const mentions = await MentionStore.open(dir);
-    const contacts = await ContactStore.open(dir);
+    const mentions = await MentionStore.open(dir, { cipher });
+    const contacts = await ContactStore.open(dir, { cipher });
     const inputs = Array.from({ length: count }, (_, i) => syntheticMention(i));
 
     const c0 = performance.now();
@@ -44,7 +49,11 @@ async function pipelineThroughput(count: number): Promise<{ perSecond: number; c
       renderMentionMessage(record, { id: contact.key, name: contact.name });
       await mentions.recordPosted(key, `1764000000.${String(i).padStart(6, '0')}`);
     }
-    return { perSecond: count / ((performance.now() - t0) / 1000), classifyPerSecond };
+    const perSecond = count / ((performance.now() - t0) / 1000);
+    // What the digest and exports pay: every mention of the history read back (and opened, if sealed).
+    const r0 = performance.now();
+    for (const day of mentions.days()) for await (const _record of mentions.readDay(day));
+    return { perSecond, classifyPerSecond, readDayMs: performance.now() - r0 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -89,6 +98,34 @@ const throughput = await pipelineThroughput(5_000);
 console.log('\ningest pipeline, no network (classify + contact + store attempt + render + store posted)');
 console.log('  mentions per second %s', fmt(throughput.perSecond, 0));
 console.log('  classify only       %s per second', fmt(throughput.classifyPerSecond, 0));
+
+const sealedThroughput = await pipelineThroughput(5_000, PiiCipher.fromBytes(randomBytes(32)));
+console.log('\nencryption at rest (PII_ENCRYPTION_KEY): the same pipeline, personal fields sealed with AES-256-GCM');
+console.log(
+  '  mentions per second %s sealed vs %s plain: ratio %s',
+  fmt(sealedThroughput.perSecond, 0),
+  fmt(throughput.perSecond, 0),
+  fmt(sealedThroughput.perSecond / throughput.perSecond),
+);
+console.log(
+  '  reading 5,000 back  %s ms sealed vs %s ms plain: %s µs more per record',
+  fmt(sealedThroughput.readDayMs, 0),
+  fmt(throughput.readDayMs, 0),
+  fmt(((sealedThroughput.readDayMs - throughput.readDayMs) * 1000) / 5_000, 1),
+);
+{
+  const cipher = PiiCipher.fromBytes(randomBytes(32));
+  const value = syntheticMention(1);
+  const rounds = 20_000;
+  const s0 = performance.now();
+  let sealed = '';
+  for (let i = 0; i < rounds; i++) sealed = cipher.seal(value, `mentions/x:${i}`);
+  const sealUs = ((performance.now() - s0) * 1000) / rounds;
+  const o0 = performance.now();
+  for (let i = 0; i < rounds; i++) cipher.open(sealed, `mentions/x:${rounds - 1}`);
+  const openUs = ((performance.now() - o0) * 1000) / rounds;
+  console.log('  one mention         seal %s µs, open %s µs (%d bytes sealed)', fmt(sealUs, 1), fmt(openUs, 1), sealed.length);
+}
 
 const small = storeWriteCase(10_000);
 const big = storeWriteCase(large);

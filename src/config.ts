@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem } from './domain/digest-schedule.ts';
+import { parseKey } from './store/pii-cipher.ts';
 
 /**
  * Everything Switchboard reads from its environment, validated in full at start-up.
@@ -34,8 +35,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Enables POST /crm/sync; absent means the endpoint answers 404. */
   crmSyncSecret?: string;
-  /** When set, contacts' personal fields are encrypted at rest. */
+  /** When set, personal data is sealed at rest with this key (AES-256-GCM). */
   piiEncryptionKey?: string;
+  /** Earlier keys, still readable while `npm run crm -- encrypt` re-seals with the current one. */
+  piiEncryptionOldKeys: string[];
 }
 
 export interface XConfig {
@@ -84,6 +87,27 @@ type Env = Record<string, string | undefined>;
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
 const SLACK_PRINCIPAL_ID = /^[UWS][A-Z0-9]{6,}$/;
+
+/** Comma-separated encryption keys, each checked for strength (the problem says which one, never its value). */
+const encryptionKeys = (name: string) =>
+  z.string().transform((value, context) => {
+    const keys = value
+      .split(',')
+      .map((key) => key.trim())
+      .filter(Boolean);
+    if (name === 'PII_ENCRYPTION_KEY' && keys.length !== 1) {
+      context.addIssue({ code: 'custom', message: `${name} must be one key; older ones go in PII_ENCRYPTION_OLD_KEYS` });
+      return z.NEVER;
+    }
+    for (const key of keys) {
+      const parsed = parseKey(key, name);
+      if ('problem' in parsed) {
+        context.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+    }
+    return keys;
+  });
 
 /** A comma-separated list of Slack user IDs (U…/W…) and user-group IDs (S…). */
 const principals = (name: string) =>
@@ -194,14 +218,8 @@ const envSchema = z.object({
   SLACK_AGENTS: principals('SLACK_AGENTS'),
   SLACK_ADMINS: principals('SLACK_ADMINS'),
   DATA_DIR: optional(z.string()),
-  PII_ENCRYPTION_KEY: optional(
-    z
-      .string()
-      .refine(
-        (value) => /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, 'base64').length === 32,
-        'PII_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64: generate one with `openssl rand -hex 32`',
-      ),
-  ),
+  PII_ENCRYPTION_KEY: optional(encryptionKeys('PII_ENCRYPTION_KEY')),
+  PII_ENCRYPTION_OLD_KEYS: optional(encryptionKeys('PII_ENCRYPTION_OLD_KEYS')),
   CRM_SYNC_SECRET: optional(z.string().min(16, 'CRM_SYNC_SECRET must be at least 16 characters: generate one with `openssl rand -hex 32`')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })),
 });
@@ -310,7 +328,8 @@ export function loadConfig(env: Env): Config {
     dataDir: e.DATA_DIR ?? './data',
     logLevel: e.LOG_LEVEL ?? 'info',
     crmSyncSecret: e.CRM_SYNC_SECRET,
-    piiEncryptionKey: e.PII_ENCRYPTION_KEY,
+    piiEncryptionKey: e.PII_ENCRYPTION_KEY?.[0],
+    piiEncryptionOldKeys: e.PII_ENCRYPTION_OLD_KEYS ?? [],
   };
 }
 
@@ -329,5 +348,6 @@ export function secretsOf(config: Config): string[] {
     config.bluesky?.appPassword,
     config.crmSyncSecret,
     config.piiEncryptionKey,
+    ...config.piiEncryptionOldKeys,
   ].filter((value): value is string => Boolean(value && value.length >= 4));
 }

@@ -6,30 +6,61 @@ import { CustomerDataError, parseCustomerFile } from './domain/customer-data.ts'
 import { CustomerSync } from './services/customer-sync.ts';
 import { DataDirLockedError } from './store/data-dir-lock.ts';
 import { StoreFileError } from './store/json-file.ts';
-import { openStore } from './store/store.ts';
+import { cipherFromEnvironment } from './store/pii-cipher.ts';
+import { openStore, sealableCollections } from './store/store.ts';
 
 /**
  * `npm run crm -- import <file>` / `npm run crm -- export <file>`: customers and orders in and
  * out of DATA_DIR. An import is checked in full before anything is written (errors name the row
  * and field), and applying the same file twice changes nothing the second time.
+ * `npm run crm -- encrypt`: seals, with PII_ENCRYPTION_KEY, all personal data written before the
+ * key was set or sealed with an older key (PII_ENCRYPTION_OLD_KEYS).
  */
-const USAGE = 'Usage: npm run crm -- import <customers.csv | orders.csv | data.json>\n       npm run crm -- export <file.json>';
+const USAGE = [
+  'Usage: npm run crm -- import <customers.csv | orders.csv | data.json>',
+  '       npm run crm -- export <file.json>',
+  '       npm run crm -- encrypt',
+].join('\n');
 
 async function run(args: string[]): Promise<number> {
   loadDotenv({ quiet: true });
   const [command, file] = args;
+  const dataDir = process.env.DATA_DIR || './data';
+  const cipher = cipherFromEnvironment(process.env);
+  if (command === 'encrypt' && !file) {
+    if (!cipher) {
+      process.stderr.write('PII_ENCRYPTION_KEY is not set: generate one with `openssl rand -hex 32`, set it, and run this again.\n');
+      return 2;
+    }
+    const store = await openStore(dataDir, { cipher });
+    try {
+      const lines: string[] = [];
+      let total = 0;
+      for (const [name, collection] of Object.entries(sealableCollections(store))) {
+        const resealed = await collection.resealAll();
+        total += resealed;
+        if (resealed) lines.push(`  ${name}: ${resealed}`);
+      }
+      process.stdout.write(
+        `Sealed ${total} records with the key ${cipher.keyId}${total ? `:\n${lines.join('\n')}` : ' (all were already)'}.\n` +
+          'Older keys are no longer needed for this data folder: remove them from PII_ENCRYPTION_OLD_KEYS.\n',
+      );
+    } finally {
+      store.close();
+    }
+    return 0;
+  }
   if (!file || (command !== 'import' && command !== 'export')) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const dataDir = process.env.DATA_DIR || './data';
   if (command === 'import') {
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new Error(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
     });
     // Parsed and checked before the store is even opened: a bad file changes nothing.
     const data = parseCustomerFile(text, path.extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
-    const store = await openStore(dataDir, { piiEncryptionKey: process.env.PII_ENCRYPTION_KEY || undefined });
+    const store = await openStore(dataDir, { cipher });
     try {
       const result = await new CustomerSync(store).apply(data);
       const { customers: c, orders: o } = result;
@@ -50,7 +81,7 @@ async function run(args: string[]): Promise<number> {
     process.stderr.write(`Refusing to export into the data folder (${dataDir}): choose a file outside it.\n`);
     return 2;
   }
-  const store = await openStore(dataDir, { piiEncryptionKey: process.env.PII_ENCRYPTION_KEY || undefined });
+  const store = await openStore(dataDir, { cipher });
   try {
     const customers = [];
     for await (const contact of store.contacts.all()) {

@@ -2,9 +2,9 @@ import './quiet-dotenv.ts';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
 import { createLog } from './log.ts';
-import { ContactsSealedError } from './store/contact-store.ts';
 import { DataDirLockedError } from './store/data-dir-lock.ts';
 import { StoreFileError } from './store/json-file.ts';
+import { SealedDataError } from './store/pii-cipher.ts';
 import { StartupError, startSwitchboard } from './switchboard.ts';
 
 /**
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       error instanceof StoreFileError ||
       error instanceof DataDirLockedError ||
       error instanceof StartupError ||
-      error instanceof ContactsSealedError
+      error instanceof SealedDataError
     ) {
       return fail(`Switchboard cannot start: ${error.message}`);
     }

@@ -28,7 +28,7 @@ import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
 import { SlackCallError, SlackGateway } from './slack/slack-gateway.ts';
 import { PiiCipher } from './store/pii-cipher.ts';
-import { openStore } from './store/store.ts';
+import { openStore, type Store, sealableCollections } from './store/store.ts';
 
 /** Internal pacing knobs: production defaults, tightened by tests so they do not wait real minutes. */
 export interface Tuning {
@@ -73,7 +73,9 @@ export interface RunningSwitchboard {
  */
 export async function startSwitchboard(config: Config, log: Log, tuning: Partial<Tuning> = {}): Promise<RunningSwitchboard> {
   const tune = { ...DEFAULT_TUNING, ...tuning };
-  const store = await openStore(config.dataDir, { piiEncryptionKey: config.piiEncryptionKey });
+  const cipher = config.piiEncryptionKey ? PiiCipher.fromKeys(config.piiEncryptionKey, config.piiEncryptionOldKeys) : undefined;
+  const store = await openStore(config.dataDir, { cipher });
+  warnAboutUnsealed(store, log);
   const shutdown = new AbortController();
   const health = new Health();
   const pollers: Poller[] = [];
@@ -175,7 +177,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     };
     // Platforms that answer start now; one that is unreachable keeps being retried on its own, so an
     // outage of one network does not hold up the others. Refused credentials stop start-up.
-    const { allConnected } = await connectPlatforms(config, log, health, tune, shutdown.signal, startPolling);
+    const { allConnected } = await connectPlatforms(config, log, health, tune, shutdown.signal, startPolling, cipher);
     await replies.resume();
     // Replies waiting for a platform that connected late are resumed once it is there.
     void allConnected
@@ -233,6 +235,7 @@ async function connectPlatforms(
   tune: Tuning,
   signal: AbortSignal,
   ready: (platform: Platform) => void,
+  cipher: PiiCipher | undefined,
 ): Promise<{ allConnected: Promise<void> }> {
   const wanted: Array<{ id: PlatformId; name: string; what: string; connect: () => Promise<Platform> }> = [];
   const { x, mastodon, bluesky } = config;
@@ -261,7 +264,7 @@ async function connectPlatforms(
         BlueskyPlatform.connect(bluesky, {
           pageSize: tune.blueskyPageSize,
           sessionFile: path.join(config.dataDir, 'bluesky-session.json'),
-          cipher: config.piiEncryptionKey ? PiiCipher.fromKey(config.piiEncryptionKey) : undefined,
+          cipher,
           log: log.child('bluesky'),
         }),
     });
@@ -315,4 +318,22 @@ async function connectPlatforms(
 
 function isServer(value: unknown): value is Server {
   return typeof value === 'object' && value !== null && 'address' in value && typeof (value as Server).address === 'function';
+}
+
+/**
+ * With a key set, says once at start-up what is still plain or sealed with an older key (data
+ * written before the key was set or rotated), and the command that seals it. Counts only.
+ */
+function warnAboutUnsealed(store: Store, log: Log): void {
+  let plain = 0;
+  let stale = 0;
+  for (const collection of Object.values(sealableCollections(store))) {
+    plain += collection.sealing.plain;
+    stale += collection.sealing.stale;
+  }
+  if (plain || stale) {
+    log.warn(
+      `${plain} records hold personal data unencrypted and ${stale} are sealed with an older key: stop the bot and run \`npm run crm -- encrypt\``,
+    );
+  }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isObject } from './json-file.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import type { PiiCipher } from './pii-cipher.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 /** Every public action, and every refusal of one: who, when, what, and the platform post. */
 export type AuditAction =
@@ -31,13 +32,21 @@ const isAuditEntry = (value: unknown): value is AuditEntry =>
   isObject(value) && typeof value.key === 'string' && typeof value.action === 'string' && typeof value.at === 'string';
 
 export class AuditStore {
-  private constructor(private readonly collection: SegmentedCollection<AuditEntry>) {}
+  private constructor(private readonly collection: SegmentedCollection<AuditEntry, 'text' | 'detail'>) {}
 
-  static async open(dataDir: string): Promise<AuditStore> {
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
+  }
+
+  static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<AuditStore> {
     return new AuditStore(
-      await SegmentedCollection.open<AuditEntry>(path.join(dataDir, 'audit'), {
+      await SegmentedCollection.open<AuditEntry, 'text' | 'detail'>(path.join(dataDir, 'audit'), {
         partitionOf: (entry) => entry.at.slice(0, 10),
         isRecord: isAuditEntry,
+        // Reply texts name the person; details can quote a platform's answer about them.
+        personal: ['text', 'detail'],
+        cipher: options.cipher,
       }),
     );
   }

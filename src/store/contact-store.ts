@@ -4,7 +4,7 @@ import { ContactSearchIndex, type SearchHit } from '../domain/contact-search.ts'
 import type { Author, PlatformId } from '../platforms/platform.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 export interface Identity {
   platform: PlatformId;
@@ -24,18 +24,15 @@ export interface ContactRecord {
   tags?: string[];
   /** Anything else the team tracks (plan, region, account manager…). */
   fields?: Record<string, string>;
-  /** On disk only, with PII_ENCRYPTION_KEY: name, emails, phone and fields, encrypted. */
-  sealed?: string;
   createdAt: string;
   updatedAt: string;
 }
 
+const CONTACT_PERSONAL_FIELDS = ['name', 'identities', 'emails', 'phone', 'company', 'tags', 'fields'] as const;
+type ContactPersonalField = (typeof CONTACT_PERSONAL_FIELDS)[number];
+
 const isContactRecord = (value: unknown): value is ContactRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.name === 'string' && Array.isArray(value.identities);
-
-export class ContactsSealedError extends Error {
-  readonly code = 'contacts_sealed';
-}
 
 /** Two ways to recognise an author: the platform's user ID (stable) and the handle (what people type). */
 const byUserId = (platform: PlatformId, userId: string) => `${platform}:id:${userId}`;
@@ -46,43 +43,28 @@ export class ContactStore {
   /** The shop's customer ID (`fields.external_id`) → contact: how imports find who they update. */
   private readonly externalIds = new Map<string, string>();
   private readonly search = new ContactSearchIndex();
-  private collection!: SegmentedCollection<ContactRecord>;
+  private collection!: SegmentedCollection<ContactRecord, ContactPersonalField>;
 
-  /** With a cipher, name, emails, phone and custom fields are stored encrypted (PII_ENCRYPTION_KEY). */
-  private constructor(private readonly cipher?: PiiCipher) {}
-
+  /** With a cipher (PII_ENCRYPTION_KEY), everything that tells who the person is is sealed on disk. */
   static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<ContactStore> {
-    const store = new ContactStore(options.cipher);
-    store.collection = await SegmentedCollection.open<ContactRecord>(path.join(dataDir, 'contacts'), {
+    const store = new ContactStore();
+    store.collection = await SegmentedCollection.open(path.join(dataDir, 'contacts'), {
       partitionOf: (record) => record.createdAt.slice(0, 7),
       isRecord: isContactRecord,
-      onOpen: (record) => store.indexIdentities(store.unseal(record)),
+      onOpen: (record) => store.indexIdentities(record),
+      personal: CONTACT_PERSONAL_FIELDS,
+      cipher: options.cipher,
     });
     return store;
   }
 
-  private async read(id: string): Promise<ContactRecord | undefined> {
-    const stored = await this.collection.get(id);
-    return stored ? this.unseal(stored) : undefined;
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
   }
 
-  private seal(record: ContactRecord): ContactRecord {
-    if (!this.cipher) return record;
-    const { name, emails, phone, fields, ...rest } = record;
-    return { ...rest, name: '', sealed: this.cipher.seal({ name, emails, phone, fields }) };
-  }
-
-  private unseal(stored: ContactRecord): ContactRecord {
-    if (!stored.sealed) return stored;
-    if (!this.cipher) throw new ContactsSealedError('contacts are encrypted, and PII_ENCRYPTION_KEY is not set');
-    let personal: Pick<ContactRecord, 'name' | 'emails' | 'phone' | 'fields'>;
-    try {
-      personal = this.cipher.open(stored.sealed);
-    } catch {
-      throw new ContactsSealedError('contacts cannot be decrypted with this PII_ENCRYPTION_KEY (wrong key, or a changed file)');
-    }
-    const { sealed: _sealed, ...rest } = stored;
-    return { ...rest, ...personal };
+  private read(id: string): Promise<ContactRecord | undefined> {
+    return this.collection.get(id);
   }
 
   get size(): number {
@@ -145,14 +127,14 @@ export class ContactStore {
 
   /** Stores a changed contact (kept identities, emails, tags…) and re-indexes it. */
   async save(record: ContactRecord): Promise<void> {
-    await this.collection.put(this.seal(record));
+    await this.collection.put(record);
     this.indexIdentities(record);
   }
 
   /** Every contact, partition by partition (exports). */
   async *all(): AsyncGenerator<ContactRecord> {
     for (const partition of this.collection.partitions()) {
-      for await (const stored of this.collection.readPartition(partition)) yield this.unseal(stored);
+      yield* this.collection.readPartition(partition);
     }
   }
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Author, PlatformId } from '../platforms/platform.ts';
 import { isObject } from './json-file.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import type { PiiCipher } from './pii-cipher.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 /**
  * Likes of the brand's own posts, as the networks report them: what the digest sums per customer.
@@ -21,15 +22,22 @@ const isLikeRecord = (value: unknown): value is LikeRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.createdAt === 'string' && isObject(value.author);
 
 export class LikeStore {
-  private collection!: SegmentedCollection<LikeRecord>;
+  private collection!: SegmentedCollection<LikeRecord, 'author'>;
 
-  static async open(dataDir: string): Promise<LikeStore> {
+  static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<LikeStore> {
     const store = new LikeStore();
-    store.collection = await SegmentedCollection.open<LikeRecord>(path.join(dataDir, 'likes'), {
+    store.collection = await SegmentedCollection.open<LikeRecord, 'author'>(path.join(dataDir, 'likes'), {
       partitionOf: (record) => record.createdAt.slice(0, 10),
       isRecord: isLikeRecord,
+      personal: ['author'],
+      cipher: options.cipher,
     });
     return store;
+  }
+
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
   }
 
   /** Stores a like once; true when it was new. */

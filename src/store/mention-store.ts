@@ -4,7 +4,8 @@ import type { Low } from 'lowdb';
 import type { Classification } from '../domain/classify.ts';
 import type { InboundMention } from '../platforms/platform.ts';
 import { isObject, openJsonFile } from './json-file.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import type { PiiCipher } from './pii-cipher.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 /**
  * A mention as Switchboard keeps it. `slack.ts` is set only once the Slack message exists:
@@ -58,20 +59,29 @@ const erasureHash = (key: string) => createHash('sha256').update(`switchboard-er
 export class MentionStore {
   /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
   private readonly byContact = new Map<string, string[]>();
-  private collection!: SegmentedCollection<MentionRecord>;
+  /** The post (author, text, link) is personal data; the key, labels and Slack place are not. */
+  private collection!: SegmentedCollection<MentionRecord, 'mention'>;
   private erased!: Low<ErasedData>;
 
-  static async open(dataDir: string, options: { maxPerSegment?: number } = {}): Promise<MentionStore> {
+  static async open(dataDir: string, options: { maxPerSegment?: number; cipher?: PiiCipher } = {}): Promise<MentionStore> {
     const store = new MentionStore();
     store.erased = await openJsonFile(path.join(dataDir, 'erased-mentions.json'), { erased: {} }, isErasedData);
-    store.collection = await SegmentedCollection.open<MentionRecord>(path.join(dataDir, 'mentions'), {
+    store.collection = await SegmentedCollection.open<MentionRecord, 'mention'>(path.join(dataDir, 'mentions'), {
       // Partition by the day the mention was written on its platform: the digest reads by day.
       partitionOf: (record) => record.mention.createdAt.slice(0, 10),
       isRecord: isMentionRecord,
       maxPerSegment: options.maxPerSegment,
-      onOpen: (record) => store.indexContact(record),
+      // Only the contact index is built at open: a million sealed mentions open without decrypting one.
+      onOpenPlain: (record) => store.indexContact(record),
+      personal: ['mention'],
+      cipher: options.cipher,
     });
     return store;
+  }
+
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
   }
 
   /** The keys of a contact's mentions, oldest first. */
@@ -112,7 +122,7 @@ export class MentionStore {
   }
 
   /** Called once per stored mention (at open, and when a new mention is first recorded). */
-  private indexContact(record: MentionRecord): void {
+  private indexContact(record: Pick<MentionRecord, 'key' | 'contactId'>): void {
     const keys = this.byContact.get(record.contactId);
     if (keys) keys.push(record.key);
     else this.byContact.set(record.contactId, [record.key]);

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { OrderInput } from '../domain/customer-data.ts';
 import { isObject } from './json-file.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import type { PiiCipher } from './pii-cipher.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 /** An order from the shop or billing system, linked to a contact by email or customer ID. */
 export interface OrderRecord extends OrderInput {
@@ -16,16 +17,23 @@ const isOrderRecord = (value: unknown): value is OrderRecord =>
 
 export class OrderStore {
   private readonly byContact = new Map<string, Set<string>>();
-  private collection!: SegmentedCollection<OrderRecord>;
+  private collection!: SegmentedCollection<OrderRecord, 'email' | 'customerExternalId'>;
 
-  static async open(dataDir: string): Promise<OrderStore> {
+  static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<OrderStore> {
     const store = new OrderStore();
-    store.collection = await SegmentedCollection.open<OrderRecord>(path.join(dataDir, 'orders'), {
+    store.collection = await SegmentedCollection.open<OrderRecord, 'email' | 'customerExternalId'>(path.join(dataDir, 'orders'), {
       partitionOf: (order) => order.createdAt.slice(0, 7),
       isRecord: isOrderRecord,
-      onOpen: (order) => store.index(order),
+      onOpenPlain: (order) => store.index(order),
+      personal: ['email', 'customerExternalId'],
+      cipher: options.cipher,
     });
     return store;
+  }
+
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
   }
 
   get(key: string): Promise<OrderRecord | undefined> {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { PlatformId } from '../platforms/platform.ts';
 import { isObject } from './json-file.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import type { PiiCipher } from './pii-cipher.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 /**
  * The durable outbox of public replies. A request is stored under a key derived from the Slack
@@ -49,16 +50,31 @@ const isReplyRecord = (value: unknown): value is ReplyRecord =>
 export class OutboxStore {
   /** Replies not yet settled, by key: what start-up resumes, and what makes a mention "busy". */
   private readonly active = new Map<string, ReplyRecord>();
-  private collection!: SegmentedCollection<ReplyRecord>;
+  private collection!: SegmentedCollection<ReplyRecord, 'text'>;
 
-  static async open(dataDir: string): Promise<OutboxStore> {
+  static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<OutboxStore> {
     const store = new OutboxStore();
-    store.collection = await SegmentedCollection.open<ReplyRecord>(path.join(dataDir, 'outbox'), {
+    const unsettled: string[] = [];
+    store.collection = await SegmentedCollection.open<ReplyRecord, 'text'>(path.join(dataDir, 'outbox'), {
       partitionOf: (record) => record.requestedAt.slice(0, 10),
       isRecord: isReplyRecord,
-      onOpen: (record) => store.track(record),
+      // Only unsettled replies are decrypted at open: the history of sent ones is not read.
+      onOpenPlain: (record) => {
+        if (ACTIVE.has(record.state)) unsettled.push(record.key);
+      },
+      personal: ['text'],
+      cipher: options.cipher,
     });
+    for (const key of unsettled) {
+      const record = await store.collection.get(key);
+      if (record) store.track(record);
+    }
     return store;
+  }
+
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
   }
 
   get(key: string): Promise<ReplyRecord | undefined> {

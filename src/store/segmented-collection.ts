@@ -2,6 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import { isObject, openJsonFile } from './json-file.ts';
+import { type PiiCipher, SealedDataError } from './pii-cipher.ts';
 
 /**
  * A collection of keyed records split over many small lowdb files ("segments").
@@ -13,20 +14,32 @@ import { isObject, openJsonFile } from './json-file.ts';
  *
  * Only an index (key → segment) stays in memory; segments are loaded on demand and a few recent
  * ones are kept. Every file is read once at open, so a corrupt one stops start-up, named.
+ *
+ * With a cipher, the fields named `personal` are sealed together into `sealed` on disk and in the
+ * segment cache, bound to the record by `<collection>/<key>`; they are opened only when a record is
+ * read, so opening a million mentions decrypts none of them.
  */
-export interface SegmentedOptions<T> {
+export interface SegmentedOptions<T, P extends keyof T & string = never> {
   /** Which partition a record belongs to, e.g. `2026-11-25`. Must be safe in a file name. */
   partitionOf(record: T): string;
   isRecord(value: unknown): value is T;
   maxPerSegment?: number;
   /** Loaded segments kept in memory. */
   cacheSize?: number;
-  /** Called for every stored record at open, to build a secondary index. */
+  /** Called for every stored record at open, to build a secondary index (decrypts sealed records). */
   onOpen?(record: T): void;
+  /** Like `onOpen`, for an index of fields that are never sealed: nothing is decrypted. */
+  onOpenPlain?(record: Omit<T, P>): void;
+  /** Fields holding personal data: sealed on disk when a cipher is given. */
+  personal?: readonly P[];
+  cipher?: PiiCipher;
 }
 
-interface SegmentData<T> {
-  records: T[];
+/** A record as written: either `T`, or `T` without its personal fields plus `sealed`. */
+type StoredRecord = { key: string; sealed?: string } & Record<string, unknown>;
+
+interface SegmentData {
+  records: StoredRecord[];
 }
 
 interface SegmentInfo {
@@ -35,19 +48,32 @@ interface SegmentInfo {
   count: number;
 }
 
-interface LoadedSegment<T> {
-  db: Low<SegmentData<T>>;
+interface LoadedSegment {
+  db: Low<SegmentData>;
   /** Replaced, not edited, when records are removed. */
   positions: Map<string, number>;
 }
 
 const SEGMENT_FILE = /^(\d{4}-\d{2}-\d{2}|[a-z0-9_-]+)\.(\d+)\.json$/;
 
-export class SegmentedCollection<T extends { key: string }> {
+export interface SealingStatus {
+  /** Records with personal data written before a key was set. */
+  plain: number;
+  /** Records sealed with an older key, or in the format before keys had IDs. */
+  stale: number;
+}
+
+/** A collection that seals personal fields: what the start-up warning counts and `encrypt` re-seals. */
+export interface Sealable {
+  readonly sealing: SealingStatus;
+  resealAll(): Promise<number>;
+}
+
+export class SegmentedCollection<T extends { key: string }, P extends keyof T & string = never> implements Sealable {
   private readonly index = new Map<string, SegmentInfo>();
   /** Segments by partition, in creation order: the last is the one still filling. */
   private readonly byPartition = new Map<string, SegmentInfo[]>();
-  private readonly loaded = new Map<string, Promise<LoadedSegment<T>>>();
+  private readonly loaded = new Map<string, Promise<LoadedSegment>>();
   /**
    * Operations run one at a time. A segment is then never evicted and re-read while its write is
    * in flight, and two lowdb instances never write one file (steno's temp files would collide).
@@ -56,30 +82,42 @@ export class SegmentedCollection<T extends { key: string }> {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly maxPerSegment: number;
   private readonly cacheSize: number;
+  private readonly name: string;
+  private readonly personal: readonly P[];
+  /** Counted at open, kept up to date by writes: what a start-up warning and `encrypt` report. */
+  readonly sealing: SealingStatus = { plain: 0, stale: 0 };
 
   private constructor(
     private readonly dir: string,
-    private readonly options: SegmentedOptions<T>,
+    private readonly options: SegmentedOptions<T, P>,
   ) {
     this.maxPerSegment = options.maxPerSegment ?? 1000;
     this.cacheSize = options.cacheSize ?? 8;
+    this.name = path.basename(dir);
+    this.personal = options.personal ?? [];
   }
 
-  static async open<T extends { key: string }>(dir: string, options: SegmentedOptions<T>): Promise<SegmentedCollection<T>> {
+  static async open<T extends { key: string }, P extends keyof T & string = never>(
+    dir: string,
+    options: SegmentedOptions<T, P>,
+  ): Promise<SegmentedCollection<T, P>> {
     await mkdir(dir, { recursive: true });
-    const collection = new SegmentedCollection<T>(dir, options);
+    const collection = new SegmentedCollection<T, P>(dir, options);
     const files = (await readdir(dir)).filter((name) => SEGMENT_FILE.test(name));
     files.sort(compareSegmentFiles);
     for (const name of files) {
       const [, partition = ''] = SEGMENT_FILE.exec(name) ?? [];
       const file = path.join(dir, name);
       // Read one at a time: peak memory stays at one segment, not the whole history.
-      const db = await openJsonFile<SegmentData<T>>(file, { records: [] }, collection.isSegment);
+      const db = await openJsonFile<SegmentData>(file, { records: [] }, collection.isSegment);
       const info: SegmentInfo = { partition, file, count: db.data.records.length };
       collection.addSegment(info);
-      for (const record of db.data.records) {
-        collection.index.set(record.key, info);
-        options.onOpen?.(record);
+      for (const stored of db.data.records) {
+        collection.checkReadable(stored, file);
+        collection.countSealing(stored, 1);
+        collection.index.set(stored.key, info);
+        options.onOpenPlain?.(stored as unknown as Omit<T, P>);
+        if (options.onOpen) options.onOpen(collection.decode(stored));
       }
     }
     return collection;
@@ -99,7 +137,8 @@ export class SegmentedCollection<T extends { key: string }> {
       if (!info) return undefined;
       const segment = await this.load(info);
       const position = segment.positions.get(key);
-      return position === undefined ? undefined : segment.db.data.records[position];
+      const stored = position === undefined ? undefined : segment.db.data.records[position];
+      return stored ? this.decode(stored) : undefined;
     });
   }
 
@@ -114,6 +153,8 @@ export class SegmentedCollection<T extends { key: string }> {
       const info = this.index.get(key);
       if (!info) return false;
       const segment = await this.load(info);
+      const gone = segment.db.data.records.find((record) => record.key === key);
+      if (gone) this.countSealing(gone, -1);
       const records = segment.db.data.records.filter((record) => record.key !== key);
       segment.db.data.records = records;
       segment.positions = new Map(records.map((record, index) => [record.key, index]));
@@ -134,15 +175,103 @@ export class SegmentedCollection<T extends { key: string }> {
     const info = this.index.get(record.key) ?? this.segmentWithRoom(this.options.partitionOf(record));
     const segment = await this.load(info);
     const position = segment.positions.get(record.key);
+    const stored = this.encode(record);
+    this.countSealing(stored, 1);
     if (position === undefined) {
       segment.positions.set(record.key, segment.db.data.records.length);
-      segment.db.data.records.push(record);
+      segment.db.data.records.push(stored);
       info.count = segment.db.data.records.length;
       this.index.set(record.key, info);
     } else {
-      segment.db.data.records[position] = record;
+      const previous = segment.db.data.records[position];
+      if (previous) this.countSealing(previous, -1);
+      segment.db.data.records[position] = stored;
     }
     await segment.db.write();
+  }
+
+  /**
+   * Seals every record that is plain or sealed with an older key, with the current key, one
+   * segment file at a time (`npm run crm -- encrypt`). Returns how many records were re-written.
+   */
+  resealAll(): Promise<number> {
+    return this.exclusive(async () => {
+      if (!this.options.cipher || !this.personal.length) return 0;
+      let resealed = 0;
+      for (const infos of this.byPartition.values()) {
+        for (const info of infos) {
+          const segment = await this.load(info);
+          let changed = false;
+          segment.db.data.records = segment.db.data.records.map((stored) => {
+            if (!this.needsSealing(stored)) return stored;
+            changed = true;
+            resealed += 1;
+            this.countSealing(stored, -1);
+            const sealed = this.encode(this.decode(stored));
+            this.countSealing(sealed, 1);
+            return sealed;
+          });
+          if (changed) await segment.db.write();
+        }
+      }
+      return resealed;
+    });
+  }
+
+  private encode(record: T): StoredRecord {
+    const cipher = this.options.cipher;
+    if (!cipher || !this.personal.length) return record as unknown as StoredRecord;
+    const rest: StoredRecord = { ...(record as unknown as StoredRecord) };
+    const personal: Record<string, unknown> = {};
+    for (const field of this.personal) {
+      if (!(field in rest)) continue;
+      personal[field] = rest[field];
+      delete rest[field];
+    }
+    rest.sealed = cipher.seal(personal, `${this.name}/${record.key}`);
+    return rest;
+  }
+
+  private decode(stored: StoredRecord): T {
+    if (typeof stored.sealed !== 'string') return stored as unknown as T;
+    const cipher = this.options.cipher;
+    if (!cipher) throw new SealedDataError(`${this.dir} holds encrypted records, and PII_ENCRYPTION_KEY is not set`);
+    const { sealed, ...rest } = stored;
+    let personal: Record<string, unknown>;
+    try {
+      personal = cipher.open<Record<string, unknown>>(sealed, `${this.name}/${stored.key}`);
+    } catch (error) {
+      throw new SealedDataError(`record ${stored.key} in ${this.dir} ${(error as Error).message}`);
+    }
+    const record = { ...rest, ...personal };
+    if (!this.options.isRecord(record))
+      throw new SealedDataError(`record ${stored.key} in ${this.dir} is not the expected shape once decrypted`);
+    return record;
+  }
+
+  private needsSealing(stored: StoredRecord): boolean {
+    const cipher = this.options.cipher;
+    if (!cipher || !this.personal.length) return false;
+    return typeof stored.sealed === 'string' ? !cipher.isCurrent(stored.sealed) : this.personal.some((field) => field in stored);
+  }
+
+  private countSealing(stored: StoredRecord, change: 1 | -1): void {
+    if (!this.options.cipher || !this.personal.length) return;
+    if (typeof stored.sealed === 'string') {
+      if (!this.options.cipher.isCurrent(stored.sealed)) this.sealing.stale += change;
+    } else if (this.personal.some((field) => field in stored)) this.sealing.plain += change;
+  }
+
+  /** At open: a sealed record whose key is not configured stops start-up, named, before anything runs. */
+  private checkReadable(stored: StoredRecord, file: string): void {
+    if (typeof stored.sealed !== 'string') return;
+    const cipher = this.options.cipher;
+    if (!cipher) throw new SealedDataError(`${file} holds encrypted records, and PII_ENCRYPTION_KEY is not set`);
+    if (!cipher.canOpen(stored.sealed)) {
+      throw new SealedDataError(
+        `${file} holds records sealed with a key that is not configured: set the old key in PII_ENCRYPTION_OLD_KEYS`,
+      );
+    }
   }
 
   /** Partitions in order, e.g. the days that have mentions. */
@@ -153,12 +282,17 @@ export class SegmentedCollection<T extends { key: string }> {
   async *readPartition(partition: string): AsyncGenerator<T> {
     for (const info of this.byPartition.get(partition) ?? []) {
       const records = await this.exclusive(async () => [...(await this.load(info)).db.data.records]);
-      yield* records;
+      for (const stored of records) yield this.decode(stored);
     }
   }
 
-  private readonly isSegment = (data: unknown): data is SegmentData<T> =>
-    isObject(data) && Array.isArray(data.records) && data.records.every((record) => this.options.isRecord(record));
+  /** A sealed record's shape is checked when it is opened; a plain one's at once. */
+  private readonly isSegment = (data: unknown): data is SegmentData =>
+    isObject(data) &&
+    Array.isArray(data.records) &&
+    data.records.every((record) =>
+      isObject(record) && typeof record.sealed === 'string' ? typeof record.key === 'string' : this.options.isRecord(record),
+    );
 
   private addSegment(info: SegmentInfo): void {
     const list = this.byPartition.get(info.partition) ?? [];
@@ -175,13 +309,13 @@ export class SegmentedCollection<T extends { key: string }> {
     return info;
   }
 
-  private load(info: SegmentInfo): Promise<LoadedSegment<T>> {
+  private load(info: SegmentInfo): Promise<LoadedSegment> {
     let loading = this.loaded.get(info.file);
     if (loading) {
       // Refresh its place in the LRU order.
       this.loaded.delete(info.file);
     } else {
-      loading = openJsonFile<SegmentData<T>>(info.file, { records: [] }, this.isSegment).then((db) => ({
+      loading = openJsonFile<SegmentData>(info.file, { records: [] }, this.isSegment).then((db) => ({
         db,
         positions: new Map(db.data.records.map((record, index) => [record.key, index])),
       }));

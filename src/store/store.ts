@@ -9,8 +9,9 @@ import { LikeStore } from './like-store.ts';
 import { MentionStore } from './mention-store.ts';
 import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
-import { PiiCipher } from './pii-cipher.ts';
+import type { PiiCipher } from './pii-cipher.ts';
 import { SavedReplyStore } from './saved-reply-store.ts';
+import type { Sealable } from './segmented-collection.ts';
 import { TimelineStore } from './timeline-store.ts';
 
 /** Every store file under DATA_DIR, opened together so that a bad file stops start-up before anything runs. */
@@ -28,28 +29,46 @@ export interface Store {
   close(): void;
 }
 
-export async function openStore(dataDir: string, options: { piiEncryptionKey?: string } = {}): Promise<Store> {
-  const cipher = options.piiEncryptionKey ? PiiCipher.fromKey(options.piiEncryptionKey) : undefined;
+export interface StoreOptions {
+  /** Seals personal data at rest (PII_ENCRYPTION_KEY, and PII_ENCRYPTION_OLD_KEYS while rotating). */
+  cipher?: PiiCipher;
+}
+
+export async function openStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
+  const { cipher } = options;
   const lock = DataDirLock.acquire(dataDir);
   try {
     await keepPrivate(dataDir);
     const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes] = await Promise.all([
-      MentionStore.open(dataDir),
+      MentionStore.open(dataDir, { cipher }),
       ContactStore.open(dataDir, { cipher }),
       CursorStore.open(dataDir),
-      OutboxStore.open(dataDir),
-      AuditStore.open(dataDir),
+      OutboxStore.open(dataDir, { cipher }),
+      AuditStore.open(dataDir, { cipher }),
       SavedReplyStore.open(dataDir),
-      TimelineStore.open(dataDir),
-      OrderStore.open(dataDir),
+      TimelineStore.open(dataDir, { cipher }),
+      OrderStore.open(dataDir, { cipher }),
       DigestLogStore.open(dataDir),
-      LikeStore.open(dataDir),
+      LikeStore.open(dataDir, { cipher }),
     ]);
     return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, close: () => lock.release() };
   } catch (error) {
     lock.release();
     throw error;
   }
+}
+
+/** Every collection that holds personal data, by its folder name: what `encrypt` re-seals. */
+export function sealableCollections(store: Store): Record<string, Sealable> {
+  return {
+    mentions: store.mentions.sealable,
+    contacts: store.contacts.sealable,
+    likes: store.likes.sealable,
+    orders: store.orders.sealable,
+    outbox: store.outbox.sealable,
+    audit: store.audit.sealable,
+    timeline: store.timeline.sealable,
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isObject } from './json-file.ts';
-import { SegmentedCollection } from './segmented-collection.ts';
+import type { PiiCipher } from './pii-cipher.ts';
+import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 /** What happened with a contact, beyond their mentions: internal notes (and, later, orders). */
 export interface TimelineEntry {
@@ -19,16 +20,23 @@ const isTimelineEntry = (value: unknown): value is TimelineEntry =>
 
 export class TimelineStore {
   private readonly byContact = new Map<string, string[]>();
-  private collection!: SegmentedCollection<TimelineEntry>;
+  private collection!: SegmentedCollection<TimelineEntry, 'text'>;
 
-  static async open(dataDir: string): Promise<TimelineStore> {
+  static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<TimelineStore> {
     const store = new TimelineStore();
-    store.collection = await SegmentedCollection.open<TimelineEntry>(path.join(dataDir, 'timeline'), {
+    store.collection = await SegmentedCollection.open<TimelineEntry, 'text'>(path.join(dataDir, 'timeline'), {
       partitionOf: (entry) => entry.at.slice(0, 10),
       isRecord: isTimelineEntry,
-      onOpen: (entry) => store.index(entry),
+      onOpenPlain: (entry) => store.index(entry),
+      personal: ['text'],
+      cipher: options.cipher,
     });
     return store;
+  }
+
+  /** What `npm run crm -- encrypt` re-seals. */
+  get sealable(): Sealable {
+    return this.collection;
   }
 
   /** Stores the entry unless its key is already there. Returns whether it was new. */
@@ -64,7 +72,7 @@ export class TimelineStore {
     this.byContact.delete(from);
   }
 
-  private index(entry: TimelineEntry): void {
+  private index(entry: Pick<TimelineEntry, 'key' | 'contactId'>): void {
     const keys = this.byContact.get(entry.contactId) ?? [];
     keys.push(entry.key);
     this.byContact.set(entry.contactId, keys);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAST, platformEnv, useTestBed, waitUntil } from '../helpers/harness.ts';
+import { TEST_KEY } from '../helpers/keys.ts';
 import { replyFlow, textOf } from '../helpers/reply-flow.ts';
 
 const PAGE = 5;
@@ -54,14 +55,14 @@ describe('Bluesky: the same stories as X', () => {
   });
 
   it('keeps the saved session sealed when PII_ENCRYPTION_KEY is set, and still resumes it', async () => {
-    const sealed = { PII_ENCRYPTION_KEY: 'a'.repeat(64) };
+    const sealed = { PII_ENCRYPTION_KEY: TEST_KEY };
     await start(sealed);
     const first = bed.standins.bluesky.addMention({ handle: 'grace' }, 'hello');
     await flow.posted(keyOf(first));
     const file = await readFile(path.join(bed.dataDir, 'bluesky-session.json'), 'utf8');
     expect(file).not.toContain('eyJ');
     expect(file).not.toContain(bed.standins.bluesky.brand.did);
-    expect(JSON.parse(file).sealed).toMatch(/^v1:/);
+    expect(JSON.parse(file).sealed).toMatch(/^v2\./);
     await bed.bot.stop();
     await start(sealed);
     const second = bed.standins.bluesky.addMention({ handle: 'grace' }, 'again');

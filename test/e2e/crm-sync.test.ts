@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signSyncBody } from '../../src/http/crm-sync-route.ts';
 import { useTestBed } from '../helpers/harness.ts';
+import { SECOND_TEST_KEY, TEST_KEY } from '../helpers/keys.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
 
 const run = promisify(execFile);
@@ -243,7 +244,7 @@ describe('customer and order sync: POST /crm/sync', () => {
 
 describe('contacts encrypted at rest (PII_ENCRYPTION_KEY)', () => {
   const bed = useTestBed();
-  const KEY = 'a'.repeat(64);
+  const KEY = TEST_KEY;
 
   it('keeps no plain email or name in the contact files, and still finds the contact', async () => {
     await bed.start({ CRM_SYNC_SECRET: SECRET, PII_ENCRYPTION_KEY: KEY });
@@ -259,7 +260,7 @@ describe('contacts encrypted at rest (PII_ENCRYPTION_KEY)', () => {
     expect(response.status).toBe(200);
     const contactFiles = await readdir(path.join(bed.dataDir, 'contacts'));
     const onDisk = (await Promise.all(contactFiles.map((file) => readFile(path.join(bed.dataDir, 'contacts', file), 'utf8')))).join();
-    expect(onDisk).toContain('"sealed":"v1:');
+    expect(onDisk).toContain('"sealed":"v2.');
     for (const plain of ['hedy@mgm.example', 'Hedy Lamarr', '555 0100']) expect(onDisk).not.toContain(plain);
 
     const flow = replyFlow(
@@ -281,7 +282,7 @@ describe('contacts encrypted at rest (PII_ENCRYPTION_KEY)', () => {
     await bed.bot.stop();
     const { spawnBot } = await import('../helpers/harness.ts');
     for (const [key, reason] of [
-      ['b'.repeat(64), 'cannot be decrypted with this PII_ENCRYPTION_KEY'],
+      [SECOND_TEST_KEY, 'sealed with a key that is not configured: set the old key in PII_ENCRYPTION_OLD_KEYS'],
       ['', 'PII_ENCRYPTION_KEY is not set'],
     ] as const) {
       const child = await spawnBot(bed.env({ PII_ENCRYPTION_KEY: key }), { waitForListening: false });

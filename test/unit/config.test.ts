@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, secretsOf } from '../../src/config.ts';
+import { SECOND_TEST_KEY, TEST_KEY } from '../helpers/keys.ts';
 
 const minimal = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
@@ -81,6 +82,28 @@ describe('loadConfig', () => {
 
   it('lists secrets for the log redactor', () => {
     expect(secretsOf(loadConfig(minimal))).toEqual(['xoxb-1-2-abc', 'AAAA-bearer']);
+  });
+
+  it('refuses a weak encryption key or a weak old key, never printing it, and lists good ones as secrets', () => {
+    const problemsWith = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...minimal, ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    const word = 'correcthorsebatterystaplecorrecthorsebatter=';
+    expect(problemsWith({ PII_ENCRYPTION_KEY: word })).toEqual([expect.stringMatching(/^PII_ENCRYPTION_KEY is not a random key/)]);
+    expect(problemsWith({ PII_ENCRYPTION_KEY: TEST_KEY, PII_ENCRYPTION_OLD_KEYS: `${SECOND_TEST_KEY},${'0'.repeat(64)}` })).toEqual([
+      expect.stringMatching(/^PII_ENCRYPTION_OLD_KEYS is not a random key/),
+    ]);
+    expect(problemsWith({ PII_ENCRYPTION_KEY: `${TEST_KEY},${SECOND_TEST_KEY}` })).toEqual([
+      'PII_ENCRYPTION_KEY must be one key; older ones go in PII_ENCRYPTION_OLD_KEYS',
+    ]);
+    expect(JSON.stringify(problemsWith({ PII_ENCRYPTION_KEY: word }))).not.toContain(word);
+    const config = loadConfig({ ...minimal, PII_ENCRYPTION_KEY: TEST_KEY, PII_ENCRYPTION_OLD_KEYS: SECOND_TEST_KEY });
+    expect(secretsOf(config)).toEqual(expect.arrayContaining([TEST_KEY, SECOND_TEST_KEY]));
   });
 });
 
