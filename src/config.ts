@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem } from './domain/digest-schedule.ts';
+import { SwitchboardError } from './errors.ts';
 import { parseKey } from './store/pii-cipher.ts';
 
 /**
@@ -76,10 +77,13 @@ export interface BlueskyConfig {
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
+export class ConfigError extends SwitchboardError {
   constructor(readonly problems: string[]) {
-    super(`Switchboard cannot start: ${problems.length} configuration problem(s)\n${problems.join('\n')}`);
+    super(
+      'config_invalid',
+      `Switchboard cannot start: ${problems.length} configuration problem(s)\n${problems.join('\n')}`,
+      'needs_person',
+    );
   }
 }
 

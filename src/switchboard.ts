@@ -5,6 +5,7 @@ import { WebClient } from '@slack/web-api';
 import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
 import { createMentionClassifier } from './domain/classify.ts';
+import { SwitchboardError } from './errors.ts';
 import { crmSyncRoute } from './http/crm-sync-route.ts';
 import { DigestScheduler } from './jobs/digest-scheduler.ts';
 import { Poller } from './jobs/poller.ts';
@@ -17,6 +18,7 @@ import { XPlatform } from './platforms/x/x-platform.ts';
 import { Crm } from './services/crm.ts';
 import { CustomerSync } from './services/customer-sync.ts';
 import { DigestService } from './services/digest.ts';
+import { ErasureService } from './services/erasure.ts';
 import { Health, platformComponent } from './services/health.ts';
 import { MentionIngest } from './services/ingest.ts';
 import { MentionActions } from './services/mention-actions.ts';
@@ -24,9 +26,11 @@ import { MentionMessages } from './services/mention-messages.ts';
 import { Permissions } from './services/permissions.ts';
 import { ReplyService } from './services/replies.ts';
 import { backoffMs, sleep } from './services/sleep.ts';
+import { ChatCallError } from './services/team-chat.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
-import { SlackCallError, SlackGateway } from './slack/slack-gateway.ts';
+import { SlackGateway } from './slack/slack-gateway.ts';
+import { SlackTeamChat } from './slack/slack-team-chat.ts';
 import { PiiCipher } from './store/pii-cipher.ts';
 import { openStore, type Store, sealableCollections } from './store/store.ts';
 
@@ -55,8 +59,11 @@ export const DEFAULT_TUNING: Tuning = {
 };
 
 /** A start-up failure that needs a person; main prints it and exits non-zero. */
-export class StartupError extends Error {
-  readonly code = 'startup_failed';
+/** Start-up cannot go on until someone acts (a refused token, a platform refusing the credentials). */
+export class StartupError extends SwitchboardError {
+  constructor(message: string) {
+    super('startup_failed', message, 'needs_person');
+  }
 }
 
 export interface RunningSwitchboard {
@@ -107,19 +114,20 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
 
     // Filled once each platform has connected; services hold the map, not a copy.
     const platforms = new Map<PlatformId, Platform>();
+    const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
+    const chat = new SlackTeamChat(slack, async () => (await identity).workspaceUrl, pacer);
     const permissions = new Permissions(config.roles, slack, store.audit);
     void permissions.warm();
-    const mentionMessages = new MentionMessages(store, slack, log.child('messages'));
-    replies = new ReplyService(store, platforms, slack, mentionMessages, log.child('replies'), {
+    const mentionMessages = new MentionMessages(store, chat, log.child('messages'));
+    replies = new ReplyService(store, platforms, chat, mentionMessages, log.child('replies'), {
       undoSeconds: config.replyUndoSeconds,
       retryDelayMs: tune.retryBaseMs,
     });
     const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'));
-    const digests = new DigestService(store, slack, health, log.child('digest'), {
+    const digests = new DigestService(store, chat, health, log.child('digest'), {
       channel: config.slack.channels.digest,
       timeZone: config.digest.timezone,
       responseTargetMinutes: config.digest.responseTargetMinutes,
-      workspaceUrl: async () => (await identity).workspaceUrl,
     });
 
     const routes = config.crmSyncSecret
@@ -127,11 +135,11 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       : [];
     app = createSlackApp({ config, log, health, identity, routes });
     registerListeners(app, {
-      store,
       slack,
       replies,
       actions,
-      crm: new Crm(store, replies),
+      crm: new Crm(store),
+      erasure: new ErasureService(store, replies, chat, digests, log.child('erasure')),
       mentionMessages,
       permissions,
       platforms,
@@ -156,11 +164,10 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     });
     await digestScheduler.start();
     const classifier = createMentionClassifier();
-    const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
 
     const startPolling = (platform: Platform) => {
       platforms.set(platform.id, platform);
-      const ingest = new MentionIngest(platform, store, classifier, slack, pacer, health, log.child(platform.id), {
+      const ingest = new MentionIngest(platform, store, classifier, chat, health, log.child(platform.id), {
         channels: config.slack.channels,
         backfillHours: config.backfillHours,
         retryBaseMs: tune.retryBaseMs,
@@ -210,8 +217,8 @@ async function connectToSlack(slack: SlackGateway, health: Health, log: Log, tun
       log.info(`connected to Slack as bot user ${userId} in team ${teamId}`);
       return { botUserId: userId, botId, teamId, workspaceUrl: url };
     } catch (error) {
-      if (error instanceof SlackCallError && error.kind === 'rejected') {
-        throw new StartupError(`Slack refused SLACK_BOT_TOKEN (${error.slackError}): check the token and that the app is installed`);
+      if (error instanceof ChatCallError && error.kind === 'rejected') {
+        throw new StartupError(`Slack refused SLACK_BOT_TOKEN (${error.detail}): check the token and that the app is installed`);
       }
       const wait = backoffMs(attempt, tune.retryBaseMs, tune.retryMaxMs);
       const detail = error instanceof Error ? error.message : String(error);

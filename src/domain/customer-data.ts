@@ -1,5 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
+import { SwitchboardError } from '../errors.ts';
 
 /**
  * Customers and orders from a shop or billing system, as files (CSV or JSON) or pushed to
@@ -45,15 +46,16 @@ export interface DataProblem {
   message: string;
 }
 
-export class CustomerDataError extends Error {
+export class CustomerDataError extends SwitchboardError {
   constructor(readonly problems: DataProblem[]) {
     super(
+      'customer_data_invalid',
       `${problems.length} problem(s): ${problems
         .slice(0, 5)
         .map((p) => `row ${p.row}, ${p.field}: ${p.message}`)
         .join('; ')}`,
+      'needs_person',
     );
-    this.name = 'CustomerDataError';
   }
 }
 

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { SwitchboardError } from '../errors.ts';
 
-export class BodyTooLargeError extends Error {}
+export class BodyTooLargeError extends SwitchboardError {
+  constructor(maxBytes: number) {
+    super('body_too_large', `the body is over ${maxBytes} bytes`, 'needs_person');
+  }
+}
 
 /** Reads a request body as text, refusing (and cutting) one over `maxBytes`. */
 export async function readBody(req: IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<string> {
@@ -19,7 +24,7 @@ export function readBodyBytes(req: IncomingMessage, maxBytes = Number.POSITIVE_I
         chunks.length = 0;
         req.removeAllListeners('data');
         req.resume();
-        reject(new BodyTooLargeError(`body over ${maxBytes} bytes`));
+        reject(new BodyTooLargeError(maxBytes));
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

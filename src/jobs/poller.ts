@@ -1,9 +1,10 @@
+import { SwitchboardError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { PlatformError } from '../platforms/platform.ts';
 import { type Health, platformComponent } from '../services/health.ts';
 import type { MentionIngest, PollResult } from '../services/ingest.ts';
 import { backoffMs, sleep } from '../services/sleep.ts';
-import { SlackCallError } from '../slack/slack-gateway.ts';
+import { ChatCallError } from '../services/team-chat.ts';
 
 export interface PollerOptions {
   /** The network's name for messages to a person ("check the Mastodon credentials"). */
@@ -98,29 +99,31 @@ export class Poller {
     const retry = backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
     const at = (ms: number) => new Date(this.now().getTime() + ms);
 
-    if (error instanceof PlatformError) {
-      if (error.code === 'rate_limited') {
-        const ms = Math.max(MIN_WAIT_MS, (error.details.resetAt?.getTime() ?? 0) - this.now().getTime() + 1000);
-        this.health.set(this.component, 'rate_limited', { detail: error.message, until: at(ms) });
-        this.log.warn(`${error.message}; next poll at ${at(ms).toISOString()}`);
-        return ms;
-      }
-      if (error.code === 'unavailable') {
-        this.health.set(this.component, 'backing_off', { detail: error.message, until: at(retry) });
-        this.log.warn(`${error.message}; retrying in ${Math.round(retry / 1000)} s`);
-        return retry;
-      }
-      const ms = Math.max(this.options.intervalMs, NEEDS_A_PERSON_RETRY_MS);
-      this.health.set(this.component, 'failing', { detail: error.message, until: at(ms) });
-      this.log.error(`${error.message}; check the ${this.options.platformName} credentials. Retrying in ${Math.round(ms / 60_000)} min`);
+    // Switched on the one error base: what it is (code), and whether time or a person fixes it (recovery).
+    if (error instanceof PlatformError && error.code === 'rate_limited') {
+      const ms = Math.max(MIN_WAIT_MS, (error.details.resetAt?.getTime() ?? 0) - this.now().getTime() + 1000);
+      this.health.set(this.component, 'rate_limited', { detail: error.message, until: at(ms) });
+      this.log.warn(`${error.message}; next poll at ${at(ms).toISOString()}`);
       return ms;
     }
-    if (error instanceof SlackCallError) {
-      // Slack refused the post (not_in_channel, channel_not_found, invalid_auth…): keep the
-      // mention unposted and the cursor before it, say why, and try again now and then.
-      const ms = error.kind === 'rejected' ? Math.max(retry, Math.min(NEEDS_A_PERSON_RETRY_MS, this.options.retryMaxMs)) : retry;
+    if (error instanceof ChatCallError) {
+      // Slack could not take the post (refused: not_in_channel, channel_not_found, invalid_auth…;
+      // or unreachable): keep the mention unposted and the cursor before it, say why, try again.
+      const ms = error.isTransient ? retry : Math.max(retry, Math.min(NEEDS_A_PERSON_RETRY_MS, this.options.retryMaxMs));
       this.health.set(this.component, 'backing_off', { detail: `waiting for Slack: ${error.message}`, until: at(ms) });
       this.log.error(`${error.message}; mentions wait until Slack accepts them. Retrying in ${Math.round(ms / 1000)} s`);
+      return ms;
+    }
+    if (error instanceof SwitchboardError && error.isTransient) {
+      this.health.set(this.component, 'backing_off', { detail: error.message, until: at(retry) });
+      this.log.warn(`${error.message}; retrying in ${Math.round(retry / 1000)} s`);
+      return retry;
+    }
+    if (error instanceof SwitchboardError) {
+      const ms = Math.max(this.options.intervalMs, NEEDS_A_PERSON_RETRY_MS);
+      this.health.set(this.component, 'failing', { detail: error.message, until: at(ms) });
+      const hint = error instanceof PlatformError ? `check the ${this.options.platformName} credentials` : 'this needs a person';
+      this.log.error(`${error.message}; ${hint}. Retrying in ${Math.round(ms / 60_000)} min`);
       return ms;
     }
     this.health.set(this.component, 'failing', { detail: error instanceof Error ? error.message : String(error), until: at(retry) });

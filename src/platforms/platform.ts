@@ -5,6 +5,7 @@
  */
 
 import type { TextMeasure } from '../domain/reply-text.ts';
+import { SwitchboardError } from '../errors.ts';
 
 export type PlatformId = 'x' | 'mastodon' | 'bluesky';
 
@@ -152,19 +153,16 @@ export type PlatformErrorCode =
   | 'duplicate';
 
 /** A vendor error translated into what the core can act on. */
-export class PlatformError extends Error {
+export class PlatformError extends SwitchboardError {
+  declare readonly code: PlatformErrorCode;
+
   constructor(
-    readonly code: PlatformErrorCode,
+    code: PlatformErrorCode,
     message: string,
     readonly details: { resetAt?: Date; status?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: details.cause });
-    this.name = 'PlatformError';
-  }
-
-  /** Worth retrying later without a person doing anything. */
-  get isTransient(): boolean {
-    return this.code === 'rate_limited' || this.code === 'unavailable';
+    // Rate limits and outages pass by themselves; refusals (auth, not found, duplicate) need a person or a change.
+    super(code, message, code === 'rate_limited' || code === 'unavailable' ? 'transient' : 'needs_person', { cause: details.cause });
   }
 }
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Label } from '../domain/classify.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
+import type { AuditEntry } from '../store/audit-store.ts';
 import type { ContactRecord } from '../store/contact-store.ts';
 import type { MentionRecord } from '../store/mention-store.ts';
+import type { SavedReply } from '../store/saved-reply-store.ts';
 import type { Store } from '../store/store.ts';
 
 export type ContactMatch = { kind: 'one'; contact: ContactRecord } | { kind: 'many'; contacts: ContactRecord[] } | { kind: 'none' };
@@ -36,26 +38,9 @@ export interface ContactProfile {
 const CLEAR_LEAD = 0.05;
 const CARD_INTERACTIONS = 5;
 
-/** What an erasure needs from the reply service: no reply to the person may start or finish meanwhile. */
-export interface ReplyGate {
-  holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T>;
-}
-
-/** What an erasure leaves to do in Slack: messages of the bot's to blank, staff notes to delete by hand. */
-export interface Erasure {
-  /** Mention messages and reply announcements the bot wrote about the person. */
-  messages: Array<{ channel: string; ts: string }>;
-  mentions: number;
-  /** Staff messages in mention threads that were saved as notes about the person. */
-  threadNotes: Array<{ channel: string; ts: string }>;
-}
-
-/** The CRM's use cases: find a contact, build their card, note, link, tag, merge, export, erase. */
+/** The CRM's use cases: find a contact, build their card, note, link, tag, merge, export; saved replies; the audit. */
 export class Crm {
-  constructor(
-    private readonly store: Store,
-    private readonly replies: ReplyGate,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   /** Resolves what a person typed (name, @handle, email, contact ID) to one contact, several, or none. */
   async resolve(reference: string): Promise<ContactMatch> {
@@ -143,6 +128,61 @@ export class Crm {
 
   async addNote(contact: ContactRecord, text: string, by: string, sourceKey: string): Promise<void> {
     await this.store.timeline.add({ key: sourceKey, contactId: contact.key, kind: 'note', text, by, at: new Date().toISOString() });
+  }
+
+  /**
+   * A staff message in a mention's thread, kept as a note on the mention's contact. `sourceKey`
+   * names the Slack message, so a retried event stores it once. Returns the contact, when new.
+   */
+  async addThreadNote(mentionKey: string, note: { sourceKey: string; text: string; by: string }): Promise<string | undefined> {
+    const mention = await this.store.mentions.get(mentionKey);
+    if (!mention) return undefined;
+    const isNew = await this.store.timeline.add({
+      key: note.sourceKey,
+      contactId: mention.contactId,
+      kind: 'note',
+      text: note.text,
+      by: note.by,
+      at: new Date().toISOString(),
+      mentionKey,
+    });
+    return isNew ? mention.contactId : undefined;
+  }
+
+  contact(id: string): Promise<ContactRecord | undefined> {
+    return this.store.contacts.get(id);
+  }
+
+  /** Contacts for a type-ahead: best matches first. */
+  async search(query: string, limit: number): Promise<ContactRecord[]> {
+    const hits = this.store.contacts.find(query, limit);
+    return (await Promise.all(hits.map((hit) => this.store.contacts.get(hit.id)))).filter((contact) => contact !== undefined);
+  }
+
+  /** How many mentions an erasure of this contact would remove. */
+  mentionCount(contact: ContactRecord): number {
+    return this.store.mentions.keysForContact(contact.key).length;
+  }
+
+  savedReplies(): SavedReply[] {
+    return this.store.savedReplies.list();
+  }
+
+  savedReply(name: string): SavedReply | undefined {
+    return this.store.savedReplies.find(name);
+  }
+
+  /** Adds or replaces a saved reply; true when one of that name was replaced. */
+  saveReply(reply: SavedReply): Promise<boolean> {
+    return this.store.savedReplies.upsert(reply);
+  }
+
+  removeSavedReply(name: string): Promise<boolean> {
+    return this.store.savedReplies.remove(name);
+  }
+
+  latestAudit(count: number): Promise<AuditEntry[]> {
+    return this.store.audit.latest(count);
   }
 
   async addTag(contact: ContactRecord, tag: string): Promise<ContactRecord> {
@@ -247,45 +287,6 @@ export class Crm {
       likesOfOurPosts: await this.store.likes.forPerson(contact.key, contact.identities),
       audit: await this.store.audit.forMentions(mentionKeys),
     };
-  }
-
-  /**
-   * GDPR erasure: the contact, its identities, mentions, notes, orders and likes are removed from
-   * every store file; replies to its mentions lose their text in the outbox and the audit log, which
-   * keeps only that an erasure happened and who did it. Returns the bot's Slack messages to blank
-   * (mention messages, reply announcements) and the staff thread notes to delete by hand.
-   */
-  forget(contact: ContactRecord, actor: string): Promise<Erasure> {
-    // Replies to the person are cancelled or finish first; none writes their data back after.
-    return this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact, actor));
-  }
-
-  private async erase(contact: ContactRecord, actor: string): Promise<Erasure> {
-    const { mentions, timeline, orders, outbox, audit, contacts } = this.store;
-    const messages: Array<{ channel: string; ts: string }> = [];
-    for (const key of mentions.keysForContact(contact.key)) {
-      const record = await mentions.get(key);
-      if (record?.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
-    }
-    const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
-    // Staff notes typed in a mention's thread stay in Slack (a bot cannot delete a person's
-    // message): their places are returned, for an admin to delete them.
-    const threadNotes = (await timeline.forContact(contact.key)).flatMap((entry) => {
-      const [kind, channel, ts] = entry.key.split(':');
-      return kind === 'note' && channel && ts ? [{ channel, ts }] : [];
-    });
-    await timeline.deleteForContact(contact.key);
-    await orders.deleteForContact(contact.key);
-    await this.store.likes.deleteForPerson(contact.key, contact.identities);
-    messages.push(...(await outbox.redactForMentions(erasedKeys)));
-    await audit.redactForMentions(erasedKeys);
-    await contacts.delete(contact.key);
-    await audit.record({
-      actor,
-      action: 'erasure',
-      detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
-    });
-    return { messages, mentions: erasedKeys.size, threadNotes };
   }
 
   async createContact(name: string): Promise<ContactRecord> {

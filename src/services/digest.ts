@@ -1,4 +1,3 @@
-import { renderDigestChart } from '../charts/digest-chart.ts';
 import { dayWindow, shiftDay } from '../domain/calendar.ts';
 import {
   computeDigestFigures,
@@ -9,21 +8,18 @@ import {
   type Period,
 } from '../domain/digest-stats.ts';
 import type { Log } from '../log.ts';
-import { DIGEST_METADATA_EVENT } from '../slack/ids.ts';
-import { type PostedMessage, SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
-import { periodTitle, renderDigestMessage } from '../slack/views/digest-message.ts';
 import type { DigestLogEntry } from '../store/digest-log-store.ts';
 import type { LikeStore } from '../store/like-store.ts';
 import type { MentionRecord, MentionStore } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import type { Health } from './health.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import type { MessageRef, TeamChat } from './team-chat.ts';
 
 export interface DigestOptions {
   channel: string;
   timeZone: string;
   responseTargetMinutes: number;
-  workspaceUrl: () => Promise<string>;
 }
 
 export type DailyOutcome = 'posted' | 'already_posted' | 'found_posted';
@@ -39,7 +35,7 @@ export class DigestService {
 
   constructor(
     private readonly store: Store,
-    private readonly slack: SlackGateway,
+    private readonly chat: TeamChat,
     private readonly health: Health,
     private readonly log: Log,
     private readonly options: DigestOptions,
@@ -61,19 +57,14 @@ export class DigestService {
       const entry = this.store.digests.get(key);
       if (entry?.ts) return 'already_posted';
       if (entry) {
-        const found = await this.slack.findMessageByMetadata(
-          entry.channel,
-          DIGEST_METADATA_EVENT,
-          (payload) => payload.key === key,
-          Date.parse(entry.attemptedAt) / 1000 - 60,
-        );
+        const found = await this.chat.findDigest(entry.channel, key, Date.parse(entry.attemptedAt) / 1000 - 60);
         if (found) {
           this.log.info(`digest for ${day} was already in Slack (found by its metadata); not posting it again`);
           await this.store.digests.update(key, { ts: found.ts, postedAt: now.toISOString() });
           return 'found_posted';
         }
       }
-      await this.store.digests.recordAttempt(key, channel, now);
+      await this.store.digests.recordAttempt(key, channel, now, { period: { first: day, last: day } });
       const figures = await this.figures({ first: day, last: day });
       const posted = await this.publish(figures, key);
       await this.store.digests.update(key, { ts: posted.ts, postedAt: new Date().toISOString(), chart: { state: 'uploading' } });
@@ -84,51 +75,65 @@ export class DigestService {
   }
 
   /** `/crm digest`: posted now, on request, to the digest channel. */
-  async postOnRequest(period: Period, requestedBy: string): Promise<PostedMessage & { quiet: boolean }> {
+  async postOnRequest(period: Period, requestedBy: string): Promise<MessageRef & { quiet: boolean }> {
+    const key = `asked:${period.first}:${period.last}:${Date.now()}`;
+    // Logged like the daily one, so an erasure can find and redraw it.
+    await this.store.digests.recordAttempt(key, this.options.channel, new Date(), { period, requestedBy });
     const figures = await this.figures(period);
-    const posted = await this.publish(figures, `asked:${period.first}:${period.last}:${Date.now()}`, requestedBy);
+    const posted = await this.publish(figures, key, requestedBy);
+    await this.store.digests.update(key, { ts: posted.ts, postedAt: new Date().toISOString() });
     await this.uploadChart(figures, posted);
     return { ...posted, quiet: figures.total.count === 0 };
   }
 
-  private async publish(figures: DigestFigures, key: string, requestedBy?: string): Promise<PostedMessage> {
-    const message = renderDigestMessage(figures, {
-      workspaceUrl: await this.options.workspaceUrl(),
-      timeZone: this.options.timeZone,
-      key,
-      requestedBy,
-      // Staff are named, never @-mentioned: a digest pings nobody, the person who asked for it included.
-      staffNames: new Map(
-        await Promise.all(
-          [...new Set([...figures.repliesByStaff.map((s) => s.user), ...(requestedBy ? [requestedBy] : [])])].map(
-            async (user) => [user, await this.slack.displayName(user)] as const,
-          ),
-        ),
-      ),
-    });
+  /**
+   * After an erasure: every posted digest whose period touched one of these UTC days (a day either
+   * side, for the time zone) is rebuilt from the store as it is now, without the person, and
+   * updated in place. The chart (counts per hour, no names) stays.
+   */
+  async redrawCovering(days: ReadonlySet<string>): Promise<{ redrawn: number; failed: number }> {
+    let redrawn = 0;
+    let failed = 0;
+    if (!days.size) return { redrawn, failed };
+    for (const entry of this.store.digests.all()) {
+      const period = entry.period ?? periodOfDailyKey(entry.key);
+      if (!entry.ts || !period) continue;
+      const touched = [...days].some((day) => day >= shiftDay(period.first, -1) && day <= shiftDay(period.last, 1));
+      if (!touched) continue;
+      try {
+        const figures = await this.figures(period);
+        await this.lock.run(entry.key, () =>
+          this.chat.updateDigest({ channel: entry.channel, ts: entry.ts ?? '' }, figures, {
+            key: entry.key,
+            timeZone: this.options.timeZone,
+            requestedBy: entry.requestedBy,
+          }),
+        );
+        redrawn += 1;
+      } catch (error) {
+        failed += 1;
+        this.log.warn(`could not redraw the digest ${entry.key} after an erasure`, { error });
+      }
+    }
+    return { redrawn, failed };
+  }
+
+  private async publish(figures: DigestFigures, key: string, requestedBy?: string): Promise<MessageRef> {
     try {
-      const posted = await this.slack.postMessage({ channel: this.options.channel, ...message });
+      const posted = await this.chat.postDigest(this.options.channel, figures, { key, timeZone: this.options.timeZone, requestedBy });
       this.health.set('digest', 'ok');
       return posted;
     } catch (error) {
-      const detail = error instanceof SlackCallError ? error.message : String(error);
-      this.health.set('digest', 'failing', { detail });
+      this.health.set('digest', 'failing', { detail: error instanceof Error ? error.message : String(error) });
       throw error;
     }
   }
 
   /** The chart goes to the same channel right after the digest; a quiet period has nothing to chart. */
-  private async uploadChart(figures: DigestFigures, digest: PostedMessage): Promise<NonNullable<DigestLogEntry['chart']>> {
+  private async uploadChart(figures: DigestFigures, digest: MessageRef): Promise<NonNullable<DigestLogEntry['chart']>> {
     if (figures.total.count === 0) return { state: 'uploaded' };
-    const title = `${figures.chart.bucket === 'hour' ? 'Mentions per hour' : 'Mentions per day'} · ${periodTitle(figures)}`;
     try {
-      const fileId = await this.slack.uploadFile({
-        channel: digest.channel,
-        filename: `switchboard-digest-${figures.period.first}${figures.period.days > 1 ? `-to-${figures.period.last}` : ''}.png`,
-        title,
-        content: renderDigestChart(figures.chart, title),
-        altText: `Bar chart of mentions per ${figures.chart.bucket} by label, against the 7-day average`,
-      });
+      const fileId = await this.chat.uploadDigestChart(digest, figures);
       return { state: 'uploaded', fileId };
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
@@ -189,4 +194,10 @@ function toDigestMention(record: MentionRecord): DigestMention {
     slack: record.slack.ts ? { channel: record.slack.channel, ts: record.slack.ts } : undefined,
     url: mention.url,
   };
+}
+
+/** `daily:2026-11-25` → that day (entries written before the log kept periods). */
+function periodOfDailyKey(key: string): Period | undefined {
+  const day = /^daily:(\d{4}-\d{2}-\d{2})$/.exec(key)?.[1];
+  return day ? { first: day, last: day } : undefined;
 }

@@ -1,14 +1,11 @@
 import type { Classification, MentionClassifier } from '../domain/classify.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
-import type { ChannelPacer } from '../slack/channel-pacer.ts';
-import { MENTION_METADATA_EVENT } from '../slack/ids.ts';
-import { SlackCallError, type SlackGateway } from '../slack/slack-gateway.ts';
-import { renderMentionMessage } from '../slack/views/mention-message.ts';
 import { type MentionRecord, mentionKey } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import { type Health, platformComponent } from './health.ts';
 import { backoffMs, sleep } from './sleep.ts';
+import { ChatCallError, type TeamChat } from './team-chat.ts';
 
 export interface IngestOptions {
   channels: { mentions: string; questions: string };
@@ -46,8 +43,8 @@ export class MentionIngest {
     private readonly platform: Platform,
     private readonly store: Store,
     private readonly classifier: MentionClassifier,
-    private readonly slack: SlackGateway,
-    private readonly pacer: ChannelPacer,
+    /** Paces posts per channel itself (Slack takes about one message a second per channel). */
+    private readonly chat: TeamChat,
     private readonly health: Health,
     private readonly log: Log,
     private readonly options: IngestOptions,
@@ -55,7 +52,7 @@ export class MentionIngest {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** One poll: every new mention, oldest first, into Slack. Throws PlatformError / SlackCallError. */
+  /** One poll: every new mention, oldest first, into Slack. Throws PlatformError / ChatCallError. */
   async pollOnce(signal: AbortSignal): Promise<PollResult> {
     const after = this.store.cursors.get(this.platform.id);
     const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
@@ -217,24 +214,22 @@ export class MentionIngest {
       }
     }
 
-    const message = renderMentionMessage(record, { id: contact.key, name: contact.name });
     for (let attempt = 0; !signal.aborted; attempt++) {
-      await this.pacer.take(channel);
       try {
-        const posted = await this.slack.postMessage({ channel, ...message });
+        const posted = await this.chat.postMention(record, { id: contact.key, name: contact.name });
         await mentions.recordPosted(key, posted.ts);
         this.health.set('slack', 'ok');
         this.log.info(`posted ${key} (${classification.label}) to ${channel}`, { ts: posted.ts });
         return 'posted';
       } catch (error) {
-        if (!(error instanceof SlackCallError)) throw error;
+        if (!(error instanceof ChatCallError)) throw error;
         if (error.kind === 'rejected') {
-          this.health.set('slack', 'failing', { detail: `${error.method}: ${error.slackError}` });
+          this.health.set('slack', 'failing', { detail: `${error.method}: ${error.detail}` });
           throw error;
         }
         if (error.kind === 'rate_limited') {
+          // The channel's pace already holds off for Retry-After; the next post waits for it.
           const seconds = error.retryAfterSeconds ?? 1;
-          this.pacer.holdOff(channel, seconds);
           this.health.set('slack', 'rate_limited', {
             detail: 'Slack asked to slow down (HTTP 429)',
             until: new Date(this.now().getTime() + seconds * 1000),
@@ -245,14 +240,14 @@ export class MentionIngest {
         // Uncertain: the message may exist. Wait, then look for it before trying again.
         const wait = backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
         this.health.set('slack', 'backing_off', {
-          detail: `${error.method}: ${error.slackError}`,
+          detail: `${error.method}: ${error.detail}`,
           until: new Date(this.now().getTime() + wait),
         });
-        this.log.warn(`Slack post of ${key} uncertain (${error.slackError}); checking history in ${wait} ms`);
+        this.log.warn(`Slack post of ${key} uncertain (${error.detail}); checking history in ${wait} ms`);
         await sleep(wait, signal);
         if (signal.aborted) return undefined;
         const found = await this.findInHistory(record).catch((lookupError: unknown) => {
-          if (lookupError instanceof SlackCallError && lookupError.kind !== 'rejected') return undefined;
+          if (lookupError instanceof ChatCallError && lookupError.kind !== 'rejected') return undefined;
           throw lookupError;
         });
         if (found) {
@@ -266,15 +261,7 @@ export class MentionIngest {
   }
 
   private async findInHistory(record: MentionRecord): Promise<string | undefined> {
-    // A minute before the first attempt covers clock skew between this machine and Slack.
-    const oldest = Date.parse(record.slack.attemptedAt) / 1000 - 60;
-    const found = await this.slack.findMessageByMetadata(
-      record.slack.channel,
-      MENTION_METADATA_EVENT,
-      (payload) => payload.key === record.key,
-      oldest,
-    );
-    return found?.ts;
+    return (await this.chat.findMention(record))?.ts;
   }
 
   private channelFor(classification: Classification): string {

@@ -1,5 +1,6 @@
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
+import type { MentionRecord } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
@@ -21,6 +22,11 @@ export class MentionActions {
     private readonly log: Log,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** The mention behind a button or a form, if it is still known (an erasure may have removed it). */
+  find(mentionKey: string): Promise<MentionRecord | undefined> {
+    return this.store.mentions.get(mentionKey);
+  }
 
   like(mentionKey: string, userId: string): Promise<ActionAnswer> {
     return this.mutex.run(mentionKey, async () => {

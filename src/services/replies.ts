@@ -1,14 +1,12 @@
 import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId, type PublishedPost } from '../platforms/platform.ts';
-import { REPLY_METADATA_EVENT } from '../slack/ids.ts';
-import type { SlackGateway } from '../slack/slack-gateway.ts';
-import { renderReplyAnnouncement } from '../slack/views/reply-announcement.ts';
 import type { ReplyRecord } from '../store/outbox-store.ts';
 import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
 import { sleep } from './sleep.ts';
+import type { ReplyContext, TeamChat } from './team-chat.ts';
 
 export interface ReplyRequest {
   /**
@@ -61,7 +59,7 @@ export class ReplyService {
   constructor(
     private readonly store: Store,
     private readonly platforms: ReadonlyMap<PlatformId, Platform>,
-    private readonly slack: SlackGateway,
+    private readonly chat: TeamChat,
     private readonly mentionMessages: MentionMessages,
     private readonly log: Log,
     private readonly options: ReplyServiceOptions,
@@ -327,9 +325,7 @@ export class ReplyService {
   }
 
   private async findOrAnnounce(reply: ReplyRecord): Promise<ReplyRecord> {
-    const found = await this.slack
-      .findInThread(reply.thread.channel, reply.thread.ts, REPLY_METADATA_EVENT, reply.key)
-      .catch(() => undefined);
+    const found = await this.chat.findReplyAnnouncement(reply).catch(() => undefined);
     if (!found) return this.announce(reply);
     const announced = { ...reply, announcement: found };
     await this.store.outbox.save(announced);
@@ -337,14 +333,8 @@ export class ReplyService {
   }
 
   private async announce(reply: ReplyRecord): Promise<ReplyRecord> {
-    const message = this.renderAnnouncement(reply);
     try {
-      const posted = await this.slack.postMessage({
-        channel: reply.thread.channel,
-        threadTs: reply.thread.ts,
-        metadata: { event_type: REPLY_METADATA_EVENT, event_payload: { key: reply.key } },
-        ...message,
-      });
+      const posted = await this.chat.announceReply(reply, this.announcementContext(reply));
       const announced = { ...reply, announcement: { channel: posted.channel, ts: posted.ts } };
       // Saved under the lock: a send or an undo must see the announcement to update it.
       return await this.mutex.run(reply.mentionKey, async () => {
@@ -363,27 +353,28 @@ export class ReplyService {
   }
 
   private async showAnnouncement(reply: ReplyRecord): Promise<void> {
-    if (!reply.announcement) return;
+    const { announcement } = reply;
+    if (!announcement) return;
     try {
-      await this.slack.updateMessage({ ...reply.announcement, ...this.renderAnnouncement(reply) });
+      await this.chat.updateReplyAnnouncement({ ...reply, announcement }, this.announcementContext(reply));
     } catch (error) {
       this.log.warn(`could not update the announcement of reply ${reply.key}`, { error });
     }
   }
 
-  private renderAnnouncement(reply: ReplyRecord) {
+  private announcementContext(reply: ReplyRecord): ReplyContext {
     const platform = this.platforms.get(reply.platform);
-    return renderReplyAnnouncement(reply, {
+    return {
       brandHandle: platform?.brandHandle ?? 'brand',
       platformName: platform?.displayName ?? reply.platform,
       warning: platform?.replyWarning(reply.text),
       now: this.now(),
-    });
+    };
   }
 
   private async tellRequester(reply: ReplyRecord, text: string): Promise<void> {
     try {
-      await this.slack.postEphemeral({ channel: reply.thread.channel, user: reply.requestedBy, threadTs: reply.thread.ts, text });
+      await this.chat.tellPrivately({ channel: reply.thread.channel, user: reply.requestedBy, threadTs: reply.thread.ts }, text);
     } catch (error) {
       this.log.warn('could not tell the requester about their reply', { error });
     }

@@ -1,36 +1,14 @@
 import type { KnownBlock, View } from '@slack/types';
 import { ErrorCode, type WebClient } from '@slack/web-api';
+import { ChatCallError, type MessageRef } from '../services/team-chat.ts';
 
 /**
- * The Slack Web API calls the core makes, with Slack's failures turned into three kinds the core
- * can act on. The WebClient is built with retries off: a retried `chat.postMessage` whose first
- * attempt did reach Slack would post twice, so the caller decides, knowing what "uncertain" means.
+ * The Slack Web API calls Switchboard makes, with Slack's failures turned into the core's three
+ * kinds (ChatCallError). The WebClient is built with retries off: a retried `chat.postMessage`
+ * whose first attempt did reach Slack would post twice, so the caller decides, knowing what
+ * "uncertain" means.
  */
-export type SlackFailureKind =
-  /** HTTP 429: nothing happened; try again after `retryAfterSeconds`. */
-  | 'rate_limited'
-  /** Network error, timeout or 5xx: the call may or may not have taken effect. */
-  | 'uncertain'
-  /** Slack answered `ok: false` (channel_not_found, not_in_channel, invalid_auth…): nothing happened; retrying will not help until someone acts. */
-  | 'rejected';
-
-export class SlackCallError extends Error {
-  constructor(
-    readonly kind: SlackFailureKind,
-    readonly method: string,
-    readonly slackError: string,
-    readonly retryAfterSeconds?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`Slack ${method} failed (${kind}): ${slackError}`, options);
-    this.name = 'SlackCallError';
-  }
-}
-
-export interface PostedMessage {
-  channel: string;
-  ts: string;
-}
+export type PostedMessage = MessageRef;
 
 export interface MessageToPost {
   channel: string;
@@ -59,7 +37,7 @@ export class SlackGateway {
         unfurl_media: false,
       }),
     );
-    if (!result.ts) throw new SlackCallError('uncertain', 'chat.postMessage', 'no ts in the answer');
+    if (!result.ts) throw new ChatCallError('uncertain', 'chat.postMessage', 'no ts in the answer');
     return { channel: result.channel ?? message.channel, ts: result.ts };
   }
 
@@ -152,7 +130,7 @@ export class SlackGateway {
   async openDirectMessage(user: string): Promise<string> {
     const result = await this.call('conversations.open', () => this.client.conversations.open({ users: user }));
     const id = result.channel?.id;
-    if (!id) throw new SlackCallError('uncertain', 'conversations.open', 'no channel in the answer');
+    if (!id) throw new ChatCallError('uncertain', 'conversations.open', 'no channel in the answer');
     return id;
   }
 
@@ -171,11 +149,11 @@ export class SlackGateway {
     const url = await this.call('files.getUploadURLExternal', () =>
       this.client.files.getUploadURLExternal({ filename: file.filename, length: file.content.length, alt_text: file.altText }),
     );
-    if (!url.upload_url || !url.file_id) throw new SlackCallError('rejected', 'files.getUploadURLExternal', 'no upload URL');
+    if (!url.upload_url || !url.file_id) throw new ChatCallError('rejected', 'files.getUploadURLExternal', 'no upload URL');
     const uploaded = await fetch(url.upload_url, { method: 'POST', body: file.content }).catch((error: unknown) => {
-      throw new SlackCallError('uncertain', 'file upload', error instanceof Error ? error.message : String(error));
+      throw new ChatCallError('uncertain', 'file upload', error instanceof Error ? error.message : String(error));
     });
-    if (!uploaded.ok) throw new SlackCallError('rejected', 'file upload', `HTTP ${uploaded.status}`);
+    if (!uploaded.ok) throw new ChatCallError('rejected', 'file upload', `HTTP ${uploaded.status}`);
     await this.call('files.completeUploadExternal', () =>
       this.client.files.completeUploadExternal({
         files: [{ id: url.file_id as string, title: file.title }],
@@ -217,21 +195,21 @@ export class SlackGateway {
     try {
       return await run();
     } catch (error) {
-      throw toSlackCallError(method, error);
+      throw toChatCallError(method, error);
     }
   }
 }
 
-export function toSlackCallError(method: string, error: unknown): SlackCallError {
+export function toChatCallError(method: string, error: unknown): ChatCallError {
   const coded = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
   switch (coded.code) {
     case ErrorCode.RateLimitedError:
-      return new SlackCallError('rate_limited', method, 'ratelimited', coded.retryAfter ?? 1, { cause: error });
+      return new ChatCallError('rate_limited', method, 'ratelimited', coded.retryAfter ?? 1, { cause: error });
     case ErrorCode.PlatformError:
-      return new SlackCallError('rejected', method, coded.data?.error ?? 'unknown_error', undefined, { cause: error });
+      return new ChatCallError('rejected', method, coded.data?.error ?? 'unknown_error', undefined, { cause: error });
     case ErrorCode.HTTPError:
-      return new SlackCallError('uncertain', method, `HTTP ${coded.statusCode ?? '?'}`, undefined, { cause: error });
+      return new ChatCallError('uncertain', method, `HTTP ${coded.statusCode ?? '?'}`, undefined, { cause: error });
     default:
-      return new SlackCallError('uncertain', method, coded.message ?? String(error), undefined, { cause: error });
+      return new ChatCallError('uncertain', method, coded.message ?? String(error), undefined, { cause: error });
   }
 }

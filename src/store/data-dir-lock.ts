@@ -1,12 +1,15 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SwitchboardError } from '../errors.ts';
 
-export class DataDirLockedError extends Error {
-  readonly code = 'data_dir_locked';
+export class DataDirLockedError extends SwitchboardError {
   constructor(dataDir: string, holder: string) {
-    super(`DATA_DIR ${dataDir} is in use by another Switchboard process (${holder}). Stop it first, or use another DATA_DIR.`);
-    this.name = 'DataDirLockedError';
+    super(
+      'data_dir_locked',
+      `DATA_DIR ${dataDir} is in use by another Switchboard process (${holder}). Stop it first, or use another DATA_DIR.`,
+      'needs_person',
+    );
   }
 }
 

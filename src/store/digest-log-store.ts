@@ -11,6 +11,10 @@ import { isObject, openJsonFile } from './json-file.ts';
 export interface DigestLogEntry {
   key: string;
   channel: string;
+  /** The days it covers (absent in entries written before digests could be redrawn: `daily:<day>` says it). */
+  period?: { first: string; last: string };
+  /** Who asked for it (`/crm digest`), a Slack user ID. */
+  requestedBy?: string;
   attemptedAt: string;
   ts?: string;
   postedAt?: string;
@@ -44,8 +48,18 @@ export class DigestLogStore {
     return this.db.data.digests[key];
   }
 
-  async recordAttempt(key: string, channel: string, at: Date): Promise<DigestLogEntry> {
-    const entry: DigestLogEntry = { key, channel, attemptedAt: at.toISOString() };
+  /** Every digest attempted or posted, for redrawing after an erasure. */
+  all(): DigestLogEntry[] {
+    return Object.values(this.db.data.digests);
+  }
+
+  async recordAttempt(
+    key: string,
+    channel: string,
+    at: Date,
+    details: Pick<DigestLogEntry, 'period' | 'requestedBy'> = {},
+  ): Promise<DigestLogEntry> {
+    const entry: DigestLogEntry = { key, channel, attemptedAt: at.toISOString(), ...details };
     this.db.data.digests[key] = entry;
     await this.db.write();
     return entry;

@@ -1,16 +1,20 @@
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
+import { SwitchboardError } from '../errors.ts';
 
 /** A data file that cannot be read or parsed. Start-up stops; the file is left exactly as it was. */
-export class StoreFileError extends Error {
-  readonly code = 'store_file_unreadable';
+export class StoreFileError extends SwitchboardError {
   constructor(
     readonly file: string,
     reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`Data file ${file} cannot be used: ${reason}. Fix or move the file; Switchboard has not changed it.`, options);
-    this.name = 'StoreFileError';
+    super(
+      'store_file_unreadable',
+      `Data file ${file} cannot be used: ${reason}. Fix or move the file; Switchboard has not changed it.`,
+      'needs_person',
+      options,
+    );
   }
 }
 

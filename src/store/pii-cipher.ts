@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { SwitchboardError } from '../errors.ts';
 
 /**
  * Encryption at rest of personal data (PII_ENCRYPTION_KEY): AES-256-GCM with a fresh 96-bit IV per
@@ -84,8 +85,11 @@ export class PiiCipher {
   }
 }
 
-export class SealedDataError extends Error {
-  readonly code = 'sealed_data';
+/** Sealed data that cannot be opened: a missing or wrong key, or a changed file. */
+export class SealedDataError extends SwitchboardError {
+  constructor(message: string) {
+    super('sealed_data', message, 'needs_person');
+  }
 }
 
 interface SealKey {

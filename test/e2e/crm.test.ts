@@ -160,6 +160,17 @@ describe('/crm forget: GDPR erasure', () => {
     await flow.writeInThread(mention, 'reply: @ada_l so sorry Ada, refund on its way');
     await waitUntil(() => flow.repliesOnX(mention).length === 1, 5_000);
     await waitUntil(async () => (await everyFile()).includes('12 Marylebone Road'), 5_000, 'the note on disk');
+    await flow.mention('and my parcel 88-HL never came', { username: 'ada_l', name: 'Ada Lovelace' });
+    // A digest posted before the erasure names her (top contacts) and quotes her (still unanswered).
+    await flow.command('digest');
+    const digestText = () =>
+      JSON.stringify(
+        bed.standins.slack
+          .allMessages()
+          .filter((m) => m.bot_id && (m.metadata as { event_type?: string } | undefined)?.event_type === 'switchboard_digest')
+          .map((m) => [m.text, m.blocks]),
+      );
+    await waitUntil(() => digestText().includes('parcel 88-HL') && digestText().includes('Ada Lovelace'), 10_000, 'the digest');
 
     const question = await flow.command('forget @ada_l');
     expect(question.text).toContain('Erase *Ada Lovelace* for good?');
@@ -167,20 +178,23 @@ describe('/crm forget: GDPR erasure', () => {
     const contactId = JSON.stringify(question).match(/"value":"([^"]+)"/)?.[1] ?? '';
     await flow.send(buttonClick({ actionId: 'crm_forget_confirm', value: contactId, channel: 'C0MENTIONS', messageTs: '1.1' }));
     await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.startsWith('Erased Ada Lovelace')), 5_000, 'the confirmation');
+    const done = flow.ephemeralsFor('U0AGENT01').find((m) => m.text.startsWith('Erased Ada Lovelace'))?.text ?? '';
 
     const files = await everyFile();
-    for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'Marylebone', 'refund on its way', mention.post.id])
+    for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'Marylebone', 'refund on its way', 'parcel 88-HL', mention.post.id])
       expect(files).not.toContain(trace);
     expect(files).toContain('Grace Hopper');
     expect(files).toContain('"action":"erasure"');
     expect((await flow.command('lookup @ada_l')).text).toContain('No contact matches');
     expect(JSON.stringify(flow.currentMessage(mention)?.blocks)).toContain("Erased at the person's request");
     // Every message the bot wrote about her (the mention, the reply's announcement) now says "erased".
+    // The digest is redrawn without her, not blanked: the rest of the day's figures stay.
     const botMessages = bed.standins.slack.allMessages().filter((message) => message.bot_id);
-    for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'refund on its way'])
+    for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'refund on its way', 'parcel 88-HL'])
       expect(JSON.stringify(botMessages.map((m) => [m.text, m.blocks])), trace).not.toContain(trace);
+    expect(digestText()).toContain('Grace Hopper');
+    expect(done).toContain('1 digest(s) that named or quoted them were redrawn without them');
     // The staff note typed in the thread stays in Slack: the admin gets a link to delete it.
-    const done = flow.ephemeralsFor('U0AGENT01').find((m) => m.text.startsWith('Erased Ada Lovelace'))?.text ?? '';
     const note = bed.standins.slack.allMessages().find((m) => m.text === 'She lives at 12 Marylebone Road');
     expect(done).toContain(`/archives/${note?.channel}/p${note?.ts.replace('.', '')}|note 1>`);
   });

@@ -133,7 +133,20 @@ const rendered: Record<string, { text?: string; blocks?: unknown[] }> = {
   'contact card, viewer': renderContactCard(profile, { personalData: false }),
   'contact choices': renderContactChoices(HOSTILE, [contact, contact], { personalData: true }),
   'forget confirmation': renderForgetConfirmation(contact, 3),
-  'erasure done': { text: renderErasureDone(HOSTILE, 3, [{ channel: 'C0MENTIONS', ts: '1.2' }], 'https://acme.slack.com/') },
+  'erasure done': {
+    text: renderErasureDone(
+      HOSTILE,
+      {
+        mentions: 3,
+        messagesErased: 4,
+        messagesNotErased: 1,
+        digestsRedrawn: 2,
+        digestsNotRedrawn: 1,
+        threadNotes: [{ channel: 'C0MENTIONS', ts: '1.2' }],
+      },
+      'https://acme.slack.com/',
+    ),
+  },
   'saved replies': renderSavedReplies([
     { name: HOSTILE.slice(0, 40), text: LONG, createdBy: 'U0AGENT01', createdAt: '2026-11-25T09:00:00.000Z' },
   ]),

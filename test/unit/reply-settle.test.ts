@@ -8,7 +8,9 @@ import type { Platform, PublishedPost } from '../../src/platforms/platform.ts';
 import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
 import { MentionMessages } from '../../src/services/mention-messages.ts';
 import { ReplyService } from '../../src/services/replies.ts';
+import { ChannelPacer } from '../../src/slack/channel-pacer.ts';
 import { SlackGateway } from '../../src/slack/slack-gateway.ts';
+import { SlackTeamChat } from '../../src/slack/slack-team-chat.ts';
 import type { MentionWorkflow } from '../../src/store/mention-store.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { mentionRecord } from '../helpers/factories.ts';
@@ -60,9 +62,14 @@ describe('settling a reply the platform confirmed', () => {
   it('never sends again because of our own error after a confirmed send, and records it as sent', async () => {
     const platform = countingPlatform();
     const gateway = new SlackGateway(new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }));
+    const chat = new SlackTeamChat(
+      gateway,
+      async () => 'https://switchboard-sandbox.slack.com/',
+      new ChannelPacer({ perSecond: 100, burst: 100 }),
+    );
     const lines: string[] = [];
     const log = createLog({ level: 'debug', write: (line) => lines.push(line) });
-    const replies = new ReplyService(store, new Map([['x', platform]]), gateway, new FailingMentionMessages(store, gateway, log), log, {
+    const replies = new ReplyService(store, new Map([['x', platform]]), chat, new FailingMentionMessages(store, chat, log), log, {
       undoSeconds: 0,
       retryDelayMs: 10,
     });

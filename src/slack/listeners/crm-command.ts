@@ -39,22 +39,11 @@ export function registerCrmCommand(app: App, context: ListenerContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION.confirmForget, async ({ ack, body, action }) => {
     await ack();
     const userId = body.user.id;
-    const contact = await context.store.contacts.get(action.value ?? '');
+    const contact = await context.crm.contact(action.value ?? '');
     if (!contact) return tell(body.channel?.id, userId, 'That contact is already gone: nothing to erase.');
-    const { messages, mentions, threadNotes } = await context.crm.forget(contact, userId);
-    // The bot's own messages about the person (mention messages, reply announcements) are blanked
-    // too (best effort; the store is what counts).
-    for (const message of messages) {
-      await context.slack
-        .updateMessage({
-          ...message,
-          text: 'Erased',
-          blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ":wastebasket: Erased at the person's request." }] }],
-        })
-        .catch((error: unknown) => context.log.warn('could not blank an erased message', { error }));
-    }
+    const summary = await context.erasure.forget(contact, userId);
     const { workspaceUrl } = await context.identity;
-    await tell(body.channel?.id, userId, renderErasureDone(contact.name, mentions, threadNotes, workspaceUrl));
+    await tell(body.channel?.id, userId, renderErasureDone(contact.name, summary, workspaceUrl));
   });
 }
 
@@ -158,7 +147,7 @@ async function answerForget(argument: string, context: ListenerContext): Promise
   if (!argument) return renderHelp('Usage: `/crm forget <contact>`: erases the contact and their data (asks first)');
   const found = await oneContact(argument, context);
   if (!found.contact) return found.answer;
-  return renderForgetConfirmation(found.contact, context.store.mentions.keysForContact(found.contact.key).length);
+  return renderForgetConfirmation(found.contact, context.crm.mentionCount(found.contact));
 }
 
 /** Answered at once; the file is built and sent after (three Slack calls), and the asker told where it is. */
@@ -214,23 +203,23 @@ async function answerMerge(argument: string, context: ListenerContext): Promise<
 }
 
 async function answerSaved(args: string[], userId: string, context: ListenerContext): Promise<CommandAnswer> {
-  const { savedReplies } = context.store;
+  const { crm } = context;
   const [action = 'list', name, ...words] = args;
   switch (action.toLowerCase()) {
     case 'list':
-      return renderSavedReplies(savedReplies.list());
+      return renderSavedReplies(crm.savedReplies());
     case 'add': {
       const body = words.join(' ').trim();
       if (!name || !body)
         return renderHelp('Usage: `/crm saved add <name> <text>`, e.g. `/crm saved add refund-delay Hi {{first_name}}, …`');
       if (name.length > 40) return { text: 'A saved reply name is at most 40 characters.' };
-      const replaced = await savedReplies.upsert({ name, text: body, createdBy: userId, createdAt: new Date().toISOString() });
+      const replaced = await crm.saveReply({ name, text: body, createdBy: userId, createdAt: new Date().toISOString() });
       return renderNotice(mrkdwnWith`${replaced ? 'Replaced' : 'Saved'} “${name}”. It is offered in the Reply form.`);
     }
     case 'remove': {
       if (!name) return renderHelp('Usage: `/crm saved remove <name>`');
       return renderNotice(
-        (await savedReplies.remove(name)) ? mrkdwnWith`Removed “${name}”.` : mrkdwnWith`There is no saved reply called “${name}”.`,
+        (await crm.removeSavedReply(name)) ? mrkdwnWith`Removed “${name}”.` : mrkdwnWith`There is no saved reply called “${name}”.`,
       );
     }
     default:
@@ -243,7 +232,7 @@ async function answerAudit(args: string[], context: ListenerContext): Promise<Co
   const count = raw === undefined ? DEFAULT_AUDIT_COUNT : Number(raw);
   if (!Number.isInteger(count) || count < 1)
     return renderHelp(`\`${String(raw).slice(0, 20)}\` is not a number of entries: use \`/crm audit 20\`.`);
-  return renderAudit(await context.store.audit.latest(Math.min(count, MAX_AUDIT_COUNT)));
+  return renderAudit(await context.crm.latestAudit(Math.min(count, MAX_AUDIT_COUNT)));
 }
 
 const DIGEST_USAGE =

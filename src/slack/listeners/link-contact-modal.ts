@@ -5,12 +5,10 @@ import type { ListenerContext } from './context.ts';
 
 /** The Link contact modal: its type-ahead options, and its submission. */
 export function registerLinkContactModal(app: App, context: ListenerContext): void {
-  const { store, crm, mentionMessages, log } = context;
+  const { crm, actions, mentionMessages, log } = context;
 
   app.options<'block_suggestion'>(ACTION.pickContact, async ({ ack, options }) => {
-    const hits = store.contacts.find(options.value ?? '', 20);
-    const contacts = (await Promise.all(hits.map((hit) => store.contacts.get(hit.id)))).filter((c) => c !== undefined);
-    await ack({ options: renderContactOptions(contacts) });
+    await ack({ options: renderContactOptions(await crm.search(options.value ?? '', 20)) });
   });
 
   app.view<ViewSubmitAction>(VIEW.linkContactModal, async ({ ack, view, body }) => {
@@ -22,7 +20,7 @@ export function registerLinkContactModal(app: App, context: ListenerContext): vo
       return ack({ response_action: 'errors', errors: { [BLOCK.contactPick]: 'Pick a contact, or name a new one below.' } });
     }
     // Everything is checked before a new contact is made: a refused form leaves no orphan behind.
-    if (!mentionKey || !(await store.mentions.get(mentionKey))) {
+    if (!mentionKey || !(await actions.find(mentionKey))) {
       return ack({
         response_action: 'errors',
         errors: { [BLOCK.contactPick]: 'This mention is no longer known (erased?): close the form.' },
@@ -31,14 +29,14 @@ export function registerLinkContactModal(app: App, context: ListenerContext): vo
     if (newName && newName.length > 200) {
       return ack({ response_action: 'errors', errors: { [BLOCK.newContactName]: 'A name is at most 200 characters.' } });
     }
-    const picked = pickedId ? await store.contacts.get(pickedId) : undefined;
+    const picked = pickedId ? await crm.contact(pickedId) : undefined;
     if (pickedId && !picked) {
       return ack({ response_action: 'errors', errors: { [BLOCK.contactPick]: 'That contact no longer exists: pick another.' } });
     }
     const target = picked ?? (await crm.createContact(newName ?? ''));
     await ack();
     await crm.linkAuthor(mentionKey, target);
-    const record = await store.mentions.get(mentionKey);
+    const record = await actions.find(mentionKey);
     if (record) await mentionMessages.refresh(record);
     log.info(`${body.user.id} linked the author of ${mentionKey} to contact ${target.key}`);
   });

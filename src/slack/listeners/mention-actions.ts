@@ -23,7 +23,7 @@ export function registerMentionActions(app: App, context: ListenerContext): void
   app.action<BlockAction<ButtonAction>>(ACTION.reply, async (args) => {
     await args.ack();
     // The trigger_id is valid for 3 s and once: open the modal before anything slow.
-    const mention = await context.store.mentions.get(args.action.value ?? '');
+    const mention = await actions.find(args.action.value ?? '');
     const platform = mention ? context.platforms.get(mention.mention.platform) : undefined;
     if (!mention || !platform) return answer(args, 'This mention is not known to Switchboard, so it cannot be replied to.');
     await slack.openView(args.body.trigger_id, replyModalFor(context, mention, platform, `@${mention.mention.author.handle} `, 0));
@@ -53,9 +53,9 @@ export function registerMentionActions(app: App, context: ListenerContext): void
 
   app.action<BlockAction<ButtonAction>>(ACTION.linkContact, async (args) => {
     await args.ack();
-    const mention = await context.store.mentions.get(args.action.value ?? '');
+    const mention = await actions.find(args.action.value ?? '');
     if (!mention) return answer(args, 'This mention is not known to Switchboard.');
-    const current = await context.store.contacts.get(mention.contactId);
+    const current = await context.crm.contact(mention.contactId);
     await slack.openView(args.body.trigger_id, renderLinkContactModal(mention, current));
     log.debug(`link contact opened by ${args.body.user.id} for ${mention.key}`);
   });

@@ -9,7 +9,7 @@ import type { ListenerContext } from './context.ts';
 
 /** The reply modal: a saved reply refills the text; Send validates inside the modal, then schedules. */
 export function registerReplyModal(app: App, context: ListenerContext): void {
-  const { store, replies, slack, platforms } = context;
+  const { crm, actions, replies, slack, platforms } = context;
 
   app.view<ViewSubmitAction>(VIEW.replyModal, async ({ ack, body, view }) => {
     const metadata = parseReplyModalMetadata(view.private_metadata);
@@ -35,8 +35,8 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
   app.action<BlockAction<StaticSelectAction>>(ACTION.pickSavedReply, async ({ ack, body, action }) => {
     await ack();
     const metadata = parseReplyModalMetadata(body.view?.private_metadata ?? '');
-    const saved = store.savedReplies.find(action.selected_option.value);
-    const mention = metadata ? await store.mentions.get(metadata.mentionKey) : undefined;
+    const saved = crm.savedReply(action.selected_option.value);
+    const mention = metadata ? await actions.find(metadata.mentionKey) : undefined;
     const platform = mention ? platforms.get(mention.mention.platform) : undefined;
     if (!body.view || !metadata || !saved || !mention || !platform) return;
     const agent = body.user.name ?? body.user.username ?? 'the team';
@@ -59,7 +59,7 @@ export function replyModalFor(context: ListenerContext, mention: MentionRecord, 
     limit: rules.limit,
     countingRule: rules.countingRule,
     undoSeconds: context.undoSeconds,
-    savedReplies: context.store.savedReplies.list(),
+    savedReplies: context.crm.savedReplies(),
     text,
     revision,
   });

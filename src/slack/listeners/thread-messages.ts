@@ -24,7 +24,7 @@ const PARENT_CACHE_SIZE = 2000;
  * every other subtype, and messages outside mention threads.
  */
 export function registerThreadMessages(app: App, context: ListenerContext): void {
-  const { store, slack, replies, log } = context;
+  const { crm, slack, replies, log } = context;
   const parents = new Map<string, string | null>();
 
   const mentionKeyOfThread = async (channel: string, threadTs: string): Promise<string | undefined> => {
@@ -60,17 +60,12 @@ export function registerThreadMessages(app: App, context: ListenerContext): void
       return;
     }
 
-    const mention = await store.mentions.get(mentionKey);
-    if (!mention || !command.text) return;
-    const isNew = await store.timeline.add({
-      key: `note:${message.channel}:${message.ts}`,
-      contactId: mention.contactId,
-      kind: 'note',
+    if (!command.text) return;
+    const contactId = await crm.addThreadNote(mentionKey, {
+      sourceKey: `note:${message.channel}:${message.ts}`,
       text: command.text,
       by: message.user,
-      at: new Date().toISOString(),
-      mentionKey,
     });
-    if (isNew) log.info(`note by ${message.user} saved on contact ${mention.contactId}`);
+    if (contactId) log.info(`note by ${message.user} saved on contact ${contactId}`);
   });
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { ContactProfile, Interaction } from '../../services/crm.ts';
+import type { ErasureSummary } from '../../services/erasure.ts';
 import type { ContactRecord } from '../../store/contact-store.ts';
 import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, mrkdwnWith, truncate } from '../mrkdwn.ts';
@@ -141,13 +142,18 @@ export function renderForgetConfirmation(contact: ContactRecord, mentions: numbe
  * After `/crm forget`: what went, and the staff messages in threads that Slack keeps (a bot cannot
  * delete a person's message), each linked so an admin can delete it.
  */
-export function renderErasureDone(
-  name: string,
-  mentions: number,
-  threadNotes: ReadonlyArray<{ channel: string; ts: string }>,
-  workspaceUrl: string,
-): string {
-  const done = mrkdwnWith`Erased ${name}: the contact, ${mentions} mention(s), notes, orders and likes; Switchboard's messages about them now say "erased". The audit log records only that an erasure happened.`;
+export function renderErasureDone(name: string, summary: ErasureSummary, workspaceUrl: string): string {
+  const { mentions, messagesErased, messagesNotErased, digestsRedrawn, digestsNotRedrawn, threadNotes } = summary;
+  const digests = digestsRedrawn ? `, ${digestsRedrawn} digest(s) that named or quoted them were redrawn without them` : '';
+  const lines = [
+    mrkdwnWith`Erased ${name}: the contact, ${mentions} mention(s), notes, orders and likes; ${String(messagesErased)} of Switchboard's messages about them now say "erased"${digests}. The audit log records only that an erasure happened.`,
+  ];
+  if (messagesNotErased || digestsNotRedrawn) {
+    lines.push(
+      `:warning: Slack refused ${messagesNotErased} message update(s) and ${digestsNotRedrawn} digest update(s) (deleted or archived meanwhile?): the log lists where.`,
+    );
+  }
+  const done = lines.join('\n');
   if (threadNotes.length === 0) return done;
   const links = threadNotes.map((note, i) => link(permalink(workspaceUrl, note), `note ${i + 1}`)).join(' · ');
   return `${done}\nStaff messages in threads were saved as notes about them and stay in Slack until deleted: ${links}`;

@@ -128,3 +128,11 @@ function formatUtc(iso: string): string {
   const fallback = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
 }
+
+/** What a message the bot wrote about a person becomes once they are erased (GDPR). */
+export function renderErasedMessage(): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: 'Erased',
+    blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ":wastebasket: Erased at the person's request." }] }],
+  };
+}

@@ -1,0 +1,100 @@
+import type { Log } from '../log.ts';
+import type { ContactRecord } from '../store/contact-store.ts';
+import type { Store } from '../store/store.ts';
+import type { MessageRef, TeamChat } from './team-chat.ts';
+
+/** What an erasure needs from the reply service: no reply to the person may start or finish meanwhile. */
+export interface ReplyGate {
+  holdForErasure<T>(mentionKeys: readonly string[], erase: () => Promise<T>): Promise<T>;
+}
+
+/** What an erasure needs from the digests: redraw those whose days held the person's activity. */
+export interface DigestRedraw {
+  redrawCovering(days: ReadonlySet<string>): Promise<{ redrawn: number; failed: number }>;
+}
+
+export interface ErasureSummary {
+  mentions: number;
+  /** Messages of the bot's about the person (mention messages, reply announcements) now "erased". */
+  messagesErased: number;
+  /** Those Slack would not let the bot change (deleted meanwhile, channel archived): named in the log by place only. */
+  messagesNotErased: number;
+  /** Digests posted earlier that named the person or quoted them, redrawn without them. */
+  digestsRedrawn: number;
+  digestsNotRedrawn: number;
+  /** Staff messages in mention threads saved as notes about the person: a bot cannot delete a person's message. */
+  threadNotes: MessageRef[];
+}
+
+/**
+ * GDPR erasure ("right to be forgotten"). The contact, its identities, mentions, notes, orders and
+ * likes leave every store; replies to its mentions lose their text in the outbox and the audit log,
+ * which keeps only that an erasure happened and who did it. Then, in Slack, the bot's messages about
+ * the person become "erased" and digests that covered their days are redrawn without them.
+ */
+export class ErasureService {
+  constructor(
+    private readonly store: Store,
+    private readonly replies: ReplyGate,
+    private readonly chat: TeamChat,
+    private readonly digests: DigestRedraw,
+    private readonly log: Log,
+  ) {}
+
+  async forget(contact: ContactRecord, actor: string): Promise<ErasureSummary> {
+    // Replies to the person are cancelled or finish first; none writes their data back after.
+    const erased = await this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact, actor));
+
+    let messagesErased = 0;
+    for (const message of erased.messages) {
+      try {
+        await this.chat.showErased(message);
+        messagesErased += 1;
+      } catch (error) {
+        this.log.warn(`could not mark message ${message.channel}/${message.ts} as erased`, { error });
+      }
+    }
+    const digests = await this.digests.redrawCovering(erased.days);
+    return {
+      mentions: erased.mentions,
+      messagesErased,
+      messagesNotErased: erased.messages.length - messagesErased,
+      digestsRedrawn: digests.redrawn,
+      digestsNotRedrawn: digests.failed,
+      threadNotes: erased.threadNotes,
+    };
+  }
+
+  private async erase(contact: ContactRecord, actor: string) {
+    const { mentions, timeline, orders, outbox, audit, contacts, likes } = this.store;
+    const messages: MessageRef[] = [];
+    // The UTC days of everything the person did: the digests that covered them are redrawn.
+    const days = new Set<string>();
+    for (const key of mentions.keysForContact(contact.key)) {
+      const record = await mentions.get(key);
+      if (!record) continue;
+      days.add(record.mention.createdAt.slice(0, 10));
+      if (record.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
+    }
+    for (const like of await likes.forPerson(contact.key, contact.identities)) days.add(like.createdAt.slice(0, 10));
+
+    const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
+    // Staff notes typed in a mention's thread stay in Slack: their places are returned for an admin.
+    const threadNotes = (await timeline.forContact(contact.key)).flatMap((entry) => {
+      const [kind, channel, ts] = entry.key.split(':');
+      return kind === 'note' && channel && ts ? [{ channel, ts }] : [];
+    });
+    await timeline.deleteForContact(contact.key);
+    await orders.deleteForContact(contact.key);
+    await likes.deleteForPerson(contact.key, contact.identities);
+    messages.push(...(await outbox.redactForMentions(erasedKeys)));
+    await audit.redactForMentions(erasedKeys);
+    await contacts.delete(contact.key);
+    await audit.record({
+      actor,
+      action: 'erasure',
+      detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
+    });
+    return { messages, mentions: erasedKeys.size, threadNotes, days };
+  }
+}

@@ -1,0 +1,80 @@
+import type { DigestFigures } from '../domain/digest-stats.ts';
+import { SwitchboardError } from '../errors.ts';
+import type { MentionRecord } from '../store/mention-store.ts';
+import type { ReplyRecord } from '../store/outbox-store.ts';
+
+/**
+ * Where the core shows its work to the team, in the core's words: post or update a mention message,
+ * announce a reply, post a digest, find a message by its key after a crash. `slack/` implements it
+ * (Block Kit, metadata, the Web API); services depend on this interface only, never on `slack/`.
+ */
+export interface TeamChat {
+  postMention(record: MentionRecord, contact: ContactLabel): Promise<MessageRef>;
+  updateMention(record: MentionRecord & { slack: { ts: string } }, contact: ContactLabel): Promise<void>;
+  /** The mention's message, if an earlier attempt posted it (searched from just before the attempt). */
+  findMention(record: MentionRecord): Promise<MessageRef | undefined>;
+
+  announceReply(reply: ReplyRecord, shown: ReplyContext): Promise<MessageRef>;
+  updateReplyAnnouncement(reply: ReplyRecord & { announcement: MessageRef }, shown: ReplyContext): Promise<void>;
+  findReplyAnnouncement(reply: ReplyRecord): Promise<MessageRef | undefined>;
+
+  postDigest(channel: string, figures: DigestFigures, shown: DigestContext): Promise<MessageRef>;
+  /** Redraws a posted digest from new figures (after an erasure removed someone from them). */
+  updateDigest(message: MessageRef, figures: DigestFigures, shown: DigestContext): Promise<void>;
+  findDigest(channel: string, key: string, sinceSeconds: number): Promise<MessageRef | undefined>;
+  /** The digest's chart as a file in the digest's channel; returns the file's ID. */
+  uploadDigestChart(message: MessageRef, figures: DigestFigures): Promise<string>;
+
+  /** Replaces a message the bot wrote about a person with "erased" (GDPR erasure). */
+  showErased(message: MessageRef): Promise<void>;
+  /** A line only `user` sees, in the thread when `threadTs` is given. */
+  tellPrivately(to: { channel: string; user: string; threadTs?: string }, text: string): Promise<void>;
+}
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** How a mention message names its contact. */
+export interface ContactLabel {
+  id: string;
+  name: string;
+}
+
+export interface ReplyContext {
+  brandHandle: string;
+  platformName: string;
+  /** A platform's caution about the text (e.g. X hides replies that start with a handle). */
+  warning?: string;
+  now: Date;
+}
+
+export interface DigestContext {
+  /** Unique per digest: carried in the message so a restart can find it. */
+  key: string;
+  timeZone: string;
+  /** Who asked for it (`/crm digest`), named, never pinged. */
+  requestedBy?: string;
+}
+
+/**
+ * A call to the team's chat that failed, in three kinds the core acts on:
+ * - `rate_limited`: nothing happened; try again after `retryAfterSeconds`.
+ * - `uncertain`: network error, timeout or 5xx: it may or may not have taken effect; look before repeating.
+ * - `rejected`: refused (channel_not_found, not_in_channel, invalid_auth…); retrying will not help until someone acts.
+ */
+export type ChatFailureKind = 'rate_limited' | 'uncertain' | 'rejected';
+
+export class ChatCallError extends SwitchboardError {
+  constructor(
+    readonly kind: ChatFailureKind,
+    readonly method: string,
+    /** What the chat said, e.g. `not_in_channel` or `HTTP 503`. */
+    readonly detail: string,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`chat_${kind}`, `Slack ${method} failed (${kind}): ${detail}`, kind === 'rejected' ? 'needs_person' : 'transient', options);
+  }
+}

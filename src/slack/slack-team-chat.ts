@@ -1,0 +1,110 @@
+import { renderDigestChart } from '../charts/digest-chart.ts';
+import type { DigestFigures } from '../domain/digest-stats.ts';
+import {
+  ChatCallError,
+  type ContactLabel,
+  type DigestContext,
+  type MessageRef,
+  type ReplyContext,
+  type TeamChat,
+} from '../services/team-chat.ts';
+import type { MentionRecord } from '../store/mention-store.ts';
+import type { ReplyRecord } from '../store/outbox-store.ts';
+import type { ChannelPacer } from './channel-pacer.ts';
+import { DIGEST_METADATA_EVENT, MENTION_METADATA_EVENT, REPLY_METADATA_EVENT } from './ids.ts';
+import type { SlackGateway } from './slack-gateway.ts';
+import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
+import { renderErasedMessage, renderMentionMessage } from './views/mention-message.ts';
+import { renderReplyAnnouncement } from './views/reply-announcement.ts';
+
+/**
+ * The core's TeamChat in Slack: each use case rendered by a pure view and sent through the gateway,
+ * with the message metadata that lets a restart find what was already posted.
+ */
+export class SlackTeamChat implements TeamChat {
+  constructor(
+    private readonly slack: SlackGateway,
+    /** The workspace's URL (from auth.test), for permalinks in digests. */
+    private readonly workspaceUrl: () => Promise<string>,
+    /** Mention messages keep to Slack's pace per channel, and wait out a 429's Retry-After. */
+    private readonly pacer: ChannelPacer,
+  ) {}
+
+  async postMention(record: MentionRecord, contact: ContactLabel): Promise<MessageRef> {
+    const channel = record.slack.channel;
+    await this.pacer.take(channel);
+    try {
+      return await this.slack.postMessage({ channel, ...renderMentionMessage(record, contact) });
+    } catch (error) {
+      if (error instanceof ChatCallError && error.kind === 'rate_limited') this.pacer.holdOff(channel, error.retryAfterSeconds ?? 1);
+      throw error;
+    }
+  }
+
+  async updateMention(record: MentionRecord & { slack: { ts: string } }, contact: ContactLabel): Promise<void> {
+    const { text, blocks } = renderMentionMessage(record, contact);
+    await this.slack.updateMessage({ channel: record.slack.channel, ts: record.slack.ts, text, blocks });
+  }
+
+  findMention(record: MentionRecord): Promise<MessageRef | undefined> {
+    // A minute before the first attempt covers clock skew between this machine and Slack.
+    const oldest = Date.parse(record.slack.attemptedAt) / 1000 - 60;
+    return this.slack.findMessageByMetadata(record.slack.channel, MENTION_METADATA_EVENT, (payload) => payload.key === record.key, oldest);
+  }
+
+  announceReply(reply: ReplyRecord, shown: ReplyContext): Promise<MessageRef> {
+    return this.slack.postMessage({
+      channel: reply.thread.channel,
+      threadTs: reply.thread.ts,
+      metadata: { event_type: REPLY_METADATA_EVENT, event_payload: { key: reply.key } },
+      ...renderReplyAnnouncement(reply, shown),
+    });
+  }
+
+  async updateReplyAnnouncement(reply: ReplyRecord & { announcement: MessageRef }, shown: ReplyContext): Promise<void> {
+    await this.slack.updateMessage({ ...reply.announcement, ...renderReplyAnnouncement(reply, shown) });
+  }
+
+  findReplyAnnouncement(reply: ReplyRecord): Promise<MessageRef | undefined> {
+    return this.slack.findInThread(reply.thread.channel, reply.thread.ts, REPLY_METADATA_EVENT, reply.key);
+  }
+
+  async postDigest(channel: string, figures: DigestFigures, shown: DigestContext): Promise<MessageRef> {
+    return this.slack.postMessage({ channel, ...(await this.renderDigest(figures, shown)) });
+  }
+
+  async updateDigest(message: MessageRef, figures: DigestFigures, shown: DigestContext): Promise<void> {
+    const { text, blocks } = await this.renderDigest(figures, shown);
+    await this.slack.updateMessage({ ...message, text, blocks });
+  }
+
+  findDigest(channel: string, key: string, sinceSeconds: number): Promise<MessageRef | undefined> {
+    return this.slack.findMessageByMetadata(channel, DIGEST_METADATA_EVENT, (payload) => payload.key === key, sinceSeconds);
+  }
+
+  uploadDigestChart(message: MessageRef, figures: DigestFigures): Promise<string> {
+    const title = `${figures.chart.bucket === 'hour' ? 'Mentions per hour' : 'Mentions per day'} · ${periodTitle(figures)}`;
+    return this.slack.uploadFile({
+      channel: message.channel,
+      filename: `switchboard-digest-${figures.period.first}${figures.period.days > 1 ? `-to-${figures.period.last}` : ''}.png`,
+      title,
+      content: renderDigestChart(figures.chart, title),
+      altText: `Bar chart of mentions per ${figures.chart.bucket} by label, against the 7-day average`,
+    });
+  }
+
+  async showErased(message: MessageRef): Promise<void> {
+    await this.slack.updateMessage({ ...message, ...renderErasedMessage() });
+  }
+
+  async tellPrivately(to: { channel: string; user: string; threadTs?: string }, text: string): Promise<void> {
+    await this.slack.postEphemeral({ ...to, text });
+  }
+
+  private async renderDigest(figures: DigestFigures, shown: DigestContext) {
+    // Staff are named, never @-mentioned: a digest pings nobody, the person who asked for it included.
+    const users = new Set([...figures.repliesByStaff.map((staff) => staff.user), ...(shown.requestedBy ? [shown.requestedBy] : [])]);
+    const staffNames = new Map(await Promise.all([...users].map(async (user) => [user, await this.slack.displayName(user)] as const)));
+    return renderDigestMessage(figures, { ...shown, workspaceUrl: await this.workspaceUrl(), staffNames });
+  }
+}
