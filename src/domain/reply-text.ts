@@ -80,8 +80,20 @@ export function fillTemplate(template: string, values: TemplateValues): string {
   );
 }
 
-export function firstNameOf(name: string): string {
-  return name.trim().split(/\s+/)[0] ?? name;
+/** What `{{first_name}}` becomes when the display name does not read as a name. */
+export const FIRST_NAME_FALLBACK = 'there';
+
+/**
+ * `{{first_name}}` from a display name, which the author chose and may be anything ("@here
+ * FREE iPhones", "🔥🔥", "visit evil.example"). The first word is used only when it reads as a name:
+ * letters in any script (with marks, apostrophes and hyphens), at most 30, no handle, link or
+ * domain; otherwise "there" ("Hi there,"). The form shows which, before anything is sent.
+ */
+export function firstNameOf(displayName: string): { firstName: string; fromDisplayName: boolean } {
+  const first = displayName.trim().split(/\s+/)[0] ?? '';
+  const word = first.replace(/^[("'“‘]+|[)"'”’.,!?:;]+$/gu, '');
+  const readsAsName = /^\p{L}[\p{L}\p{M}'’-]{0,29}$/u.test(word) && !/https?:|www\./i.test(displayName);
+  return readsAsName ? { firstName: word, fromDisplayName: true } : { firstName: FIRST_NAME_FALLBACK, fromDisplayName: false };
 }
 
 const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;

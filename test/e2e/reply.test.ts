@@ -114,34 +114,47 @@ describe('replying from Slack: the modal', () => {
     expect(list.response_type).toBe('ephemeral');
     expect(list.text).toContain('late-parcel');
 
+    const pickSavedReply = async (view: Awaited<ReturnType<typeof flow.openReplyModal>>, expected: string) => {
+      const select = {
+        type: 'block_actions',
+        user: { id: 'U0AGENT01', username: 'jess', name: 'jess', team_id: 'T0STANDIN' },
+        team: { id: 'T0STANDIN', domain: 'standin' },
+        api_app_id: 'A0SWITCHBD',
+        token: 'legacy-verification-token',
+        trigger_id: bed.standins.slack.issueTriggerId(),
+        container: { type: 'view', view_id: view.id },
+        view: { ...view.view, id: view.id, hash: view.hash, state: { values: {} } },
+        actions: [
+          {
+            type: 'static_select',
+            action_id: 'reply_saved_pick',
+            block_id: 'reply_saved',
+            selected_option: { text: { type: 'plain_text', text: 'late-parcel' }, value: 'late-parcel' },
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      };
+      await flow.send({ form: { payload: JSON.stringify(select) } });
+      return waitUntil(() => {
+        const current = bed.standins.slack.view(view.id);
+        return current && JSON.stringify(current.view).includes(expected) ? JSON.stringify(current.view) : undefined;
+      }, 5_000);
+    };
+
     const mention = await flow.mention('still waiting for my parcel');
     const view = await flow.openReplyModal(mention);
     expect(JSON.stringify(view.view)).toContain('Start from a saved reply');
-    const select = {
-      type: 'block_actions',
-      user: { id: 'U0AGENT01', username: 'jess', name: 'jess', team_id: 'T0STANDIN' },
-      team: { id: 'T0STANDIN', domain: 'standin' },
-      api_app_id: 'A0SWITCHBD',
-      token: 'legacy-verification-token',
-      trigger_id: bed.standins.slack.issueTriggerId(),
-      container: { type: 'view', view_id: view.id },
-      view: { ...view.view, id: view.id, hash: view.hash, state: { values: {} } },
-      actions: [
-        {
-          type: 'static_select',
-          action_id: 'reply_saved_pick',
-          block_id: 'reply_saved',
-          selected_option: { text: { type: 'plain_text', text: 'late-parcel' }, value: 'late-parcel' },
-          action_ts: `${Date.now() / 1000}`,
-        },
-      ],
-    };
-    await flow.send({ form: { payload: JSON.stringify(select) } });
-    const updated = await waitUntil(() => {
-      const current = bed.standins.slack.view(view.id);
-      return current && JSON.stringify(current.view).includes('Hi Ada, jess here') ? current : undefined;
-    }, 5_000);
-    expect(JSON.stringify(updated.view)).toContain('Hi Ada, jess here: your parcel ships today. @ada_l');
+    const filled = await pickSavedReply(view, 'Hi Ada, jess here');
+    expect(filled).toContain('Hi Ada, jess here: your parcel ships today. @ada_l');
+    // The name came from a display name its author chose: the form says so before anything is sent.
+    expect(filled).toContain('`{{first_name}}` became “Ada”, from the display name @ada_l chose');
+
+    // A display name that is not a name does not go out in the brand's reply.
+    const promo = await flow.mention('still waiting too', { username: 'promo_deals', name: '@here FREE iPhones at deals.example' });
+    const promoView = await flow.openReplyModal(promo);
+    const safe = await pickSavedReply(promoView, 'Hi there, jess here');
+    expect(safe).not.toContain('Hi @here');
+    expect(safe).toContain('does not read as a first name, so `{{first_name}}` became “there”');
 
     expect((await flow.command('saved remove late-parcel')).text).toContain('Removed');
     expect((await flow.command('saved list')).text).toContain('No saved replies yet');

@@ -64,8 +64,17 @@ describe('fillTemplate', () => {
     ).toBe('Hi Ada (@ada), Jess here. {{order}}');
   });
 
-  it('takes the first name from a full name', () => {
-    expect(firstNameOf('  Margaret   Hamilton ')).toBe('Margaret');
+  it('takes the first name from a full name, in any script', () => {
+    expect(firstNameOf('  Margaret   Hamilton ')).toEqual({ firstName: 'Margaret', fromDisplayName: true });
+    expect(firstNameOf('José Martínez')).toEqual({ firstName: 'José', fromDisplayName: true });
+    expect(firstNameOf("O'Brien-Smith")).toEqual({ firstName: "O'Brien-Smith", fromDisplayName: true });
+    expect(firstNameOf('山田太郎')).toEqual({ firstName: '山田太郎', fromDisplayName: true });
+  });
+
+  it('says "there" when a display name does not read as a name', () => {
+    for (const name of ['@here FREE iPhones', '🔥🔥🔥', 'Visit https://evil.example', 'www.deals.example', '', '12345', 'x'.repeat(40)]) {
+      expect(firstNameOf(name), name).toEqual({ firstName: 'there', fromDisplayName: false });
+    }
   });
 });
 

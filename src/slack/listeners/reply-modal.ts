@@ -4,7 +4,7 @@ import { fillTemplate, firstNameOf } from '../../domain/reply-text.ts';
 import type { Platform } from '../../platforms/platform.ts';
 import type { MentionRecord } from '../../store/mention-store.ts';
 import { ACTION, VIEW } from '../ids.ts';
-import { parseReplyModalMetadata, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
+import { parseReplyModalMetadata, type ReplyModalInput, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
 
 /** The reply modal: a saved reply refills the text; Send validates inside the modal, then schedules. */
@@ -40,17 +40,30 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
     const platform = mention ? platforms.get(mention.mention.platform) : undefined;
     if (!body.view || !metadata || !saved || !mention || !platform) return;
     const agent = body.user.name ?? body.user.username ?? 'the team';
-    const text = fillTemplate(saved.text, {
-      first_name: firstNameOf(mention.mention.author.name),
-      handle: `@${mention.mention.author.handle}`,
-      agent,
-    });
-    await slack.updateView(body.view.id, replyModalFor(context, mention, platform, text, metadata.revision + 1), body.view.hash);
+    const { firstName, fromDisplayName } = firstNameOf(mention.mention.author.name);
+    const text = fillTemplate(saved.text, { first_name: firstName, handle: `@${mention.mention.author.handle}`, agent });
+    const usesFirstName = /\{\{\s*first_name\s*\}\}/.test(saved.text);
+    const view = replyModalFor(
+      context,
+      mention,
+      platform,
+      text,
+      metadata.revision + 1,
+      usesFirstName ? { value: firstName, fromDisplayName } : undefined,
+    );
+    await slack.updateView(body.view.id, view, body.view.hash);
   });
 }
 
 /** The reply modal for a mention, with the platform's limit, the undo window and the saved replies. */
-export function replyModalFor(context: ListenerContext, mention: MentionRecord, platform: Platform, text: string, revision: number): View {
+export function replyModalFor(
+  context: ListenerContext,
+  mention: MentionRecord,
+  platform: Platform,
+  text: string,
+  revision: number,
+  firstName?: ReplyModalInput['firstName'],
+): View {
   const rules = platform.measureText('');
   return renderReplyModal({
     mention,
@@ -62,5 +75,6 @@ export function replyModalFor(context: ListenerContext, mention: MentionRecord, 
     savedReplies: context.crm.savedReplies(),
     text,
     revision,
+    firstName,
   });
 }

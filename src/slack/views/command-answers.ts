@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../../store/audit-store.ts';
 import type { SavedReply } from '../../store/saved-reply-store.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { section, slackDate } from './blocks.ts';
 
 /** Answers to `/crm` subcommands: plain, short, visible only to the person who asked. */
 export interface CommandAnswer {
@@ -14,7 +15,7 @@ export interface CommandAnswer {
  * section, so Slack does not parse a bare "@here" in a name either.
  */
 export function renderNotice(text: string): CommandAnswer {
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 3000) } }] };
+  return { text, blocks: [section(text)] };
 }
 
 export function renderHelp(prefix?: string): CommandAnswer {
@@ -36,14 +37,14 @@ export function renderHelp(prefix?: string): CommandAnswer {
   ];
   const text = [prefix, ...lines].filter(Boolean).join('\n');
   // The prefix can echo what was typed: verbatim, like every text that may carry outside words.
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text } }] };
+  return { text, blocks: [section(text)] };
 }
 
 export function renderSavedReplies(replies: SavedReply[]): CommandAnswer {
   if (replies.length === 0) return { text: 'No saved replies yet. Add one with `/crm saved add <name> <text>`.' };
   const lines = replies.map((reply) => `• *${escapeMrkdwn(reply.name)}*: ${escapeMrkdwn(truncate(reply.text, 200))}`);
   const text = `*Saved replies* (${replies.length})\n${lines.join('\n')}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
+  return { text, blocks: [section(truncate(text, 2900))] };
 }
 
 const ACTION_WORDS: Record<AuditEntry['action'], string> = {
@@ -60,7 +61,7 @@ const ACTION_WORDS: Record<AuditEntry['action'], string> = {
 export function renderAudit(entries: AuditEntry[]): CommandAnswer {
   if (entries.length === 0) return { text: 'The audit log is empty.' };
   const lines = entries.map((entry) => {
-    const when = `<!date^${Math.floor(Date.parse(entry.at) / 1000)}^{date_short} {time_secs}|${entry.at}>`;
+    const when = slackDate(entry.at, 'exact');
     const what = entry.text ? `: “${escapeMrkdwn(truncate(entry.text, 120))}”` : '';
     const post = entry.platformPostId ? ` (post ${escapeMrkdwn(entry.platformPostId)})` : '';
     const detail = entry.detail ? ` (${escapeMrkdwn(truncate(entry.detail, 120))})` : '';
@@ -68,5 +69,5 @@ export function renderAudit(entries: AuditEntry[]): CommandAnswer {
   });
   const text = `*Audit log*, newest first\n${lines.join('\n')}`;
   // Quotes reply texts: verbatim, so a bare "@here" in one stays text (staff are named with <@U…> on purpose).
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
+  return { text, blocks: [section(truncate(text, 2900))] };
 }

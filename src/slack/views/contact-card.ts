@@ -4,6 +4,7 @@ import type { ErasureSummary } from '../../services/erasure.ts';
 import type { ContactRecord } from '../../store/contact-store.ts';
 import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, mrkdwnWith, truncate } from '../mrkdwn.ts';
+import { context, mrkdwn, section, slackDate } from './blocks.ts';
 import type { CommandAnswer } from './command-answers.ts';
 import { permalink } from './digest-message.ts';
 import { PLATFORM_NAME } from './platform-names.ts';
@@ -24,9 +25,7 @@ function identitiesLine(contact: ContactRecord): string {
 }
 
 function when(iso: string | undefined): string {
-  if (!iso) return 'never';
-  const seconds = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+  return iso ? slackDate(iso) : 'never';
 }
 
 function ordersTotal(totals: Record<string, number>): string {
@@ -69,9 +68,9 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
   ];
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(contact.name, 140) } },
-    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: [identitiesLine(contact), ...details].join('\n') } },
-    { type: 'section', fields: figures.map((text) => ({ type: 'mrkdwn' as const, text })) },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Sentiment: ${sentimentTrend(profile.sentiment)}` }] },
+    section([identitiesLine(contact), ...details].join('\n')),
+    { type: 'section', fields: figures.map(mrkdwn) },
+    context(`Sentiment: ${sentimentTrend(profile.sentiment)}`),
   ];
   if (profile.openQuestions.length > 0) {
     const lines = profile.openQuestions
@@ -80,10 +79,7 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
         (record) =>
           `• ${record.classification.label}: ${link(record.mention.url, truncate(record.mention.text, 80))} (${when(record.mention.createdAt)})`,
       );
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', verbatim: true, text: `*Open questions (${profile.openQuestions.length})*\n${lines.join('\n')}` },
-    });
+    blocks.push(section(`*Open questions (${profile.openQuestions.length})*\n${lines.join('\n')}`));
   }
   // Staff notes and orders are about the person, not public posts: agents only.
   const visible = personalData ? profile.latest : profile.latest.filter((item) => item.kind !== 'note' && item.kind !== 'order');
@@ -93,11 +89,8 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
     const where = item.url ? ` · ${link(item.url, 'open')}` : '';
     return `${KIND_EMOJI[item.kind]} ${when(item.at)} ${item.kind}${by}${text}${where}`;
   });
-  blocks.push({
-    type: 'section',
-    text: { type: 'mrkdwn', verbatim: true, text: `*Latest*\n${latest.length ? latest.join('\n') : 'Nothing yet.'}` },
-  });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Contact ID \`${contact.key}\`` }] });
+  blocks.push(section(`*Latest*\n${latest.length ? latest.join('\n') : 'Nothing yet.'}`));
+  blocks.push(context(`Contact ID \`${contact.key}\``));
   return { text: mrkdwnWith`${contact.name}: ${profile.mentions} mentions, ${profile.openQuestions.length} open`, blocks };
 }
 
@@ -111,7 +104,7 @@ export function renderContactChoices(query: string, contacts: ContactRecord[], o
     return `• *${escapeMrkdwn(contact.name)}* ${handles} ${extra.length ? `(${extra.join(', ')})` : ''} · \`${contact.key}\``;
   });
   const text = `Several contacts match “${escapeMrkdwn(truncate(query, 60))}”. Look up one by @handle, email or ID:\n${lines.join('\n')}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 2900) } }] };
+  return { text, blocks: [section(truncate(text, 2900))] };
 }
 
 /** `/crm forget` asks before erasing: what will go, and two buttons. */
@@ -120,7 +113,7 @@ export function renderForgetConfirmation(contact: ContactRecord, mentions: numbe
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text } },
+      section(text),
       {
         type: 'actions',
         elements: [

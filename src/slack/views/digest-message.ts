@@ -5,6 +5,7 @@ import type { PlatformId } from '../../platforms/platform.ts';
 import { DIGEST_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';
 import type { MessageToPost } from '../slack-gateway.ts';
+import { context as contextBlock, LABEL_EMOJI, mrkdwn, section } from './blocks.ts';
 import { PLATFORM_NAME } from './platform-names.ts';
 
 /**
@@ -25,7 +26,6 @@ export interface DigestMessageContext {
 }
 
 const MAX_LISTED = 8;
-const LABEL_EMOJI = { Question: ':question:', Complaint: ':warning:', Praise: ':tada:', Other: ':speech_balloon:' } as const;
 
 export function periodTitle(figures: Pick<DigestFigures, 'period'>): string {
   const { first, last, days } = figures.period;
@@ -36,7 +36,7 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
   const title = periodTitle(figures);
   const metadata = { event_type: DIGEST_METADATA_EVENT, event_payload: { key: context.key } };
   const asked = context.requestedBy ? ` · asked for by ${escapeMrkdwn(context.staffNames.get(context.requestedBy) ?? 'a colleague')}` : '';
-  const footer: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: `Days in ${context.timeZone}${asked}` }] };
+  const footer: KnownBlock = contextBlock(`Days in ${context.timeZone}${asked}`);
   const before = figures.period.days === 1 ? `the day before` : `the ${figures.period.days} days before`;
 
   if (figures.total.count === 0) {
@@ -44,13 +44,9 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
     return {
       text,
       blocks: [
-        {
-          type: 'section',
-          text: {
-            type: 'mrkdwn',
-            text: `:zzz: *${title}*: a quiet ${figures.period.days === 1 ? 'day' : 'period'}, no mentions (${figures.total.previous} ${before}).`,
-          },
-        },
+        section(
+          `:zzz: *${title}*: a quiet ${figures.period.days === 1 ? 'day' : 'period'}, no mentions (${figures.total.previous} ${before}).`,
+        ),
         footer,
       ],
       metadata,
@@ -61,28 +57,21 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
     { type: 'header', text: { type: 'plain_text', text: title } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${plural(figures.total.count, 'mention')}* ${trendText(figures.total, figures.period.days)}` },
-      fields: [
-        ...LABELS.map((label) => ({
-          type: 'mrkdwn' as const,
-          text: `${LABEL_EMOJI[label]} *${label}* ${figures.byLabel[label].count}  ${trendText(figures.byLabel[label], figures.period.days)}`,
-        })),
-      ],
+      text: mrkdwn(`*${plural(figures.total.count, 'mention')}* ${trendText(figures.total, figures.period.days)}`),
+      fields: LABELS.map((label) =>
+        mrkdwn(
+          `${LABEL_EMOJI[label]} *${label}* ${figures.byLabel[label].count}  ${trendText(figures.byLabel[label], figures.period.days)}`,
+        ),
+      ),
     },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: Object.entries(figures.byPlatform)
-            .map(
-              ([platform, trend]) =>
-                `${PLATFORM_NAME[platform as PlatformId] ?? platform} ${trend.count} ${trendText(trend, figures.period.days)}`,
-            )
-            .join(' · '),
-        },
-      ],
-    },
+    contextBlock(
+      Object.entries(figures.byPlatform)
+        .map(
+          ([platform, trend]) =>
+            `${PLATFORM_NAME[platform as PlatformId] ?? platform} ${trend.count} ${trendText(trend, figures.period.days)}`,
+        )
+        .join(' · '),
+    ),
   ];
 
   blocks.push(section(unansweredText(figures.unanswered, context.workspaceUrl)));
@@ -168,7 +157,6 @@ const signed = (n: number): string => (n > 0 ? `▲${n}` : n < 0 ? `▼${-n}` : 
  * Every section of the digest quotes outside text (names, post excerpts, terms): escaped, and
  * `verbatim` so Slack does not turn a bare "@here" in a post into a ping, every day it stays unanswered.
  */
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: truncate(text, 3000) } });
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 

@@ -3,6 +3,7 @@ import type { ContactRecord } from '../../store/contact-store.ts';
 import type { MentionRecord } from '../../store/mention-store.ts';
 import { ACTION, BLOCK, VIEW } from '../ids.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { section } from './blocks.ts';
 
 /**
  * Link contact: pick an existing contact with a type-ahead (`external_select`, fed by the same
@@ -18,14 +19,9 @@ export function renderLinkContactModal(mention: Pick<MentionRecord, 'key' | 'men
     submit: { type: 'plain_text', text: 'Link' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          verbatim: true,
-          text: `Who is *@${escapeMrkdwn(author.handle)}* (${escapeMrkdwn(truncate(author.name, 60))})? Now linked to *${escapeMrkdwn(current?.name ?? 'nobody')}*.`,
-        },
-      },
+      section(
+        `Who is *@${escapeMrkdwn(author.handle)}* (${escapeMrkdwn(truncate(author.name, 60))})? Now linked to *${escapeMrkdwn(current?.name ?? 'nobody')}*.`,
+      ),
       {
         type: 'input',
         block_id: BLOCK.contactPick,

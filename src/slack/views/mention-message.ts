@@ -1,16 +1,10 @@
 import type { KnownBlock } from '@slack/types';
-import type { Label, Sentiment } from '../../domain/classify.ts';
+import type { Sentiment } from '../../domain/classify.ts';
 import type { MentionRecord, MentionWorkflow } from '../../store/mention-store.ts';
 import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
+import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';
 import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
-
-const LABEL_EMOJI: Record<Label, string> = {
-  Question: ':question:',
-  Complaint: ':warning:',
-  Praise: ':tada:',
-  Other: ':speech_balloon:',
-};
 
 const SENTIMENT_EMOJI: Record<Sentiment['label'], string> = {
   positive: ':slightly_smiling_face:',
@@ -50,7 +44,7 @@ export function renderMentionMessage(
   const { author } = mention;
   const platform = PLATFORM_NAME[mention.platform];
   const name = truncate(author.name, 80);
-  const when = formatUtc(mention.createdAt);
+  const when = slackDate(mention.createdAt);
   const sentiment = classification.sentiment;
 
   return {
@@ -58,28 +52,14 @@ export function renderMentionMessage(
     text: `${classification.label} from @${escapeMrkdwn(truncate(author.handle, 60))} on ${platform}`,
     metadata: { event_type: MENTION_METADATA_EVENT, event_payload: { key: record.key } },
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          verbatim: true,
-          text: `*${escapeMrkdwn(name)}* ${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} on ${PLATFORM_ICON[mention.platform]} ${platform}`,
-        },
-      },
-      { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quote(mention.text) } },
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}${mention.isComment ? '  ·  :leftwards_arrow_with_hook: reply to our post' : ''}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
-          },
-        ],
-      },
-      {
-        type: 'context',
-        elements: [{ type: 'mrkdwn', verbatim: true, text: `:bust_in_silhouette: Contact: *${escapeMrkdwn(truncate(contact.name, 80))}*` }],
-      },
+      section(
+        `*${escapeMrkdwn(name)}* ${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} on ${PLATFORM_ICON[mention.platform]} ${platform}`,
+      ),
+      section(quote(mention.text)),
+      context(
+        `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}${mention.isComment ? '  ·  :leftwards_arrow_with_hook: reply to our post' : ''}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
+      ),
+      context(`:bust_in_silhouette: Contact: *${escapeMrkdwn(truncate(contact.name, 80))}*`),
       ...workflowBlocks(record.workflow),
       {
         type: 'actions',
@@ -113,26 +93,17 @@ function workflowBlocks(workflow: MentionWorkflow | undefined): KnownBlock[] {
   if (workflow.liked) parts.push(`:heart: Liked by <@${workflow.liked.by}>`);
   if (workflow.resolved) parts.push(`:white_check_mark: Resolved by <@${workflow.resolved.by}>`);
   if (parts.length === 0) return [];
-  return [{ type: 'context', elements: [{ type: 'mrkdwn', text: parts.join('  ·  ') }] }];
+  return [context(parts.join('  ·  '))];
 }
 
 function formatScore(score: number): string {
   return score > 0 ? `+${score.toFixed(2)}` : score.toFixed(2);
 }
 
-function formatUtc(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return 'unknown time';
-  // Slack renders <!date^…> in each reader's own time zone; the fallback is UTC.
-  const seconds = Math.floor(date.getTime() / 1000);
-  const fallback = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
-}
-
 /** What a message the bot wrote about a person becomes once they are erased (GDPR). */
 export function renderErasedMessage(): { text: string; blocks: KnownBlock[] } {
   return {
     text: 'Erased',
-    blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ":wastebasket: Erased at the person's request." }] }],
+    blocks: [context(":wastebasket: Erased at the person's request.")],
   };
 }

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { ReplyRecord } from '../../store/outbox-store.ts';
 import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, quote } from '../mrkdwn.ts';
+import { context as contextBlock, section } from './blocks.ts';
 
 export interface AnnouncementContext {
   brandHandle: string;
@@ -20,12 +21,9 @@ export function renderReplyAnnouncement(reply: ReplyRecord, context: Announcemen
   const quoted = quote(reply.text, 2900);
   const as = `@${escapeMrkdwn(context.brandHandle)}`;
   const head = headline(reply, context, as);
-  const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: head } },
-    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quoted } },
-  ];
+  const blocks: KnownBlock[] = [section(head), section(quoted)];
   if (reply.state === 'scheduled' && context.warning) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:moneybag: ${escapeMrkdwn(context.warning)}` }] });
+    blocks.push(contextBlock(`:moneybag: ${escapeMrkdwn(context.warning)}`));
   }
   if (reply.state === 'scheduled') {
     blocks.push({

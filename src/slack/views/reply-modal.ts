@@ -3,6 +3,7 @@ import type { MentionRecord } from '../../store/mention-store.ts';
 import type { SavedReply } from '../../store/saved-reply-store.ts';
 import { ACTION, BLOCK, VIEW } from '../ids.ts';
 import { escapeMrkdwn, quote, truncate } from '../mrkdwn.ts';
+import { context, section } from './blocks.ts';
 
 export interface ReplyModalInput {
   mention: Pick<MentionRecord, 'key' | 'mention'>;
@@ -17,6 +18,8 @@ export interface ReplyModalInput {
   text: string;
   /** Changes whenever `text` is set by the bot, so Slack shows it instead of what was typed. */
   revision: number;
+  /** Set when a saved reply's `{{first_name}}` was filled: what it became, and from what. */
+  firstName?: { value: string; fromDisplayName: boolean };
 }
 
 export interface ReplyModalMetadata {
@@ -36,20 +39,13 @@ export function renderReplyModal(input: ReplyModalInput): View {
   const { mention } = input.mention;
   const metadata: ReplyModalMetadata = { mentionKey: input.mention.key, revision: input.revision };
   const blocks: KnownBlock[] = [
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          verbatim: true,
-          text: `Replying on ${input.platformName} to *${escapeMrkdwn(truncate(mention.author.name, 60))}* (@${escapeMrkdwn(mention.author.handle)}) as *@${escapeMrkdwn(input.brandHandle)}*`,
-        },
-      ],
-    },
-    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: quote(mention.text, 2000) } },
+    context(
+      `Replying on ${input.platformName} to *${escapeMrkdwn(truncate(mention.author.name, 60))}* (@${escapeMrkdwn(mention.author.handle)}) as *@${escapeMrkdwn(input.brandHandle)}*`,
+    ),
+    section(quote(mention.text, 2000)),
   ];
   const audience = AUDIENCE_NOTE[mention.visibility ?? 'public'];
-  if (audience) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: audience }] });
+  if (audience) blocks.push(context(audience));
   if (input.savedReplies.length > 0) {
     blocks.push({
       type: 'actions',
@@ -81,17 +77,12 @@ export function renderReplyModal(input: ReplyModalInput): View {
         focus_on_load: true,
       },
     },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `${input.platformName} allows ${input.limit} characters as it counts them${input.countingRule ? ` (${input.countingRule})` : ''}. ${
-            input.undoSeconds > 0 ? `After *Send* you have ${input.undoSeconds} s to undo.` : 'It is sent at once.'
-          }`,
-        },
-      ],
-    },
+    ...firstNameNote(input),
+    context(
+      `${input.platformName} allows ${input.limit} characters as it counts them${input.countingRule ? ` (${input.countingRule})` : ''}. ${
+        input.undoSeconds > 0 ? `After *Send* you have ${input.undoSeconds} s to undo.` : 'It is sent at once.'
+      }`,
+    ),
   );
   return {
     type: 'modal',
@@ -102,6 +93,23 @@ export function renderReplyModal(input: ReplyModalInput): View {
     close: { type: 'plain_text', text: 'Cancel' },
     blocks,
   };
+}
+
+/**
+ * A display name is whatever its author chose: when a saved reply's `{{first_name}}` was filled
+ * from it, the form says so, with the value, so the agent reads it before it goes out publicly.
+ */
+function firstNameNote(input: ReplyModalInput): KnownBlock[] {
+  if (!input.firstName) return [];
+  const handle = escapeMrkdwn(input.mention.mention.author.handle);
+  const value = escapeMrkdwn(input.firstName.value);
+  return [
+    context(
+      input.firstName.fromDisplayName
+        ? `:information_source: \`{{first_name}}\` became “${value}”, from the display name @${handle} chose. Check it reads right: it goes out publicly.`
+        : `:warning: @${handle}'s display name (“${escapeMrkdwn(truncate(input.mention.mention.author.name, 60))}”) does not read as a first name, so \`{{first_name}}\` became “${value}”.`,
+    ),
+  ];
 }
 
 export const replyTextBlockId = (revision: number) => `${BLOCK.replyText}_${revision}`;

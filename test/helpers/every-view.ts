@@ -1,0 +1,184 @@
+import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats.ts';
+import type { ContactProfile } from '../../src/services/crm.ts';
+import { mrkdwnWith } from '../../src/slack/mrkdwn.ts';
+import { renderAudit, renderHelp, renderNotice, renderSavedReplies } from '../../src/slack/views/command-answers.ts';
+import {
+  renderContactCard,
+  renderContactChoices,
+  renderErasureDone,
+  renderForgetConfirmation,
+} from '../../src/slack/views/contact-card.ts';
+import { renderDigestMessage } from '../../src/slack/views/digest-message.ts';
+import { renderContactOptions, renderLinkContactModal } from '../../src/slack/views/link-contact-modal.ts';
+import { renderErasedMessage, renderMentionMessage } from '../../src/slack/views/mention-message.ts';
+import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcement.ts';
+import { renderReplyModal } from '../../src/slack/views/reply-modal.ts';
+import type { ContactRecord } from '../../src/store/contact-store.ts';
+import type { ReplyRecord } from '../../src/store/outbox-store.ts';
+import { mentionRecord } from './factories.ts';
+
+export type RenderedView = { text?: string; blocks?: unknown[] };
+
+/**
+ * Every view and answer the bot has, each with `text` wherever outside text can go (names,
+ * handles, posts, saved replies, imported fields) and `long` where a whole post or reply goes.
+ * The hostile-input test and the snapshots both render through this, so neither misses a view.
+ */
+export function renderEveryView(outside: {
+  /** A name, a saved reply's name, a field: short outside text. */
+  text: string;
+  /** A whole post or reply. */
+  long: string;
+  handle: string;
+  tag: string;
+}): Record<string, RenderedView> {
+  const { text, long, handle, tag } = outside;
+  const contact: ContactRecord = {
+    key: 'contact-1',
+    name: text,
+    identities: [{ platform: 'x', userId: '42', handle, profileUrl: 'https://x.com/ada' }],
+    emails: [`${text}@example.com`],
+    phone: text,
+    company: text,
+    tags: [tag, 'vip'],
+    createdAt: '2026-11-25T09:00:00.000Z',
+    updatedAt: '2026-11-25T09:00:00.000Z',
+  };
+  const mention = mentionRecord('1861', '2026-11-25T09:00:00.000Z', { text: long, handle, name: text });
+  const posted = { ...mention, slack: { channel: 'C0MENTIONS', attemptedAt: '2026-11-25T09:00:01.000Z', ts: '1764061201.000100' } };
+  const profile: ContactProfile = {
+    contact,
+    mentions: 3,
+    repliesReceived: 1,
+    likesReceived: 1,
+    notes: 1,
+    lastContactAt: '2026-11-25T09:00:00.000Z',
+    sentiment: { recent: -0.4, before: 0.1 },
+    medianFirstResponseMinutes: 12,
+    openQuestions: [posted],
+    latest: [
+      { at: '2026-11-25T09:00:00.000Z', kind: 'mention', text: long, url: 'https://x.com/ada/status/1861' },
+      { at: '2026-11-25T09:05:00.000Z', kind: 'note', text: long, by: 'U0AGENT01' },
+    ],
+    orders: { count: 1, totals: { EUR: 4990 } },
+  };
+  const reply: ReplyRecord = {
+    key: 'view:V1',
+    mentionKey: mention.key,
+    platform: 'x',
+    inReplyTo: '1861',
+    text: long,
+    requestedBy: 'U0AGENT01',
+    requestedAt: '2026-11-25T09:10:00.000Z',
+    sendAt: '2026-11-25T09:10:10.000Z',
+    state: 'scheduled',
+    thread: { channel: 'C0MENTIONS', ts: '1764061201.000100' },
+    attempts: 0,
+  };
+  const digestMention: DigestMention = {
+    key: mention.key,
+    platform: 'x',
+    label: 'Complaint',
+    sentiment: -0.8,
+    text: long,
+    createdAt: '2026-11-24T09:00:00.000Z',
+    contactId: 'contact-1',
+    contactName: text,
+    replies: [],
+    likes: 0,
+    resolved: false,
+    url: 'https://x.com/ada/status/1861',
+    slack: { channel: 'C0MENTIONS', ts: '1764061201.000100' },
+  };
+  const trend = { count: 1, previous: 0, average: 0.5 };
+  const figures: DigestFigures = {
+    period: { first: '2026-11-24', last: '2026-11-24', days: 1 },
+    total: trend,
+    byLabel: { Question: trend, Complaint: trend, Praise: trend, Other: trend },
+    byPlatform: { x: trend },
+    unanswered: [digestMention],
+    firstResponse: { answered: 0, targetMinutes: 60 },
+    sentiment: { positive: 0, neutral: 0, negative: 1, mostNegative: [digestMention] },
+    topContacts: [{ contactId: 'contact-1', name: text, mentions: 1, comments: 0, likesGiven: 0, likes: 0, replies: 0 }],
+    likesReceived: { count: 0, people: 0 },
+    repliesByStaff: [{ user: 'U0AGENT01', replies: 1 }],
+    terms: [tag, 'refund'],
+    chart: { bucket: 'hour', buckets: [] },
+  };
+
+  const modalInput = {
+    mention: posted,
+    brandHandle: 'northwind',
+    platformName: 'X',
+    limit: 280,
+    undoSeconds: 10,
+    savedReplies: [],
+    text: `Hi ${text}`,
+    revision: 1,
+  };
+  return {
+    'mention message': renderMentionMessage(posted, { id: 'contact-1', name: text }),
+    'reply announcement': renderReplyAnnouncement(reply, {
+      brandHandle: 'northwind',
+      platformName: 'X',
+      now: new Date('2026-11-25T09:10:01Z'),
+    }),
+    'reply announcement, sent': renderReplyAnnouncement(
+      { ...reply, state: 'sent', sent: { at: '2026-11-25T09:10:10.000Z', url: 'https://x.com/northwind/status/1' } },
+      { brandHandle: 'northwind', platformName: 'X', now: new Date('2026-11-25T09:11:00Z') },
+    ),
+    'reply modal': renderReplyModal({
+      mention: posted,
+      brandHandle: 'northwind',
+      platformName: 'X',
+      limit: 280,
+      undoSeconds: 10,
+      savedReplies: [{ name: text.slice(0, 40), text: long, createdBy: 'U0AGENT01', createdAt: '2026-11-25T09:00:00.000Z' }],
+      text: long,
+      revision: 0,
+    }) as { blocks?: unknown[] },
+    'reply modal, first name from the display name': renderReplyModal({
+      ...modalInput,
+      firstName: { value: text, fromDisplayName: true },
+    }) as { blocks?: unknown[] },
+    'reply modal, display name not a name': renderReplyModal({
+      ...modalInput,
+      firstName: { value: 'there', fromDisplayName: false },
+    }) as { blocks?: unknown[] },
+    'link contact modal': renderLinkContactModal(posted, contact) as { blocks?: unknown[] },
+    'contact options': { blocks: renderContactOptions([contact]) as unknown[] },
+    'contact card, agent': renderContactCard(profile, { personalData: true }),
+    'contact card, viewer': renderContactCard(profile, { personalData: false }),
+    'contact choices': renderContactChoices(text, [contact, contact], { personalData: true }),
+    'forget confirmation': renderForgetConfirmation(contact, 3),
+    'erasure done': {
+      text: renderErasureDone(
+        text,
+        {
+          mentions: 3,
+          messagesErased: 4,
+          messagesNotErased: 1,
+          digestsRedrawn: 2,
+          digestsNotRedrawn: 1,
+          threadNotes: [{ channel: 'C0MENTIONS', ts: '1.2' }],
+        },
+        'https://acme.slack.com/',
+      ),
+    },
+    'saved replies': renderSavedReplies([
+      { name: text.slice(0, 40), text: long, createdBy: 'U0AGENT01', createdAt: '2026-11-25T09:00:00.000Z' },
+    ]),
+    audit: renderAudit([
+      { key: 'a1', at: '2026-11-25T09:00:00.000Z', actor: 'U0AGENT01', action: 'reply_sent', text: long, mentionKey: mention.key },
+    ]),
+    help: renderHelp(mrkdwnWith`${text} is not a /crm command.`),
+    notice: renderNotice(mrkdwnWith`Note saved on ${text}'s timeline.`),
+    digest: renderDigestMessage(figures, {
+      workspaceUrl: 'https://acme.slack.com/',
+      timeZone: 'UTC',
+      key: 'daily:2026-11-24',
+      staffNames: new Map([['U0AGENT01', text]]),
+    }),
+    'erased message': renderErasedMessage(),
+  };
+}
