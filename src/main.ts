@@ -1,11 +1,9 @@
 import './quiet-dotenv.ts';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
+import { SwitchboardError } from './errors.ts';
 import { createLog } from './log.ts';
-import { DataDirLockedError } from './store/data-dir-lock.ts';
-import { StoreFileError } from './store/json-file.ts';
-import { SealedDataError } from './store/pii-cipher.ts';
-import { StartupError, startSwitchboard } from './switchboard.ts';
+import { startSwitchboard } from './switchboard.ts';
 
 /**
  * The composition root's entry: the only reader of process.env. Loads `.env` (without
@@ -38,12 +36,8 @@ async function main(): Promise<void> {
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
   } catch (error) {
-    if (
-      error instanceof StoreFileError ||
-      error instanceof DataDirLockedError ||
-      error instanceof StartupError ||
-      error instanceof SealedDataError
-    ) {
+    // Ours, and something a person must fix (a file, a key, a token, a lock): one clear line, exit 1.
+    if (error instanceof SwitchboardError && error.recovery === 'needs_person') {
       return fail(`Switchboard cannot start: ${error.message}`);
     }
     log.error('start-up failed', { error });
