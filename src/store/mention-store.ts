@@ -92,10 +92,7 @@ export class MentionStore {
   /** Moves every mention of contact `from` to contact `to` (a merge, or a link by hand). */
   async reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number> {
     const keys = (this.byContact.get(from) ?? []).filter((key) => !onlyKeys || onlyKeys.has(key));
-    for (const key of keys) {
-      const record = await this.collection.get(key);
-      if (record) await this.collection.put({ ...record, contactId: to });
-    }
+    for (const key of keys) await this.collection.update(key, (record) => ({ ...record, contactId: to }));
     const moved = new Set(keys);
     const remaining = (this.byContact.get(from) ?? []).filter((key) => !moved.has(key));
     if (remaining.length) this.byContact.set(from, remaining);
@@ -150,19 +147,19 @@ export class MentionStore {
 
   /** The mention is in Slack: only now is it seen. */
   async recordPosted(key: string, ts: string): Promise<MentionRecord> {
-    const existing = await this.collection.get(key);
-    if (!existing) throw new Error(`recordPosted: no attempt recorded for ${key}`);
-    const stored: MentionRecord = { ...existing, slack: { ...existing.slack, ts, postedAt: new Date().toISOString() } };
-    await this.collection.put(stored);
+    const postedAt = new Date().toISOString();
+    const stored = await this.collection.update(key, (existing) => ({ ...existing, slack: { ...existing.slack, ts, postedAt } }));
+    if (!stored) throw new Error(`recordPosted: no attempt recorded for ${key}`);
     return stored;
   }
 
-  /** Applies `change` to the mention's workflow and stores it; returns the updated record. */
+  /**
+   * Applies `change` to the mention's workflow, atomically: a reply marked sent and a Like pressed
+   * at the same instant both land, whoever holds which lock. Returns the updated record.
+   */
   async updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord> {
-    const existing = await this.collection.get(key);
-    if (!existing) throw new Error(`updateWorkflow: no mention ${key}`);
-    const stored: MentionRecord = { ...existing, workflow: change({ ...existing.workflow }) };
-    await this.collection.put(stored);
+    const stored = await this.collection.update(key, (existing) => ({ ...existing, workflow: change({ ...existing.workflow }) }));
+    if (!stored) throw new Error(`updateWorkflow: no mention ${key}`);
     return stored;
   }
 

@@ -147,6 +147,27 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
     return this.exclusive(() => this.write(record));
   }
 
+  /**
+   * Reads a record, applies `change` and writes the result, as one step: no other operation on
+   * this collection runs in between, so two concurrent updates of one record both land (each sees
+   * the other's result). `change` must be synchronous and free of side effects. Returns the
+   * stored record, or undefined (nothing written) when there is no record under `key`.
+   */
+  update(key: string, change: (current: T) => T): Promise<T | undefined> {
+    return this.exclusive(async () => {
+      const info = this.index.get(key);
+      if (!info) return undefined;
+      const segment = await this.load(info);
+      const position = segment.positions.get(key);
+      const stored = position === undefined ? undefined : segment.db.data.records[position];
+      if (!stored) return undefined;
+      const next = change(this.decode(stored));
+      if (next.key !== key) throw new Error(`update of ${key} may not change its key`);
+      await this.write(next);
+      return next;
+    });
+  }
+
   /** Removes a record from its segment file (merges and erasures). Returns whether it existed. */
   delete(key: string): Promise<boolean> {
     return this.exclusive(async () => {

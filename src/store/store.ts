@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
-import { DataDirLock } from './data-dir-lock.ts';
+import { DataDirLock, type DataDirLockOptions } from './data-dir-lock.ts';
 import { DigestLogStore } from './digest-log-store.ts';
 import { LikeStore } from './like-store.ts';
 import { MentionStore } from './mention-store.ts';
@@ -32,11 +32,13 @@ export interface Store {
 export interface StoreOptions {
   /** Seals personal data at rest (PII_ENCRYPTION_KEY, and PII_ENCRYPTION_OLD_KEYS while rotating). */
   cipher?: PiiCipher;
+  /** The data folder's lock: heartbeat and staleness (tests shorten them). */
+  lock?: DataDirLockOptions;
 }
 
 export async function openStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
   const { cipher } = options;
-  const lock = DataDirLock.acquire(dataDir);
+  const lock = await DataDirLock.acquire(dataDir, options.lock);
   try {
     await keepPrivate(dataDir);
     const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes] = await Promise.all([

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContactStore } from '../../src/store/contact-store.ts';
 import { CursorStore } from '../../src/store/cursor-store.ts';
@@ -15,6 +19,8 @@ interface Item {
   day: string;
   value: number;
 }
+const run = promisify(execFile);
+
 const isItem = (value: unknown): value is Item => typeof (value as Item)?.key === 'string';
 const options = { partitionOf: (item: Item) => item.day, isRecord: isItem, maxPerSegment: 3, cacheSize: 2 };
 
@@ -117,6 +123,37 @@ describe('store on real lowdb files', () => {
     });
   });
 
+  describe('atomic updates of one record', () => {
+    it('keeps both changes when a reply is marked sent and a Like lands at the same instant', async () => {
+      const mentions = await MentionStore.open(data.dir);
+      await mentions.recordAttempt(mentionRecord('1861'));
+      await mentions.recordPosted('x:1861', '1764000000.000100');
+      await Promise.all([
+        mentions.updateWorkflow('x:1861', (workflow) => ({ ...workflow, liked: { by: 'U0AGENT02', at: '2026-11-25T10:00:00.000Z' } })),
+        mentions.updateWorkflow('x:1861', (workflow) => ({
+          ...workflow,
+          replies: [...(workflow.replies ?? []), { by: 'U0AGENT01', at: '2026-11-25T10:00:00.000Z' }],
+        })),
+        mentions.updateWorkflow('x:1861', (workflow) => ({ ...workflow, assignee: 'U0AGENT03' })),
+      ]);
+      const reopened = await MentionStore.open(data.dir);
+      expect((await reopened.get('x:1861'))?.workflow).toEqual({
+        liked: { by: 'U0AGENT02', at: '2026-11-25T10:00:00.000Z' },
+        replies: [{ by: 'U0AGENT01', at: '2026-11-25T10:00:00.000Z' }],
+        assignee: 'U0AGENT03',
+      });
+      expect((await reopened.get('x:1861'))?.slack.ts).toBe('1764000000.000100');
+    });
+
+    it('applies 200 concurrent counters to one record without losing one', async () => {
+      const collection = await SegmentedCollection.open<Item>(path.join(data.dir, 'items'), options);
+      await collection.put({ key: 'a', day: '2026-11-25', value: 0 });
+      await Promise.all(Array.from({ length: 200 }, () => collection.update('a', (item) => ({ ...item, value: item.value + 1 }))));
+      expect((await collection.get('a'))?.value).toBe(200);
+      expect(await collection.update('missing', (item) => item)).toBeUndefined();
+    });
+  });
+
   describe('CursorStore', () => {
     it('persists each platform cursor', async () => {
       const cursors = await CursorStore.open(data.dir);
@@ -127,16 +164,85 @@ describe('store on real lowdb files', () => {
   });
 
   describe('DataDirLock', () => {
-    it('lets one process hold DATA_DIR and takes over a lock left by a dead process', async () => {
-      const lock = DataDirLock.acquire(data.dir);
-      expect(() => DataDirLock.acquire(data.dir)).toThrow(DataDirLockedError);
+    const lockFile = () => path.join(data.dir, 'switchboard.lock');
+    const { hostname } = os;
+    const bootId = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+
+    it('lets one holder have DATA_DIR, in this process or another, and takes over a lock left by a dead process', async () => {
+      const lock = await DataDirLock.acquire(data.dir);
+      await expect(DataDirLock.acquire(data.dir)).rejects.toThrow(DataDirLockedError);
       lock.release();
-      const file = path.join(data.dir, 'switchboard.lock');
-      const { hostname } = await import('node:os');
-      await writeFile(file, JSON.stringify({ pid: 2_147_483_646, host: hostname(), startedAt: '2026-01-01T00:00:00Z' }));
-      const takenOver = DataDirLock.acquire(data.dir);
-      expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
+      await writeFile(lockFile(), JSON.stringify({ pid: 2_147_483_646, host: hostname(), startedAt: '2026-01-01T00:00:00Z' }));
+      const takenOver = await DataDirLock.acquire(data.dir);
+      expect(JSON.parse(await readFile(lockFile(), 'utf8')).pid).toBe(process.pid);
       takenOver.release();
+    });
+
+    it('takes back a lock naming its own PID, as a container restarted as PID 1 finds it', async () => {
+      // What the previous life of this process left when it was killed: same PID, same host and boot.
+      await writeFile(
+        lockFile(),
+        JSON.stringify({
+          token: 'earlier-life',
+          pid: process.pid,
+          host: hostname(),
+          bootId: bootId(),
+          startedAt: '2026-01-01T00:00:00Z',
+          beat: 7,
+        }),
+      );
+      const lock = await DataDirLock.acquire(data.dir);
+      expect(JSON.parse(await readFile(lockFile(), 'utf8')).token).not.toBe('earlier-life');
+      lock.release();
+    });
+
+    it('takes over a lock from another host once its heartbeat stops, and refuses one whose heartbeat moves', async () => {
+      const foreign = { token: 'other-host', pid: 1, host: 'replica-elsewhere', startedAt: '2026-01-01T00:00:00Z', beat: 0 };
+      await writeFile(lockFile(), JSON.stringify(foreign));
+      const started = Date.now();
+      const lock = await DataDirLock.acquire(data.dir, { heartbeatMs: 100, staleMs: 600 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(550); // it watched the heartbeat first
+      lock.release();
+
+      await writeFile(lockFile(), JSON.stringify(foreign));
+      let beat = 0;
+      const alive = setInterval(() => void writeFile(lockFile(), JSON.stringify({ ...foreign, beat: ++beat })), 100);
+      try {
+        await expect(DataDirLock.acquire(data.dir, { heartbeatMs: 100, staleMs: 600 })).rejects.toThrow(/replica-elsewhere/);
+      } finally {
+        clearInterval(alive);
+      }
+    });
+
+    it('gives a stale lock to exactly one of 25 processes racing for it', async () => {
+      await writeFile(
+        lockFile(),
+        JSON.stringify({ token: 'dead', pid: 2_147_483_646, host: hostname(), bootId: bootId(), startedAt: '', beat: 0 }),
+      );
+      const startAt = Date.now() + 2_500; // every process is up and waiting by then
+      const contenders = Array.from({ length: 25 }, () =>
+        run(process.execPath, [
+          '--import',
+          import.meta.resolve('tsx'),
+          path.resolve(import.meta.dirname, '../helpers/lock-contender.ts'),
+          data.dir,
+          String(startAt),
+          '2000',
+        ]),
+      );
+      const outputs = (await Promise.all(contenders)).map((result) => result.stdout.trim());
+      expect(outputs.filter((line) => line === 'acquired')).toHaveLength(1);
+      expect(outputs.filter((line) => line.startsWith('refused: DATA_DIR'))).toHaveLength(24);
+    }, 30_000);
+
+    it('tells the holder when another process took the lock over, so it stops instead of writing beside it', async () => {
+      const lost: string[] = [];
+      const lock = await DataDirLock.acquire(data.dir, { heartbeatMs: 50, onLost: (reason) => lost.push(reason) });
+      await writeFile(lockFile(), JSON.stringify({ token: 'thief', pid: 4242, host: 'elsewhere', startedAt: '', beat: 0 }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(lost).toEqual(['taken over by pid 4242 on elsewhere']);
+      lock.release();
+      expect(JSON.parse(await readFile(lockFile(), 'utf8')).token).toBe('thief'); // release leaves another's lock alone
     });
   });
 });
