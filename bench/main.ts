@@ -5,59 +5,16 @@
 import '../src/quiet-dotenv.ts';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createMentionClassifier, evaluate, loadTrainingSet, MentionClassifier, splitTrainingSet } from '../src/domain/classify.ts';
-import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
-import { ContactStore } from '../src/store/contact-store.ts';
-import { MentionStore, mentionKey } from '../src/store/mention-store.ts';
 import { PiiCipher } from '../src/store/pii-cipher.ts';
 import { benchLookup } from './contact-lookup.ts';
+import { benchIngestPipeline } from './ingest-pipeline.ts';
 import { benchSlackAcks } from './slack-acks.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
-
-async function pipelineThroughput(
-  count: number,
-  cipher?: PiiCipher,
-): Promise<{ perSecond: number; classifyPerSecond: number; readDayMs: number }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
-  try {
-    const classifier = createMentionClassifier();
-    const mentions = await MentionStore.open(dir, { cipher });
-    const contacts = await ContactStore.open(dir, { cipher });
-    const inputs = Array.from({ length: count }, (_, i) => syntheticMention(i));
-
-    const c0 = performance.now();
-    for (const mention of inputs) classifier.classify(mention.text);
-    const classifyPerSecond = count / ((performance.now() - c0) / 1000);
-
-    const t0 = performance.now();
-    for (const [i, mention] of inputs.entries()) {
-      const classification = classifier.classify(mention.text);
-      const contact = await contacts.ensureForAuthor(mention.platform, mention.author);
-      const key = mentionKey(mention);
-      const record = await mentions.recordAttempt({
-        key,
-        mention,
-        classification,
-        contactId: contact.key,
-        slack: { channel: 'C0QUESTION' },
-      });
-      renderMentionMessage(record, { id: contact.key, name: contact.name });
-      await mentions.recordPosted(key, `1764000000.${String(i).padStart(6, '0')}`);
-    }
-    const perSecond = count / ((performance.now() - t0) / 1000);
-    // What the digest and exports pay: every mention of the history read back (and opened, if sealed).
-    const r0 = performance.now();
-    for (const day of mentions.days()) for await (const _record of mentions.readDay(day));
-    return { perSecond, classifyPerSecond, readDayMs: performance.now() - r0 };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 interface WriteCase {
   stored: number;
@@ -94,12 +51,23 @@ for (const [label, s] of Object.entries(evaluation.perLabel)) {
   console.log('    %s P=%s R=%s F1=%s (n=%d)', label.padEnd(10), fmt(s.precision), fmt(s.recall), fmt(s.f1), s.support);
 }
 
-const throughput = await pipelineThroughput(5_000);
-console.log('\ningest pipeline, no network (classify + contact + store attempt + render + store posted)');
-console.log('  mentions per second %s', fmt(throughput.perSecond, 0));
-console.log('  classify only       %s per second', fmt(throughput.classifyPerSecond, 0));
+const classifyRounds = 5_000;
+const classifier = createMentionClassifier();
+const classifyTexts = Array.from({ length: classifyRounds }, (_, i) => syntheticMention(i).text);
+const c0 = performance.now();
+for (const text of classifyTexts) classifier.classify(text);
+const classifyPerSecond = classifyRounds / ((performance.now() - c0) / 1000);
 
-const sealedThroughput = await pipelineThroughput(5_000, PiiCipher.fromBytes(randomBytes(32)));
+const throughput = await benchIngestPipeline(5_000);
+console.log('\ningest pipeline, no network (MentionIngest.pollOnce: classify, contacts, write-ahead, render, posted; pages of 100)');
+console.log(
+  '  mentions per second %s   (goal ≥ 5,000: %s)',
+  fmt(throughput.perSecond, 0),
+  throughput.perSecond >= 5_000 ? 'met' : 'NOT met',
+);
+console.log('  classify only       %s per second', fmt(classifyPerSecond, 0));
+
+const sealedThroughput = await benchIngestPipeline(5_000, PiiCipher.fromBytes(randomBytes(32)));
 console.log('\nencryption at rest (PII_ENCRYPTION_KEY): the same pipeline, personal fields sealed with AES-256-GCM');
 console.log(
   '  mentions per second %s sealed vs %s plain: ratio %s',
@@ -109,9 +77,9 @@ console.log(
 );
 console.log(
   '  reading 5,000 back  %s ms sealed vs %s ms plain: %s µs more per record',
-  fmt(sealedThroughput.readDayMs, 0),
-  fmt(throughput.readDayMs, 0),
-  fmt(((sealedThroughput.readDayMs - throughput.readDayMs) * 1000) / 5_000, 1),
+  fmt(sealedThroughput.readBackMs, 0),
+  fmt(throughput.readBackMs, 0),
+  fmt(((sealedThroughput.readBackMs - throughput.readBackMs) * 1000) / 5_000, 1),
 );
 {
   const cipher = PiiCipher.fromBytes(randomBytes(32));

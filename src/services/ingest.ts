@@ -1,7 +1,8 @@
 import type { Classification, MentionClassifier } from '../domain/classify.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
-import { type MentionRecord, mentionKey } from '../store/mention-store.ts';
+import type { ContactRecord } from '../store/contact-store.ts';
+import { type MentionAttempt, type MentionRecord, mentionKey } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import { type Health, platformComponent } from './health.ts';
 import { backoffMs, sleep } from './sleep.ts';
@@ -16,7 +17,29 @@ export interface IngestOptions {
   now?: () => Date;
 }
 
-export type Delivery = 'posted' | 'already_posted' | 'recovered_from_history';
+/** Mentions whose intent is written in one go before they are posted. */
+const ATTEMPT_CHUNK = 100;
+/** Posted mentions' ts and the cursor are written at least this often. */
+const FLUSH_EVERY = 100;
+const FLUSH_AFTER_MS = 1_000;
+
+type Delivered = { kind: 'posted' | 'recovered_from_history'; ts: string };
+
+interface PostStep {
+  kind: 'post';
+  mention: InboundMention;
+  record: MentionRecord;
+  contact: ContactRecord;
+  /** An earlier attempt exists (a crash, an uncertain call): Slack's history is searched first. */
+  attemptedBefore: boolean;
+  isLate: boolean;
+}
+
+type Step =
+  | PostStep
+  | { kind: 'already_posted'; mention: InboundMention; record: MentionRecord; isLate: boolean }
+  /** Not posted: older than the first start's backfill (the cursor moves past it), or erased. */
+  | { kind: 'skip'; mention: InboundMention; advance: boolean };
 
 export interface PollResult {
   fetched: number;
@@ -79,24 +102,41 @@ export class MentionIngest {
     // (stable) sort keeps mentions with equal cursors (X: the same millisecond) oldest first too.
     mentions.reverse().sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
 
+    // Written in batches: the intents of a chunk of mentions in one write per day file before any
+    // is posted, then the Slack ts of those posted and the cursor together, every FLUSH_EVERY
+    // mentions or second and always before the cursor moves past them.
     let posted = 0;
-    for (const mention of mentions) {
-      if (signal.aborted) break;
-      const isBackfill = after === undefined;
-      if (isBackfill && Date.parse(mention.createdAt) < notBefore.getTime()) {
-        await this.advanceCursor(mention.cursor);
-        continue;
+    let pending: Array<{ key: string; ts: string }> = [];
+    let pendingCursor: string | undefined;
+    let lastFlush = Date.now();
+    const flush = async () => {
+      if (pending.length) await this.store.mentions.recordPostedMany(pending);
+      if (pendingCursor) await this.advanceCursor(pendingCursor);
+      pending = [];
+      pendingCursor = undefined;
+      lastFlush = Date.now();
+    };
+    try {
+      chunks: for (let start = 0; start < mentions.length && !signal.aborted; start += ATTEMPT_CHUNK) {
+        for (const step of await this.prepare(mentions.slice(start, start + ATTEMPT_CHUNK), after, notBefore)) {
+          if (signal.aborted) break chunks;
+          if (step.kind === 'skip') {
+            if (step.advance) pendingCursor = step.mention.cursor;
+            continue;
+          }
+          const delivery = step.kind === 'already_posted' ? step : await this.deliver(step, signal);
+          if (delivery === undefined) break chunks; // shutting down mid-retry: the cursor stays before this mention
+          if (delivery.kind !== 'already_posted') {
+            pending.push({ key: step.record.key, ts: delivery.ts });
+            posted++;
+            if (step.isLate) this.log.info(`${step.record.key} was listed late, below mentions already posted: posted now`);
+          }
+          pendingCursor = step.mention.cursor;
+          if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_AFTER_MS) await flush();
+        }
       }
-      const isLate = isBelowCursor(mention.cursor);
-      // A re-read mention that was erased stays erased (GDPR), however often it is listed again.
-      if (isLate && this.store.mentions.wasErased(mentionKey(mention))) continue;
-      const delivery = await this.deliver(mention, signal);
-      if (delivery === undefined) break; // shutting down mid-retry: the cursor stays before this mention
-      if (delivery !== 'already_posted') {
-        posted++;
-        if (isLate) this.log.info(`${mentionKey(mention)} was listed late, below mentions already posted: posted now`);
-      }
-      await this.advanceCursor(mention.cursor);
+    } finally {
+      await flush();
     }
     if (!signal.aborted) await this.recordLikes(notBefore, signal);
     return { fetched: mentions.length, posted, pages, rateLimit };
@@ -192,35 +232,79 @@ export class MentionIngest {
     }
   }
 
-  /** Posts one mention unless it is already in Slack. Undefined when shutdown interrupted it. */
-  async deliver(mention: InboundMention, signal: AbortSignal): Promise<Delivery | undefined> {
-    const key = mentionKey(mention);
+  /**
+   * Decides, for a chunk of mentions in order, what each needs, and writes the intent to post for
+   * all that will be posted in one go (write-ahead: before any Slack call).
+   */
+  private async prepare(chunk: InboundMention[], after: string | undefined, notBefore: Date): Promise<Step[]> {
     const { mentions, contacts } = this.store;
-    const existing = await mentions.get(key);
-    if (mentions.isPosted(existing)) return 'already_posted';
+    const steps: Array<Exclude<Step, PostStep> | Omit<PostStep, 'record' | 'contact'>> = [];
+    const attempts: MentionAttempt[] = [];
+    const toPost: Array<{ mention: InboundMention; existing: MentionRecord | undefined; isLate: boolean }> = [];
+    for (const mention of chunk) {
+      const key = mentionKey(mention);
+      if (after === undefined && Date.parse(mention.createdAt) < notBefore.getTime()) {
+        steps.push({ kind: 'skip', mention, advance: true }); // older than the first start's backfill
+        continue;
+      }
+      const isLate = after !== undefined && this.platform.compareCursors(mention.cursor, after) <= 0;
+      // A re-read mention that was erased stays erased (GDPR), however often it is listed again.
+      if (isLate && mentions.wasErased(key)) {
+        steps.push({ kind: 'skip', mention, advance: false });
+        continue;
+      }
+      const existing = await mentions.get(key);
+      if (mentions.isPosted(existing)) {
+        steps.push({ kind: 'already_posted', mention, record: existing, isLate });
+        continue;
+      }
+      toPost.push({ mention, existing, isLate });
+      steps.push({ kind: 'post', mention, attemptedBefore: Boolean(existing), isLate });
+    }
+    // Every author of the chunk linked to a contact in one write (one platform per ingest).
+    const linked = await contacts.ensureForAuthors(
+      this.platform.id,
+      toPost.map(({ mention }) => mention.author),
+    );
+    const contactOf = new Map<string, ContactRecord>();
+    for (const [i, { mention, existing }] of toPost.entries()) {
+      const contact = linked[i];
+      if (!contact) throw new Error(`no contact for ${mentionKey(mention)}`);
+      contactOf.set(mentionKey(mention), contact);
+      const classification: Classification = existing?.classification ?? this.classifier.classify(mention.text);
+      const channel = existing?.slack.channel ?? this.channelFor(classification);
+      attempts.push({ key: mentionKey(mention), mention, classification, contactId: contact.key, slack: { channel } });
+    }
+    const stored = new Map((await mentions.recordAttempts(attempts)).map((record) => [record.key, record]));
+    return steps.map((step) => {
+      if (step.kind !== 'post') return step;
+      const record = stored.get(mentionKey(step.mention));
+      const contact = contactOf.get(mentionKey(step.mention));
+      if (!record || !contact) throw new Error(`the attempt for ${mentionKey(step.mention)} was not stored`);
+      return { ...step, record, contact };
+    });
+  }
 
-    const contact = await contacts.ensureForAuthor(mention.platform, mention.author);
-    const classification: Classification = existing?.classification ?? this.classifier.classify(mention.text);
-    const channel = existing?.slack.channel ?? this.channelFor(classification);
-    const record = await mentions.recordAttempt({ key, mention, classification, contactId: contact.key, slack: { channel } });
-
-    if (existing) {
+  /** Posts one mention unless an earlier attempt already did. Undefined when shutdown interrupted it. */
+  private async deliver(step: PostStep, signal: AbortSignal): Promise<Delivered | undefined> {
+    const { record, contact } = step;
+    const { key } = record;
+    const channel = record.slack.channel;
+    if (step.attemptedBefore) {
       // An earlier attempt may have reached Slack before a crash: look before posting again.
       const found = await this.findInHistory(record);
       if (found) {
-        await mentions.recordPosted(key, found);
         this.log.info(`found ${key} already in Slack after a restart; not posting it again`, { channel, ts: found });
-        return 'recovered_from_history';
+        return { kind: 'recovered_from_history', ts: found };
       }
     }
 
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const posted = await this.chat.postMention(record, { id: contact.key, name: contact.name });
-        await mentions.recordPosted(key, posted.ts);
         this.health.set('slack', 'ok');
-        this.log.info(`posted ${key} (${classification.label}) to ${channel}`, { ts: posted.ts });
-        return 'posted';
+        this.log.info(`posted ${key} (${record.classification.label}) to ${channel}`, { ts: posted.ts });
+        return { kind: 'posted', ts: posted.ts };
       } catch (error) {
         if (!(error instanceof ChatCallError)) throw error;
         if (error.kind === 'rejected') {
@@ -251,9 +335,8 @@ export class MentionIngest {
           throw lookupError;
         });
         if (found) {
-          await mentions.recordPosted(key, found);
           this.health.set('slack', 'ok');
-          return 'recovered_from_history';
+          return { kind: 'recovered_from_history', ts: found };
         }
       }
     }

@@ -86,26 +86,41 @@ export class ContactStore {
    * not yet recorded (an identity added by hand, by handle only) gains the ID.
    */
   async ensureForAuthor(platform: PlatformId, author: Author): Promise<ContactRecord> {
-    const existing = await this.findByAuthor(platform, author);
+    const [contact] = await this.ensureForAuthors(platform, [author]);
+    if (!contact) throw new Error('ensureForAuthor: no contact');
+    return contact;
+  }
+
+  /**
+   * `ensureForAuthor` for a page of authors, in their order: contacts created or changed are
+   * written in one go (one write per file they touch), and an author seen twice gets one contact.
+   */
+  async ensureForAuthors(platform: PlatformId, authors: readonly Author[]): Promise<ContactRecord[]> {
     const now = new Date().toISOString();
-    const identity: Identity = { platform, userId: author.id, handle: author.handle, profileUrl: author.profileUrl };
-    if (existing) {
-      const known = existing.identities.find((i) => i.platform === platform && (i.userId === author.id || !i.userId));
-      if (known && known.userId === author.id && known.handle === author.handle) return existing;
-      const others = existing.identities.filter((i) => i !== known);
-      const updated: ContactRecord = { ...existing, identities: [...others, identity], updatedAt: now };
-      await this.save(updated);
-      return updated;
+    const changed = new Map<string, ContactRecord>();
+    const results: ContactRecord[] = [];
+    for (const author of authors) {
+      const id = this.identityIndex.get(byUserId(platform, author.id)) ?? this.identityIndex.get(byHandle(platform, author.handle));
+      const existing = id ? (changed.get(id) ?? (await this.read(id))) : undefined;
+      const identity: Identity = { platform, userId: author.id, handle: author.handle, profileUrl: author.profileUrl };
+      let contact: ContactRecord;
+      if (existing) {
+        const known = existing.identities.find((i) => i.platform === platform && (i.userId === author.id || !i.userId));
+        if (known && known.userId === author.id && known.handle === author.handle) contact = existing;
+        else {
+          contact = { ...existing, identities: [...existing.identities.filter((i) => i !== known), identity], updatedAt: now };
+          changed.set(contact.key, contact);
+        }
+      } else {
+        contact = { key: randomUUID(), name: author.name || author.handle, identities: [identity], createdAt: now, updatedAt: now };
+        changed.set(contact.key, contact);
+      }
+      // Indexed at once, so the same author later in the page finds this contact.
+      this.indexIdentities(contact);
+      results.push(contact);
     }
-    const created: ContactRecord = {
-      key: randomUUID(),
-      name: author.name || author.handle,
-      identities: [identity],
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.save(created);
-    return created;
+    if (changed.size) await this.collection.upsertMany([...changed.keys()], (key) => changed.get(key));
+    return results;
   }
 
   /** Removes a contact from its file and every index (after a merge, or an erasure). */

@@ -35,6 +35,9 @@ export interface MentionRecord {
   workflow?: MentionWorkflow;
 }
 
+/** A mention about to be posted: its Slack place is only a channel yet. */
+export type MentionAttempt = Omit<MentionRecord, 'slack'> & { slack: { channel: string } };
+
 export const mentionKey = (mention: Pick<InboundMention, 'platform' | 'id'>): string => `${mention.platform}:${mention.id}`;
 
 const isMentionRecord = (value: unknown): value is MentionRecord =>
@@ -134,23 +137,50 @@ export class MentionStore {
   }
 
   /** Write-ahead: the intent to post, stored before the Slack call. */
-  async recordAttempt(record: Omit<MentionRecord, 'slack'> & { slack: { channel: string } }): Promise<MentionRecord> {
-    const existing = await this.collection.get(record.key);
-    const stored: MentionRecord = {
-      ...record,
-      slack: { channel: record.slack.channel, attemptedAt: existing?.slack.attemptedAt ?? new Date().toISOString() },
-    };
-    await this.collection.put(stored);
-    if (!existing) this.indexContact(stored);
+  async recordAttempt(record: MentionAttempt): Promise<MentionRecord> {
+    const [stored] = await this.recordAttempts([record]);
+    if (!stored) throw new Error(`recordAttempt: ${record.key} was not stored`);
+    return stored;
+  }
+
+  /**
+   * Write-ahead for several mentions at once (a page): one write per day file they touch. A mention
+   * already attempted keeps its first attempt's time (the history search starts there) and its
+   * Slack ts if it has one.
+   */
+  async recordAttempts(records: readonly MentionAttempt[]): Promise<MentionRecord[]> {
+    const byKey = new Map(records.map((record) => [record.key, record]));
+    const now = new Date().toISOString();
+    const fresh = new Set<string>();
+    const stored = await this.collection.upsertMany([...byKey.keys()], (key, existing) => {
+      const record = byKey.get(key);
+      if (!record) return undefined;
+      if (!existing) fresh.add(key);
+      return {
+        ...record,
+        workflow: existing?.workflow ?? record.workflow,
+        slack: existing?.slack.ts ? existing.slack : { channel: record.slack.channel, attemptedAt: existing?.slack.attemptedAt ?? now },
+      };
+    });
+    for (const record of stored) if (fresh.has(record.key)) this.indexContact(record);
     return stored;
   }
 
   /** The mention is in Slack: only now is it seen. */
   async recordPosted(key: string, ts: string): Promise<MentionRecord> {
-    const postedAt = new Date().toISOString();
-    const stored = await this.collection.update(key, (existing) => ({ ...existing, slack: { ...existing.slack, ts, postedAt } }));
+    const [stored] = await this.recordPostedMany([{ key, ts }]);
     if (!stored) throw new Error(`recordPosted: no attempt recorded for ${key}`);
     return stored;
+  }
+
+  /** Several mentions are in Slack: one write per day file they touch. */
+  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]> {
+    const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
+    const postedAt = new Date().toISOString();
+    return this.collection.upsertMany([...tsOf.keys()], (key, existing) => {
+      const ts = tsOf.get(key);
+      return existing && ts ? { ...existing, slack: { ...existing.slack, ts, postedAt } } : undefined;
+    });
   }
 
   /**

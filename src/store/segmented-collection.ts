@@ -193,8 +193,20 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
   }
 
   private async write(record: T): Promise<void> {
+    const touched = new Map<string, LoadedSegment>();
+    await this.place(record, touched);
+    for (const segment of touched.values()) await segment.db.write();
+  }
+
+  /**
+   * Puts a record into its segment in memory; the caller writes the touched segments. Segments
+   * already touched in this batch are reused, so a cache eviction mid-batch cannot load a second,
+   * stale copy of one file.
+   */
+  private async place(record: T, touched: Map<string, LoadedSegment>): Promise<void> {
     const info = this.index.get(record.key) ?? this.segmentWithRoom(this.options.partitionOf(record));
-    const segment = await this.load(info);
+    const segment = touched.get(info.file) ?? (await this.load(info));
+    touched.set(info.file, segment);
     const position = segment.positions.get(record.key);
     const stored = this.encode(record);
     this.countSealing(stored, 1);
@@ -208,7 +220,36 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
       if (previous) this.countSealing(previous, -1);
       segment.db.data.records[position] = stored;
     }
-    await segment.db.write();
+  }
+
+  /**
+   * Inserts or replaces many records as one step, each from what is stored under its key (or
+   * undefined): every touched segment is written once, whatever the number of records in it. A page
+   * of ingested mentions costs one write per day it spans, not one per mention.
+   */
+  upsertMany(keys: readonly string[], build: (key: string, current: T | undefined) => T | undefined): Promise<T[]> {
+    return this.exclusive(async () => {
+      const touched = new Map<string, LoadedSegment>();
+      const written: T[] = [];
+      for (const key of keys) {
+        const info = this.index.get(key);
+        let current: T | undefined;
+        if (info) {
+          const segment = touched.get(info.file) ?? (await this.load(info));
+          touched.set(info.file, segment);
+          const position = segment.positions.get(key);
+          const stored = position === undefined ? undefined : segment.db.data.records[position];
+          current = stored ? this.decode(stored) : undefined;
+        }
+        const next = build(key, current);
+        if (!next) continue;
+        if (next.key !== key) throw new Error(`upsert of ${key} may not change its key`);
+        await this.place(next, touched);
+        written.push(next);
+      }
+      for (const segment of touched.values()) await segment.db.write();
+      return written;
+    });
   }
 
   /**

@@ -4,7 +4,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Low } from 'lowdb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContactStore } from '../../src/store/contact-store.ts';
 import { CursorStore } from '../../src/store/cursor-store.ts';
 import { DataDirLock, DataDirLockedError } from '../../src/store/data-dir-lock.ts';
@@ -143,6 +144,26 @@ describe('store on real lowdb files', () => {
         assignee: 'U0AGENT03',
       });
       expect((await reopened.get('x:1861'))?.slack.ts).toBe('1764000000.000100');
+    });
+
+    it('writes a page of records with one write per segment it touches, not one per record', async () => {
+      const collection = await SegmentedCollection.open<Item>(path.join(data.dir, 'items'), { ...options, maxPerSegment: 1000 });
+      const writes = vi.spyOn(Low.prototype, 'write');
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      const days = ['2026-11-24', '2026-11-25'];
+      await collection.upsertMany(keys, (key, current) => ({
+        key,
+        day: days[Number(key.slice(1)) % 2] ?? '',
+        value: (current?.value ?? 0) + 1,
+      }));
+      expect(writes).toHaveBeenCalledTimes(2); // two days: two segment files
+      writes.mockClear();
+      await collection.upsertMany(keys, (_key, current) => (current ? { ...current, value: current.value + 1 } : undefined));
+      expect(writes).toHaveBeenCalledTimes(2);
+      writes.mockRestore();
+      const reopened = await SegmentedCollection.open<Item>(path.join(data.dir, 'items'), { ...options, maxPerSegment: 1000 });
+      expect(reopened.size).toBe(100);
+      expect((await reopened.get('k7'))?.value).toBe(2);
     });
 
     it('applies 200 concurrent counters to one record without losing one', async () => {

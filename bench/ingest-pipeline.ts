@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createMentionClassifier } from '../src/domain/classify.ts';
+import { createLog } from '../src/log.ts';
+import { compareNumericIds, type InboundMention, type Platform } from '../src/platforms/platform.ts';
+import { Health } from '../src/services/health.ts';
+import { MentionIngest } from '../src/services/ingest.ts';
+import type { TeamChat } from '../src/services/team-chat.ts';
+import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
+import type { PiiCipher } from '../src/store/pii-cipher.ts';
+import { openStore } from '../src/store/store.ts';
+import { syntheticMention } from './synthetic.ts';
+
+const PAGE = 100;
+
+/**
+ * The whole ingest path without a network: `MentionIngest.pollOnce` over `count` new mentions served
+ * newest first in pages of 100 (as X does), with its classification, contacts, write-ahead,
+ * rendering and batched writes; Slack answers at once. Then every mention is read back by day.
+ */
+export async function benchIngestPipeline(count: number, cipher?: PiiCipher): Promise<{ perSecond: number; readBackMs: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-ingest-'));
+  const store = await openStore(dir, { cipher });
+  try {
+    const mentions: InboundMention[] = Array.from({ length: count }, (_, i) => syntheticMention(i)).reverse();
+    await store.cursors.set('x', '1'); // not a first start: nothing is skipped as too old
+    let ts = 0;
+    const chat = {
+      postMention: async (record, contact) => {
+        renderMentionMessage(record, contact);
+        ts += 1;
+        return { channel: record.slack.channel, ts: `1764000000.${String(ts).padStart(6, '0')}` };
+      },
+    } as Pick<TeamChat, 'postMention'> as TeamChat;
+    const platform = {
+      id: 'x',
+      displayName: 'X',
+      brandHandle: 'northwind',
+      compareCursors: compareNumericIds,
+      fetchMentionPage: async ({ pageToken }: { pageToken?: string }) => {
+        const start = Number(pageToken ?? 0);
+        const next = start + PAGE;
+        return { mentions: mentions.slice(start, next), nextPageToken: next < mentions.length ? String(next) : undefined };
+      },
+    } as unknown as Platform;
+    const ingest = new MentionIngest(platform, store, createMentionClassifier(), chat, new Health(), createLog({ level: 'error' }), {
+      channels: { mentions: 'C0MENTIONS', questions: 'C0QUESTION' },
+      backfillHours: 24 * 365 * 10,
+      retryBaseMs: 10,
+      retryMaxMs: 100,
+    });
+    const t0 = performance.now();
+    const result = await ingest.pollOnce(new AbortController().signal);
+    const perSecond = count / ((performance.now() - t0) / 1000);
+    if (result.posted !== count) throw new Error(`bench: posted ${result.posted} of ${count}`);
+
+    const r0 = performance.now();
+    let read = 0;
+    for (const day of store.mentions.days()) for await (const _record of store.mentions.readDay(day)) read++;
+    if (read !== count) throw new Error(`bench: read back ${read} of ${count}`);
+    return { perSecond, readBackMs: performance.now() - r0 };
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
