@@ -129,6 +129,11 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       timeZone: config.digest.timezone,
       responseTargetMinutes: config.digest.responseTargetMinutes,
     });
+    const crm = new Crm(store);
+    const erasure = new ErasureService(store, replies, chat, digests, log.child('erasure'));
+    // A merge or an erasure a crash cut short is finished before anything reads the store.
+    const finished = (await crm.finishInterrupted()) + (await erasure.finishInterrupted());
+    if (finished) log.info(`finished ${finished} merge(s) or erasure(s) that a stop had cut short`);
 
     const routes = config.crmSyncSecret
       ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: new CustomerSync(store), log: log.child('crm-sync') })]
@@ -138,8 +143,8 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       slack,
       replies,
       actions,
-      crm: new Crm(store),
-      erasure: new ErasureService(store, replies, chat, digests, log.child('erasure')),
+      crm,
+      erasure,
       mentionMessages,
       permissions,
       platforms,

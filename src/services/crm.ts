@@ -196,8 +196,36 @@ export class Crm {
    * Merges `source` into `target`: identities, emails, tags and fields combined (the target's values
    * win where both have one), mentions and notes moved over; then `source` is removed. Nothing lost.
    */
+  /**
+   * Merges `source` into `target`: identities, details, mentions, notes, orders and likes. All or
+   * nothing: the intent is journalled first, and a merge cut short by a crash or an error is run
+   * again to the end at the next start (`finishInterrupted`). Every step can run twice.
+   */
   async merge(target: ContactRecord, source: ContactRecord): Promise<ContactRecord> {
     if (target.key === source.key) return target;
+    return this.store.journal.run({ kind: 'merge', targetId: target.key, sourceId: source.key }, () =>
+      this.applyMerge(target.key, source.key),
+    );
+  }
+
+  /** Finishes merges a crash cut short (start-up). Returns how many. */
+  async finishInterrupted(): Promise<number> {
+    let finished = 0;
+    for (const { entry, done } of this.store.journal.pending()) {
+      if (entry.kind !== 'merge') continue;
+      await this.applyMerge(entry.targetId, entry.sourceId);
+      await done();
+      finished += 1;
+    }
+    return finished;
+  }
+
+  /** From what is stored now, so a second run finishes what the first began. */
+  private async applyMerge(targetId: string, sourceId: string): Promise<ContactRecord> {
+    const target = await this.store.contacts.get(targetId);
+    const source = await this.store.contacts.get(sourceId);
+    if (!target) throw new Error(`merge: contact ${targetId} is gone`);
+    if (!source) return target; // the source is removed last: the merge had finished
     const merged: ContactRecord = {
       ...target,
       identities: [
@@ -222,6 +250,7 @@ export class Crm {
     await this.store.mentions.reassignContact(source.key, target.key);
     await this.store.timeline.reassign(source.key, target.key);
     await this.store.orders.reassign(source.key, target.key);
+    await this.store.likes.reassign(source.key, target.key);
     await this.store.contacts.delete(source.key);
     return merged;
   }

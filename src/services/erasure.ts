@@ -42,9 +42,34 @@ export class ErasureService {
   ) {}
 
   async forget(contact: ContactRecord, actor: string): Promise<ErasureSummary> {
-    // Replies to the person are cancelled or finish first; none writes their data back after.
-    const erased = await this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact, actor));
+    // Journalled: an erasure cut short by a crash or an error is run again to the end at the next
+    // start. Replies to the person are cancelled or finish first; none writes their data back after.
+    const erased = await this.store.journal.run({ kind: 'forget', contactId: contact.key, actor }, (id) =>
+      this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact.key, actor, id)),
+    );
+    return this.clearSlack(erased);
+  }
 
+  /**
+   * Finishes erasures a crash cut short, at start-up before anything else runs: the store part
+   * now; the Slack part (messages still known, digests) in the background, as it needs Slack.
+   */
+  async finishInterrupted(): Promise<number> {
+    let finished = 0;
+    for (const { id, entry, done } of this.store.journal.pending()) {
+      if (entry.kind !== 'forget') continue;
+      const erased = await this.replies.holdForErasure(this.store.mentions.keysForContact(entry.contactId), () =>
+        this.erase(entry.contactId, entry.actor, id),
+      );
+      await done();
+      this.log.info(`finished an erasure that was cut short (${erased.mentions} mention(s) were left to erase)`);
+      void this.clearSlack(erased).catch((error: unknown) => this.log.warn('could not finish an erasure in Slack', { error }));
+      finished += 1;
+    }
+    return finished;
+  }
+
+  private async clearSlack(erased: Awaited<ReturnType<ErasureService['erase']>>): Promise<ErasureSummary> {
     let messagesErased = 0;
     for (const message of erased.messages) {
       try {
@@ -65,8 +90,10 @@ export class ErasureService {
     };
   }
 
-  private async erase(contact: ContactRecord, actor: string) {
+  /** Every step can run twice: a second run finishes what a first one began. The contact goes last. */
+  private async erase(contactId: string, actor: string, journalId: string) {
     const { mentions, timeline, orders, outbox, audit, contacts, likes } = this.store;
+    const contact = (await contacts.get(contactId)) ?? { key: contactId, identities: [] };
     const messages: MessageRef[] = [];
     // The UTC days of everything the person did: the digests that covered them are redrawn.
     const days = new Set<string>();
@@ -91,6 +118,7 @@ export class ErasureService {
     await audit.redactForMentions(erasedKeys);
     await contacts.delete(contact.key);
     await audit.record({
+      key: `erasure:${journalId}`,
       actor,
       action: 'erasure',
       detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,

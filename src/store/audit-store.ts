@@ -51,8 +51,9 @@ export class AuditStore {
     );
   }
 
-  async record(entry: Omit<AuditEntry, 'key' | 'at'> & { at?: string }): Promise<AuditEntry> {
-    const stored: AuditEntry = { key: randomUUID(), at: entry.at ?? new Date().toISOString(), ...entry };
+  /** Adds an entry; one given a `key` (an operation run again after a crash) is stored once. */
+  async record(entry: Omit<AuditEntry, 'key' | 'at'> & { at?: string; key?: string }): Promise<AuditEntry> {
+    const stored: AuditEntry = { ...entry, key: entry.key ?? randomUUID(), at: entry.at ?? new Date().toISOString() };
     await this.collection.put(stored);
     return stored;
   }

@@ -62,6 +62,15 @@ export class LikeStore {
     return found;
   }
 
+  /** Moves the likes linked to contact `from` to contact `to` (a merge). Reads every day's file, as erasure does. */
+  async reassign(from: string, to: string): Promise<void> {
+    for (const day of this.collection.partitions()) {
+      const keys: string[] = [];
+      for await (const like of this.collection.readPartition(day)) if (like.contactId === from) keys.push(like.key);
+      if (keys.length) await this.collection.upsertMany(keys, (_key, like) => (like ? { ...like, contactId: to } : undefined));
+    }
+  }
+
   /** Erases a person's likes (GDPR erasure). */
   async deleteForPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<number> {
     const likes = await this.forPerson(contactId, identities);

@@ -5,6 +5,7 @@ import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock, type DataDirLockOptions } from './data-dir-lock.ts';
 import { DigestLogStore } from './digest-log-store.ts';
+import { Journal } from './journal.ts';
 import { LikeStore } from './like-store.ts';
 import { MentionStore } from './mention-store.ts';
 import { OrderStore } from './order-store.ts';
@@ -26,6 +27,8 @@ export interface Store {
   orders: OrderStore;
   digests: DigestLogStore;
   likes: LikeStore;
+  /** Merges and erasures in progress: finished at start-up if a crash cut one short. */
+  journal: Journal;
   close(): void;
 }
 
@@ -41,7 +44,7 @@ export async function openStore(dataDir: string, options: StoreOptions = {}): Pr
   const lock = await DataDirLock.acquire(dataDir, options.lock);
   try {
     await keepPrivate(dataDir);
-    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes] = await Promise.all([
+    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, journal] = await Promise.all([
       MentionStore.open(dataDir, { cipher }),
       ContactStore.open(dataDir, { cipher }),
       CursorStore.open(dataDir),
@@ -52,8 +55,22 @@ export async function openStore(dataDir: string, options: StoreOptions = {}): Pr
       OrderStore.open(dataDir, { cipher }),
       DigestLogStore.open(dataDir),
       LikeStore.open(dataDir, { cipher }),
+      Journal.open(dataDir),
     ]);
-    return { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, close: () => lock.release() };
+    return {
+      mentions,
+      contacts,
+      cursors,
+      outbox,
+      audit,
+      savedReplies,
+      timeline,
+      orders,
+      digests,
+      likes,
+      journal,
+      close: () => lock.release(),
+    };
   } catch (error) {
     lock.release();
     throw error;

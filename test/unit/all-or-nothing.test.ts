@@ -1,0 +1,143 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLog } from '../../src/log.ts';
+import { Crm } from '../../src/services/crm.ts';
+import { ErasureService } from '../../src/services/erasure.ts';
+import type { TeamChat } from '../../src/services/team-chat.ts';
+import type { ContactRecord } from '../../src/store/contact-store.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
+import { mentionRecord } from '../helpers/factories.ts';
+import { tempDataDir } from '../helpers/harness.ts';
+
+/**
+ * Merges and erasures touch several files. Cut short at any step (an error here; a crash is the
+ * same to the files), the next start finishes them: never half a merge, never half an erasure.
+ */
+describe('operations over several files, cut short', () => {
+  let data: Awaited<ReturnType<typeof tempDataDir>>;
+  let store: Store;
+  beforeEach(async () => {
+    data = await tempDataDir();
+    store = await openStore(data.dir);
+  });
+  afterEach(async () => {
+    store.close();
+    await data.remove();
+  });
+
+  /** A person with a mention, a note, an order and a like of ours. */
+  async function person(store: Store, id: string, name: string): Promise<ContactRecord> {
+    const contact = await store.contacts.ensureForAuthor('x', { id, handle: `${name.toLowerCase()}_h`, name, profileUrl: '' });
+    await store.mentions.recordAttempt({
+      ...mentionRecord(`9${id}`, '2026-11-25T09:00:00.000Z', { text: `${name} wrote this`, handle: `${name.toLowerCase()}_h`, name }),
+      contactId: contact.key,
+    });
+    await store.timeline.add({
+      key: `note-${id}`,
+      contactId: contact.key,
+      kind: 'note',
+      text: `${name}'s note`,
+      by: 'U0AGENT01',
+      at: '2026-11-25T10:00:00.000Z',
+    });
+    await store.orders.save({
+      key: `order:${id}`,
+      externalId: id,
+      email: `${name.toLowerCase()}@example.com`,
+      totalCents: 1000,
+      currency: 'EUR',
+      status: 'paid',
+      createdAt: '2026-11-20T08:00:00.000Z',
+      contactId: contact.key,
+      importedAt: '2026-11-25T08:00:00.000Z',
+    });
+    await store.likes.record({
+      key: `x:like-${id}`,
+      platform: 'x',
+      postId: '1',
+      author: { id, handle: `${name.toLowerCase()}_h`, name },
+      contactId: contact.key,
+      createdAt: '2026-11-25T11:00:00.000Z',
+    });
+    return contact;
+  }
+
+  /** Makes one store method fail once, the way a crash stops an operation at that step. */
+  function failOnce(target: object, method: string): void {
+    const original = ((target as Record<string, unknown>)[method] as (...args: unknown[]) => unknown).bind(target);
+    (target as Record<string, unknown>)[method] = async () => {
+      (target as Record<string, unknown>)[method] = original;
+      throw new Error(`cut short at ${method}`);
+    };
+  }
+
+  const reopen = async () => {
+    store.close();
+    store = await openStore(data.dir);
+  };
+
+  it.each([
+    ['mentions', 'reassignContact'],
+    ['timeline', 'reassign'],
+    ['orders', 'reassign'],
+    ['likes', 'reassign'],
+  ] as const)('finishes a merge cut short at %s.%s at the next start', async (storeName, method) => {
+    const ada = await person(store, '1', 'Ada');
+    const adaWork = await person(store, '2', 'Augusta');
+    failOnce(store[storeName], method);
+    await expect(new Crm(store).merge(ada, adaWork)).rejects.toThrow(`cut short at ${method}`);
+
+    await reopen();
+    expect(store.journal.pending().map(({ entry }) => entry.kind)).toEqual(['merge']);
+    expect(await new Crm(store).finishInterrupted()).toBe(1);
+    expect(store.journal.pending()).toEqual([]);
+
+    expect(await store.contacts.get(adaWork.key)).toBeUndefined();
+    const merged = await store.contacts.get(ada.key);
+    expect(merged?.identities.map((identity) => identity.handle).sort()).toEqual(['ada_h', 'augusta_h']);
+    expect(store.mentions.keysForContact(ada.key)).toHaveLength(2);
+    expect(await store.timeline.forContact(ada.key)).toHaveLength(2);
+    expect(await store.orders.forContact(ada.key)).toHaveLength(2);
+    expect((await store.likes.forPerson(ada.key, [])).map((like) => like.key).sort()).toEqual(['x:like-1', 'x:like-2']);
+  });
+
+  it.each([
+    ['mentions', 'deleteForContact'],
+    ['timeline', 'deleteForContact'],
+    ['orders', 'deleteForContact'],
+    ['likes', 'deleteForPerson'],
+    ['contacts', 'delete'],
+  ] as const)('finishes an erasure cut short at %s.%s at the next start, leaving no trace in any file', async (storeName, method) => {
+    const ada = await person(store, '1', 'Ada');
+    await person(store, '2', 'Grace');
+    const slackCalls: string[] = [];
+    const chat = { showErased: async () => void slackCalls.push('showErased') } as unknown as TeamChat;
+    const erasureOf = (current: Store) =>
+      new ErasureService(
+        current,
+        { holdForErasure: (_keys, erase) => erase() },
+        chat,
+        { redrawCovering: async () => ({ redrawn: 0, failed: 0 }) },
+        createLog({ level: 'error' }),
+      );
+    failOnce(store[storeName], method);
+    await expect(erasureOf(store).forget(ada, 'U0ADMIN01')).rejects.toThrow(`cut short at ${method}`);
+
+    await reopen();
+    expect(store.journal.pending().map(({ entry }) => entry.kind)).toEqual(['forget']);
+    expect(await erasureOf(store).finishInterrupted()).toBe(1);
+    expect(store.journal.pending()).toEqual([]);
+
+    const files = await everyFile(data.dir);
+    for (const trace of ['Ada', 'ada_h', 'ada@example.com']) expect(files, trace).not.toContain(trace);
+    expect(files).toContain('Grace');
+    const erasures = (await store.audit.latest(10)).filter((entry) => entry.action === 'erasure');
+    expect(erasures).toHaveLength(1);
+  });
+});
+
+async function everyFile(dir: string): Promise<string> {
+  const names = (await readdir(dir, { recursive: true })).filter((name) => name.endsWith('.json'));
+  return (await Promise.all(names.map((name) => readFile(path.join(dir, name), 'utf8')))).join('\n');
+}
