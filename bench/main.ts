@@ -21,6 +21,10 @@ interface WriteCase {
   medianMs: number;
   p99Ms: number;
   openMs: number;
+  /** The first open after the history was written without index files (an upgrade): reads every segment. */
+  firstOpenMs: number;
+  /** The process's peak RSS right after opening (before digests and writes). */
+  openPeakRssMb: number;
   peakRssMb: number;
   digestMs: number;
   digestColdMs: number;
@@ -29,12 +33,24 @@ interface WriteCase {
   rereadMsPerMention: number;
 }
 
+/** Fills a data folder and opens it once (index files built), then measures in a fresh process. */
 function storeWriteCase(stored: number): WriteCase {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'store-write.ts'), String(stored)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as WriteCase;
+  const run = (...args: string[]) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(import.meta.dirname, 'store-write.ts'), String(stored), '300', ...args],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        },
+      )
+        .trim()
+        .split('\n')
+        .at(-1) ?? '{}',
+    );
+  const filled = run('fill') as { dir: string; firstOpenMs: number };
+  return { ...(run('measure', filled.dir) as WriteCase), firstOpenMs: filled.firstOpenMs };
 }
 
 const quick = process.argv.includes('--quick');
@@ -112,6 +128,18 @@ writeLine(large >= 1_000_000 ? '1M' : `${large / 1000}k`, big);
 const ratio = big.medianMs / small.medianMs;
 console.log('  ratio large/10k     %s   (goal ≤ 1.5: %s)', fmt(ratio), ratio <= 1.5 ? 'met' : 'NOT met');
 console.log('  peak memory at %s stored: %s MB RSS', large === 1_000_000 ? '1M' : String(large), fmt(big.peakRssMb, 0));
+const largeLabel = large >= 1_000_000 ? '1M' : `${large / 1000}k`;
+console.log("\nstore: opening the history (from the segments' index files; a fresh process)");
+console.log(
+  '  with %s stored     open %s ms  (goal ≤ 1,000: %s), peak RSS after open %s MB (goal ≤ 200: %s)',
+  largeLabel,
+  fmt(big.openMs, 0),
+  big.openMs <= 1_000 ? 'met' : 'NOT met',
+  fmt(big.openPeakRssMb, 0),
+  big.openPeakRssMb <= 200 ? 'met' : 'NOT met',
+);
+console.log('  first open after an upgrade (every segment read, index files written): %s ms', fmt(big.firstOpenMs, 0));
+console.log('  with 10k stored     open %s ms, peak RSS after open %s MB', fmt(small.openMs, 0), fmt(small.openPeakRssMb, 0));
 
 console.log('\ningest re-read window: a mention listed again below the cursor, looked up and skipped');
 console.log(

@@ -13,11 +13,13 @@ import { syntheticRecord } from './synthetic.ts';
 
 const stored = Number(process.argv[2] ?? 10_000);
 const writes = Number(process.argv[3] ?? 300);
+/** `fill` writes the history and opens it once (building the index files); `measure` opens it again in a fresh process. */
+const phase = process.argv[4] ?? 'fill';
 const PER_SEGMENT = 1000;
 const PER_DAY = 2 * PER_SEGMENT;
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
-try {
+if (phase === 'fill') {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
   // Write the history straight to segment files, in the store's own format (fast to generate).
   await mkdir(path.join(dir, 'mentions'), { recursive: true });
   const startDay = Date.UTC(2024, 0, 1);
@@ -28,11 +30,22 @@ try {
     const records = Array.from({ length: count }, (_, i) => syntheticRecord(offset + i, `${day}T10:00:00.000Z`, true));
     await writeFile(path.join(dir, 'mentions', `${day}.${Math.floor((offset % PER_DAY) / PER_SEGMENT)}.json`), JSON.stringify({ records }));
   }
+  // The first open reads every segment and writes its index file (as after an upgrade).
+  const t0 = performance.now();
+  await MentionStore.open(dir);
+  process.stdout.write(`${JSON.stringify({ dir, firstOpenMs: performance.now() - t0 })}\n`);
+  process.exit(0);
+}
 
+const dir = process.argv[5] ?? '';
+const startDay = Date.UTC(2024, 0, 1);
+try {
   const openStart = performance.now();
   const store = await MentionStore.open(dir);
   const openMs = performance.now() - openStart;
   if (store.size !== stored) throw new Error(`expected ${stored} stored, found ${store.size}`);
+  // The process's peak so far: what opening the history costs (before any digest or write).
+  const openPeakRssMb = process.resourceUsage().maxRSS / 1024;
 
   // The digest of the history's last full day (and the week before it), as the scheduler builds it,
   // chart included. Best of three: the first run also pays for loading the files from disk.
@@ -82,7 +95,7 @@ try {
   const p99 = times[Math.floor(times.length * 0.99)] ?? 0;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
-    `${JSON.stringify({ stored, writes, medianMs: median, p99Ms: p99, openMs, peakRssMb, digestMs, digestColdMs, digestMentions, rssBeforeDigestMb, rereadMsPerMention })}\n`,
+    `${JSON.stringify({ stored, writes, medianMs: median, p99Ms: p99, openMs, openPeakRssMb, peakRssMb, digestMs, digestColdMs, digestMentions, rssBeforeDigestMb, rereadMsPerMention })}\n`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

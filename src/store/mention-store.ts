@@ -63,19 +63,20 @@ export class MentionStore {
   /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
   private readonly byContact = new Map<string, string[]>();
   /** The post (author, text, link) is personal data; the key, labels and Slack place are not. */
-  private collection!: SegmentedCollection<MentionRecord, 'mention'>;
+  private collection!: SegmentedCollection<MentionRecord, 'mention', 'contactId'>;
   private erased!: Low<ErasedData>;
 
   static async open(dataDir: string, options: { maxPerSegment?: number; cipher?: PiiCipher } = {}): Promise<MentionStore> {
     const store = new MentionStore();
     store.erased = await openJsonFile(path.join(dataDir, 'erased-mentions.json'), { erased: {} }, isErasedData);
-    store.collection = await SegmentedCollection.open<MentionRecord, 'mention'>(path.join(dataDir, 'mentions'), {
+    store.collection = await SegmentedCollection.open<MentionRecord, 'mention', 'contactId'>(path.join(dataDir, 'mentions'), {
       // Partition by the day the mention was written on its platform: the digest reads by day.
       partitionOf: (record) => record.mention.createdAt.slice(0, 10),
       isRecord: isMentionRecord,
       maxPerSegment: options.maxPerSegment,
       // Only the contact index is built at open: a million sealed mentions open without decrypting one.
       onOpenPlain: (record) => store.indexContact(record),
+      indexFields: ['contactId'],
       personal: ['mention'],
       cipher: options.cipher,
     });

@@ -17,17 +17,21 @@ const isOrderRecord = (value: unknown): value is OrderRecord =>
 
 export class OrderStore {
   private readonly byContact = new Map<string, Set<string>>();
-  private collection!: SegmentedCollection<OrderRecord, 'email' | 'customerExternalId'>;
+  private collection!: SegmentedCollection<OrderRecord, 'email' | 'customerExternalId', 'contactId'>;
 
   static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<OrderStore> {
     const store = new OrderStore();
-    store.collection = await SegmentedCollection.open<OrderRecord, 'email' | 'customerExternalId'>(path.join(dataDir, 'orders'), {
-      partitionOf: (order) => order.createdAt.slice(0, 7),
-      isRecord: isOrderRecord,
-      onOpenPlain: (order) => store.index(order),
-      personal: ['email', 'customerExternalId'],
-      cipher: options.cipher,
-    });
+    store.collection = await SegmentedCollection.open<OrderRecord, 'email' | 'customerExternalId', 'contactId'>(
+      path.join(dataDir, 'orders'),
+      {
+        partitionOf: (order) => order.createdAt.slice(0, 7),
+        isRecord: isOrderRecord,
+        onOpenPlain: (order) => store.index(order),
+        indexFields: ['contactId'],
+        personal: ['email', 'customerExternalId'],
+        cipher: options.cipher,
+      },
+    );
     return store;
   }
 
@@ -77,7 +81,7 @@ export class OrderStore {
     await this.collection.delete(key);
   }
 
-  private index(order: OrderRecord): void {
+  private index(order: Pick<OrderRecord, 'key' | 'contactId'>): void {
     if (!order.contactId) return;
     const keys = this.byContact.get(order.contactId) ?? new Set<string>();
     keys.add(order.key);

@@ -50,18 +50,19 @@ const isReplyRecord = (value: unknown): value is ReplyRecord =>
 export class OutboxStore {
   /** Replies not yet settled, by key: what start-up resumes, and what makes a mention "busy". */
   private readonly active = new Map<string, ReplyRecord>();
-  private collection!: SegmentedCollection<ReplyRecord, 'text'>;
+  private collection!: SegmentedCollection<ReplyRecord, 'text', 'state'>;
 
   static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<OutboxStore> {
     const store = new OutboxStore();
     const unsettled: string[] = [];
-    store.collection = await SegmentedCollection.open<ReplyRecord, 'text'>(path.join(dataDir, 'outbox'), {
+    store.collection = await SegmentedCollection.open<ReplyRecord, 'text', 'state'>(path.join(dataDir, 'outbox'), {
       partitionOf: (record) => record.requestedAt.slice(0, 10),
       isRecord: isReplyRecord,
       // Only unsettled replies are decrypted at open: the history of sent ones is not read.
       onOpenPlain: (record) => {
         if (ACTIVE.has(record.state)) unsettled.push(record.key);
       },
+      indexFields: ['state'],
       personal: ['text'],
       cipher: options.cipher,
     });

@@ -78,6 +78,11 @@ export class PiiCipher {
     return version === 'v2' && keyId === this.current.id;
   }
 
+  /** Whether values sealed under this key ID (`v1`: the format before IDs) can be opened. */
+  hasKeyId(id: string): boolean {
+    return id === 'v1' || this.byId.has(id);
+  }
+
   /** Whether a key for this sealed value is configured (checked at open, before anything runs). */
   canOpen(sealed: string): boolean {
     const { version, keyId } = splitSealed(sealed);

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import { isObject, openJsonFile } from './json-file.ts';
@@ -19,17 +19,22 @@ import { type PiiCipher, SealedDataError } from './pii-cipher.ts';
  * segment cache, bound to the record by `<collection>/<key>`; they are opened only when a record is
  * read, so opening a million mentions decrypts none of them.
  */
-export interface SegmentedOptions<T, P extends keyof T & string = never> {
+export interface SegmentedOptions<T, P extends keyof T & string = never, F extends Exclude<keyof T, P> & string = never> {
   /** Which partition a record belongs to, e.g. `2026-11-25`. Must be safe in a file name. */
   partitionOf(record: T): string;
   isRecord(value: unknown): value is T;
   maxPerSegment?: number;
   /** Loaded segments kept in memory. */
   cacheSize?: number;
-  /** Called for every stored record at open, to build a secondary index (decrypts sealed records). */
+  /** Called for every stored record at open, to build a secondary index (decrypts sealed records; reads every file). */
   onOpen?(record: T): void;
-  /** Like `onOpen`, for an index of fields that are never sealed: nothing is decrypted. */
-  onOpenPlain?(record: Omit<T, P>): void;
+  /**
+   * Like `onOpen`, for an index of `indexFields` only (never sealed): served from each segment's
+   * small index file, so opening reads no segment at all. The object passed is reused from one
+   * call to the next (a million of them would be a million allocations): copy what you keep.
+   */
+  onOpenPlain?(record: { key: string } & Pick<T, F>): void;
+  indexFields?: readonly F[];
   /** Fields holding personal data: sealed on disk when a cipher is given. */
   personal?: readonly P[];
   cipher?: PiiCipher;
@@ -54,6 +59,33 @@ interface LoadedSegment {
   positions: Map<string, number>;
 }
 
+/**
+ * A segment's index file (`<partition>.<n>.index`): its keys and `indexFields`, and how many of its
+ * records are plain or sealed under which key, stamped with the segment file's inode, size and
+ * modification time in nanoseconds; any other stamp makes it void.
+ */
+interface Sidecar {
+  v: number;
+  stamp: string;
+  keys: string[];
+  /** Per index field, its value for each key, in the same order (flat arrays: cheap to parse). */
+  fields: Record<string, unknown[]>;
+  sealing: { plain: number; keyIds: Record<string, number> };
+}
+const SIDECAR_VERSION = 2;
+const SIDECAR_READ_AHEAD = 4;
+const sidecarOf = (file: string) => file.replace(/\.json$/, '.index');
+
+async function stampOf(file: string): Promise<string> {
+  const info = await stat(file, { bigint: true });
+  return `${info.ino}:${info.size}:${info.mtimeNs}`;
+}
+
+/** The key ID a sealed value names (`v2.<id>.…`); `v1` for values sealed before keys had IDs. */
+function sealedKeyId(sealed: string): string {
+  return sealed.startsWith('v1:') ? 'v1' : (sealed.split('.')[1] ?? '');
+}
+
 const SEGMENT_FILE = /^(\d{4}-\d{2}-\d{2}|[a-z0-9_-]+)\.(\d+)\.json$/;
 
 export interface SealingStatus {
@@ -69,7 +101,12 @@ export interface Sealable {
   resealAll(): Promise<number>;
 }
 
-export class SegmentedCollection<T extends { key: string }, P extends keyof T & string = never> implements Sealable {
+export class SegmentedCollection<
+  T extends { key: string },
+  P extends keyof T & string = never,
+  F extends Exclude<keyof T, P> & string = never,
+> implements Sealable
+{
   private readonly index = new Map<string, SegmentInfo>();
   /** Segments by partition, in creation order: the last is the one still filling. */
   private readonly byPartition = new Map<string, SegmentInfo[]>();
@@ -89,7 +126,7 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
 
   private constructor(
     private readonly dir: string,
-    private readonly options: SegmentedOptions<T, P>,
+    private readonly options: SegmentedOptions<T, P, F>,
   ) {
     this.maxPerSegment = options.maxPerSegment ?? 1000;
     this.cacheSize = options.cacheSize ?? 8;
@@ -97,17 +134,38 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
     this.personal = options.personal ?? [];
   }
 
-  static async open<T extends { key: string }, P extends keyof T & string = never>(
+  static async open<T extends { key: string }, P extends keyof T & string = never, F extends Exclude<keyof T, P> & string = never>(
     dir: string,
-    options: SegmentedOptions<T, P>,
-  ): Promise<SegmentedCollection<T, P>> {
+    options: SegmentedOptions<T, P, F>,
+  ): Promise<SegmentedCollection<T, P, F>> {
     await mkdir(dir, { recursive: true });
-    const collection = new SegmentedCollection<T, P>(dir, options);
+    const collection = new SegmentedCollection<T, P, F>(dir, options);
     const files = (await readdir(dir)).filter((name) => SEGMENT_FILE.test(name));
     files.sort(compareSegmentFiles);
-    for (const name of files) {
+    // A segment's index file, if it matches the segment as it is on disk, tells its keys and index
+    // fields without reading it. A full read is needed when the collection indexes decrypted
+    // records, when the index is missing or out of date (a crash between the two writes, a file
+    // changed by hand): the segment is then checked in full and its index written again.
+    // Index files are read a few at a time ahead of use (they are small); segments one at a time.
+    const sidecars = new Map<string, Promise<Sidecar | undefined>>();
+    const readAhead = (from: number) => {
+      for (const name of files.slice(from, from + SIDECAR_READ_AHEAD)) {
+        const file = path.join(dir, name);
+        if (!sidecars.has(file)) sidecars.set(file, options.onOpen ? Promise.resolve(undefined) : collection.readSidecar(file));
+      }
+    };
+    for (const [position, name] of files.entries()) {
       const [, partition = ''] = SEGMENT_FILE.exec(name) ?? [];
       const file = path.join(dir, name);
+      readAhead(position);
+      const sidecar = await sidecars.get(file);
+      sidecars.delete(file);
+      if (sidecar) {
+        const info: SegmentInfo = { partition, file, count: sidecar.keys.length };
+        collection.addSegment(info);
+        collection.openFromSidecar(info, sidecar);
+        continue;
+      }
       // Read one at a time: peak memory stays at one segment, not the whole history.
       const db = await openJsonFile<SegmentData>(file, { records: [] }, collection.isSegment);
       const info: SegmentInfo = { partition, file, count: db.data.records.length };
@@ -116,9 +174,10 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
         collection.checkReadable(stored, file);
         collection.countSealing(stored, 1);
         collection.index.set(stored.key, info);
-        options.onOpenPlain?.(stored as unknown as Omit<T, P>);
+        options.onOpenPlain?.(stored as unknown as { key: string } & Pick<T, F>);
         if (options.onOpen) options.onOpen(collection.decode(stored));
       }
+      if (!options.onOpen) await collection.writeSidecar(file, db.data.records);
     }
     return collection;
   }
@@ -181,7 +240,7 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
       segment.positions = new Map(records.map((record, index) => [record.key, index]));
       info.count = records.length;
       this.index.delete(key);
-      await segment.db.write();
+      await this.persist(info.file, segment);
       return true;
     });
   }
@@ -195,7 +254,7 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
   private async write(record: T): Promise<void> {
     const touched = new Map<string, LoadedSegment>();
     await this.place(record, touched);
-    for (const segment of touched.values()) await segment.db.write();
+    for (const [file, segment] of touched) await this.persist(file, segment);
   }
 
   /**
@@ -247,7 +306,7 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
         await this.place(next, touched);
         written.push(next);
       }
-      for (const segment of touched.values()) await segment.db.write();
+      for (const [file, segment] of touched) await this.persist(file, segment);
       return written;
     });
   }
@@ -273,11 +332,82 @@ export class SegmentedCollection<T extends { key: string }, P extends keyof T & 
             this.countSealing(sealed, 1);
             return sealed;
           });
-          if (changed) await segment.db.write();
+          if (changed) await this.persist(info.file, segment);
         }
       }
       return resealed;
     });
+  }
+
+  /** Writes a segment, then its index file (keys, index fields, sealing), stamped with the segment's identity on disk. */
+  private async persist(file: string, segment: LoadedSegment): Promise<void> {
+    await segment.db.write();
+    await this.writeSidecar(file, segment.db.data.records);
+  }
+
+  private async writeSidecar(file: string, records: readonly StoredRecord[]): Promise<void> {
+    const fields = this.options.indexFields ?? [];
+    const keyIds: Record<string, number> = {};
+    let plain = 0;
+    for (const stored of records) {
+      if (typeof stored.sealed === 'string') {
+        const id = sealedKeyId(stored.sealed);
+        keyIds[id] = (keyIds[id] ?? 0) + 1;
+      } else if (this.personal.some((field) => field in stored)) plain += 1;
+    }
+    const sidecar: Sidecar = {
+      v: SIDECAR_VERSION,
+      stamp: await stampOf(file),
+      keys: records.map((stored) => stored.key),
+      fields: Object.fromEntries(fields.map((field) => [field, records.map((stored) => stored[field] ?? null)])),
+      sealing: { plain, keyIds },
+    };
+    const target = sidecarOf(file);
+    await writeFile(`${target}.tmp`, JSON.stringify(sidecar), { mode: 0o600 });
+    await rename(`${target}.tmp`, target);
+  }
+
+  private async readSidecar(file: string): Promise<Sidecar | undefined> {
+    try {
+      const sidecar = JSON.parse(await readFile(sidecarOf(file), 'utf8')) as Sidecar;
+      const fields = this.options.indexFields ?? [];
+      const usable =
+        sidecar.v === SIDECAR_VERSION &&
+        sidecar.stamp === (await stampOf(file)) &&
+        Array.isArray(sidecar.keys) &&
+        fields.every((field) => Array.isArray(sidecar.fields[field]) && sidecar.fields[field]?.length === sidecar.keys.length);
+      return usable ? sidecar : undefined;
+    } catch {
+      return undefined; // missing or damaged: the segment is read instead, and the index rewritten
+    }
+  }
+
+  private openFromSidecar(info: SegmentInfo, sidecar: Sidecar): void {
+    const cipher = this.options.cipher;
+    const sealedIds = Object.keys(sidecar.sealing.keyIds);
+    if (sealedIds.length && !cipher) throw new SealedDataError(`${info.file} holds encrypted records, and PII_ENCRYPTION_KEY is not set`);
+    for (const id of sealedIds) {
+      if (!cipher?.hasKeyId(id)) {
+        throw new SealedDataError(
+          `${info.file} holds records sealed with a key that is not configured: set the old key in PII_ENCRYPTION_OLD_KEYS`,
+        );
+      }
+    }
+    if (cipher && this.personal.length) {
+      this.sealing.plain += sidecar.sealing.plain;
+      for (const [id, count] of Object.entries(sidecar.sealing.keyIds)) if (id !== cipher.keyId) this.sealing.stale += count;
+    }
+    const fields = (this.options.indexFields ?? []).map((field) => [field, sidecar.fields[field] ?? []] as const);
+    const onOpenPlain = this.options.onOpenPlain;
+    const scratch: Record<string, unknown> = {};
+    for (let i = 0; i < sidecar.keys.length; i++) {
+      const key = sidecar.keys[i] as string;
+      this.index.set(key, info);
+      if (!onOpenPlain) continue;
+      scratch.key = key;
+      for (const [field, values] of fields) scratch[field] = values[i] ?? undefined;
+      onOpenPlain(scratch as { key: string } & Pick<T, F>);
+    }
   }
 
   private encode(record: T): StoredRecord {

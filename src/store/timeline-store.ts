@@ -20,14 +20,15 @@ const isTimelineEntry = (value: unknown): value is TimelineEntry =>
 
 export class TimelineStore {
   private readonly byContact = new Map<string, string[]>();
-  private collection!: SegmentedCollection<TimelineEntry, 'text'>;
+  private collection!: SegmentedCollection<TimelineEntry, 'text', 'contactId'>;
 
   static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<TimelineStore> {
     const store = new TimelineStore();
-    store.collection = await SegmentedCollection.open<TimelineEntry, 'text'>(path.join(dataDir, 'timeline'), {
+    store.collection = await SegmentedCollection.open<TimelineEntry, 'text', 'contactId'>(path.join(dataDir, 'timeline'), {
       partitionOf: (entry) => entry.at.slice(0, 10),
       isRecord: isTimelineEntry,
       onOpenPlain: (entry) => store.index(entry),
+      indexFields: ['contactId'],
       personal: ['text'],
       cipher: options.cipher,
     });

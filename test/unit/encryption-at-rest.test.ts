@@ -181,7 +181,7 @@ describe('encryption at rest', () => {
     store.close();
 
     const folder = path.join(dataDir, 'contacts');
-    const [file] = await readdir(folder);
+    const [file] = (await readdir(folder)).filter((name) => name.endsWith('.json'));
     const full = path.join(folder, file ?? '');
     const data = JSON.parse(await readFile(full, 'utf8')) as { records: Array<{ key: string; sealed: string }> };
     const [first, second] = data.records;

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Low } from 'lowdb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContactStore } from '../../src/store/contact-store.ts';
@@ -20,8 +19,6 @@ interface Item {
   day: string;
   value: number;
 }
-const run = promisify(execFile);
-
 const isItem = (value: unknown): value is Item => typeof (value as Item)?.key === 'string';
 const options = { partitionOf: (item: Item) => item.day, isRecord: isItem, maxPerSegment: 3, cacheSize: 2 };
 
@@ -39,7 +36,14 @@ describe('store on real lowdb files', () => {
       const dir = path.join(data.dir, 'items');
       const collection = await SegmentedCollection.open<Item>(dir, options);
       for (let i = 0; i < 7; i++) await collection.put({ key: `k${i}`, day: i < 5 ? '2026-11-24' : '2026-11-25', value: i });
-      expect((await readdir(dir)).sort()).toEqual(['2026-11-24.0.json', '2026-11-24.1.json', '2026-11-25.0.json']);
+      expect((await readdir(dir)).sort()).toEqual([
+        '2026-11-24.0.index',
+        '2026-11-24.0.json',
+        '2026-11-24.1.index',
+        '2026-11-24.1.json',
+        '2026-11-25.0.index',
+        '2026-11-25.0.json',
+      ]);
 
       const reopened = await SegmentedCollection.open<Item>(dir, options);
       expect(reopened.size).toBe(7);
@@ -48,6 +52,42 @@ describe('store on real lowdb files', () => {
       const day: Item[] = [];
       for await (const item of reopened.readPartition('2026-11-24')) day.push(item);
       expect(day.map((item) => item.key)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    });
+
+    it("opens from the segments' index files without reading a segment, and reads one again when its index is out of date", async () => {
+      const dir = path.join(data.dir, 'items');
+      const indexed: string[] = [];
+      const withIndex = {
+        ...options,
+        indexFields: ['day'] as const,
+        onOpenPlain: (item: { key: string; day: string }) => indexed.push(`${item.key}@${item.day}`),
+      };
+      const collection = await SegmentedCollection.open<Item, never, 'day'>(dir, withIndex);
+      for (let i = 0; i < 5; i++) await collection.put({ key: `k${i}`, day: '2026-11-24', value: i });
+
+      const reads = vi.spyOn(Low.prototype, 'read');
+      const reopened = await SegmentedCollection.open<Item, never, 'day'>(dir, withIndex);
+      expect(reads).not.toHaveBeenCalled(); // keys and index fields came from the index files
+      expect(reopened.size).toBe(5);
+      expect(indexed.sort()).toEqual(['k0@2026-11-24', 'k1@2026-11-24', 'k2@2026-11-24', 'k3@2026-11-24', 'k4@2026-11-24']);
+      expect((await reopened.get('k3'))?.value).toBe(3); // loaded on demand
+      reads.mockClear();
+
+      // A segment changed behind the store's back (by hand, or a crash between the two writes):
+      // its index no longer matches, so it is read and checked in full, and its index rewritten.
+      const segment = path.join(dir, '2026-11-24.0.json');
+      const changed = JSON.parse(await readFile(segment, 'utf8'));
+      changed.records.push({ key: 'k9', day: '2026-11-24', value: 9 });
+      await writeFile(segment, JSON.stringify(changed));
+      const afterChange = await SegmentedCollection.open<Item, never, 'day'>(dir, withIndex);
+      expect(afterChange.size).toBe(6);
+      expect(reads).toHaveBeenCalledTimes(1);
+      reads.mockRestore();
+
+      // And a segment corrupted behind its back is refused at open, named, and left as it was.
+      await writeFile(segment, '{"records": [');
+      await expect(SegmentedCollection.open<Item, never, 'day'>(dir, withIndex)).rejects.toThrow(StoreFileError);
+      expect(await readFile(segment, 'utf8')).toBe('{"records": [');
     });
 
     it('replaces a record in place, writing only its own segment', async () => {
@@ -241,19 +281,29 @@ describe('store on real lowdb files', () => {
         JSON.stringify({ token: 'dead', pid: 2_147_483_646, host: hostname(), bootId: bootId(), startedAt: '', beat: 0 }),
       );
       const startAt = Date.now() + 2_500; // every process is up and waiting by then
+      const script = path.resolve(import.meta.dirname, '../helpers/lock-contender.ts');
       const contenders = Array.from({ length: 25 }, () =>
-        run(process.execPath, [
-          '--import',
-          import.meta.resolve('tsx'),
-          path.resolve(import.meta.dirname, '../helpers/lock-contender.ts'),
-          data.dir,
-          String(startAt),
-          '2000',
-        ]),
+        spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, data.dir, String(startAt)], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        }),
       );
-      const outputs = (await Promise.all(contenders)).map((result) => result.stdout.trim());
-      expect(outputs.filter((line) => line === 'acquired')).toHaveLength(1);
-      expect(outputs.filter((line) => line.startsWith('refused: DATA_DIR'))).toHaveLength(24);
+      // Each answers once; the winner holds the lock until every one has answered.
+      const answers = await Promise.all(
+        contenders.map(
+          (child) =>
+            new Promise<string>((resolve) => {
+              let out = '';
+              child.stdout.on('data', (chunk: Buffer) => {
+                out += chunk.toString();
+                if (out.includes('\n')) resolve(out.trim());
+              });
+            }),
+        ),
+      );
+      for (const child of contenders) child.stdin.end();
+      await Promise.all(contenders.map((child) => new Promise((resolve) => child.on('exit', resolve))));
+      expect(answers.filter((line) => line === 'acquired')).toHaveLength(1);
+      expect(answers.filter((line) => line.startsWith('refused: DATA_DIR'))).toHaveLength(24);
     }, 30_000);
 
     it('tells the holder when another process took the lock over, so it stops instead of writing beside it', async () => {
