@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import natural from 'natural';
+// natural's parts, not its index (which loads the whole library): see natural-modules.d.ts.
+import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
+import SentimentAnalyzer from 'natural/lib/natural/sentiment/SentimentAnalyzer.js';
+import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
+import { WordTokenizer } from 'natural/lib/natural/tokenizers/regexp_tokenizer.js';
 
 /**
  * Triage labels. Questions and complaints need a person; praise and the rest are for awareness.
@@ -35,8 +39,8 @@ const TRAINING_FILES: Record<Label, string> = {
 /** A score beyond ±this is called positive or negative; AFINN averages sit near zero for plain text. */
 const SENTIMENT_THRESHOLD = 0.1;
 
-const tokenizer = new natural.WordTokenizer();
-const sentimentAnalyzer = new natural.SentimentAnalyzer('English', undefined, 'afinn');
+const tokenizer = new WordTokenizer();
+const sentimentAnalyzer = new SentimentAnalyzer('English', undefined, 'afinn');
 
 /** Opening words that make a sentence a question even without a question mark. */
 const QUESTION_OPENERS = new Set([
@@ -247,7 +251,7 @@ export function scoreSentiment(text: string): Sentiment {
  */
 export function featuresOf(text: string, sentiment: Sentiment = scoreSentiment(text)): string[] {
   const tokens = words(text);
-  const features = tokens.map((token) => natural.PorterStemmer.stem(token));
+  const features = tokens.map((token) => PorterStemmer.stem(token));
   if (text.includes('?')) features.push('__question_mark__');
   if (/[?!]{2,}/.test(text)) features.push('__insistent__');
   if (/\b[A-Z]{4,}\b/.test(text.replace(/@\w+/g, ''))) features.push('__shouting__');
@@ -269,7 +273,7 @@ export function featuresOf(text: string, sentiment: Sentiment = scoreSentiment(t
 }
 
 export class MentionClassifier {
-  private readonly bayes = new natural.BayesClassifier();
+  private readonly bayes = new BayesClassifier();
 
   constructor(examples: LabelledText[]) {
     for (const example of examples) this.bayes.addDocument(featuresOf(example.text), example.label);

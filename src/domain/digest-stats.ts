@@ -1,4 +1,5 @@
-import natural from 'natural';
+// natural's TF-IDF alone, not its index (which loads the whole library): see natural-modules.d.ts.
+import TfIdf from 'natural/lib/natural/tfidf/tfidf.js';
 import { daysBetween, dayWindow, shiftDay, wallClock } from './calendar.ts';
 import type { Label } from './classify.ts';
 import { LABELS } from './classify.ts';
@@ -334,7 +335,7 @@ function distinctiveTerms(current: DigestMention[], before: DigestMention[], cou
       .toLowerCase()
       .replace(/@[\w.]+/g, ' ')
       .replace(/https?:\/\/\S+/g, ' ');
-  const tfidf = new natural.TfIdf();
+  const tfidf = new TfIdf();
   tfidf.addDocument(current.map((m) => clean(m.text)).join(' '));
   const earlierDays = new Map<string, string[]>();
   for (const mention of before) {
