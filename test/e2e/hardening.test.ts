@@ -69,8 +69,12 @@ describe('files on disk', () => {
     const modes: string[] = [];
     for (const entry of await readdir(bed.dataDir, { recursive: true, withFileTypes: true })) {
       const full = path.join(entry.parentPath, entry.name);
-      const mode = (await stat(full)).mode & 0o777;
-      modes.push(`${entry.isDirectory() ? 'dir' : 'file'} ${mode.toString(8)}`);
+      // The bot is still writing (a temp file renamed over its target may be gone already).
+      const found = await stat(full).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (found) modes.push(`${entry.isDirectory() ? 'dir' : 'file'} ${(found.mode & 0o777).toString(8)}`);
     }
     expect(modes.length).toBeGreaterThan(3);
     expect(new Set(modes)).toEqual(new Set(['dir 700', 'file 600']));
