@@ -1,3 +1,4 @@
+/// <reference path="./natural-modules.d.ts" />
 import { readFileSync } from 'node:fs';
 // natural's parts, not its index (which loads the whole library): see natural-modules.d.ts.
 import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';

@@ -1,3 +1,4 @@
+/// <reference path="./natural-modules.d.ts" />
 // natural's TF-IDF alone, not its index (which loads the whole library): see natural-modules.d.ts.
 import TfIdf from 'natural/lib/natural/tfidf/tfidf.js';
 import { daysBetween, dayWindow, shiftDay, wallClock } from './calendar.ts';

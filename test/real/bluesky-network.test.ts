@@ -104,8 +104,21 @@ describe.runIf(available)('Bluesky: the atproto reference network', () => {
     } = {},
   ): Promise<{ uri: string; cid: string }> {
     const agent = await customer(handle);
-    const rich = new RichText({ text });
-    await rich.detectFacets(agent);
+    // detectFacets drops a mention whose handle does not resolve (yet: a handle just created can
+    // take a moment), silently: the post would then notify nobody, and the test would wait for a
+    // mention that can never come. Resolve every @handle written, or fail saying so.
+    const written = text.match(/@[a-z0-9.-]+\.test/g)?.length ?? 0;
+    let rich = new RichText({ text });
+    for (let attempt = 0; ; attempt++) {
+      rich = new RichText({ text });
+      await rich.detectFacets(agent);
+      const resolved = (rich.facets ?? []).filter((facet) =>
+        facet.features.some((f) => f.$type === 'app.bsky.richtext.facet#mention'),
+      ).length;
+      if (resolved === written) break;
+      if (attempt === 20) throw new Error(`test set-up: ${written - resolved} @handle(s) in "${text}" did not resolve`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     const parent = options.replyTo;
     return agent.post({
       text: rich.text,
