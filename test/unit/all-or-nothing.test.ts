@@ -4,11 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLog } from '../../src/log.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
-import type { TeamChat } from '../../src/services/team-chat.ts';
 import type { ContactRecord } from '../../src/store/contact-store.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { tempDataDir } from '../helpers/harness.ts';
+import { recordingTeamChat } from '../helpers/team-chat.ts';
 
 /**
  * Merges and erasures touch several files. Cut short at any step (an error here; a crash is the
@@ -111,8 +111,7 @@ describe('operations over several files, cut short', () => {
   ] as const)('finishes an erasure cut short at %s.%s at the next start, leaving no trace in any file', async (storeName, method) => {
     const ada = await person(store, '1', 'Ada');
     await person(store, '2', 'Grace');
-    const slackCalls: string[] = [];
-    const chat = { showErased: async () => void slackCalls.push('showErased') } as unknown as TeamChat;
+    const chat = recordingTeamChat();
     const erasureOf = (current: Store) =>
       new ErasureService(
         current,
