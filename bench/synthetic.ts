@@ -1,4 +1,4 @@
-import type { MentionRecord } from '../src/store/mention-store.ts';
+import type { MentionRecord } from '../src/domain/records.ts';
 
 const TEXTS = [
   '@northwind my order still has not arrived, it has been two weeks',

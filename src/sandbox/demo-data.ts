@@ -1,6 +1,5 @@
 import type { Classification } from '../domain/classify.ts';
-import type { LikeRecord } from '../store/like-store.ts';
-import type { MentionRecord } from '../store/mention-store.ts';
+import type { LikeRecord, MentionRecord } from '../domain/records.ts';
 
 /** Demo customers and the mentions they write in the sandbox: a realistic mix, not the training set. */
 export const DEMO_CUSTOMERS = [

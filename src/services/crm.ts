@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Label } from '../domain/classify.ts';
+import type { AuditEntry, ContactRecord, MentionRecord, SavedReply } from '../domain/records.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
-import type { AuditEntry } from '../store/audit-store.ts';
-import type { ContactRecord } from '../store/contact-store.ts';
-import type { MentionRecord } from '../store/mention-store.ts';
-import type { SavedReply } from '../store/saved-reply-store.ts';
 import type { Store } from '../store/store.ts';
 
 export type ContactMatch = { kind: 'one'; contact: ContactRecord } | { kind: 'many'; contacts: ContactRecord[] } | { kind: 'none' };

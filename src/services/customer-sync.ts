@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomerData, CustomerInput } from '../domain/customer-data.ts';
+import type { ContactRecord, OrderRecord } from '../domain/records.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
-import type { ContactRecord } from '../store/contact-store.ts';
-import type { OrderRecord } from '../store/order-store.ts';
 import type { Store } from '../store/store.ts';
 
 export interface SyncResult {

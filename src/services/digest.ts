@@ -7,10 +7,10 @@ import {
   firstDayNeeded,
   type Period,
 } from '../domain/digest-stats.ts';
+import type { DigestLogEntry, MentionRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
-import type { DigestLogEntry } from '../store/digest-log-store.ts';
 import type { LikeStore } from '../store/like-store.ts';
-import type { MentionRecord, MentionStore } from '../store/mention-store.ts';
+import type { MentionStore } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import type { Health } from './health.ts';
 import { KeyedMutex } from './keyed-mutex.ts';

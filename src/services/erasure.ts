@@ -1,5 +1,5 @@
+import type { ContactRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
-import type { ContactRecord } from '../store/contact-store.ts';
 import type { Store } from '../store/store.ts';
 import type { MessageRef, TeamChat } from './team-chat.ts';
 

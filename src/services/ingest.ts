@@ -1,8 +1,7 @@
 import type { Classification, MentionClassifier } from '../domain/classify.ts';
+import { type ContactRecord, type MentionAttempt, type MentionRecord, mentionKey } from '../domain/records.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
-import type { ContactRecord } from '../store/contact-store.ts';
-import { type MentionAttempt, type MentionRecord, mentionKey } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import { type Health, platformComponent } from './health.ts';
 import { backoffMs, sleep } from './sleep.ts';

@@ -1,6 +1,6 @@
+import type { MentionRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
-import type { MentionRecord } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';

@@ -1,5 +1,5 @@
+import type { MentionRecord, MentionWorkflow } from '../domain/records.ts';
 import type { Log } from '../log.ts';
-import type { MentionRecord, MentionWorkflow } from '../store/mention-store.ts';
 import type { Store } from '../store/store.ts';
 import type { TeamChat } from './team-chat.ts';
 

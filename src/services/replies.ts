@@ -1,7 +1,7 @@
+import type { ReplyRecord } from '../domain/records.ts';
 import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId, type PublishedPost } from '../platforms/platform.ts';
-import type { ReplyRecord } from '../store/outbox-store.ts';
 import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';

@@ -1,7 +1,6 @@
 import type { DigestFigures } from '../domain/digest-stats.ts';
+import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import { SwitchboardError } from '../errors.ts';
-import type { MentionRecord } from '../store/mention-store.ts';
-import type { ReplyRecord } from '../store/outbox-store.ts';
 
 /**
  * Where the core shows its work to the team, in the core's words: post or update a mention message,

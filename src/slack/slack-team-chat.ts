@@ -1,5 +1,6 @@
 import { renderDigestChart } from '../charts/digest-chart.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
+import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import {
   ChatCallError,
   type ContactLabel,
@@ -8,8 +9,6 @@ import {
   type ReplyContext,
   type TeamChat,
 } from '../services/team-chat.ts';
-import type { MentionRecord } from '../store/mention-store.ts';
-import type { ReplyRecord } from '../store/outbox-store.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
 import { DIGEST_METADATA_EVENT, MENTION_METADATA_EVENT, REPLY_METADATA_EVENT } from './ids.ts';
 import type { SlackGateway } from './slack-gateway.ts';

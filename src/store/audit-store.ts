@@ -1,32 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { AuditEntry } from '../domain/records.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-/** Every public action, and every refusal of one: who, when, what, and the platform post. */
-export type AuditAction =
-  | 'reply_scheduled'
-  | 'reply_sent'
-  | 'reply_undone'
-  | 'reply_failed'
-  | 'reply_uncertain'
-  | 'like'
-  | 'refused'
-  /** A contact's personal data was erased (GDPR); the entry names no one but the person who did it. */
-  | 'erasure';
-
-export interface AuditEntry {
-  key: string;
-  at: string;
-  /** Slack user ID of the person who acted (or `switchboard` for the bot's own steps). */
-  actor: string;
-  action: AuditAction;
-  mentionKey?: string;
-  text?: string;
-  platformPostId?: string;
-  detail?: string;
-}
 
 const isAuditEntry = (value: unknown): value is AuditEntry =>
   isObject(value) && typeof value.key === 'string' && typeof value.action === 'string' && typeof value.at === 'string';

@@ -1,32 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { ContactSearchIndex, type SearchHit } from '../domain/contact-search.ts';
+import type { ContactRecord, Identity } from '../domain/records.ts';
 import type { Author, PlatformId } from '../platforms/platform.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-export interface Identity {
-  platform: PlatformId;
-  userId: string;
-  handle: string;
-  profileUrl: string;
-}
-
-export interface ContactRecord {
-  /** The contact's ID (`key` is what the segmented store indexes by). */
-  key: string;
-  name: string;
-  identities: Identity[];
-  emails?: string[];
-  phone?: string;
-  company?: string;
-  tags?: string[];
-  /** Anything else the team tracks (plan, region, account manager…). */
-  fields?: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const CONTACT_PERSONAL_FIELDS = ['name', 'identities', 'emails', 'phone', 'company', 'tags', 'fields'] as const;
 type ContactPersonalField = (typeof CONTACT_PERSONAL_FIELDS)[number];

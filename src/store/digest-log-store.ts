@@ -1,25 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
+import type { DigestLogEntry } from '../domain/records.ts';
 import { isObject, openJsonFile } from './json-file.ts';
-
-/**
- * Which scheduled digests have been posted. An entry is written before the Slack call (an attempt)
- * and completed with the message ts after it, so a restart knows to search the channel rather than
- * post again. `since` is when this DATA_DIR first ran the scheduler: runs before it were never
- * missed, so a fresh install does not post a catch-up digest for a day it never watched.
- */
-export interface DigestLogEntry {
-  key: string;
-  channel: string;
-  /** The days it covers (absent in entries written before digests could be redrawn: `daily:<day>` says it). */
-  period?: { first: string; last: string };
-  /** Who asked for it (`/crm digest`), a Slack user ID. */
-  requestedBy?: string;
-  attemptedAt: string;
-  ts?: string;
-  postedAt?: string;
-  chart?: { state: 'uploading' | 'uploaded' | 'failed'; fileId?: string; detail?: string };
-}
 
 interface DigestLogData {
   since?: string;

@@ -1,22 +1,8 @@
 import path from 'node:path';
-import type { Author, PlatformId } from '../platforms/platform.ts';
+import type { LikeRecord } from '../domain/records.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-/**
- * Likes of the brand's own posts, as the networks report them: what the digest sums per customer.
- * Keyed `platform:id`, so reading the same like twice (a retry, a restart) stores it once.
- */
-export interface LikeRecord {
-  key: string;
-  platform: PlatformId;
-  postId: string;
-  author: Pick<Author, 'id' | 'handle' | 'name'>;
-  /** The contact the liker is known as, if any: a like alone does not make a contact. */
-  contactId?: string;
-  createdAt: string;
-}
 
 const isLikeRecord = (value: unknown): value is LikeRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.createdAt === 'string' && isObject(value.author);

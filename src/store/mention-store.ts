@@ -1,44 +1,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { Classification } from '../domain/classify.ts';
-import type { InboundMention } from '../platforms/platform.ts';
+import type { MentionAttempt, MentionRecord, MentionWorkflow } from '../domain/records.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-/**
- * A mention as Switchboard keeps it. `slack.ts` is set only once the Slack message exists:
- * a record without it is a post that was attempted and may or may not have reached Slack.
- */
-/** Who is handling a mention and what has been done: shown on the mention message. */
-export interface MentionWorkflow {
-  assignee?: string;
-  resolved?: { by: string; at: string };
-  liked?: { by: string; at: string };
-  replies?: Array<{ by: string; at: string; url?: string }>;
-}
-
-export interface MentionRecord {
-  /** `platform:id`, e.g. `x:1861234567890123456`: unique across platforms, carried in Slack metadata. */
-  key: string;
-  mention: InboundMention;
-  classification: Classification;
-  contactId: string;
-  slack: {
-    channel: string;
-    /** When the post to Slack was first attempted: the history search starts a little before it. */
-    attemptedAt: string;
-    ts?: string;
-    postedAt?: string;
-  };
-  workflow?: MentionWorkflow;
-}
-
-/** A mention about to be posted: its Slack place is only a channel yet. */
-export type MentionAttempt = Omit<MentionRecord, 'slack'> & { slack: { channel: string } };
-
-export const mentionKey = (mention: Pick<InboundMention, 'platform' | 'id'>): string => `${mention.platform}:${mention.id}`;
 
 const isMentionRecord = (value: unknown): value is MentionRecord =>
   isObject(value) &&

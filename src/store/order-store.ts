@@ -1,16 +1,8 @@
 import path from 'node:path';
-import type { OrderInput } from '../domain/customer-data.ts';
+import type { OrderRecord } from '../domain/records.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-/** An order from the shop or billing system, linked to a contact by email or customer ID. */
-export interface OrderRecord extends OrderInput {
-  /** `order:<external ID>`. */
-  key: string;
-  contactId?: string;
-  importedAt: string;
-}
 
 const isOrderRecord = (value: unknown): value is OrderRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.totalCents === 'number' && typeof value.currency === 'string';

@@ -1,46 +1,8 @@
 import path from 'node:path';
-import type { PlatformId } from '../platforms/platform.ts';
+import type { ReplyRecord, ReplyState } from '../domain/records.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-/**
- * The durable outbox of public replies. A request is stored under a key derived from the Slack
- * request (the modal's view ID, the thread message's channel and ts) before anything is sent or
- * announced: a key seen before is never sent again, whatever Slack retries or a person repeats.
- */
-export type ReplyState =
-  /** Waiting out the undo window. */
-  | 'scheduled'
-  /** Undone within the window: never sent. */
-  | 'cancelled'
-  /** The call to the platform has started: after a crash, it is not known whether it went out. */
-  | 'sending'
-  | 'sent'
-  /** The platform refused it; nothing was published. */
-  | 'failed'
-  /** It may or may not be out, and it could not be settled: shown to staff, never sent again. */
-  | 'uncertain';
-
-export interface ReplyRecord {
-  key: string;
-  mentionKey: string;
-  platform: PlatformId;
-  /** The post replied to, on its platform. */
-  inReplyTo: string;
-  text: string;
-  requestedBy: string;
-  requestedAt: string;
-  sendAt: string;
-  state: ReplyState;
-  /** The mention message (the thread the reply is announced in). */
-  thread: { channel: string; ts: string };
-  announcement?: { channel: string; ts: string };
-  attempts: number;
-  sent?: { id?: string; url?: string; at: string; note?: string };
-  cancelledBy?: string;
-  failure?: string;
-}
 
 const ACTIVE: ReadonlySet<ReplyState> = new Set(['scheduled', 'sending']);
 

@@ -1,14 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
+import type { SavedReply } from '../domain/records.ts';
 import { isObject, openJsonFile } from './json-file.ts';
-
-/** The team's library of saved replies, with `{{first_name}}`, `{{handle}}`, `{{agent}}` variables. */
-export interface SavedReply {
-  name: string;
-  text: string;
-  createdBy: string;
-  createdAt: string;
-}
 
 interface SavedReplyData {
   replies: SavedReply[];

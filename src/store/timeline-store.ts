@@ -1,19 +1,8 @@
 import path from 'node:path';
+import type { TimelineEntry } from '../domain/records.ts';
 import { isObject } from './json-file.ts';
 import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-/** What happened with a contact, beyond their mentions: internal notes (and, later, orders). */
-export interface TimelineEntry {
-  /** Derived from the source (e.g. the Slack message's channel and ts), so a retried event stores once. */
-  key: string;
-  contactId: string;
-  kind: 'note';
-  text: string;
-  by: string;
-  at: string;
-  mentionKey?: string;
-}
 
 const isTimelineEntry = (value: unknown): value is TimelineEntry =>
   isObject(value) && typeof value.key === 'string' && typeof value.contactId === 'string' && typeof value.kind === 'string';

@@ -1,4 +1,5 @@
 import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats.ts';
+import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
 import type { ContactProfile } from '../../src/services/crm.ts';
 import { mrkdwnWith } from '../../src/slack/mrkdwn.ts';
 import { renderAudit, renderHelp, renderNotice, renderSavedReplies } from '../../src/slack/views/command-answers.ts';
@@ -13,8 +14,6 @@ import { renderContactOptions, renderLinkContactModal } from '../../src/slack/vi
 import { renderErasedMessage, renderMentionMessage } from '../../src/slack/views/mention-message.ts';
 import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcement.ts';
 import { renderReplyModal } from '../../src/slack/views/reply-modal.ts';
-import type { ContactRecord } from '../../src/store/contact-store.ts';
-import type { ReplyRecord } from '../../src/store/outbox-store.ts';
 import { mentionRecord } from './factories.ts';
 
 export type RenderedView = { text?: string; blocks?: unknown[] };

@@ -1,4 +1,4 @@
-import type { MentionRecord } from '../../src/store/mention-store.ts';
+import type { MentionRecord } from '../../src/domain/records.ts';
 
 type AttemptRecord = Omit<MentionRecord, 'slack'> & { slack: { channel: string } };
 

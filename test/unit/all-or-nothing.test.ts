@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ContactRecord } from '../../src/domain/records.ts';
 import { createLog } from '../../src/log.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
-import type { ContactRecord } from '../../src/store/contact-store.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { tempDataDir } from '../helpers/harness.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { ReplyRecord } from '../../src/domain/records.ts';
 import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
 import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcement.ts';
 import { parseReplyModalMetadata, renderReplyModal } from '../../src/slack/views/reply-modal.ts';
-import type { ReplyRecord } from '../../src/store/outbox-store.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 
 const reply = (overrides: Partial<ReplyRecord> = {}): ReplyRecord => ({

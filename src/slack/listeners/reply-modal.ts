@@ -1,8 +1,8 @@
 import type { App, BlockAction, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import type { View } from '@slack/types';
+import type { MentionRecord } from '../../domain/records.ts';
 import { fillTemplate, firstNameOf } from '../../domain/reply-text.ts';
 import type { Platform } from '../../platforms/platform.ts';
-import type { MentionRecord } from '../../store/mention-store.ts';
 import { ACTION, VIEW } from '../ids.ts';
 import { parseReplyModalMetadata, type ReplyModalInput, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';

@@ -1,6 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { AuditEntry } from '../../store/audit-store.ts';
-import type { SavedReply } from '../../store/saved-reply-store.ts';
+import type { AuditEntry, SavedReply } from '../../domain/records.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { section, slackDate } from './blocks.ts';
 

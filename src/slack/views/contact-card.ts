@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
+import type { ContactRecord } from '../../domain/records.ts';
 import type { ContactProfile, Interaction } from '../../services/crm.ts';
 import type { ErasureSummary } from '../../services/erasure.ts';
-import type { ContactRecord } from '../../store/contact-store.ts';
 import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, mrkdwnWith, truncate } from '../mrkdwn.ts';
 import { context, mrkdwn, section, slackDate } from './blocks.ts';

@@ -1,6 +1,5 @@
 import type { View } from '@slack/types';
-import type { ContactRecord } from '../../store/contact-store.ts';
-import type { MentionRecord } from '../../store/mention-store.ts';
+import type { ContactRecord, MentionRecord } from '../../domain/records.ts';
 import { ACTION, BLOCK, VIEW } from '../ids.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { section } from './blocks.ts';

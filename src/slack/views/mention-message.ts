@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Sentiment } from '../../domain/classify.ts';
-import type { MentionRecord, MentionWorkflow } from '../../store/mention-store.ts';
+import type { MentionRecord, MentionWorkflow } from '../../domain/records.ts';
 import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { ReplyRecord } from '../../store/outbox-store.ts';
+import type { ReplyRecord } from '../../domain/records.ts';
 import { ACTION } from '../ids.ts';
 import { escapeMrkdwn, link, quote } from '../mrkdwn.ts';
 import { context as contextBlock, section } from './blocks.ts';

@@ -1,6 +1,5 @@
 import type { KnownBlock, View } from '@slack/types';
-import type { MentionRecord } from '../../store/mention-store.ts';
-import type { SavedReply } from '../../store/saved-reply-store.ts';
+import type { MentionRecord, SavedReply } from '../../domain/records.ts';
 import { ACTION, BLOCK, VIEW } from '../ids.ts';
 import { escapeMrkdwn, quote, truncate } from '../mrkdwn.ts';
 import { context, section } from './blocks.ts';

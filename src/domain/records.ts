@@ -1,0 +1,186 @@
+/**
+ * The records Switchboard keeps, as the core sees them: every store (lowdb files today) implements
+ * them, and services and views speak in these types, never in a store's.
+ */
+
+import type { Author, InboundMention, PlatformId } from '../platforms/platform.ts';
+import type { Classification } from './classify.ts';
+import type { OrderInput } from './customer-data.ts';
+
+/** Who is handling a mention and what has been done: shown on the mention message. */
+export interface MentionWorkflow {
+  assignee?: string;
+  resolved?: { by: string; at: string };
+  liked?: { by: string; at: string };
+  replies?: Array<{ by: string; at: string; url?: string }>;
+}
+
+/**
+ * A mention as Switchboard keeps it. `slack.ts` is set only once the Slack message exists:
+ * a record without it is a post that was attempted and may or may not have reached Slack.
+ */
+export interface MentionRecord {
+  /** `platform:id`, e.g. `x:1861234567890123456`: unique across platforms, carried in Slack metadata. */
+  key: string;
+  mention: InboundMention;
+  classification: Classification;
+  contactId: string;
+  slack: {
+    channel: string;
+    /** When the post to Slack was first attempted: the history search starts a little before it. */
+    attemptedAt: string;
+    ts?: string;
+    postedAt?: string;
+  };
+  workflow?: MentionWorkflow;
+}
+
+/** A mention about to be posted: its Slack place is only a channel yet. */
+export type MentionAttempt = Omit<MentionRecord, 'slack'> & { slack: { channel: string } };
+
+export const mentionKey = (mention: Pick<InboundMention, 'platform' | 'id'>): string => `${mention.platform}:${mention.id}`;
+
+export interface Identity {
+  platform: PlatformId;
+  userId: string;
+  handle: string;
+  profileUrl: string;
+}
+
+export interface ContactRecord {
+  /** The contact's ID (`key` is what the segmented store indexes by). */
+  key: string;
+  name: string;
+  identities: Identity[];
+  emails?: string[];
+  phone?: string;
+  company?: string;
+  tags?: string[];
+  /** Anything else the team tracks (plan, region, account manager…). */
+  fields?: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The durable outbox of public replies. A request is stored under a key derived from the Slack
+ * request (the modal's view ID, the thread message's channel and ts) before anything is sent or
+ * announced: a key seen before is never sent again, whatever Slack retries or a person repeats.
+ */
+export type ReplyState =
+  /** Waiting out the undo window. */
+  | 'scheduled'
+  /** Undone within the window: never sent. */
+  | 'cancelled'
+  /** The call to the platform has started: after a crash, it is not known whether it went out. */
+  | 'sending'
+  | 'sent'
+  /** The platform refused it; nothing was published. */
+  | 'failed'
+  /** It may or may not be out, and it could not be settled: shown to staff, never sent again. */
+  | 'uncertain';
+
+export interface ReplyRecord {
+  key: string;
+  mentionKey: string;
+  platform: PlatformId;
+  /** The post replied to, on its platform. */
+  inReplyTo: string;
+  text: string;
+  requestedBy: string;
+  requestedAt: string;
+  sendAt: string;
+  state: ReplyState;
+  /** The mention message (the thread the reply is announced in). */
+  thread: { channel: string; ts: string };
+  announcement?: { channel: string; ts: string };
+  attempts: number;
+  sent?: { id?: string; url?: string; at: string; note?: string };
+  cancelledBy?: string;
+  failure?: string;
+}
+
+/** Every public action, and every refusal of one: who, when, what, and the platform post. */
+export type AuditAction =
+  | 'reply_scheduled'
+  | 'reply_sent'
+  | 'reply_undone'
+  | 'reply_failed'
+  | 'reply_uncertain'
+  | 'like'
+  | 'refused'
+  /** A contact's personal data was erased (GDPR); the entry names no one but the person who did it. */
+  | 'erasure';
+
+export interface AuditEntry {
+  key: string;
+  at: string;
+  /** Slack user ID of the person who acted (or `switchboard` for the bot's own steps). */
+  actor: string;
+  action: AuditAction;
+  mentionKey?: string;
+  text?: string;
+  platformPostId?: string;
+  detail?: string;
+}
+
+/** What happened with a contact, beyond their mentions: internal notes (and, later, orders). */
+export interface TimelineEntry {
+  /** Derived from the source (e.g. the Slack message's channel and ts), so a retried event stores once. */
+  key: string;
+  contactId: string;
+  kind: 'note';
+  text: string;
+  by: string;
+  at: string;
+  mentionKey?: string;
+}
+
+/** An order from the shop or billing system, linked to a contact by email or customer ID. */
+export interface OrderRecord extends OrderInput {
+  /** `order:<external ID>`. */
+  key: string;
+  contactId?: string;
+  importedAt: string;
+}
+
+/**
+ * Likes of the brand's own posts, as the networks report them: what the digest sums per customer.
+ * Keyed `platform:id`, so reading the same like twice (a retry, a restart) stores it once.
+ */
+export interface LikeRecord {
+  key: string;
+  platform: PlatformId;
+  postId: string;
+  author: Pick<Author, 'id' | 'handle' | 'name'>;
+  /** The contact the liker is known as, if any: a like alone does not make a contact. */
+  contactId?: string;
+  createdAt: string;
+}
+
+/** The team's library of saved replies, with `{{first_name}}`, `{{handle}}`, `{{agent}}` variables. */
+export interface SavedReply {
+  name: string;
+  text: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/**
+ * Which scheduled digests have been posted. An entry is written before the Slack call (an attempt)
+ * and completed with the message ts after it, so a restart knows to search the channel rather than
+ * post again. `since` is when this DATA_DIR first ran the scheduler: runs before it were never
+ * missed, so a fresh install does not post a catch-up digest for a day it never watched.
+ */
+export interface DigestLogEntry {
+  key: string;
+  channel: string;
+  /** The days it covers (absent in entries written before digests could be redrawn: `daily:<day>` says it). */
+  period?: { first: string; last: string };
+  /** Who asked for it (`/crm digest`), a Slack user ID. */
+  requestedBy?: string;
+  attemptedAt: string;
+  ts?: string;
+  postedAt?: string;
+  chart?: { state: 'uploading' | 'uploaded' | 'failed'; fileId?: string; detail?: string };
+}
