@@ -122,9 +122,10 @@ function newHolder(): Holder {
 /** Whether the lock is stale, or who holds it. */
 async function judge(holder: Holder, file: string, staleMs: number): Promise<{ stale: true } | { stale: false; holder: string }> {
   const who = `pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}`;
-  const sameMachine = holder.host === os.hostname() && (!holder.bootId || !bootId() || holder.bootId === bootId());
-  if (holder.host === os.hostname() && holder.bootId && bootId() && holder.bootId !== bootId()) return { stale: true };
-  if (sameMachine) {
+  if (holder.host === os.hostname()) {
+    // A PID from an earlier boot names nobody now.
+    const ours = bootId();
+    if (holder.bootId && ours && holder.bootId !== ours) return { stale: true };
     // Our own PID in a lock we do not hold: an earlier life of this process (PID 1 in a container).
     if (holder.pid === process.pid) return { stale: true };
     return isAlive(holder.pid) ? { stale: false, holder: who } : { stale: true };
@@ -142,8 +143,7 @@ async function judge(holder: Holder, file: string, staleMs: number): Promise<{ s
 
 function createExclusive(file: string, holder: Holder): boolean {
   // Written to a temp file and linked into place, so the lock is never seen half-written.
-  const temp = `${file}.${holder.token}.tmp`;
-  writeFileSync(temp, JSON.stringify(holder), { mode: 0o600 });
+  const temp = writeTemp(file, holder);
   try {
     // link() fails with EEXIST if the lock exists: creation and content in one atomic step.
     linkSync(temp, file);
@@ -183,9 +183,14 @@ function takeOver(file: string, staleToken: string | undefined, mine: Holder): b
 }
 
 function writeAtomically(file: string, holder: Holder): void {
+  renameSync(writeTemp(file, holder), file);
+}
+
+/** The holder written beside the lock, under a name only this holder uses. */
+function writeTemp(file: string, holder: Holder): string {
   const temp = `${file}.${holder.token}.tmp`;
   writeFileSync(temp, JSON.stringify(holder), { mode: 0o600 });
-  renameSync(temp, file);
+  return temp;
 }
 
 function readHolder(file: string): Holder | undefined {

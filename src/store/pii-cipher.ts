@@ -74,19 +74,12 @@ export class PiiCipher {
 
   /** Whether `encrypt` should seal it again: sealed with an older key, or in the old format. */
   isCurrent(sealed: string): boolean {
-    const { version, keyId } = splitSealed(sealed);
-    return version === 'v2' && keyId === this.current.id;
+    return keyIdOf(sealed) === this.current.id;
   }
 
-  /** Whether values sealed under this key ID (`v1`: the format before IDs) can be opened. */
+  /** Whether values sealed under this key ID (`keyIdOf`; `v1` is the format before IDs) can be opened. */
   hasKeyId(id: string): boolean {
-    return id === 'v1' || this.byId.has(id);
-  }
-
-  /** Whether a key for this sealed value is configured (checked at open, before anything runs). */
-  canOpen(sealed: string): boolean {
-    const { version, keyId } = splitSealed(sealed);
-    return version === 'v1' || this.byId.has(keyId);
+    return id === V1_KEY_ID || this.byId.has(id);
   }
 }
 
@@ -108,8 +101,16 @@ const sealKey = (bytes: Buffer): SealKey => ({
   bytes,
 });
 
+/** What names the key of a value sealed before keys had IDs (it is opened with the current key). */
+const V1_KEY_ID = 'v1';
+
+/** The ID of the key a sealed value names, without opening it (counted per segment, checked at open). */
+export function keyIdOf(sealed: string): string {
+  return splitSealed(sealed).keyId;
+}
+
 function splitSealed(sealed: string): { version: 'v1' | 'v2'; keyId: string; payload: string } {
-  if (sealed.startsWith('v1:')) return { version: 'v1', keyId: '', payload: sealed.slice(3) };
+  if (sealed.startsWith('v1:')) return { version: 'v1', keyId: V1_KEY_ID, payload: sealed.slice(3) };
   const [version, keyId = '', payload = ''] = sealed.split('.');
   if (version !== 'v2') throw new SealedDataError('is not a value Switchboard sealed');
   return { version, keyId, payload };

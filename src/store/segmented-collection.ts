@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import { isObject, openJsonFile } from './json-file.ts';
-import { type PiiCipher, SealedDataError } from './pii-cipher.ts';
+import { keyIdOf, type PiiCipher, SealedDataError } from './pii-cipher.ts';
 
 /**
  * A collection of keyed records split over many small lowdb files ("segments").
@@ -79,11 +79,6 @@ const sidecarOf = (file: string) => file.replace(/\.json$/, '.index');
 async function stampOf(file: string): Promise<string> {
   const info = await stat(file, { bigint: true });
   return `${info.ino}:${info.size}:${info.mtimeNs}`;
-}
-
-/** The key ID a sealed value names (`v2.<id>.…`); `v1` for values sealed before keys had IDs. */
-function sealedKeyId(sealed: string): string {
-  return sealed.startsWith('v1:') ? 'v1' : (sealed.split('.')[1] ?? '');
 }
 
 const SEGMENT_FILE = /^(\d{4}-\d{2}-\d{2}|[a-z0-9_-]+)\.(\d+)\.json$/;
@@ -191,14 +186,20 @@ export class SegmentedCollection<
   }
 
   get(key: string): Promise<T | undefined> {
-    return this.exclusive(async () => {
-      const info = this.index.get(key);
-      if (!info) return undefined;
-      const segment = await this.load(info);
-      const position = segment.positions.get(key);
-      const stored = position === undefined ? undefined : segment.db.data.records[position];
-      return stored ? this.decode(stored) : undefined;
-    });
+    return this.exclusive(() => this.read(key));
+  }
+
+  /**
+   * The record under `key`, decoded. Inside a batch, a segment the batch already changed is read
+   * from `touched` (the batch's own copy), never loaded again.
+   */
+  private async read(key: string, touched?: ReadonlyMap<string, LoadedSegment>): Promise<T | undefined> {
+    const info = this.index.get(key);
+    if (!info) return undefined;
+    const segment = touched?.get(info.file) ?? (await this.load(info));
+    const position = segment.positions.get(key);
+    const stored = position === undefined ? undefined : segment.db.data.records[position];
+    return stored ? this.decode(stored) : undefined;
   }
 
   /** Inserts or replaces a record and writes its segment (only that one) to disk. */
@@ -212,19 +213,9 @@ export class SegmentedCollection<
    * the other's result). `change` must be synchronous and free of side effects. Returns the
    * stored record, or undefined (nothing written) when there is no record under `key`.
    */
-  update(key: string, change: (current: T) => T): Promise<T | undefined> {
-    return this.exclusive(async () => {
-      const info = this.index.get(key);
-      if (!info) return undefined;
-      const segment = await this.load(info);
-      const position = segment.positions.get(key);
-      const stored = position === undefined ? undefined : segment.db.data.records[position];
-      if (!stored) return undefined;
-      const next = change(this.decode(stored));
-      if (next.key !== key) throw new Error(`update of ${key} may not change its key`);
-      await this.write(next);
-      return next;
-    });
+  async update(key: string, change: (current: T) => T): Promise<T | undefined> {
+    const [updated] = await this.upsertMany([key], (_key, current) => (current ? change(current) : undefined));
+    return updated;
   }
 
   /** Removes a record from its segment file (merges and erasures). Returns whether it existed. */
@@ -291,16 +282,7 @@ export class SegmentedCollection<
       const touched = new Map<string, LoadedSegment>();
       const written: T[] = [];
       for (const key of keys) {
-        const info = this.index.get(key);
-        let current: T | undefined;
-        if (info) {
-          const segment = touched.get(info.file) ?? (await this.load(info));
-          touched.set(info.file, segment);
-          const position = segment.positions.get(key);
-          const stored = position === undefined ? undefined : segment.db.data.records[position];
-          current = stored ? this.decode(stored) : undefined;
-        }
-        const next = build(key, current);
+        const next = build(key, await this.read(key, touched));
         if (!next) continue;
         if (next.key !== key) throw new Error(`upsert of ${key} may not change its key`);
         await this.place(next, touched);
@@ -351,7 +333,7 @@ export class SegmentedCollection<
     let plain = 0;
     for (const stored of records) {
       if (typeof stored.sealed === 'string') {
-        const id = sealedKeyId(stored.sealed);
+        const id = keyIdOf(stored.sealed);
         keyIds[id] = (keyIds[id] ?? 0) + 1;
       } else if (this.personal.some((field) => field in stored)) plain += 1;
     }
@@ -384,15 +366,7 @@ export class SegmentedCollection<
 
   private openFromSidecar(info: SegmentInfo, sidecar: Sidecar): void {
     const cipher = this.options.cipher;
-    const sealedIds = Object.keys(sidecar.sealing.keyIds);
-    if (sealedIds.length && !cipher) throw new SealedDataError(`${info.file} holds encrypted records, and PII_ENCRYPTION_KEY is not set`);
-    for (const id of sealedIds) {
-      if (!cipher?.hasKeyId(id)) {
-        throw new SealedDataError(
-          `${info.file} holds records sealed with a key that is not configured: set the old key in PII_ENCRYPTION_OLD_KEYS`,
-        );
-      }
-    }
+    for (const id of Object.keys(sidecar.sealing.keyIds)) this.checkKeyConfigured(id, info.file);
     if (cipher && this.personal.length) {
       this.sealing.plain += sidecar.sealing.plain;
       for (const [id, count] of Object.entries(sidecar.sealing.keyIds)) if (id !== cipher.keyId) this.sealing.stale += count;
@@ -456,10 +430,14 @@ export class SegmentedCollection<
 
   /** At open: a sealed record whose key is not configured stops start-up, named, before anything runs. */
   private checkReadable(stored: StoredRecord, file: string): void {
-    if (typeof stored.sealed !== 'string') return;
+    if (typeof stored.sealed === 'string') this.checkKeyConfigured(keyIdOf(stored.sealed), file);
+  }
+
+  /** Records sealed under this key ID can be opened here, or start-up stops naming the file and why. */
+  private checkKeyConfigured(keyId: string, file: string): void {
     const cipher = this.options.cipher;
     if (!cipher) throw new SealedDataError(`${file} holds encrypted records, and PII_ENCRYPTION_KEY is not set`);
-    if (!cipher.canOpen(stored.sealed)) {
+    if (!cipher.hasKeyId(keyId)) {
       throw new SealedDataError(
         `${file} holds records sealed with a key that is not configured: set the old key in PII_ENCRYPTION_OLD_KEYS`,
       );
