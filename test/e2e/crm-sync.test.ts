@@ -1,34 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signSyncBody } from '../../src/http/crm-sync-route.ts';
+import { runCrmCli } from '../helpers/crm-cli.ts';
 import { useTestBed } from '../helpers/harness.ts';
 import { SECOND_TEST_KEY, TEST_KEY } from '../helpers/keys.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECRET = 'sync-secret-0123456789abcdef';
 
-/** Runs `npm run crm -- …` the way an operator would (the bot stopped), on this DATA_DIR. */
-async function crm(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/crm-cli.ts'), ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
-        cwd: dataDir,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const crm = (dataDir: string, ...args: string[]) => runCrmCli(dataDir, args);
 
 const CUSTOMERS_CSV = [
   '\uFEFFexternal_id,name,email,company,tags,x_handle',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jsonFilesText } from '../helpers/data-files.ts';
 import { platformEnv, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
 
@@ -145,12 +146,7 @@ describe('/crm forget: GDPR erasure', () => {
     () => bed.bot.url,
   );
 
-  const everyFile = async () => {
-    const { readdir, readFile } = await import('node:fs/promises');
-    const path = await import('node:path');
-    const names = (await readdir(bed.dataDir, { recursive: true })).filter((name) => name.endsWith('.json'));
-    return (await Promise.all(names.map((name) => readFile(path.join(bed.dataDir, name), 'utf8')))).join('\n');
-  };
+  const everyFile = () => jsonFilesText(bed.dataDir);
 
   it('asks first, then erases the contact and their data from every file; the audit log keeps only that it happened', async () => {
     await bed.start();

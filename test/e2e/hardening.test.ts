@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCrmCli } from '../helpers/crm-cli.ts';
 import { useChildBotBed, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
-
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 describe('what leaves the process: /healthz, logs, the Link contact form', () => {
   const bed = useTestBed();
@@ -82,20 +78,7 @@ describe('files on disk', () => {
   });
 
   it('exports customers readable by their owner only, and never into the data folder', async () => {
-    const cli = async (...args: string[]) => {
-      try {
-        const { stdout, stderr } = await run(
-          process.execPath,
-          ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/crm-cli.ts'), ...args],
-          {
-            env: { PATH: process.env.PATH ?? '', DATA_DIR: bed.dataDir },
-          },
-        );
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        return error as { code: number; stdout: string; stderr: string };
-      }
-    };
+    const cli = (...args: string[]) => runCrmCli(bed.dataDir, args);
     const inside = await cli('export', path.join(bed.dataDir, 'contacts.json'));
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain('Refusing to export into the data folder');

@@ -1,11 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../src/domain/records.ts';
 import { createLog } from '../../src/log.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { jsonFilesText } from '../helpers/data-files.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { tempDataDir } from '../helpers/harness.ts';
 import { recordingTeamChat } from '../helpers/team-chat.ts';
@@ -128,15 +127,10 @@ describe('operations over several files, cut short', () => {
     expect(await erasureOf(store).finishInterrupted()).toBe(1);
     expect(store.journal.pending()).toEqual([]);
 
-    const files = await everyFile(data.dir);
+    const files = await jsonFilesText(data.dir);
     for (const trace of ['Ada', 'ada_h', 'ada@example.com']) expect(files, trace).not.toContain(trace);
     expect(files).toContain('Grace');
     const erasures = (await store.audit.latest(10)).filter((entry) => entry.action === 'erasure');
     expect(erasures).toHaveLength(1);
   });
 });
-
-async function everyFile(dir: string): Promise<string> {
-  const names = (await readdir(dir, { recursive: true })).filter((name) => name.endsWith('.json'));
-  return (await Promise.all(names.map((name) => readFile(path.join(dir, name), 'utf8')))).join('\n');
-}

@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PiiCipher, parseKey, SealedDataError } from '../../src/store/pii-cipher.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { runCrmCli } from '../helpers/crm-cli.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { SECOND_TEST_KEY, TEST_KEY } from '../helpers/keys.ts';
-
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** What the person wrote and who they are: none of it may be readable in any file. */
 const PERSONAL = [
@@ -116,22 +112,7 @@ function plainFound(files: Map<string, string>): string[] {
   return found;
 }
 
-async function crm(dataDir: string, env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/crm-cli.ts'), ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
-        cwd: dataDir,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const crm = (dataDir: string, env: Record<string, string>, ...args: string[]) => runCrmCli(dataDir, args, env);
 
 describe('encryption at rest', () => {
   let dataDir: string;
