@@ -12,6 +12,7 @@ const EMOJI = {
   zzz: '💤',
   wastebasket: '🗑️',
   warning: '⚠️',
+  information_source: 'ℹ️',
   tada: '🎉',
   speech_balloon: '💬',
   slightly_smiling_face: '🙂',
