@@ -8,8 +8,8 @@ import { Health } from '../src/services/health.ts';
 import { MentionIngest } from '../src/services/ingest.ts';
 import type { TeamChat } from '../src/services/team-chat.ts';
 import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
+import { openFileStore as openStore } from '../src/store/files/file-store.ts';
 import type { PiiCipher } from '../src/store/pii-cipher.ts';
-import { openStore } from '../src/store/store.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const PAGE = 100;
@@ -57,7 +57,7 @@ export async function benchIngestPipeline(count: number, cipher?: PiiCipher): Pr
 
     const r0 = performance.now();
     let read = 0;
-    for (const day of store.mentions.days()) for await (const _record of store.mentions.readDay(day)) read++;
+    for (const day of await store.mentions.days()) for await (const _record of store.mentions.readDay(day)) read++;
     if (read !== count) throw new Error(`bench: read back ${read} of ${count}`);
     return { perSecond, readBackMs: performance.now() - r0 };
   } finally {

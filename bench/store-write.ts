@@ -3,12 +3,14 @@
  * fills DATA_DIR with N stored mentions, opens the store as the bot does, then times single
  * mention writes. Prints one JSON line for bench/main.ts.
  */
+
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderDigestChart } from '../src/charts/digest-chart.ts';
+import { isPosted } from '../src/domain/records.ts';
 import { digestFiguresFrom } from '../src/services/digest.ts';
-import { MentionStore } from '../src/store/mention-store.ts';
+import { MentionStore } from '../src/store/files/mention-store.ts';
 import { syntheticRecord } from './synthetic.ts';
 
 const stored = Number(process.argv[2] ?? 10_000);
@@ -43,7 +45,8 @@ try {
   const openStart = performance.now();
   const store = await MentionStore.open(dir);
   const openMs = performance.now() - openStart;
-  if (store.size !== stored) throw new Error(`expected ${stored} stored, found ${store.size}`);
+  const found = await store.count();
+  if (found !== stored) throw new Error(`expected ${stored} stored, found ${found}`);
   // The process's peak so far: what opening the history costs (before any digest or write).
   const openPeakRssMb = process.resourceUsage().maxRSS / 1024;
 
@@ -84,7 +87,7 @@ try {
   for (let run = 0; run < 5; run++) {
     const t0 = performance.now();
     for (const key of recent) {
-      if (store.wasErased(key) || !store.isPosted(await store.get(key))) throw new Error(`${key} should be stored and posted`);
+      if ((await store.wasErased(key)) || !isPosted(await store.get(key))) throw new Error(`${key} should be stored and posted`);
     }
     rereadRuns.push((performance.now() - t0) / recent.length);
   }

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { CustomerDataError, parseCustomerFile } from './domain/customer-data.ts';
 import { CustomerSync } from './services/customer-sync.ts';
-import { DataDirLockedError } from './store/data-dir-lock.ts';
-import { StoreFileError } from './store/json-file.ts';
+import { DataDirLockedError } from './store/files/data-dir-lock.ts';
+import { openFileStore } from './store/files/file-store.ts';
+import { StoreFileError } from './store/files/json-file.ts';
 import { cipherFromEnvironment } from './store/pii-cipher.ts';
-import { openStore, sealableCollections } from './store/store.ts';
 
 /**
  * `npm run crm -- import <file>` / `npm run crm -- export <file>`: customers and orders in and
@@ -32,11 +32,11 @@ async function run(args: string[]): Promise<number> {
       process.stderr.write('PII_ENCRYPTION_KEY is not set: generate one with `openssl rand -hex 32`, set it, and run this again.\n');
       return 2;
     }
-    const store = await openStore(dataDir, { cipher });
+    const store = await openFileStore(dataDir, { cipher });
     try {
       const lines: string[] = [];
       let total = 0;
-      for (const [name, collection] of Object.entries(sealableCollections(store))) {
+      for (const [name, collection] of Object.entries(store.sealable())) {
         const resealed = await collection.resealAll();
         total += resealed;
         if (resealed) lines.push(`  ${name}: ${resealed}`);
@@ -46,7 +46,7 @@ async function run(args: string[]): Promise<number> {
           'Older keys are no longer needed for this data folder: remove them from PII_ENCRYPTION_OLD_KEYS.\n',
       );
     } finally {
-      store.close();
+      await store.close();
     }
     return 0;
   }
@@ -60,7 +60,7 @@ async function run(args: string[]): Promise<number> {
     });
     // Parsed and checked before the store is even opened: a bad file changes nothing.
     const data = parseCustomerFile(text, path.extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
-    const store = await openStore(dataDir, { cipher });
+    const store = await openFileStore(dataDir, { cipher });
     try {
       const result = await new CustomerSync(store).apply(data);
       const { customers: c, orders: o } = result;
@@ -69,7 +69,7 @@ async function run(args: string[]): Promise<number> {
           `orders ${o.created} new, ${o.updated} updated, ${o.unchanged} unchanged${o.unlinked ? `, ${o.unlinked} not linked to a contact (no matching customer ID or email)` : ''}.\n`,
       );
     } finally {
-      store.close();
+      await store.close();
     }
     return 0;
   }
@@ -81,7 +81,7 @@ async function run(args: string[]): Promise<number> {
     process.stderr.write(`Refusing to export into the data folder (${dataDir}): choose a file outside it.\n`);
     return 2;
   }
-  const store = await openStore(dataDir, { cipher });
+  const store = await openFileStore(dataDir, { cipher });
   try {
     const customers = [];
     for await (const contact of store.contacts.all()) {
@@ -106,7 +106,7 @@ async function run(args: string[]): Promise<number> {
     await chmod(target, 0o600); // mode applies only when the file is new
     process.stdout.write(`Exported ${customers.length} customers and ${orders.length} orders to ${file}.\n`);
   } finally {
-    store.close();
+    await store.close();
   }
   return 0;
 }

@@ -31,8 +31,8 @@ import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
 import { SlackGateway } from './slack/slack-gateway.ts';
 import { SlackTeamChat } from './slack/slack-team-chat.ts';
+import { type FileStore, openFileStore } from './store/files/file-store.ts';
 import { PiiCipher } from './store/pii-cipher.ts';
-import { openStore, type Store, sealableCollections } from './store/store.ts';
 
 /** Internal pacing knobs: production defaults, tightened by tests so they do not wait real minutes. */
 export interface Tuning {
@@ -81,7 +81,7 @@ export interface RunningSwitchboard {
 export async function startSwitchboard(config: Config, log: Log, tuning: Partial<Tuning> = {}): Promise<RunningSwitchboard> {
   const tune = { ...DEFAULT_TUNING, ...tuning };
   const cipher = config.piiEncryptionKey ? PiiCipher.fromKeys(config.piiEncryptionKey, config.piiEncryptionOldKeys) : undefined;
-  const store = await openStore(config.dataDir, { cipher });
+  const store = await openFileStore(config.dataDir, { cipher });
   warnAboutUnsealed(store, log);
   const shutdown = new AbortController();
   const health = new Health();
@@ -97,7 +97,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     await replies?.stop();
     await digestScheduler?.stop();
     await app?.stop().catch((error: unknown) => log.warn('Slack app did not stop cleanly', { error }));
-    store.close();
+    await store.close();
   };
 
   try {
@@ -336,10 +336,10 @@ function isServer(value: unknown): value is Server {
  * With a key set, says once at start-up what is still plain or sealed with an older key (data
  * written before the key was set or rotated), and the command that seals it. Counts only.
  */
-function warnAboutUnsealed(store: Store, log: Log): void {
+function warnAboutUnsealed(store: FileStore, log: Log): void {
   let plain = 0;
   let stale = 0;
-  for (const collection of Object.values(sealableCollections(store))) {
+  for (const collection of Object.values(store.sealable())) {
     plain += collection.sealing.plain;
     stale += collection.sealing.stale;
   }

@@ -40,6 +40,10 @@ export type MentionAttempt = Omit<MentionRecord, 'slack'> & { slack: { channel: 
 
 export const mentionKey = (mention: Pick<InboundMention, 'platform' | 'id'>): string => `${mention.platform}:${mention.id}`;
 
+/** Whether the mention's Slack message exists (an attempt alone may or may not have reached Slack). */
+export const isPosted = (record: MentionRecord | undefined): record is MentionRecord & { slack: { ts: string } } =>
+  Boolean(record?.slack.ts);
+
 export interface Identity {
   platform: PlatformId;
   userId: string;

@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import { DigestSchedule } from '../domain/digest-schedule.ts';
 import type { Log } from '../log.ts';
 import type { DigestService } from '../services/digest.ts';
-import type { DigestLogStore } from '../store/digest-log-store.ts';
+import type { DigestLogRepository } from '../services/repositories.ts';
 
 export interface DigestSchedulerOptions {
   cron: string;
@@ -29,7 +29,7 @@ export class DigestScheduler {
 
   constructor(
     private readonly digests: DigestService,
-    private readonly digestLog: DigestLogStore,
+    private readonly digestLog: Pick<DigestLogRepository, 'since'>,
     private readonly log: Log,
     private readonly options: DigestSchedulerOptions,
   ) {

@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createMentionClassifier } from '../domain/classify.ts';
-import { DigestLogStore } from '../store/digest-log-store.ts';
-import { LikeStore } from '../store/like-store.ts';
-import { MentionStore } from '../store/mention-store.ts';
+import { DigestLogStore } from '../store/files/digest-log-store.ts';
+import { LikeStore } from '../store/files/like-store.ts';
+import { MentionStore } from '../store/files/mention-store.ts';
 import { BlueskyStandin } from './bluesky-standin.ts';
 import {
   DEMO_CONTACTS,

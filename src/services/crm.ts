@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Label } from '../domain/classify.ts';
 import type { AuditEntry, ContactRecord, MentionRecord, SavedReply } from '../domain/records.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
-import type { Store } from '../store/store.ts';
+import type { Repositories, Store } from './repositories.ts';
 
 export type ContactMatch = { kind: 'one'; contact: ContactRecord } | { kind: 'many'; contacts: ContactRecord[] } | { kind: 'none' };
 
@@ -45,7 +45,7 @@ export class Crm {
     if (!cleaned) return { kind: 'none' };
     const byId = await this.store.contacts.get(cleaned);
     if (byId) return { kind: 'one', contact: byId };
-    const hits = this.store.contacts.find(cleaned, 6);
+    const hits = await this.store.contacts.find(cleaned, 6);
     const first = hits[0];
     if (!first) return { kind: 'none' };
     const second = hits[1];
@@ -59,7 +59,7 @@ export class Crm {
 
   async profile(contact: ContactRecord): Promise<ContactProfile> {
     const { mentions, timeline } = this.store;
-    const records = (await Promise.all(mentions.keysForContact(contact.key).map((key) => mentions.get(key)))).filter(
+    const records = (await Promise.all((await mentions.keysForContact(contact.key)).map((key) => mentions.get(key)))).filter(
       (record): record is MentionRecord => Boolean(record),
     );
     records.sort((a, b) => (a.mention.createdAt < b.mention.createdAt ? 1 : -1)); // newest first
@@ -152,20 +152,20 @@ export class Crm {
 
   /** Contacts for a type-ahead: best matches first. */
   async search(query: string, limit: number): Promise<ContactRecord[]> {
-    const hits = this.store.contacts.find(query, limit);
+    const hits = await this.store.contacts.find(query, limit);
     return (await Promise.all(hits.map((hit) => this.store.contacts.get(hit.id)))).filter((contact) => contact !== undefined);
   }
 
   /** How many mentions an erasure of this contact would remove. */
-  mentionCount(contact: ContactRecord): number {
-    return this.store.mentions.keysForContact(contact.key).length;
+  async mentionCount(contact: ContactRecord): Promise<number> {
+    return (await this.store.mentions.keysForContact(contact.key)).length;
   }
 
-  savedReplies(): SavedReply[] {
+  savedReplies(): Promise<SavedReply[]> {
     return this.store.savedReplies.list();
   }
 
-  savedReply(name: string): SavedReply | undefined {
+  savedReply(name: string): Promise<SavedReply | undefined> {
     return this.store.savedReplies.find(name);
   }
 
@@ -182,74 +182,40 @@ export class Crm {
     return this.store.audit.latest(count);
   }
 
+  /** Adds a tag to the contact as stored now (a concurrent change to it is kept). */
   async addTag(contact: ContactRecord, tag: string): Promise<ContactRecord> {
-    const tags = [...new Set([...(contact.tags ?? []), tag.toLowerCase()])];
-    const updated = { ...contact, tags, updatedAt: new Date().toISOString() };
-    await this.store.contacts.save(updated);
+    const updated = await this.store.contacts.update(contact.key, (current) => ({
+      ...current,
+      tags: [...new Set([...(current.tags ?? []), tag.toLowerCase()])],
+      updatedAt: new Date().toISOString(),
+    }));
+    if (!updated) throw new Error(`addTag: contact ${contact.key} is gone`);
     return updated;
   }
 
   /**
    * Merges `source` into `target`: identities, emails, tags and fields combined (the target's values
-   * win where both have one), mentions and notes moved over; then `source` is removed. Nothing lost.
-   */
-  /**
-   * Merges `source` into `target`: identities, details, mentions, notes, orders and likes. All or
-   * nothing: the intent is journalled first, and a merge cut short by a crash or an error is run
-   * again to the end at the next start (`finishInterrupted`). Every step can run twice.
+   * win where both have one), mentions, notes, orders and likes moved over; then `source` is
+   * removed. All or nothing (`Store.atomically`): on files, a merge cut short by a crash or an error
+   * is run again to the end at the next start (`finishInterrupted`), so every step can run twice.
    */
   async merge(target: ContactRecord, source: ContactRecord): Promise<ContactRecord> {
     if (target.key === source.key) return target;
-    return this.store.journal.run({ kind: 'merge', targetId: target.key, sourceId: source.key }, () =>
-      this.applyMerge(target.key, source.key),
+    return this.store.atomically({ kind: 'merge', targetId: target.key, sourceId: source.key }, (repositories) =>
+      applyMerge(repositories, target.key, source.key),
     );
   }
 
   /** Finishes merges a crash cut short (start-up). Returns how many. */
   async finishInterrupted(): Promise<number> {
     let finished = 0;
-    for (const { entry, done } of this.store.journal.pending()) {
-      if (entry.kind !== 'merge') continue;
-      await this.applyMerge(entry.targetId, entry.sourceId);
+    for (const { operation, done } of await this.store.interrupted()) {
+      if (operation.kind !== 'merge') continue;
+      await applyMerge(this.store, operation.targetId, operation.sourceId);
       await done();
       finished += 1;
     }
     return finished;
-  }
-
-  /** From what is stored now, so a second run finishes what the first began. */
-  private async applyMerge(targetId: string, sourceId: string): Promise<ContactRecord> {
-    const target = await this.store.contacts.get(targetId);
-    const source = await this.store.contacts.get(sourceId);
-    if (!target) throw new Error(`merge: contact ${targetId} is gone`);
-    if (!source) return target; // the source is removed last: the merge had finished
-    const merged: ContactRecord = {
-      ...target,
-      identities: [
-        ...target.identities,
-        ...source.identities.filter(
-          (identity) =>
-            !target.identities.some(
-              (own) => own.platform === identity.platform && own.handle.toLowerCase() === identity.handle.toLowerCase(),
-            ),
-        ),
-      ],
-      emails: union(target.emails, source.emails),
-      tags: union(target.tags, source.tags),
-      phone: target.phone ?? source.phone,
-      company: target.company ?? source.company,
-      fields: { ...source.fields, ...target.fields },
-      createdAt: target.createdAt < source.createdAt ? target.createdAt : source.createdAt,
-      updatedAt: new Date().toISOString(),
-    };
-    // The merged contact is saved first: if this stops half-way, both still hold everything.
-    await this.store.contacts.save(merged);
-    await this.store.mentions.reassignContact(source.key, target.key);
-    await this.store.timeline.reassign(source.key, target.key);
-    await this.store.orders.reassign(source.key, target.key);
-    await this.store.likes.reassign(source.key, target.key);
-    await this.store.contacts.delete(source.key);
-    return merged;
   }
 
   /**
@@ -265,20 +231,25 @@ export class Crm {
     const moving = current.identities.filter((identity) => identity.platform === platform && identity.userId === author.id);
     const keepsSomething = current.identities.length > moving.length || current.emails?.length || current.company || current.tags?.length;
     if (!keepsSomething) return this.merge(target, current);
-    const updated: ContactRecord = { ...target, identities: [...target.identities, ...moving], updatedAt: new Date().toISOString() };
-    await this.store.contacts.save(updated);
+    const now = new Date().toISOString();
+    const updated = await this.store.contacts.update(target.key, (current) => ({
+      ...current,
+      identities: [...current.identities, ...moving],
+      updatedAt: now,
+    }));
+    if (!updated) throw new Error(`linkAuthor: contact ${target.key} is gone`);
     const authorsMentions = new Set<string>();
-    for (const key of this.store.mentions.keysForContact(current.key)) {
+    for (const key of await this.store.mentions.keysForContact(current.key)) {
       const record = await this.store.mentions.get(key);
       if (record?.mention.platform === platform && record.mention.author.id === author.id) authorsMentions.add(key);
     }
     await this.store.mentions.reassignContact(current.key, target.key, authorsMentions);
-    await this.store.contacts.save({
-      ...current,
-      identities: current.identities.filter((i) => !moving.includes(i)),
+    const movingIds = new Set(moving.map((identity) => identity.userId));
+    await this.store.contacts.update(current.key, (now) => ({
+      ...now,
+      identities: now.identities.filter((i) => !(i.platform === platform && movingIds.has(i.userId))),
       updatedAt: updated.updatedAt,
-    });
-    await this.store.contacts.save(updated);
+    }));
     return updated;
   }
 
@@ -289,7 +260,7 @@ export class Crm {
    * about their posts.
    */
   async exportData(contact: ContactRecord): Promise<Record<string, unknown>> {
-    const mentionKeys = new Set(this.store.mentions.keysForContact(contact.key));
+    const mentionKeys = new Set(await this.store.mentions.keysForContact(contact.key));
     const mentions = [];
     for (const key of mentionKeys) {
       const record = await this.store.mentions.get(key);
@@ -336,17 +307,57 @@ export class Crm {
     const now = new Date().toISOString();
     let movedFrom: ContactRecord | undefined;
     let identity = { platform, userId: '', handle: clean, profileUrl: profileUrlOf(platform, clean) };
-    if (previous && previous.key !== contact.key) {
-      const moving = previous.identities.find((i) => i.platform === platform && i.handle.toLowerCase() === clean.toLowerCase());
-      if (moving) identity = moving;
-      movedFrom = { ...previous, identities: previous.identities.filter((i) => i !== moving), updatedAt: now };
-      await this.store.contacts.save(movedFrom);
-    }
     if (previous?.key === contact.key) return { contact };
-    const updated = { ...contact, identities: [...contact.identities, identity], updatedAt: now };
-    await this.store.contacts.save(updated);
+    if (previous) {
+      movedFrom = await this.store.contacts.update(previous.key, (current) => {
+        const moving = current.identities.find((i) => i.platform === platform && i.handle.toLowerCase() === clean.toLowerCase());
+        if (moving) identity = moving;
+        return { ...current, identities: current.identities.filter((i) => i !== moving), updatedAt: now };
+      });
+    }
+    const updated = await this.store.contacts.update(contact.key, (current) => ({
+      ...current,
+      identities: [...current.identities, identity],
+      updatedAt: now,
+    }));
+    if (!updated) throw new Error(`linkHandle: contact ${contact.key} is gone`);
     return { contact: updated, movedFrom };
   }
+}
+
+/** Merges from what is stored now, so a second run finishes what the first began. */
+async function applyMerge(repositories: Repositories, targetId: string, sourceId: string): Promise<ContactRecord> {
+  const target = await repositories.contacts.get(targetId);
+  const source = await repositories.contacts.get(sourceId);
+  if (!target) throw new Error(`merge: contact ${targetId} is gone`);
+  if (!source) return target; // the source is removed last: the merge had finished
+  const merged: ContactRecord = {
+    ...target,
+    identities: [
+      ...target.identities,
+      ...source.identities.filter(
+        (identity) =>
+          !target.identities.some(
+            (own) => own.platform === identity.platform && own.handle.toLowerCase() === identity.handle.toLowerCase(),
+          ),
+      ),
+    ],
+    emails: union(target.emails, source.emails),
+    tags: union(target.tags, source.tags),
+    phone: target.phone ?? source.phone,
+    company: target.company ?? source.company,
+    fields: { ...source.fields, ...target.fields },
+    createdAt: target.createdAt < source.createdAt ? target.createdAt : source.createdAt,
+    updatedAt: new Date().toISOString(),
+  };
+  // The merged contact is saved first: if this stops half-way, both still hold everything.
+  await repositories.contacts.save(merged);
+  await repositories.mentions.reassignContact(source.key, target.key);
+  await repositories.timeline.reassign(source.key, target.key);
+  await repositories.orders.reassign(source.key, target.key);
+  await repositories.likes.reassign(source.key, target.key);
+  await repositories.contacts.delete(source.key);
+  return merged;
 }
 
 /** Values of both, the first's first, without repeats (case-insensitive). */

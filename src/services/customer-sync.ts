@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustomerData, CustomerInput } from '../domain/customer-data.ts';
 import type { ContactRecord, OrderRecord } from '../domain/records.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from './repositories.ts';
 
 export interface SyncResult {
   customers: { created: number; updated: number; unchanged: number };

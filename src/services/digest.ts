@@ -9,11 +9,9 @@ import {
 } from '../domain/digest-stats.ts';
 import type { DigestLogEntry, MentionRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
-import type { LikeStore } from '../store/like-store.ts';
-import type { MentionStore } from '../store/mention-store.ts';
-import type { Store } from '../store/store.ts';
 import type { Health } from './health.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import type { LikeRepository, MentionRepository, Store } from './repositories.ts';
 import type { MessageRef, TeamChat } from './team-chat.ts';
 
 export interface DigestOptions {
@@ -54,7 +52,7 @@ export class DigestService {
     const key = `daily:${day}`;
     return this.lock.run(key, async () => {
       const channel = this.options.channel;
-      const entry = this.store.digests.get(key);
+      const entry = await this.store.digests.get(key);
       if (entry?.ts) return 'already_posted';
       if (entry) {
         const found = await this.chat.findDigest(entry.channel, key, Date.parse(entry.attemptedAt) / 1000 - 60);
@@ -95,7 +93,7 @@ export class DigestService {
     let redrawn = 0;
     let failed = 0;
     if (!days.size) return { redrawn, failed };
-    for (const entry of this.store.digests.all()) {
+    for (const entry of await this.store.digests.all()) {
       const period = entry.period ?? periodOfDailyKey(entry.key);
       if (!entry.ts || !period) continue;
       const touched = [...days].some((day) => day >= shiftDay(period.first, -1) && day <= shiftDay(period.last, 1));
@@ -148,7 +146,7 @@ export class DigestService {
  * so the cost follows the period's traffic, not the size of the history.
  */
 export async function digestFiguresFrom(
-  store: { mentions: MentionStore; likes?: LikeStore },
+  store: { mentions: MentionRepository; likes?: LikeRepository },
   period: Period,
   options: { timeZone: string; responseTargetMinutes: number },
 ): Promise<DigestFigures> {

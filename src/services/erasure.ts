@@ -1,6 +1,6 @@
 import type { ContactRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
-import type { Store } from '../store/store.ts';
+import type { Repositories, Store } from './repositories.ts';
 import type { MessageRef, TeamChat } from './team-chat.ts';
 
 /** What an erasure needs from the reply service: no reply to the person may start or finish meanwhile. */
@@ -44,8 +44,11 @@ export class ErasureService {
   async forget(contact: ContactRecord, actor: string): Promise<ErasureSummary> {
     // Journalled: an erasure cut short by a crash or an error is run again to the end at the next
     // start. Replies to the person are cancelled or finish first; none writes their data back after.
-    const erased = await this.store.journal.run({ kind: 'forget', contactId: contact.key, actor }, (id) =>
-      this.replies.holdForErasure(this.store.mentions.keysForContact(contact.key), () => this.erase(contact.key, actor, id)),
+    const keys = await this.store.mentions.keysForContact(contact.key);
+    const erased = await this.replies.holdForErasure(keys, () =>
+      this.store.atomically({ kind: 'forget', contactId: contact.key, actor }, (repositories, id) =>
+        erase(repositories, contact.key, actor, id),
+      ),
     );
     return this.clearSlack(erased);
   }
@@ -56,11 +59,10 @@ export class ErasureService {
    */
   async finishInterrupted(): Promise<number> {
     let finished = 0;
-    for (const { id, entry, done } of this.store.journal.pending()) {
-      if (entry.kind !== 'forget') continue;
-      const erased = await this.replies.holdForErasure(this.store.mentions.keysForContact(entry.contactId), () =>
-        this.erase(entry.contactId, entry.actor, id),
-      );
+    for (const { id, operation, done } of await this.store.interrupted()) {
+      if (operation.kind !== 'forget') continue;
+      const keys = await this.store.mentions.keysForContact(operation.contactId);
+      const erased = await this.replies.holdForErasure(keys, () => erase(this.store, operation.contactId, operation.actor, id));
       await done();
       this.log.info(`finished an erasure that was cut short (${erased.mentions} mention(s) were left to erase)`);
       void this.clearSlack(erased).catch((error: unknown) => this.log.warn('could not finish an erasure in Slack', { error }));
@@ -69,7 +71,7 @@ export class ErasureService {
     return finished;
   }
 
-  private async clearSlack(erased: Awaited<ReturnType<ErasureService['erase']>>): Promise<ErasureSummary> {
+  private async clearSlack(erased: ErasedData): Promise<ErasureSummary> {
     let messagesErased = 0;
     for (const message of erased.messages) {
       try {
@@ -89,40 +91,48 @@ export class ErasureService {
       threadNotes: erased.threadNotes,
     };
   }
+}
 
-  /** Every step can run twice: a second run finishes what a first one began. The contact goes last. */
-  private async erase(contactId: string, actor: string, journalId: string) {
-    const { mentions, timeline, orders, outbox, audit, contacts, likes } = this.store;
-    const contact = (await contacts.get(contactId)) ?? { key: contactId, identities: [] };
-    const messages: MessageRef[] = [];
-    // The UTC days of everything the person did: the digests that covered them are redrawn.
-    const days = new Set<string>();
-    for (const key of mentions.keysForContact(contact.key)) {
-      const record = await mentions.get(key);
-      if (!record) continue;
-      days.add(record.mention.createdAt.slice(0, 10));
-      if (record.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
-    }
-    for (const like of await likes.forPerson(contact.key, contact.identities)) days.add(like.createdAt.slice(0, 10));
+/** What an erasure removed from the store, and what is left to clear in Slack. */
+interface ErasedData {
+  messages: MessageRef[];
+  mentions: number;
+  threadNotes: MessageRef[];
+  days: Set<string>;
+}
 
-    const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
-    // Staff notes typed in a mention's thread stay in Slack: their places are returned for an admin.
-    const threadNotes = (await timeline.forContact(contact.key)).flatMap((entry) => {
-      const [kind, channel, ts] = entry.key.split(':');
-      return kind === 'note' && channel && ts ? [{ channel, ts }] : [];
-    });
-    await timeline.deleteForContact(contact.key);
-    await orders.deleteForContact(contact.key);
-    await likes.deleteForPerson(contact.key, contact.identities);
-    messages.push(...(await outbox.redactForMentions(erasedKeys)));
-    await audit.redactForMentions(erasedKeys);
-    await contacts.delete(contact.key);
-    await audit.record({
-      key: `erasure:${journalId}`,
-      actor,
-      action: 'erasure',
-      detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
-    });
-    return { messages, mentions: erasedKeys.size, threadNotes, days };
+/** Every step can run twice: a second run finishes what a first one began. The contact goes last. */
+async function erase(repositories: Repositories, contactId: string, actor: string, journalId: string): Promise<ErasedData> {
+  const { mentions, timeline, orders, outbox, audit, contacts, likes } = repositories;
+  const contact = (await contacts.get(contactId)) ?? { key: contactId, identities: [] };
+  const messages: MessageRef[] = [];
+  // The UTC days of everything the person did: the digests that covered them are redrawn.
+  const days = new Set<string>();
+  for (const key of await mentions.keysForContact(contact.key)) {
+    const record = await mentions.get(key);
+    if (!record) continue;
+    days.add(record.mention.createdAt.slice(0, 10));
+    if (record.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
   }
+  for (const like of await likes.forPerson(contact.key, contact.identities)) days.add(like.createdAt.slice(0, 10));
+
+  const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
+  // Staff notes typed in a mention's thread stay in Slack: their places are returned for an admin.
+  const threadNotes = (await timeline.forContact(contact.key)).flatMap((entry) => {
+    const [kind, channel, ts] = entry.key.split(':');
+    return kind === 'note' && channel && ts ? [{ channel, ts }] : [];
+  });
+  await timeline.deleteForContact(contact.key);
+  await orders.deleteForContact(contact.key);
+  await likes.deleteForPerson(contact.key, contact.identities);
+  messages.push(...(await outbox.redactForMentions(erasedKeys)));
+  await audit.redactForMentions(erasedKeys);
+  await contacts.delete(contact.key);
+  await audit.record({
+    key: `erasure:${journalId}`,
+    actor,
+    action: 'erasure',
+    detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
+  });
+  return { messages, mentions: erasedKeys.size, threadNotes, days };
 }

@@ -1,9 +1,9 @@
 import type { Classification, MentionClassifier } from '../domain/classify.ts';
-import { type ContactRecord, type MentionAttempt, type MentionRecord, mentionKey } from '../domain/records.ts';
+import { type ContactRecord, isPosted, type MentionAttempt, type MentionRecord, mentionKey } from '../domain/records.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
-import type { Store } from '../store/store.ts';
 import { type Health, platformComponent } from './health.ts';
+import type { Store } from './repositories.ts';
 import { backoffMs, sleep } from './sleep.ts';
 import { ChatCallError, type TeamChat } from './team-chat.ts';
 
@@ -76,7 +76,7 @@ export class MentionIngest {
 
   /** One poll: every new mention, oldest first, into Slack. Throws PlatformError / ChatCallError. */
   async pollOnce(signal: AbortSignal): Promise<PollResult> {
-    const after = this.store.cursors.get(this.platform.id);
+    const after = await this.store.cursors.get(this.platform.id);
     const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
     const {
       items: mentions,
@@ -150,7 +150,7 @@ export class MentionIngest {
     const platform = this.platform;
     if (!platform.fetchLikePage) return;
     const stream = `${platform.id}:likes` as const;
-    const after = this.store.cursors.get(stream);
+    const after = await this.store.cursors.get(stream);
     const fetchLikePage = platform.fetchLikePage.bind(platform);
     const { items: likes } = await this.fetchAllPages(async (pageToken) => {
       const page = await fetchLikePage({ after, notBefore, pageToken });
@@ -225,7 +225,7 @@ export class MentionIngest {
   }
 
   private async advanceCursor(cursor: string): Promise<void> {
-    const current = this.store.cursors.get(this.platform.id);
+    const current = await this.store.cursors.get(this.platform.id);
     if (current === undefined || this.platform.compareCursors(cursor, current) > 0) {
       await this.store.cursors.set(this.platform.id, cursor);
     }
@@ -240,6 +240,8 @@ export class MentionIngest {
     const steps: Array<Exclude<Step, PostStep> | Omit<PostStep, 'record' | 'contact'>> = [];
     const attempts: MentionAttempt[] = [];
     const toPost: Array<{ mention: InboundMention; existing: MentionRecord | undefined; isLate: boolean }> = [];
+    // One read for the chunk (a PostgreSQL round trip per mention would cost more than the rest).
+    const known = await mentions.getMany(chunk.map(mentionKey));
     for (const mention of chunk) {
       const key = mentionKey(mention);
       if (after === undefined && Date.parse(mention.createdAt) < notBefore.getTime()) {
@@ -248,12 +250,12 @@ export class MentionIngest {
       }
       const isLate = after !== undefined && this.platform.compareCursors(mention.cursor, after) <= 0;
       // A re-read mention that was erased stays erased (GDPR), however often it is listed again.
-      if (isLate && mentions.wasErased(key)) {
+      if (isLate && (await mentions.wasErased(key))) {
         steps.push({ kind: 'skip', mention, advance: false });
         continue;
       }
-      const existing = await mentions.get(key);
-      if (mentions.isPosted(existing)) {
+      const existing = known.get(key);
+      if (isPosted(existing)) {
         steps.push({ kind: 'already_posted', mention, record: existing, isLate });
         continue;
       }

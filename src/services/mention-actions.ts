@@ -1,9 +1,9 @@
 import type { MentionRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId } from '../platforms/platform.ts';
-import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
+import type { Store } from './repositories.ts';
 
 /** What the person who pressed a button is told (only they see it); undefined when the message update says it all. */
 export type ActionAnswer = string | undefined;

@@ -1,6 +1,6 @@
-import type { MentionRecord, MentionWorkflow } from '../domain/records.ts';
+import { isPosted, type MentionRecord, type MentionWorkflow } from '../domain/records.ts';
 import type { Log } from '../log.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from './repositories.ts';
 import type { TeamChat } from './team-chat.ts';
 
 /** Changes a mention's workflow and shows it on the mention message, updated in place. */
@@ -19,7 +19,7 @@ export class MentionMessages {
 
   /** Re-renders the message from the stored record. A failure is logged: the state is saved either way. */
   async refresh(record: MentionRecord): Promise<void> {
-    if (!this.store.mentions.isPosted(record)) return;
+    if (!isPosted(record)) return;
     const contact = await this.store.contacts.get(record.contactId);
     try {
       await this.chat.updateMention(record, { id: record.contactId, name: contact?.name ?? record.mention.author.name });

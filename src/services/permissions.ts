@@ -1,5 +1,5 @@
 import { allows, describeRefusal, type GuardedAction, type Role } from '../domain/roles.ts';
-import type { AuditStore } from '../store/audit-store.ts';
+import type { AuditRepository } from './repositories.ts';
 
 /** How long a user group's membership is trusted before it is asked again. */
 const GROUP_CACHE_MS = 5 * 60_000;
@@ -31,7 +31,7 @@ export class Permissions {
   constructor(
     private readonly lists: RoleLists,
     private readonly directory: UserGroupDirectory,
-    private readonly audit: Pick<AuditStore, 'record'>,
+    private readonly audit: Pick<AuditRepository, 'record'>,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -2,9 +2,9 @@ import type { ReplyRecord } from '../domain/records.ts';
 import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId, type PublishedPost } from '../platforms/platform.ts';
-import type { Store } from '../store/store.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
+import type { Store } from './repositories.ts';
 import { sleep } from './sleep.ts';
 import type { ReplyContext, TeamChat } from './team-chat.ts';
 
@@ -92,7 +92,7 @@ export class ReplyService {
       if (!(await mentions.get(request.mentionKey))) {
         return { kind: 'refused', message: 'This mention was erased at the person’s request meanwhile. Nothing was sent.' };
       }
-      const busy = outbox.activeFor(request.mentionKey);
+      const busy = await outbox.activeFor(request.mentionKey);
       if (busy) {
         return {
           kind: 'busy',
@@ -155,7 +155,7 @@ export class ReplyService {
    * and none is resumed twice.
    */
   async resume(options: { allConnected?: boolean } = {}): Promise<void> {
-    for (const reply of this.store.outbox.unsettled()) {
+    for (const reply of await this.store.outbox.unsettled()) {
       // Until every platform is connected, a missing one may still come; after, it is not configured.
       if (this.resumed.has(reply.key) || (!options.allConnected && !this.platforms.has(reply.platform))) continue;
       this.resumed.add(reply.key);
@@ -256,7 +256,7 @@ export class ReplyService {
       if (key !== undefined) return this.mutex.run(key, () => holdFrom(index + 1));
       // Every lock is held: cancel what still waits in its undo window, then erase.
       for (const mentionKey of keys) {
-        const waiting = this.store.outbox.activeFor(mentionKey);
+        const waiting = await this.store.outbox.activeFor(mentionKey);
         if (waiting?.state !== 'scheduled') continue;
         this.clearTimer(waiting.key);
         await this.store.outbox.save({ ...waiting, state: 'cancelled', cancelledBy: 'erasure' });

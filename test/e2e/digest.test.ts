@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Label } from '../../src/domain/classify.ts';
 import { SlackStandin, type StoredMessage } from '../../src/sandbox/slack-standin.ts';
-import { DigestLogStore } from '../../src/store/digest-log-store.ts';
-import { MentionStore } from '../../src/store/mention-store.ts';
+import { DigestLogStore } from '../../src/store/files/digest-log-store.ts';
+import { MentionStore } from '../../src/store/files/mention-store.ts';
 import { FAST, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { decodePng } from '../helpers/png.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
@@ -203,7 +203,7 @@ describe('the daily digest', () => {
     expect(bed.standins.slack.messages('C0DIGESTS').filter((m) => m.files?.length)).toHaveLength(0);
     expect(digests()).toHaveLength(1);
     const log = await DigestLogStore.open(bed.dataDir);
-    expect(log.get('daily:2026-11-24')?.chart?.state).toBe('failed');
+    expect((await log.get('daily:2026-11-24'))?.chart?.state).toBe('failed');
   });
 });
 

@@ -4,7 +4,7 @@
  * real processes (the winner holds on until every contender has answered).
  * argv: <data dir> <start at, epoch ms>
  */
-import { DataDirLock } from '../../src/store/data-dir-lock.ts';
+import { DataDirLock } from '../../src/store/files/data-dir-lock.ts';
 
 const [dataDir = '', startAt = '0'] = process.argv.slice(2);
 const released = new Promise((resolve) => {

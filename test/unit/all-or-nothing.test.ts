@@ -3,7 +3,7 @@ import type { ContactRecord } from '../../src/domain/records.ts';
 import { createLog } from '../../src/log.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import { openFileStore as openStore, type FileStore as Store } from '../../src/store/files/file-store.ts';
 import { jsonFilesText } from '../helpers/data-files.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { tempDataDir } from '../helpers/harness.ts';
@@ -88,14 +88,14 @@ describe('operations over several files, cut short', () => {
     await expect(new Crm(store).merge(ada, adaWork)).rejects.toThrow(`cut short at ${method}`);
 
     await reopen();
-    expect(store.journal.pending().map(({ entry }) => entry.kind)).toEqual(['merge']);
+    expect((await store.interrupted()).map(({ operation }) => operation.kind)).toEqual(['merge']);
     expect(await new Crm(store).finishInterrupted()).toBe(1);
-    expect(store.journal.pending()).toEqual([]);
+    expect(await store.interrupted()).toEqual([]);
 
     expect(await store.contacts.get(adaWork.key)).toBeUndefined();
     const merged = await store.contacts.get(ada.key);
     expect(merged?.identities.map((identity) => identity.handle).sort()).toEqual(['ada_h', 'augusta_h']);
-    expect(store.mentions.keysForContact(ada.key)).toHaveLength(2);
+    expect(await store.mentions.keysForContact(ada.key)).toHaveLength(2);
     expect(await store.timeline.forContact(ada.key)).toHaveLength(2);
     expect(await store.orders.forContact(ada.key)).toHaveLength(2);
     expect((await store.likes.forPerson(ada.key, [])).map((like) => like.key).sort()).toEqual(['x:like-1', 'x:like-2']);
@@ -123,9 +123,9 @@ describe('operations over several files, cut short', () => {
     await expect(erasureOf(store).forget(ada, 'U0ADMIN01')).rejects.toThrow(`cut short at ${method}`);
 
     await reopen();
-    expect(store.journal.pending().map(({ entry }) => entry.kind)).toEqual(['forget']);
+    expect((await store.interrupted()).map(({ operation }) => operation.kind)).toEqual(['forget']);
     expect(await erasureOf(store).finishInterrupted()).toBe(1);
-    expect(store.journal.pending()).toEqual([]);
+    expect(await store.interrupted()).toEqual([]);
 
     const files = await jsonFilesText(data.dir);
     for (const trace of ['Ada', 'ada_h', 'ada@example.com']) expect(files, trace).not.toContain(trace);

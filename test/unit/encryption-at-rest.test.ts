@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openFileStore as openStore, type FileStore as Store } from '../../src/store/files/file-store.ts';
 import { PiiCipher, parseKey, SealedDataError } from '../../src/store/pii-cipher.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
 import { runCrmCli } from '../helpers/crm-cli.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { SECOND_TEST_KEY, TEST_KEY } from '../helpers/keys.ts';
@@ -143,7 +143,7 @@ describe('encryption at rest', () => {
     try {
       const contact = await reopened.contacts.findByAuthor('x', { id: '4242', handle: 'hedy_l' });
       expect(contact?.emails).toEqual(['hedy@mgm.example']);
-      expect(reopened.contacts.find('Hedy Lamar')[0]?.id).toBe(contact?.key); // the search index is built from sealed records
+      expect((await reopened.contacts.find('Hedy Lamar'))[0]?.id).toBe(contact?.key); // the search index is built from sealed records
       expect((await reopened.mentions.get('x:1900000000000000001'))?.mention.text).toBe('my card ending 4242 was charged twice');
       expect((await reopened.timeline.forContact(contact?.key ?? ''))[0]?.text).toBe('sent parcel 88-HL');
       expect((await reopened.orders.forContact(contact?.key ?? ''))[0]?.email).toBe('hedy@mgm.example');

@@ -12,7 +12,7 @@ import { ReplyService } from '../../src/services/replies.ts';
 import { ChannelPacer } from '../../src/slack/channel-pacer.ts';
 import { SlackGateway } from '../../src/slack/slack-gateway.ts';
 import { SlackTeamChat } from '../../src/slack/slack-team-chat.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import { openFileStore as openStore, type FileStore as Store } from '../../src/store/files/file-store.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { waitUntil } from '../helpers/harness.ts';
 

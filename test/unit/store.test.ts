@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ContactStore } from '../../src/store/contact-store.ts';
-import { CursorStore } from '../../src/store/cursor-store.ts';
-import { DataDirLock, DataDirLockedError } from '../../src/store/data-dir-lock.ts';
-import { StoreFileError } from '../../src/store/json-file.ts';
-import { MentionStore } from '../../src/store/mention-store.ts';
-import { SegmentedCollection } from '../../src/store/segmented-collection.ts';
+import { isPosted } from '../../src/domain/records.ts';
+import { ContactStore } from '../../src/store/files/contact-store.ts';
+import { CursorStore } from '../../src/store/files/cursor-store.ts';
+import { DataDirLock, DataDirLockedError } from '../../src/store/files/data-dir-lock.ts';
+import { StoreFileError } from '../../src/store/files/json-file.ts';
+import { MentionStore } from '../../src/store/files/mention-store.ts';
+import { SegmentedCollection } from '../../src/store/files/segmented-collection.ts';
 import { mentionRecord } from '../helpers/factories.ts';
 import { tempDataDir } from '../helpers/harness.ts';
 
@@ -127,13 +128,13 @@ describe('store on real lowdb files', () => {
     it('counts a mention as posted only once its Slack ts is recorded', async () => {
       const store = await MentionStore.open(data.dir);
       const attempt = await store.recordAttempt(mentionRecord('100'));
-      expect(store.isPosted(attempt)).toBe(false);
+      expect(isPosted(attempt)).toBe(false);
       await store.recordPosted('x:100', '1764000000.000100');
       const reopened = await MentionStore.open(data.dir);
       const record = await reopened.get('x:100');
-      expect(reopened.isPosted(record)).toBe(true);
+      expect(isPosted(record)).toBe(true);
       expect(record?.slack).toMatchObject({ channel: 'C0MENTIONS', ts: '1764000000.000100' });
-      expect(reopened.days()).toEqual(['2026-11-25']);
+      expect(await reopened.days()).toEqual(['2026-11-25']);
     });
 
     it('keeps the time of the first attempt across retries (history is searched from it)', async () => {
@@ -158,7 +159,7 @@ describe('store on real lowdb files', () => {
       expect(renamed.identities).toEqual([{ platform: 'x', userId: '42', handle: 'countess_ada', profileUrl: 'https://x.com/ada_l' }]);
 
       const reopened = await ContactStore.open(data.dir);
-      expect(reopened.size).toBe(1);
+      expect(await reopened.count()).toBe(1);
       expect((await reopened.findByAuthor('x', { id: '42', handle: 'whatever' }))?.key).toBe(created.key);
       expect((await reopened.findByAuthor('x', { id: 'unknown', handle: 'COUNTESS_ADA' }))?.key).toBe(created.key);
     });
@@ -218,9 +219,9 @@ describe('store on real lowdb files', () => {
   describe('CursorStore', () => {
     it('persists each platform cursor', async () => {
       const cursors = await CursorStore.open(data.dir);
-      expect(cursors.get('x')).toBeUndefined();
+      expect(await cursors.get('x')).toBeUndefined();
       await cursors.set('x', '1861000000000000123');
-      expect((await CursorStore.open(data.dir)).get('x')).toBe('1861000000000000123');
+      expect(await (await CursorStore.open(data.dir)).get('x')).toBe('1861000000000000123');
     });
   });
 

@@ -147,7 +147,7 @@ async function answerForget(argument: string, context: ListenerContext): Promise
   if (!argument) return renderHelp('Usage: `/crm forget <contact>`: erases the contact and their data (asks first)');
   const found = await oneContact(argument, context);
   if (!found.contact) return found.answer;
-  return renderForgetConfirmation(found.contact, context.crm.mentionCount(found.contact));
+  return renderForgetConfirmation(found.contact, await context.crm.mentionCount(found.contact));
 }
 
 /** Answered at once; the file is built and sent after (three Slack calls), and the asker told where it is. */
@@ -207,7 +207,7 @@ async function answerSaved(args: string[], userId: string, context: ListenerCont
   const [action = 'list', name, ...words] = args;
   switch (action.toLowerCase()) {
     case 'list':
-      return renderSavedReplies(crm.savedReplies());
+      return renderSavedReplies(await crm.savedReplies());
     case 'add': {
       const body = words.join(' ').trim();
       if (!name || !body)

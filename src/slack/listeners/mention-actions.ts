@@ -26,7 +26,7 @@ export function registerMentionActions(app: App, context: ListenerContext): void
     const mention = await actions.find(args.action.value ?? '');
     const platform = mention ? context.platforms.get(mention.mention.platform) : undefined;
     if (!mention || !platform) return answer(args, 'This mention is not known to Switchboard, so it cannot be replied to.');
-    await slack.openView(args.body.trigger_id, replyModalFor(context, mention, platform, `@${mention.mention.author.handle} `, 0));
+    await slack.openView(args.body.trigger_id, await replyModalFor(context, mention, platform, `@${mention.mention.author.handle} `, 0));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.like, async (args) => {

@@ -35,7 +35,7 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
   app.action<BlockAction<StaticSelectAction>>(ACTION.pickSavedReply, async ({ ack, body, action }) => {
     await ack();
     const metadata = parseReplyModalMetadata(body.view?.private_metadata ?? '');
-    const saved = crm.savedReply(action.selected_option.value);
+    const saved = await crm.savedReply(action.selected_option.value);
     const mention = metadata ? await actions.find(metadata.mentionKey) : undefined;
     const platform = mention ? platforms.get(mention.mention.platform) : undefined;
     if (!body.view || !metadata || !saved || !mention || !platform) return;
@@ -43,7 +43,7 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
     const { firstName, fromDisplayName } = firstNameOf(mention.mention.author.name);
     const text = fillTemplate(saved.text, { first_name: firstName, handle: `@${mention.mention.author.handle}`, agent });
     const usesFirstName = /\{\{\s*first_name\s*\}\}/.test(saved.text);
-    const view = replyModalFor(
+    const view = await replyModalFor(
       context,
       mention,
       platform,
@@ -56,14 +56,14 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
 }
 
 /** The reply modal for a mention, with the platform's limit, the undo window and the saved replies. */
-export function replyModalFor(
+export async function replyModalFor(
   context: ListenerContext,
   mention: MentionRecord,
   platform: Platform,
   text: string,
   revision: number,
   firstName?: ReplyModalInput['firstName'],
-): View {
+): Promise<View> {
   const rules = platform.measureText('');
   return renderReplyModal({
     mention,
@@ -72,7 +72,7 @@ export function replyModalFor(
     limit: rules.limit,
     countingRule: rules.countingRule,
     undoSeconds: context.undoSeconds,
-    savedReplies: context.crm.savedReplies(),
+    savedReplies: await context.crm.savedReplies(),
     text,
     revision,
     firstName,

@@ -1,10 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { PlatformId } from '../platforms/platform.ts';
+import type { CursorName, CursorRepository } from '../../services/repositories.ts';
 import { isObject, openJsonFile } from './json-file.ts';
-
-/** A platform's mention stream (`x`), or another stream of it (`mastodon:likes`). */
-export type CursorName = PlatformId | `${PlatformId}:likes`;
 
 interface CursorData {
   cursors: Partial<Record<CursorName, { after: string; updatedAt: string }>>;
@@ -13,14 +10,14 @@ interface CursorData {
 const isCursorData = (data: unknown): data is CursorData => isObject(data) && isObject(data.cursors);
 
 /** Where each platform's ingest stands: the newest mention that is safely in Slack. */
-export class CursorStore {
+export class CursorStore implements CursorRepository {
   private constructor(private readonly db: Low<CursorData>) {}
 
   static async open(dataDir: string): Promise<CursorStore> {
     return new CursorStore(await openJsonFile(path.join(dataDir, 'cursors.json'), { cursors: {} }, isCursorData));
   }
 
-  get(platform: CursorName): string | undefined {
+  async get(platform: CursorName): Promise<string | undefined> {
     return this.db.data.cursors[platform]?.after;
   }
 

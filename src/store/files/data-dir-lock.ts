@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SwitchboardError } from '../errors.ts';
+import { SwitchboardError } from '../../errors.ts';
 
 export class DataDirLockedError extends SwitchboardError {
   constructor(dataDir: string, holder: string) {

@@ -1,13 +1,14 @@
 import path from 'node:path';
-import type { TimelineEntry } from '../domain/records.ts';
+import type { TimelineEntry } from '../../domain/records.ts';
+import type { TimelineRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const isTimelineEntry = (value: unknown): value is TimelineEntry =>
   isObject(value) && typeof value.key === 'string' && typeof value.contactId === 'string' && typeof value.kind === 'string';
 
-export class TimelineStore {
+export class TimelineStore implements TimelineRepository {
   private readonly byContact = new Map<string, string[]>();
   private collection!: SegmentedCollection<TimelineEntry, 'text', 'contactId'>;
 

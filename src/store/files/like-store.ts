@@ -1,13 +1,14 @@
 import path from 'node:path';
-import type { LikeRecord } from '../domain/records.ts';
+import type { LikeRecord } from '../../domain/records.ts';
+import type { LikeRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const isLikeRecord = (value: unknown): value is LikeRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.createdAt === 'string' && isObject(value.author);
 
-export class LikeStore {
+export class LikeStore implements LikeRepository {
   private collection!: SegmentedCollection<LikeRecord, 'author'>;
 
   static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<LikeStore> {

@@ -1,13 +1,14 @@
 import path from 'node:path';
-import type { OrderRecord } from '../domain/records.ts';
+import type { OrderRecord } from '../../domain/records.ts';
+import type { OrderRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const isOrderRecord = (value: unknown): value is OrderRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.totalCents === 'number' && typeof value.currency === 'string';
 
-export class OrderStore {
+export class OrderStore implements OrderRepository {
   private readonly byContact = new Map<string, Set<string>>();
   private collection!: SegmentedCollection<OrderRecord, 'email' | 'customerExternalId', 'contactId'>;
 

@@ -1,6 +1,6 @@
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
-import { SwitchboardError } from '../errors.ts';
+import { SwitchboardError } from '../../errors.ts';
 
 /** A data file that cannot be read or parsed. Start-up stops; the file is left exactly as it was. */
 export class StoreFileError extends SwitchboardError {

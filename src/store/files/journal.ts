@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Low } from 'lowdb';
+import type { AtomicOperation } from '../../services/repositories.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 /**
@@ -10,7 +11,7 @@ import { isObject, openJsonFile } from './json-file.ts';
  * again to the end. Each operation is written to be run twice safely. Entries hold IDs only,
  * never personal data.
  */
-export type JournalEntry = { kind: 'merge'; targetId: string; sourceId: string } | { kind: 'forget'; contactId: string; actor: string };
+export type JournalEntry = AtomicOperation;
 
 interface JournalData {
   pending: Record<string, JournalEntry & { startedAt: string }>;

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { ReplyRecord, ReplyState } from '../domain/records.ts';
+import type { ReplyRecord, ReplyState } from '../../domain/records.ts';
+import type { OutboxRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const ACTIVE: ReadonlySet<ReplyState> = new Set(['scheduled', 'sending']);
@@ -9,7 +10,7 @@ const ACTIVE: ReadonlySet<ReplyState> = new Set(['scheduled', 'sending']);
 const isReplyRecord = (value: unknown): value is ReplyRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.mentionKey === 'string' && typeof value.state === 'string';
 
-export class OutboxStore {
+export class OutboxStore implements OutboxRepository {
   /** Replies not yet settled, by key: what start-up resumes, and what makes a mention "busy". */
   private readonly active = new Map<string, ReplyRecord>();
   private collection!: SegmentedCollection<ReplyRecord, 'text', 'state'>;
@@ -44,13 +45,30 @@ export class OutboxStore {
     return this.collection.get(key);
   }
 
-  has(key: string): boolean {
-    return this.collection.has(key);
+  async create(record: ReplyRecord): Promise<boolean> {
+    let created = false;
+    await this.collection.upsertMany([record.key], (_key, existing) => {
+      // Checked inside the collection's queue, where no other write can slip in between.
+      const busy = [...this.active.values()].some((active) => active.mentionKey === record.mentionKey);
+      created = !existing && !(busy && ACTIVE.has(record.state));
+      return created ? record : undefined;
+    });
+    if (created) this.track(record);
+    return created;
   }
 
   async save(record: ReplyRecord): Promise<void> {
     await this.collection.put(record);
     this.track(record);
+  }
+
+  async update(key: string, change: (reply: ReplyRecord) => ReplyRecord | undefined): Promise<ReplyRecord | undefined> {
+    const updated = await this.collection.update(key, (existing) => {
+      const changed = change(existing);
+      return changed && { ...changed, key: existing.key };
+    });
+    if (updated) this.track(updated);
+    return updated;
   }
 
   /**
@@ -86,12 +104,12 @@ export class OutboxStore {
   }
 
   /** Replies still scheduled or being sent. */
-  unsettled(): ReplyRecord[] {
+  async unsettled(): Promise<ReplyRecord[]> {
     return [...this.active.values()];
   }
 
-  activeFor(mentionKey: string): ReplyRecord | undefined {
-    return this.unsettled().find((record) => record.mentionKey === mentionKey);
+  async activeFor(mentionKey: string): Promise<ReplyRecord | undefined> {
+    return [...this.active.values()].find((record) => record.mentionKey === mentionKey);
   }
 
   private track(record: ReplyRecord): void {

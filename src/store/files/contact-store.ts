@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ContactSearchIndex, type SearchHit } from '../domain/contact-search.ts';
-import type { ContactRecord, Identity } from '../domain/records.ts';
-import type { Author, PlatformId } from '../platforms/platform.ts';
+import { ContactSearchIndex, type SearchHit } from '../../domain/contact-search.ts';
+import type { ContactRecord, Identity } from '../../domain/records.ts';
+import type { Author, PlatformId } from '../../platforms/platform.ts';
+import type { ContactRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const CONTACT_PERSONAL_FIELDS = ['name', 'identities', 'emails', 'phone', 'company', 'tags', 'fields'] as const;
@@ -17,7 +18,7 @@ const isContactRecord = (value: unknown): value is ContactRecord =>
 const byUserId = (platform: PlatformId, userId: string) => `${platform}:id:${userId}`;
 const byHandle = (platform: PlatformId, handle: string) => `${platform}:handle:${handle.toLowerCase()}`;
 
-export class ContactStore {
+export class ContactStore implements ContactRepository {
   private readonly identityIndex = new Map<string, string>();
   /** The shop's customer ID (`fields.external_id`) → contact: how imports find who they update. */
   private readonly externalIds = new Map<string, string>();
@@ -46,7 +47,7 @@ export class ContactStore {
     return this.collection.get(id);
   }
 
-  get size(): number {
+  async count(): Promise<number> {
     return this.collection.size;
   }
 
@@ -106,23 +107,48 @@ export class ContactStore {
   async delete(id: string): Promise<void> {
     const existing = await this.read(id);
     await this.collection.delete(id);
-    this.search.remove(id);
-    for (const identity of existing?.identities ?? []) {
-      for (const key of [byUserId(identity.platform, identity.userId), byHandle(identity.platform, identity.handle)]) {
-        if (this.identityIndex.get(key) === id) this.identityIndex.delete(key);
-      }
-    }
+    if (existing) this.unindex(existing);
   }
 
   /** Contacts matching what an agent typed (name with typos, @handle, email, company), best first. */
-  find(query: string, limit = 10): SearchHit[] {
+  async find(query: string, limit = 10): Promise<SearchHit[]> {
     return this.search.search(query, limit);
   }
 
-  /** Stores a changed contact (kept identities, emails, tags…) and re-indexes it. */
+  /** Stores a contact whole and re-indexes it. */
   async save(record: ContactRecord): Promise<void> {
+    const previous = await this.read(record.key);
     await this.collection.put(record);
-    this.indexIdentities(record);
+    this.reindex(previous, record);
+  }
+
+  /** Read, change and write as one step in the collection's queue: no concurrent change is lost. */
+  async update(id: string, change: (contact: ContactRecord) => ContactRecord | undefined): Promise<ContactRecord | undefined> {
+    let previous: ContactRecord | undefined;
+    const updated = await this.collection.update(id, (existing) => {
+      previous = existing;
+      const changed = change(existing);
+      return changed && { ...changed, key: existing.key };
+    });
+    if (updated) this.reindex(previous, updated);
+    return updated;
+  }
+
+  /** Drops what the contact was known by before (a removed handle, email or customer ID), then indexes it as it is. */
+  private reindex(previous: ContactRecord | undefined, current: ContactRecord): void {
+    if (previous) this.unindex(previous);
+    this.indexIdentities(current);
+  }
+
+  private unindex(record: ContactRecord): void {
+    this.search.remove(record.key);
+    const externalId = record.fields?.external_id;
+    if (externalId && this.externalIds.get(externalId) === record.key) this.externalIds.delete(externalId);
+    for (const identity of record.identities) {
+      for (const key of [byUserId(identity.platform, identity.userId), byHandle(identity.platform, identity.handle)]) {
+        if (this.identityIndex.get(key) === record.key) this.identityIndex.delete(key);
+      }
+    }
   }
 
   /** Every contact, partition by partition (exports). */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { DigestLogEntry } from '../domain/records.ts';
+import type { DigestLogEntry } from '../../domain/records.ts';
+import type { DigestLogRepository } from '../../services/repositories.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 interface DigestLogData {
@@ -10,7 +11,7 @@ interface DigestLogData {
 
 const isDigestLogData = (data: unknown): data is DigestLogData => isObject(data) && isObject(data.digests);
 
-export class DigestLogStore {
+export class DigestLogStore implements DigestLogRepository {
   private constructor(private readonly db: Low<DigestLogData>) {}
 
   static async open(dataDir: string): Promise<DigestLogStore> {
@@ -26,12 +27,12 @@ export class DigestLogStore {
     return new Date(this.db.data.since);
   }
 
-  get(key: string): DigestLogEntry | undefined {
+  async get(key: string): Promise<DigestLogEntry | undefined> {
     return this.db.data.digests[key];
   }
 
   /** Every digest attempted or posted, for redrawing after an erasure. */
-  all(): DigestLogEntry[] {
+  async all(): Promise<DigestLogEntry[]> {
     return Object.values(this.db.data.digests);
   }
 

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { AuditEntry } from '../domain/records.ts';
+import type { AuditEntry } from '../../domain/records.ts';
+import type { AuditRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const isAuditEntry = (value: unknown): value is AuditEntry =>
   isObject(value) && typeof value.key === 'string' && typeof value.action === 'string' && typeof value.at === 'string';
 
-export class AuditStore {
+export class AuditStore implements AuditRepository {
   private constructor(private readonly collection: SegmentedCollection<AuditEntry, 'text' | 'detail'>) {}
 
   /** What `npm run crm -- encrypt` re-seals. */

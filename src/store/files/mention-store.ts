@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Low } from 'lowdb';
-import type { MentionAttempt, MentionRecord, MentionWorkflow } from '../domain/records.ts';
+import type { MentionAttempt, MentionRecord, MentionWorkflow } from '../../domain/records.ts';
+import type { MentionRepository } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject, openJsonFile } from './json-file.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const isMentionRecord = (value: unknown): value is MentionRecord =>
@@ -25,7 +26,7 @@ interface ErasedData {
 const isErasedData = (data: unknown): data is ErasedData => isObject(data) && isObject(data.erased);
 const erasureHash = (key: string) => createHash('sha256').update(`switchboard-erased:${key}`).digest('hex');
 
-export class MentionStore {
+export class MentionStore implements MentionRepository {
   /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
   private readonly byContact = new Map<string, string[]>();
   /** The post (author, text, link) is personal data; the key, labels and Slack place are not. */
@@ -55,8 +56,8 @@ export class MentionStore {
   }
 
   /** The keys of a contact's mentions, oldest first. */
-  keysForContact(contactId: string): readonly string[] {
-    return this.byContact.get(contactId) ?? [];
+  async keysForContact(contactId: string): Promise<string[]> {
+    return [...(this.byContact.get(contactId) ?? [])];
   }
 
   /** Moves every mention of contact `from` to contact `to` (a merge, or a link by hand). */
@@ -84,7 +85,7 @@ export class MentionStore {
   }
 
   /** Whether this mention was erased (GDPR): ingest must not store it again when it re-reads it. */
-  wasErased(key: string): boolean {
+  async wasErased(key: string): Promise<boolean> {
     return Object.hasOwn(this.erased.data.erased, erasureHash(key));
   }
 
@@ -95,12 +96,21 @@ export class MentionStore {
     else this.byContact.set(record.contactId, [record.key]);
   }
 
-  get size(): number {
+  async count(): Promise<number> {
     return this.collection.size;
   }
 
   get(key: string): Promise<MentionRecord | undefined> {
     return this.collection.get(key);
+  }
+
+  async getMany(keys: readonly string[]): Promise<Map<string, MentionRecord>> {
+    const found = new Map<string, MentionRecord>();
+    for (const key of keys) {
+      const record = await this.collection.get(key);
+      if (record) found.set(key, record);
+    }
+    return found;
   }
 
   /** Write-ahead: the intent to post, stored before the Slack call. */
@@ -160,11 +170,7 @@ export class MentionStore {
     return stored;
   }
 
-  isPosted(record: MentionRecord | undefined): record is MentionRecord & { slack: { ts: string } } {
-    return Boolean(record?.slack.ts);
-  }
-
-  days(): string[] {
+  async days(): Promise<string[]> {
     return this.collection.partitions();
   }
 

@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Low } from 'lowdb';
+import { keyIdOf, type PiiCipher, SealedDataError } from '../pii-cipher.ts';
+import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
 import { isObject, openJsonFile } from './json-file.ts';
-import { keyIdOf, type PiiCipher, SealedDataError } from './pii-cipher.ts';
 
 /**
  * A collection of keyed records split over many small lowdb files ("segments").
@@ -39,9 +40,6 @@ export interface SegmentedOptions<T, P extends keyof T & string = never, F exten
   personal?: readonly P[];
   cipher?: PiiCipher;
 }
-
-/** A record as written: either `T`, or `T` without its personal fields plus `sealed`. */
-type StoredRecord = { key: string; sealed?: string } & Record<string, unknown>;
 
 interface SegmentData {
   records: StoredRecord[];
@@ -116,6 +114,7 @@ export class SegmentedCollection<
   private readonly cacheSize: number;
   private readonly name: string;
   private readonly personal: readonly P[];
+  private readonly sealer: RecordSealer<T>;
   /** Counted at open, kept up to date by writes: what a start-up warning and `encrypt` report. */
   readonly sealing: SealingStatus = { plain: 0, stale: 0 };
 
@@ -127,6 +126,7 @@ export class SegmentedCollection<
     this.cacheSize = options.cacheSize ?? 8;
     this.name = path.basename(dir);
     this.personal = options.personal ?? [];
+    this.sealer = new RecordSealer(this.name, this.personal, options.isRecord, options.cipher, dir);
   }
 
   static async open<T extends { key: string }, P extends keyof T & string = never, F extends Exclude<keyof T, P> & string = never>(
@@ -213,9 +213,16 @@ export class SegmentedCollection<
    * the other's result). `change` must be synchronous and free of side effects. Returns the
    * stored record, or undefined (nothing written) when there is no record under `key`.
    */
-  async update(key: string, change: (current: T) => T): Promise<T | undefined> {
-    const [updated] = await this.upsertMany([key], (_key, current) => (current ? change(current) : undefined));
-    return updated;
+  async update(key: string, change: (current: T) => T | undefined): Promise<T | undefined> {
+    let unchanged: T | undefined;
+    const [updated] = await this.upsertMany([key], (_key, current) => {
+      if (!current) return undefined;
+      const changed = change(current);
+      // `change` may decline (nothing to do): the record is returned as it is, and not written.
+      if (!changed) unchanged = current;
+      return changed;
+    });
+    return updated ?? unchanged;
   }
 
   /** Removes a record from its segment file (merges and erasures). Returns whether it existed. */
@@ -385,40 +392,15 @@ export class SegmentedCollection<
   }
 
   private encode(record: T): StoredRecord {
-    const cipher = this.options.cipher;
-    if (!cipher || !this.personal.length) return record as unknown as StoredRecord;
-    const rest: StoredRecord = { ...(record as unknown as StoredRecord) };
-    const personal: Record<string, unknown> = {};
-    for (const field of this.personal) {
-      if (!(field in rest)) continue;
-      personal[field] = rest[field];
-      delete rest[field];
-    }
-    rest.sealed = cipher.seal(personal, `${this.name}/${record.key}`);
-    return rest;
+    return this.sealer.seal(record);
   }
 
   private decode(stored: StoredRecord): T {
-    if (typeof stored.sealed !== 'string') return stored as unknown as T;
-    const cipher = this.options.cipher;
-    if (!cipher) throw new SealedDataError(`${this.dir} holds encrypted records, and PII_ENCRYPTION_KEY is not set`);
-    const { sealed, ...rest } = stored;
-    let personal: Record<string, unknown>;
-    try {
-      personal = cipher.open<Record<string, unknown>>(sealed, `${this.name}/${stored.key}`);
-    } catch (error) {
-      throw new SealedDataError(`record ${stored.key} in ${this.dir} ${(error as Error).message}`);
-    }
-    const record = { ...rest, ...personal };
-    if (!this.options.isRecord(record))
-      throw new SealedDataError(`record ${stored.key} in ${this.dir} is not the expected shape once decrypted`);
-    return record;
+    return this.sealer.open(stored);
   }
 
   private needsSealing(stored: StoredRecord): boolean {
-    const cipher = this.options.cipher;
-    if (!cipher || !this.personal.length) return false;
-    return typeof stored.sealed === 'string' ? !cipher.isCurrent(stored.sealed) : this.personal.some((field) => field in stored);
+    return this.sealer.needsSealing(stored);
   }
 
   private countSealing(stored: StoredRecord, change: 1 | -1): void {

@@ -1,5 +1,7 @@
 import { chmod, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { InterruptedOperation, Store } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
 import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
@@ -10,13 +12,13 @@ import { LikeStore } from './like-store.ts';
 import { MentionStore } from './mention-store.ts';
 import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
-import type { PiiCipher } from './pii-cipher.ts';
 import { SavedReplyStore } from './saved-reply-store.ts';
 import type { Sealable } from './segmented-collection.ts';
 import { TimelineStore } from './timeline-store.ts';
 
-/** Every store file under DATA_DIR, opened together so that a bad file stops start-up before anything runs. */
-export interface Store {
+/** The lowdb adapter: every store file under DATA_DIR, opened together so a bad file stops start-up before anything runs. */
+export interface FileStore extends Store {
+  readonly kind: 'files';
   mentions: MentionStore;
   contacts: ContactStore;
   cursors: CursorStore;
@@ -27,19 +29,18 @@ export interface Store {
   orders: OrderStore;
   digests: DigestLogStore;
   likes: LikeStore;
-  /** Merges and erasures in progress: finished at start-up if a crash cut one short. */
-  journal: Journal;
-  close(): void;
+  /** Every collection that holds personal data, by its folder name: what `encrypt` re-seals. */
+  sealable(): Record<string, Sealable>;
 }
 
-export interface StoreOptions {
+export interface FileStoreOptions {
   /** Seals personal data at rest (PII_ENCRYPTION_KEY, and PII_ENCRYPTION_OLD_KEYS while rotating). */
   cipher?: PiiCipher;
   /** The data folder's lock: heartbeat and staleness (tests shorten them). */
   lock?: DataDirLockOptions;
 }
 
-export async function openStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
+export async function openFileStore(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
   const { cipher } = options;
   const lock = await DataDirLock.acquire(dataDir, options.lock);
   try {
@@ -57,37 +58,30 @@ export async function openStore(dataDir: string, options: StoreOptions = {}): Pr
       LikeStore.open(dataDir, { cipher }),
       Journal.open(dataDir),
     ]);
+    const repositories = { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes };
     return {
-      mentions,
-      contacts,
-      cursors,
-      outbox,
-      audit,
-      savedReplies,
-      timeline,
-      orders,
-      digests,
-      likes,
-      journal,
-      close: () => lock.release(),
+      kind: 'files',
+      ...repositories,
+      // Files have no transactions: the journal makes a multi-file operation all-or-nothing by
+      // finishing it, at the next start, when a crash or an error cut it short.
+      atomically: (operation, apply) => journal.run(operation, (id) => apply(repositories, id)),
+      interrupted: async (): Promise<InterruptedOperation[]> =>
+        journal.pending().map(({ id, entry, done }) => ({ id, operation: entry, done })),
+      sealable: () => ({
+        mentions: mentions.sealable,
+        contacts: contacts.sealable,
+        likes: likes.sealable,
+        orders: orders.sealable,
+        outbox: outbox.sealable,
+        audit: audit.sealable,
+        timeline: timeline.sealable,
+      }),
+      close: async () => lock.release(),
     };
   } catch (error) {
     lock.release();
     throw error;
   }
-}
-
-/** Every collection that holds personal data, by its folder name: what `encrypt` re-seals. */
-export function sealableCollections(store: Store): Record<string, Sealable> {
-  return {
-    mentions: store.mentions.sealable,
-    contacts: store.contacts.sealable,
-    likes: store.likes.sealable,
-    orders: store.orders.sealable,
-    outbox: store.outbox.sealable,
-    audit: store.audit.sealable,
-    timeline: store.timeline.sealable,
-  };
 }
 
 /**

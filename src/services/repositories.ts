@@ -1,0 +1,193 @@
+import type { SearchHit } from '../domain/contact-search.ts';
+import type {
+  AuditEntry,
+  ContactRecord,
+  DigestLogEntry,
+  LikeRecord,
+  MentionAttempt,
+  MentionRecord,
+  MentionWorkflow,
+  OrderRecord,
+  ReplyRecord,
+  SavedReply,
+  TimelineEntry,
+} from '../domain/records.ts';
+import type { Author, PlatformId } from '../platforms/platform.ts';
+
+/**
+ * What the core needs from a store, in the core's words. Two adapters implement it: lowdb files in
+ * DATA_DIR (store/files/, the embedded default) and PostgreSQL (store/postgres/, several replicas).
+ * Every operation is atomic on its own: a read-modify-write of one record (`update`) never loses a
+ * concurrent change, whoever else writes, in this process or another replica. Operations that touch
+ * several repositories run through `Store.atomically`. test/contract/store-contract.ts is the one
+ * suite both adapters pass.
+ */
+
+export interface MentionRepository {
+  count(): Promise<number>;
+  get(key: string): Promise<MentionRecord | undefined>;
+  /** The stored ones of these keys, in one read. */
+  getMany(keys: readonly string[]): Promise<Map<string, MentionRecord>>;
+  /** The keys of a contact's mentions, oldest first. */
+  keysForContact(contactId: string): Promise<string[]>;
+  /** Whether this mention was erased (GDPR): a re-read must never store it again. */
+  wasErased(key: string): Promise<boolean>;
+  /**
+   * Write-ahead for a page of mentions, before any Slack call, all or nothing. A mention already
+   * attempted keeps its first attempt's time and its Slack ts if it has one.
+   */
+  recordAttempts(records: readonly MentionAttempt[]): Promise<MentionRecord[]>;
+  /** These mentions are in Slack (all or nothing); keys with no attempt are skipped. */
+  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]>;
+  /** Applies `change` to the workflow atomically: a Like and a reply settling at once both land. */
+  updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord>;
+  /** Moves contact `from`'s mentions (or only `onlyKeys` of them) to contact `to`. */
+  reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number>;
+  /** Erases a contact's mentions, leaving a tombstone per key (no personal data). Returns the keys. */
+  deleteForContact(contactId: string): Promise<string[]>;
+  /** The UTC days that hold mentions, oldest first. */
+  days(): Promise<string[]>;
+  readDay(day: string): AsyncIterable<MentionRecord>;
+}
+
+export interface ContactRepository {
+  count(): Promise<number>;
+  get(id: string): Promise<ContactRecord | undefined>;
+  /** By the platform's user ID first, then by handle. */
+  findByAuthor(platform: PlatformId, author: Pick<Author, 'id' | 'handle'>): Promise<ContactRecord | undefined>;
+  /**
+   * Links a page of authors to their contacts, creating one per new author, in their order; an
+   * author seen twice gets one contact; a known handle gains a user ID not yet recorded.
+   */
+  ensureForAuthors(platform: PlatformId, authors: readonly Author[]): Promise<ContactRecord[]>;
+  /** Stores a contact whole (a new one, or an import's). Prefer `update` for a change. */
+  save(record: ContactRecord): Promise<void>;
+  /** Read-modify-write of one contact, atomic; `change` returning undefined leaves it as it was. */
+  update(id: string, change: (contact: ContactRecord) => ContactRecord | undefined): Promise<ContactRecord | undefined>;
+  delete(id: string): Promise<void>;
+  /** Contacts matching what an agent typed (name with typos, @handle, email, company), best first. */
+  find(query: string, limit?: number): Promise<SearchHit[]>;
+  findByExternalId(externalId: string): Promise<ContactRecord | undefined>;
+  /** The contact with this email, if exactly one has it. */
+  findByEmail(email: string): Promise<ContactRecord | undefined>;
+  all(): AsyncIterable<ContactRecord>;
+}
+
+/** A platform's mention stream (`x`), or another stream of it (`mastodon:likes`). */
+export type CursorName = PlatformId | `${PlatformId}:likes`;
+
+export interface CursorRepository {
+  get(name: CursorName): Promise<string | undefined>;
+  set(name: CursorName, after: string): Promise<void>;
+}
+
+export interface OutboxRepository {
+  get(key: string): Promise<ReplyRecord | undefined>;
+  /**
+   * Stores a new reply request once: false (and nothing written) when its key is known, or when
+   * another reply to the same mention is still scheduled or being sent.
+   */
+  create(record: ReplyRecord): Promise<boolean>;
+  save(record: ReplyRecord): Promise<void>;
+  /** Read-modify-write of one reply, atomic; `change` returning undefined leaves it as it was. */
+  update(key: string, change: (reply: ReplyRecord) => ReplyRecord | undefined): Promise<ReplyRecord | undefined>;
+  /** Replies still scheduled or being sent. */
+  unsettled(): Promise<ReplyRecord[]>;
+  activeFor(mentionKey: string): Promise<ReplyRecord | undefined>;
+  /** Removes the text of replies to erased mentions; returns the announcements that quoted it. */
+  redactForMentions(mentionKeys: ReadonlySet<string>): Promise<Array<{ channel: string; ts: string }>>;
+  forMentions(mentionKeys: ReadonlySet<string>): Promise<ReplyRecord[]>;
+}
+
+export interface AuditRepository {
+  /** Adds an entry; one given a `key` (an operation run again after a crash) is stored once. */
+  record(entry: Omit<AuditEntry, 'key' | 'at'> & { at?: string; key?: string }): Promise<AuditEntry>;
+  redactForMentions(mentionKeys: ReadonlySet<string>): Promise<number>;
+  forMentions(mentionKeys: ReadonlySet<string>): Promise<AuditEntry[]>;
+  /** The newest `count` entries, newest first. */
+  latest(count: number): Promise<AuditEntry[]>;
+}
+
+export interface SavedReplyRepository {
+  list(): Promise<SavedReply[]>;
+  find(name: string): Promise<SavedReply | undefined>;
+  /** Adds or replaces by name (case-insensitive). Returns whether it replaced one. */
+  upsert(reply: SavedReply): Promise<boolean>;
+  remove(name: string): Promise<boolean>;
+}
+
+export interface TimelineRepository {
+  /** Stores the entry unless its key is known. Returns whether it was new. */
+  add(entry: TimelineEntry): Promise<boolean>;
+  /** Newest first. */
+  forContact(contactId: string): Promise<TimelineEntry[]>;
+  deleteForContact(contactId: string): Promise<number>;
+  reassign(from: string, to: string): Promise<void>;
+}
+
+export interface OrderRepository {
+  get(key: string): Promise<OrderRecord | undefined>;
+  save(order: OrderRecord): Promise<void>;
+  all(): AsyncIterable<OrderRecord>;
+  /** Newest first. */
+  forContact(contactId: string): Promise<OrderRecord[]>;
+  reassign(from: string, to: string): Promise<void>;
+  deleteForContact(contactId: string): Promise<number>;
+}
+
+export interface DigestLogRepository {
+  /** When the scheduler first ran on this store (set on first call). */
+  since(now: Date): Promise<Date>;
+  get(key: string): Promise<DigestLogEntry | undefined>;
+  all(): Promise<DigestLogEntry[]>;
+  /** Written before the Slack call (replacing an earlier attempt with this key), completed by `update` after it. */
+  recordAttempt(key: string, channel: string, at: Date, details?: Pick<DigestLogEntry, 'period' | 'requestedBy'>): Promise<DigestLogEntry>;
+  update(key: string, change: Partial<Omit<DigestLogEntry, 'key'>>): Promise<DigestLogEntry>;
+}
+
+export interface LikeRepository {
+  /** Stores a like once; true when it was new. */
+  record(like: LikeRecord): Promise<boolean>;
+  forPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<LikeRecord[]>;
+  reassign(from: string, to: string): Promise<void>;
+  deleteForPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<number>;
+  readDay(day: string): AsyncIterable<LikeRecord>;
+}
+
+export interface Repositories {
+  mentions: MentionRepository;
+  contacts: ContactRepository;
+  cursors: CursorRepository;
+  outbox: OutboxRepository;
+  audit: AuditRepository;
+  savedReplies: SavedReplyRepository;
+  timeline: TimelineRepository;
+  orders: OrderRepository;
+  digests: DigestLogRepository;
+  likes: LikeRepository;
+}
+
+/** Operations that touch several repositories (IDs only, never personal data). */
+export type AtomicOperation = { kind: 'merge'; targetId: string; sourceId: string } | { kind: 'forget'; contactId: string; actor: string };
+
+export interface InterruptedOperation {
+  id: string;
+  operation: AtomicOperation;
+  /** Marks it finished. */
+  done(): Promise<void>;
+}
+
+export interface Store extends Repositories {
+  /** `files` (lowdb in DATA_DIR) or `postgres`. */
+  readonly kind: 'files' | 'postgres';
+  /**
+   * Runs `apply` all or nothing. PostgreSQL: one transaction, `apply` gets repositories bound to it.
+   * Files: the operation is journalled before the first file changes and removed after the last;
+   * one cut short is listed by `interrupted()` and its owner runs it again to the end (every step of
+   * such an operation must be safe to run twice). `id` is stable across such a re-run.
+   */
+  atomically<T>(operation: AtomicOperation, apply: (repositories: Repositories, id: string) => Promise<T>): Promise<T>;
+  /** Operations a crash cut short (files only; always empty on PostgreSQL), oldest first. */
+  interrupted(): Promise<InterruptedOperation[]>;
+  close(): Promise<void>;
+}
