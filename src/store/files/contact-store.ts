@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ContactSearchIndex, type SearchHit } from '../../domain/contact-search.ts';
+import type { SearchHit } from '../../domain/contact-search.ts';
 import type { ContactRecord, Identity } from '../../domain/records.ts';
 import type { Author, PlatformId } from '../../platforms/platform.ts';
 import type { ContactRepository } from '../../services/repositories.ts';
+import { ContactIndex } from '../contact-index.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isObject } from './json-file.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
@@ -14,15 +15,8 @@ type ContactPersonalField = (typeof CONTACT_PERSONAL_FIELDS)[number];
 const isContactRecord = (value: unknown): value is ContactRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.name === 'string' && Array.isArray(value.identities);
 
-/** Two ways to recognise an author: the platform's user ID (stable) and the handle (what people type). */
-const byUserId = (platform: PlatformId, userId: string) => `${platform}:id:${userId}`;
-const byHandle = (platform: PlatformId, handle: string) => `${platform}:handle:${handle.toLowerCase()}`;
-
 export class ContactStore implements ContactRepository {
-  private readonly identityIndex = new Map<string, string>();
-  /** The shop's customer ID (`fields.external_id`) → contact: how imports find who they update. */
-  private readonly externalIds = new Map<string, string>();
-  private readonly search = new ContactSearchIndex();
+  private readonly index = new ContactIndex();
   private collection!: SegmentedCollection<ContactRecord, ContactPersonalField>;
 
   /** With a cipher (PII_ENCRYPTION_KEY), everything that tells who the person is is sealed on disk. */
@@ -31,7 +25,7 @@ export class ContactStore implements ContactRepository {
     store.collection = await SegmentedCollection.open(path.join(dataDir, 'contacts'), {
       partitionOf: (record) => record.createdAt.slice(0, 7),
       isRecord: isContactRecord,
-      onOpen: (record) => store.indexIdentities(record),
+      onOpen: (record) => store.index.put(record),
       personal: CONTACT_PERSONAL_FIELDS,
       cipher: options.cipher,
     });
@@ -57,7 +51,7 @@ export class ContactStore implements ContactRepository {
 
   /** The contact this author is linked to: by user ID first, then by handle. */
   async findByAuthor(platform: PlatformId, author: Pick<Author, 'id' | 'handle'>): Promise<ContactRecord | undefined> {
-    const id = this.identityIndex.get(byUserId(platform, author.id)) ?? this.identityIndex.get(byHandle(platform, author.handle));
+    const id = this.index.idOfAuthor(platform, author);
     return id ? this.read(id) : undefined;
   }
 
@@ -80,7 +74,7 @@ export class ContactStore implements ContactRepository {
     const changed = new Map<string, ContactRecord>();
     const results: ContactRecord[] = [];
     for (const author of authors) {
-      const id = this.identityIndex.get(byUserId(platform, author.id)) ?? this.identityIndex.get(byHandle(platform, author.handle));
+      const id = this.index.idOfAuthor(platform, author);
       const existing = id ? (changed.get(id) ?? (await this.read(id))) : undefined;
       const identity: Identity = { platform, userId: author.id, handle: author.handle, profileUrl: author.profileUrl };
       let contact: ContactRecord;
@@ -96,7 +90,7 @@ export class ContactStore implements ContactRepository {
         changed.set(contact.key, contact);
       }
       // Indexed at once, so the same author later in the page finds this contact.
-      this.indexIdentities(contact);
+      this.index.put(contact);
       results.push(contact);
     }
     if (changed.size) await this.collection.upsertMany([...changed.keys()], (key) => changed.get(key));
@@ -105,50 +99,29 @@ export class ContactStore implements ContactRepository {
 
   /** Removes a contact from its file and every index (after a merge, or an erasure). */
   async delete(id: string): Promise<void> {
-    const existing = await this.read(id);
     await this.collection.delete(id);
-    if (existing) this.unindex(existing);
+    this.index.remove(id);
   }
 
   /** Contacts matching what an agent typed (name with typos, @handle, email, company), best first. */
   async find(query: string, limit = 10): Promise<SearchHit[]> {
-    return this.search.search(query, limit);
+    return this.index.find(query, limit);
   }
 
   /** Stores a contact whole and re-indexes it. */
   async save(record: ContactRecord): Promise<void> {
-    const previous = await this.read(record.key);
     await this.collection.put(record);
-    this.reindex(previous, record);
+    this.index.put(record);
   }
 
   /** Read, change and write as one step in the collection's queue: no concurrent change is lost. */
   async update(id: string, change: (contact: ContactRecord) => ContactRecord | undefined): Promise<ContactRecord | undefined> {
-    let previous: ContactRecord | undefined;
     const updated = await this.collection.update(id, (existing) => {
-      previous = existing;
       const changed = change(existing);
       return changed && { ...changed, key: existing.key };
     });
-    if (updated) this.reindex(previous, updated);
+    if (updated) this.index.put(updated);
     return updated;
-  }
-
-  /** Drops what the contact was known by before (a removed handle, email or customer ID), then indexes it as it is. */
-  private reindex(previous: ContactRecord | undefined, current: ContactRecord): void {
-    if (previous) this.unindex(previous);
-    this.indexIdentities(current);
-  }
-
-  private unindex(record: ContactRecord): void {
-    this.search.remove(record.key);
-    const externalId = record.fields?.external_id;
-    if (externalId && this.externalIds.get(externalId) === record.key) this.externalIds.delete(externalId);
-    for (const identity of record.identities) {
-      for (const key of [byUserId(identity.platform, identity.userId), byHandle(identity.platform, identity.handle)]) {
-        if (this.identityIndex.get(key) === record.key) this.identityIndex.delete(key);
-      }
-    }
   }
 
   /** Every contact, partition by partition (exports). */
@@ -159,29 +132,13 @@ export class ContactStore implements ContactRepository {
   }
 
   findByExternalId(externalId: string): Promise<ContactRecord | undefined> {
-    const id = this.externalIds.get(externalId);
+    const id = this.index.idOfExternal(externalId);
     return id ? this.read(id) : Promise.resolve(undefined);
   }
 
   /** The contact with this email, if exactly one has it. */
   async findByEmail(email: string): Promise<ContactRecord | undefined> {
-    const hits = this.search.search(email, 2).filter((hit) => hit.isExact);
+    const hits = this.index.find(email, 2).filter((hit) => hit.isExact);
     return hits.length === 1 && hits[0] ? this.read(hits[0].id) : undefined;
-  }
-
-  private indexIdentities(record: ContactRecord): void {
-    const externalId = record.fields?.external_id;
-    if (externalId) this.externalIds.set(externalId, record.key);
-    this.search.upsert({
-      id: record.key,
-      name: record.name,
-      handles: record.identities.map((identity) => identity.handle),
-      emails: record.emails ?? [],
-      company: record.company,
-    });
-    for (const identity of record.identities) {
-      if (identity.userId) this.identityIndex.set(byUserId(identity.platform, identity.userId), record.key);
-      this.identityIndex.set(byHandle(identity.platform, identity.handle), record.key);
-    }
   }
 }
