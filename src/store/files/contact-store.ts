@@ -1,19 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { SearchHit } from '../../domain/contact-search.ts';
-import type { ContactRecord, Identity } from '../../domain/records.ts';
+import { linkAuthors } from '../../domain/link-authors.ts';
+import type { ContactRecord } from '../../domain/records.ts';
 import type { Author, PlatformId } from '../../platforms/platform.ts';
 import type { ContactRepository } from '../../services/repositories.ts';
 import { ContactIndex } from '../contact-index.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
-import { isObject } from './json-file.ts';
+import { isContactRecord, PERSONAL } from '../record-shapes.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
-const CONTACT_PERSONAL_FIELDS = ['name', 'identities', 'emails', 'phone', 'company', 'tags', 'fields'] as const;
-type ContactPersonalField = (typeof CONTACT_PERSONAL_FIELDS)[number];
-
-const isContactRecord = (value: unknown): value is ContactRecord =>
-  isObject(value) && typeof value.key === 'string' && typeof value.name === 'string' && Array.isArray(value.identities);
+type ContactPersonalField = (typeof PERSONAL.contacts)[number];
 
 export class ContactStore implements ContactRepository {
   private readonly index = new ContactIndex();
@@ -26,7 +22,7 @@ export class ContactStore implements ContactRepository {
       partitionOf: (record) => record.createdAt.slice(0, 7),
       isRecord: isContactRecord,
       onOpen: (record) => store.index.put(record),
-      personal: CONTACT_PERSONAL_FIELDS,
+      personal: PERSONAL.contacts,
       cipher: options.cipher,
     });
     return store;
@@ -70,31 +66,11 @@ export class ContactStore implements ContactRepository {
    * written in one go (one write per file they touch), and an author seen twice gets one contact.
    */
   async ensureForAuthors(platform: PlatformId, authors: readonly Author[]): Promise<ContactRecord[]> {
-    const now = new Date().toISOString();
-    const changed = new Map<string, ContactRecord>();
-    const results: ContactRecord[] = [];
-    for (const author of authors) {
-      const id = this.index.idOfAuthor(platform, author);
-      const existing = id ? (changed.get(id) ?? (await this.read(id))) : undefined;
-      const identity: Identity = { platform, userId: author.id, handle: author.handle, profileUrl: author.profileUrl };
-      let contact: ContactRecord;
-      if (existing) {
-        const known = existing.identities.find((i) => i.platform === platform && (i.userId === author.id || !i.userId));
-        if (known && known.userId === author.id && known.handle === author.handle) contact = existing;
-        else {
-          contact = { ...existing, identities: [...existing.identities.filter((i) => i !== known), identity], updatedAt: now };
-          changed.set(contact.key, contact);
-        }
-      } else {
-        contact = { key: randomUUID(), name: author.name || author.handle, identities: [identity], createdAt: now, updatedAt: now };
-        changed.set(contact.key, contact);
-      }
-      // Indexed at once, so the same author later in the page finds this contact.
-      this.index.put(contact);
-      results.push(contact);
-    }
-    if (changed.size) await this.collection.upsertMany([...changed.keys()], (key) => changed.get(key));
-    return results;
+    const { contacts, changed } = await linkAuthors(platform, authors, (author) => this.findByAuthor(platform, author));
+    const byKey = new Map(changed.map((contact) => [contact.key, contact]));
+    if (byKey.size) await this.collection.upsertMany([...byKey.keys()], (key) => byKey.get(key));
+    for (const contact of changed) this.index.put(contact);
+    return contacts;
   }
 
   /** Removes a contact from its file and every index (after a merge, or an erasure). */

@@ -2,11 +2,8 @@ import path from 'node:path';
 import type { LikeRecord } from '../../domain/records.ts';
 import type { LikeRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
-import { isObject } from './json-file.ts';
+import { isLikeRecord, PERSONAL } from '../record-shapes.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-const isLikeRecord = (value: unknown): value is LikeRecord =>
-  isObject(value) && typeof value.key === 'string' && typeof value.createdAt === 'string' && isObject(value.author);
 
 export class LikeStore implements LikeRepository {
   private collection!: SegmentedCollection<LikeRecord, 'author'>;
@@ -16,7 +13,7 @@ export class LikeStore implements LikeRepository {
     store.collection = await SegmentedCollection.open<LikeRecord, 'author'>(path.join(dataDir, 'likes'), {
       partitionOf: (record) => record.createdAt.slice(0, 10),
       isRecord: isLikeRecord,
-      personal: ['author'],
+      personal: PERSONAL.likes,
       cipher: options.cipher,
     });
     return store;

@@ -1,20 +1,11 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { MentionAttempt, MentionRecord, MentionWorkflow } from '../../domain/records.ts';
 import type { MentionRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
+import { erasureHash, isMentionRecord, PERSONAL } from '../record-shapes.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-const isMentionRecord = (value: unknown): value is MentionRecord =>
-  isObject(value) &&
-  typeof value.key === 'string' &&
-  isObject(value.mention) &&
-  isObject(value.classification) &&
-  typeof value.contactId === 'string' &&
-  isObject(value.slack) &&
-  typeof value.slack.channel === 'string';
 
 /**
  * Erased mentions, by a hash of their key only (no one can read back whose they were): ingest
@@ -24,7 +15,6 @@ interface ErasedData {
   erased: Record<string, string>;
 }
 const isErasedData = (data: unknown): data is ErasedData => isObject(data) && isObject(data.erased);
-const erasureHash = (key: string) => createHash('sha256').update(`switchboard-erased:${key}`).digest('hex');
 
 export class MentionStore implements MentionRepository {
   /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
@@ -44,7 +34,7 @@ export class MentionStore implements MentionRepository {
       // Only the contact index is built at open: a million sealed mentions open without decrypting one.
       onOpenPlain: (record) => store.indexContact(record),
       indexFields: ['contactId'],
-      personal: ['mention'],
+      personal: PERSONAL.mentions,
       cipher: options.cipher,
     });
     return store;

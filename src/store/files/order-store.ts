@@ -2,11 +2,8 @@ import path from 'node:path';
 import type { OrderRecord } from '../../domain/records.ts';
 import type { OrderRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
-import { isObject } from './json-file.ts';
+import { isOrderRecord, PERSONAL } from '../record-shapes.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-const isOrderRecord = (value: unknown): value is OrderRecord =>
-  isObject(value) && typeof value.key === 'string' && typeof value.totalCents === 'number' && typeof value.currency === 'string';
 
 export class OrderStore implements OrderRepository {
   private readonly byContact = new Map<string, Set<string>>();
@@ -21,7 +18,7 @@ export class OrderStore implements OrderRepository {
         isRecord: isOrderRecord,
         onOpenPlain: (order) => store.index(order),
         indexFields: ['contactId'],
-        personal: ['email', 'customerExternalId'],
+        personal: PERSONAL.orders,
         cipher: options.cipher,
       },
     );

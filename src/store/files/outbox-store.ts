@@ -2,13 +2,10 @@ import path from 'node:path';
 import type { ReplyRecord, ReplyState } from '../../domain/records.ts';
 import type { OutboxRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
-import { isObject } from './json-file.ts';
+import { isReplyRecord, PERSONAL } from '../record-shapes.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const ACTIVE: ReadonlySet<ReplyState> = new Set(['scheduled', 'sending']);
-
-const isReplyRecord = (value: unknown): value is ReplyRecord =>
-  isObject(value) && typeof value.key === 'string' && typeof value.mentionKey === 'string' && typeof value.state === 'string';
 
 export class OutboxStore implements OutboxRepository {
   /** Replies not yet settled, by key: what start-up resumes, and what makes a mention "busy". */
@@ -26,7 +23,7 @@ export class OutboxStore implements OutboxRepository {
         if (ACTIVE.has(record.state)) unsettled.push(record.key);
       },
       indexFields: ['state'],
-      personal: ['text'],
+      personal: PERSONAL.outbox,
       cipher: options.cipher,
     });
     for (const key of unsettled) {

@@ -2,11 +2,8 @@ import path from 'node:path';
 import type { TimelineEntry } from '../../domain/records.ts';
 import type { TimelineRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
-import { isObject } from './json-file.ts';
+import { isTimelineEntry, PERSONAL } from '../record-shapes.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
-
-const isTimelineEntry = (value: unknown): value is TimelineEntry =>
-  isObject(value) && typeof value.key === 'string' && typeof value.contactId === 'string' && typeof value.kind === 'string';
 
 export class TimelineStore implements TimelineRepository {
   private readonly byContact = new Map<string, string[]>();
@@ -19,7 +16,7 @@ export class TimelineStore implements TimelineRepository {
       isRecord: isTimelineEntry,
       onOpenPlain: (entry) => store.index(entry),
       indexFields: ['contactId'],
-      personal: ['text'],
+      personal: PERSONAL.timeline,
       cipher: options.cipher,
     });
     return store;

@@ -1,0 +1,97 @@
+import type { Db } from './db.ts';
+
+/**
+ * The schema, as numbered steps applied once each, in order, at start-up. A replica starting while
+ * another migrates waits on the advisory lock, then finds the steps done. Never edit a step that
+ * has shipped: add one.
+ *
+ * Each table keeps the record as the core sees it in `record` (jsonb; with PII_ENCRYPTION_KEY its
+ * personal fields sealed in `sealed`, exactly as in the lowdb files), beside the few plain columns
+ * queries select by. Every exactly-once guard is a primary key or a unique index.
+ */
+export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE mentions (
+        key text PRIMARY KEY,
+        day text NOT NULL,
+        contact_id text NOT NULL,
+        seq bigserial NOT NULL,
+        posted boolean NOT NULL DEFAULT false,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX mentions_by_contact ON mentions (contact_id, seq);
+      CREATE INDEX mentions_by_day ON mentions (day, seq);
+      -- Erased mentions by a hash of their key only: a re-read must never bring one back.
+      CREATE TABLE erased_mentions (hash text PRIMARY KEY, erased_at timestamptz NOT NULL DEFAULT now());
+
+      CREATE TABLE contacts (key text PRIMARY KEY, record jsonb NOT NULL);
+
+      CREATE TABLE cursors (name text PRIMARY KEY, after text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+
+      CREATE TABLE outbox (
+        key text PRIMARY KEY,
+        mention_key text NOT NULL,
+        state text NOT NULL,
+        send_at timestamptz NOT NULL,
+        requested_at text NOT NULL,
+        -- Which replica is sending it, until when: another takes over a send whose replica died.
+        claimed_by text,
+        claimed_until timestamptz,
+        record jsonb NOT NULL
+      );
+      -- One reply at a time per mention, whichever replica accepted it.
+      CREATE UNIQUE INDEX outbox_one_pending_per_mention ON outbox (mention_key)
+        WHERE state IN ('scheduled', 'sending') AND mention_key <> 'erased';
+      CREATE INDEX outbox_pending ON outbox (send_at) WHERE state IN ('scheduled', 'sending');
+      CREATE INDEX outbox_by_mention ON outbox (mention_key);
+
+      CREATE TABLE audit (key text PRIMARY KEY, at text NOT NULL, mention_key text, record jsonb NOT NULL);
+      CREATE INDEX audit_by_time ON audit (at DESC);
+      CREATE INDEX audit_by_mention ON audit (mention_key) WHERE mention_key IS NOT NULL;
+
+      CREATE TABLE saved_replies (folded_name text PRIMARY KEY, record jsonb NOT NULL);
+
+      CREATE TABLE timeline (key text PRIMARY KEY, contact_id text NOT NULL, at text NOT NULL, record jsonb NOT NULL);
+      CREATE INDEX timeline_by_contact ON timeline (contact_id);
+
+      CREATE TABLE orders (key text PRIMARY KEY, contact_id text, created_at text NOT NULL, record jsonb NOT NULL);
+      CREATE INDEX orders_by_contact ON orders (contact_id) WHERE contact_id IS NOT NULL;
+
+      CREATE TABLE digests (key text PRIMARY KEY, record jsonb NOT NULL);
+
+      CREATE TABLE likes (key text PRIMARY KEY, day text NOT NULL, contact_id text, record jsonb NOT NULL);
+      CREATE INDEX likes_by_day ON likes (day);
+      CREATE INDEX likes_by_contact ON likes (contact_id) WHERE contact_id IS NOT NULL;
+
+      -- Small facts about the whole store (when the digest scheduler first ran).
+      CREATE TABLE store_facts (name text PRIMARY KEY, value text NOT NULL);
+    `,
+  },
+];
+
+/** Any fixed number: the lock every replica takes to migrate, one at a time. */
+const MIGRATION_LOCK = 0x5357_4d49; // "SWMI"
+
+/** Applies the steps not yet applied, under an advisory lock; returns how many it applied. */
+export async function migrate(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    // Transaction-scoped: released at commit or rollback, whatever happens to this process.
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS switchboard_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await tx.query<{ id: number }>('SELECT id FROM switchboard_migrations');
+    const applied = new Set(rows.map((row) => row.id));
+    let count = 0;
+    for (const step of MIGRATIONS) {
+      if (applied.has(step.id)) continue;
+      await tx.query(step.sql);
+      await tx.query('INSERT INTO switchboard_migrations (id, name) VALUES ($1, $2)', [step.id, step.name]);
+      count += 1;
+    }
+    return count;
+  });
+}

@@ -1,0 +1,588 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AuditEntry,
+  DigestLogEntry,
+  LikeRecord,
+  MentionAttempt,
+  MentionRecord,
+  MentionWorkflow,
+  OrderRecord,
+  ReplyRecord,
+  SavedReply,
+  TimelineEntry,
+} from '../../domain/records.ts';
+import type {
+  AuditRepository,
+  CursorName,
+  CursorRepository,
+  DigestLogRepository,
+  LikeRepository,
+  MentionRepository,
+  OrderRepository,
+  OutboxRepository,
+  SavedReplyRepository,
+  TimelineRepository,
+} from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
+import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
+import {
+  erasureHash,
+  isAuditEntry,
+  isLikeRecord,
+  isMentionRecord,
+  isObject,
+  isOrderRecord,
+  isReplyRecord,
+  isTimelineEntry,
+  PERSONAL,
+} from '../record-shapes.ts';
+import { type Db, streamRecords, updateRow } from './db.ts';
+
+const asStored = (value: unknown): StoredRecord => {
+  if (!isObject(value) || typeof value.key !== 'string') throw new Error('a stored record without a key');
+  return value as StoredRecord;
+};
+
+export class PgMentions implements MentionRepository {
+  private readonly sealer: RecordSealer<MentionRecord>;
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.sealer = new RecordSealer('mentions', PERSONAL.mentions, isMentionRecord, cipher, 'the mentions table');
+  }
+
+  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+
+  async count(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM mentions');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async get(key: string): Promise<MentionRecord | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM mentions WHERE key = $1', [key]);
+    return rows[0] ? this.decode(rows[0].record) : undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<Map<string, MentionRecord>> {
+    const found = new Map<string, MentionRecord>();
+    if (!keys.length) return found;
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM mentions WHERE key = ANY($1)', [keys]);
+    for (const row of rows) {
+      const record = this.decode(row.record);
+      found.set(record.key, record);
+    }
+    return found;
+  }
+
+  async keysForContact(contactId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ key: string }>('SELECT key FROM mentions WHERE contact_id = $1 ORDER BY seq', [contactId]);
+    return rows.map((row) => row.key);
+  }
+
+  async wasErased(key: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM erased_mentions WHERE hash = $1', [erasureHash(key)]);
+    return Boolean(rowCount);
+  }
+
+  recordAttempts(records: readonly MentionAttempt[]): Promise<MentionRecord[]> {
+    const byKey = new Map(records.map((record) => [record.key, record]));
+    if (!byKey.size) return Promise.resolve([]);
+    return this.db.transaction(async (tx) => {
+      // Locked for the page: a mention already attempted keeps its first attempt and its Slack ts.
+      const { rows } = await tx.query<{ record: unknown }>('SELECT record FROM mentions WHERE key = ANY($1) FOR UPDATE', [
+        [...byKey.keys()],
+      ]);
+      const existing = new Map(rows.map((row) => [this.decode(row.record).key, this.decode(row.record)]));
+      const now = new Date().toISOString();
+      const stored = [...byKey.values()].map((record): MentionRecord => {
+        const before = existing.get(record.key);
+        return {
+          ...record,
+          workflow: before?.workflow ?? record.workflow,
+          slack: before?.slack.ts ? before.slack : { channel: record.slack.channel, attemptedAt: before?.slack.attemptedAt ?? now },
+        };
+      });
+      await this.write(tx, stored);
+      return stored;
+    });
+  }
+
+  /** One statement for a page: unnest() of parallel arrays, upserted by key. */
+  private async write(db: Db, records: readonly MentionRecord[]): Promise<void> {
+    await db.query(
+      `INSERT INTO mentions (key, day, contact_id, posted, record)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[])
+       ON CONFLICT (key) DO UPDATE SET day = excluded.day, contact_id = excluded.contact_id, posted = excluded.posted, record = excluded.record`,
+      [
+        records.map((r) => r.key),
+        records.map((r) => r.mention.createdAt.slice(0, 10)),
+        records.map((r) => r.contactId),
+        records.map((r) => Boolean(r.slack.ts)),
+        records.map((r) => JSON.stringify(this.sealer.seal(r))),
+      ],
+    );
+  }
+
+  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]> {
+    const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
+    if (!tsOf.size) return Promise.resolve([]);
+    const postedAt = new Date().toISOString();
+    // slack is not personal: set in place, without decrypting the post.
+    return this.db
+      .query<{ record: unknown }>(
+        `UPDATE mentions m SET posted = true,
+           record = jsonb_set(m.record, '{slack}', (m.record->'slack') || jsonb_build_object('ts', p.ts, 'postedAt', $3::text))
+         FROM unnest($1::text[], $2::text[]) AS p(key, ts) WHERE m.key = p.key RETURNING m.record`,
+        [[...tsOf.keys()], [...tsOf.values()], postedAt],
+      )
+      .then(({ rows }) => rows.map((row) => this.decode(row.record)));
+  }
+
+  async updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord> {
+    const updated = await updateRow(
+      this.db,
+      'mentions',
+      key,
+      this.decode,
+      (record) => ({ ...record, workflow: change({ ...record.workflow }) }),
+      (tx, next) => this.write(tx, [next]),
+    );
+    if (!updated) throw new Error(`updateWorkflow: no mention ${key}`);
+    return updated;
+  }
+
+  async reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE mentions SET contact_id = $2, record = jsonb_set(record, '{contactId}', to_jsonb($2::text))
+       WHERE contact_id = $1 AND ($3::text[] IS NULL OR key = ANY($3))`,
+      [from, to, onlyKeys ? [...onlyKeys] : null],
+    );
+    return rowCount ?? 0;
+  }
+
+  deleteForContact(contactId: string): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ key: string }>('DELETE FROM mentions WHERE contact_id = $1 RETURNING key, seq', [contactId]);
+      const keys = rows.map((row) => row.key);
+      if (keys.length)
+        await tx.query('INSERT INTO erased_mentions (hash) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [keys.map(erasureHash)]);
+      return keys;
+    });
+  }
+
+  async days(): Promise<string[]> {
+    const { rows } = await this.db.query<{ day: string }>('SELECT DISTINCT day FROM mentions ORDER BY day');
+    return rows.map((row) => row.day);
+  }
+
+  readDay(day: string): AsyncIterable<MentionRecord> {
+    return streamRecords(this.db, 'mentions', 'day = $1', [day], this.decode);
+  }
+}
+
+export class PgCursors implements CursorRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(name: CursorName): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ after: string }>('SELECT after FROM cursors WHERE name = $1', [name]);
+    return rows[0]?.after;
+  }
+
+  async set(name: CursorName, after: string): Promise<void> {
+    await this.db.query(
+      'INSERT INTO cursors (name, after, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET after = $2, updated_at = now()',
+      [name, after],
+    );
+  }
+}
+
+const PENDING = "('scheduled', 'sending')";
+
+export class PgOutbox implements OutboxRepository {
+  private readonly sealer: RecordSealer<ReplyRecord>;
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.sealer = new RecordSealer('outbox', PERSONAL.outbox, isReplyRecord, cipher, 'the outbox table');
+  }
+
+  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+
+  private row(reply: ReplyRecord): unknown[] {
+    return [reply.key, reply.mentionKey, reply.state, reply.sendAt, reply.requestedAt, JSON.stringify(this.sealer.seal(reply))];
+  }
+
+  async get(key: string): Promise<ReplyRecord | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM outbox WHERE key = $1', [key]);
+    return rows[0] ? this.decode(rows[0].record) : undefined;
+  }
+
+  async create(record: ReplyRecord): Promise<boolean> {
+    // The key and the one-pending-reply-per-mention index are the guards: any conflict, nothing written.
+    const { rowCount } = await this.db.query(
+      `INSERT INTO outbox (key, mention_key, state, send_at, requested_at, record) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT DO NOTHING`,
+      this.row(record),
+    );
+    return rowCount === 1;
+  }
+
+  async save(record: ReplyRecord): Promise<void> {
+    await this.writeRow(this.db, record);
+  }
+
+  private async writeRow(db: Db, record: ReplyRecord): Promise<void> {
+    await db.query(
+      `INSERT INTO outbox (key, mention_key, state, send_at, requested_at, record) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (key) DO UPDATE SET mention_key = $2, state = $3, send_at = $4, requested_at = $5, record = $6`,
+      this.row(record),
+    );
+  }
+
+  update(key: string, change: (reply: ReplyRecord) => ReplyRecord | undefined): Promise<ReplyRecord | undefined> {
+    return updateRow(
+      this.db,
+      'outbox',
+      key,
+      this.decode,
+      (reply) => {
+        const changed = change(reply);
+        return changed && { ...changed, key: reply.key };
+      },
+      (tx, next) => this.writeRow(tx, next),
+    );
+  }
+
+  async unsettled(): Promise<ReplyRecord[]> {
+    const { rows } = await this.db.query<{ record: unknown }>(`SELECT record FROM outbox WHERE state IN ${PENDING} ORDER BY send_at`);
+    return rows.map((row) => this.decode(row.record));
+  }
+
+  async activeFor(mentionKey: string): Promise<ReplyRecord | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>(`SELECT record FROM outbox WHERE mention_key = $1 AND state IN ${PENDING}`, [
+      mentionKey,
+    ]);
+    return rows[0] ? this.decode(rows[0].record) : undefined;
+  }
+
+  redactForMentions(mentionKeys: ReadonlySet<string>): Promise<Array<{ channel: string; ts: string }>> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ record: unknown }>('SELECT record FROM outbox WHERE mention_key = ANY($1) FOR UPDATE', [
+        [...mentionKeys],
+      ]);
+      const announcements: Array<{ channel: string; ts: string }> = [];
+      for (const row of rows) {
+        const record = this.decode(row.record);
+        if (record.announcement) announcements.push(record.announcement);
+        await this.writeRow(tx, {
+          ...record,
+          text: '[erased]',
+          mentionKey: 'erased',
+          inReplyTo: 'erased',
+          state: record.state === 'scheduled' ? 'cancelled' : record.state,
+        });
+      }
+      return announcements;
+    });
+  }
+
+  async forMentions(mentionKeys: ReadonlySet<string>): Promise<ReplyRecord[]> {
+    const { rows } = await this.db.query<{ record: unknown }>(
+      'SELECT record FROM outbox WHERE mention_key = ANY($1) ORDER BY requested_at',
+      [[...mentionKeys]],
+    );
+    return rows.map((row) => this.decode(row.record));
+  }
+}
+
+export class PgAudit implements AuditRepository {
+  private readonly sealer: RecordSealer<AuditEntry>;
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.sealer = new RecordSealer('audit', PERSONAL.audit, isAuditEntry, cipher, 'the audit table');
+  }
+
+  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+
+  private async put(db: Db, entry: AuditEntry, replace: boolean): Promise<void> {
+    await db.query(
+      `INSERT INTO audit (key, at, mention_key, record) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key) DO ${replace ? 'UPDATE SET at = $2, mention_key = $3, record = $4' : 'NOTHING'}`,
+      [entry.key, entry.at, entry.mentionKey ?? null, JSON.stringify(this.sealer.seal(entry))],
+    );
+  }
+
+  async record(entry: Omit<AuditEntry, 'key' | 'at'> & { at?: string; key?: string }): Promise<AuditEntry> {
+    const stored: AuditEntry = { ...entry, key: entry.key ?? randomUUID(), at: entry.at ?? new Date().toISOString() };
+    await this.put(this.db, stored, false);
+    return stored;
+  }
+
+  redactForMentions(mentionKeys: ReadonlySet<string>): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const entries = await this.inTx(tx, mentionKeys, true);
+      for (const entry of entries) {
+        await this.put(
+          tx,
+          { key: entry.key, at: entry.at, actor: entry.actor, action: entry.action, detail: 'about an erased contact' },
+          true,
+        );
+      }
+      return entries.length;
+    });
+  }
+
+  forMentions(mentionKeys: ReadonlySet<string>): Promise<AuditEntry[]> {
+    return this.inTx(this.db, mentionKeys, false);
+  }
+
+  private async inTx(db: Db, mentionKeys: ReadonlySet<string>, lock: boolean): Promise<AuditEntry[]> {
+    const { rows } = await db.query<{ record: unknown }>(
+      `SELECT record FROM audit WHERE mention_key = ANY($1) ORDER BY at${lock ? ' FOR UPDATE' : ''}`,
+      [[...mentionKeys]],
+    );
+    return rows.map((row) => this.decode(row.record));
+  }
+
+  async latest(count: number): Promise<AuditEntry[]> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM audit ORDER BY at DESC, key LIMIT $1', [count]);
+    return rows.map((row) => this.decode(row.record));
+  }
+}
+
+const isSavedReply = (value: unknown): value is SavedReply =>
+  isObject(value) && typeof value.name === 'string' && typeof value.text === 'string';
+
+export class PgSavedReplies implements SavedReplyRepository {
+  constructor(private readonly db: Db) {}
+
+  async list(): Promise<SavedReply[]> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM saved_replies');
+    return rows
+      .map((row) => row.record)
+      .filter(isSavedReply)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async find(name: string): Promise<SavedReply | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM saved_replies WHERE folded_name = $1', [
+      name.toLowerCase(),
+    ]);
+    const record = rows[0]?.record;
+    return isSavedReply(record) ? record : undefined;
+  }
+
+  async upsert(reply: SavedReply): Promise<boolean> {
+    // xmax is 0 on a fresh insert and set when ON CONFLICT updated an existing row.
+    const { rows } = await this.db.query<{ replaced: boolean }>(
+      `INSERT INTO saved_replies (folded_name, record) VALUES ($1, $2)
+       ON CONFLICT (folded_name) DO UPDATE SET record = $2 RETURNING (xmax <> 0) AS replaced`,
+      [reply.name.toLowerCase(), JSON.stringify(reply)],
+    );
+    return Boolean(rows[0]?.replaced);
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM saved_replies WHERE folded_name = $1', [name.toLowerCase()]);
+    return Boolean(rowCount);
+  }
+}
+
+export class PgTimeline implements TimelineRepository {
+  private readonly sealer: RecordSealer<TimelineEntry>;
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.sealer = new RecordSealer('timeline', PERSONAL.timeline, isTimelineEntry, cipher, 'the timeline table');
+  }
+
+  async add(entry: TimelineEntry): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'INSERT INTO timeline (key, contact_id, at, record) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING',
+      [entry.key, entry.contactId, entry.at, JSON.stringify(this.sealer.seal(entry))],
+    );
+    return rowCount === 1;
+  }
+
+  async forContact(contactId: string): Promise<TimelineEntry[]> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM timeline WHERE contact_id = $1 ORDER BY at DESC', [
+      contactId,
+    ]);
+    return rows.map((row) => this.sealer.open(asStored(row.record)));
+  }
+
+  async deleteForContact(contactId: string): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM timeline WHERE contact_id = $1', [contactId]);
+    return rowCount ?? 0;
+  }
+
+  async reassign(from: string, to: string): Promise<void> {
+    await this.db.query(
+      `UPDATE timeline SET contact_id = $2, record = jsonb_set(record, '{contactId}', to_jsonb($2::text)) WHERE contact_id = $1`,
+      [from, to],
+    );
+  }
+}
+
+export class PgOrders implements OrderRepository {
+  private readonly sealer: RecordSealer<OrderRecord>;
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.sealer = new RecordSealer('orders', PERSONAL.orders, isOrderRecord, cipher, 'the orders table');
+  }
+
+  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+
+  async get(key: string): Promise<OrderRecord | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM orders WHERE key = $1', [key]);
+    return rows[0] ? this.decode(rows[0].record) : undefined;
+  }
+
+  async save(order: OrderRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO orders (key, contact_id, created_at, record) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key) DO UPDATE SET contact_id = $2, created_at = $3, record = $4`,
+      [order.key, order.contactId ?? null, order.createdAt, JSON.stringify(this.sealer.seal(order))],
+    );
+  }
+
+  all(): AsyncIterable<OrderRecord> {
+    return streamRecords(this.db, 'orders', 'true', [], this.decode);
+  }
+
+  async forContact(contactId: string): Promise<OrderRecord[]> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM orders WHERE contact_id = $1 ORDER BY created_at DESC', [
+      contactId,
+    ]);
+    return rows.map((row) => this.decode(row.record));
+  }
+
+  async reassign(from: string, to: string): Promise<void> {
+    await this.db.query(
+      `UPDATE orders SET contact_id = $2, record = jsonb_set(record, '{contactId}', to_jsonb($2::text)) WHERE contact_id = $1`,
+      [from, to],
+    );
+  }
+
+  async deleteForContact(contactId: string): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM orders WHERE contact_id = $1', [contactId]);
+    return rowCount ?? 0;
+  }
+}
+
+const isDigestLogEntry = (value: unknown): value is DigestLogEntry =>
+  isObject(value) && typeof value.key === 'string' && typeof value.channel === 'string' && typeof value.attemptedAt === 'string';
+
+export class PgDigestLog implements DigestLogRepository {
+  constructor(private readonly db: Db) {}
+
+  private decode(value: unknown): DigestLogEntry {
+    if (!isDigestLogEntry(value)) throw new Error('a digest log entry that is not the expected shape');
+    return value;
+  }
+
+  async since(now: Date): Promise<Date> {
+    // The first caller's time wins, whichever replica it is.
+    await this.db.query("INSERT INTO store_facts (name, value) VALUES ('digest_since', $1) ON CONFLICT DO NOTHING", [now.toISOString()]);
+    const { rows } = await this.db.query<{ value: string }>("SELECT value FROM store_facts WHERE name = 'digest_since'");
+    return new Date(rows[0]?.value ?? now.toISOString());
+  }
+
+  async get(key: string): Promise<DigestLogEntry | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM digests WHERE key = $1', [key]);
+    return rows[0] ? this.decode(rows[0].record) : undefined;
+  }
+
+  async all(): Promise<DigestLogEntry[]> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM digests ORDER BY key');
+    return rows.map((row) => this.decode(row.record));
+  }
+
+  async recordAttempt(
+    key: string,
+    channel: string,
+    at: Date,
+    details: Pick<DigestLogEntry, 'period' | 'requestedBy'> = {},
+  ): Promise<DigestLogEntry> {
+    const entry: DigestLogEntry = { key, channel, attemptedAt: at.toISOString(), ...details };
+    await this.db.query('INSERT INTO digests (key, record) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET record = $2', [
+      key,
+      JSON.stringify(entry),
+    ]);
+    return entry;
+  }
+
+  async update(key: string, change: Partial<Omit<DigestLogEntry, 'key'>>): Promise<DigestLogEntry> {
+    const updated = await updateRow(
+      this.db,
+      'digests',
+      key,
+      (value) => this.decode(value),
+      (entry) => ({ ...entry, ...change }),
+      async (tx, next) => {
+        await tx.query('UPDATE digests SET record = $2 WHERE key = $1', [key, JSON.stringify(next)]);
+      },
+    );
+    if (!updated) throw new Error(`digest log: no entry ${key}`);
+    return updated;
+  }
+}
+
+export class PgLikes implements LikeRepository {
+  private readonly sealer: RecordSealer<LikeRecord>;
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.sealer = new RecordSealer('likes', PERSONAL.likes, isLikeRecord, cipher, 'the likes table');
+  }
+
+  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+
+  async record(like: LikeRecord): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'INSERT INTO likes (key, day, contact_id, record) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING',
+      [like.key, like.createdAt.slice(0, 10), like.contactId ?? null, JSON.stringify(this.sealer.seal(like))],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Linked to the contact, or made by one of their identities before they were one. The liker is
+   * sealed at rest, so the second half reads every like: erasure and export are rare, ingest never does this.
+   */
+  async forPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<LikeRecord[]> {
+    const found: LikeRecord[] = [];
+    for await (const like of streamRecords(this.db, 'likes', 'true', [], this.decode)) {
+      const isTheirs =
+        like.contactId === contactId ||
+        identities.some((identity) => identity.platform === like.platform && identity.userId === like.author.id);
+      if (isTheirs) found.push(like);
+    }
+    return found;
+  }
+
+  async reassign(from: string, to: string): Promise<void> {
+    await this.db.query(
+      `UPDATE likes SET contact_id = $2, record = jsonb_set(record, '{contactId}', to_jsonb($2::text)) WHERE contact_id = $1`,
+      [from, to],
+    );
+  }
+
+  async deleteForPerson(contactId: string, identities: ReadonlyArray<{ platform: string; userId: string }>): Promise<number> {
+    const likes = await this.forPerson(contactId, identities);
+    if (likes.length) await this.db.query('DELETE FROM likes WHERE key = ANY($1)', [likes.map((like) => like.key)]);
+    return likes.length;
+  }
+
+  readDay(day: string): AsyncIterable<LikeRecord> {
+    return streamRecords(this.db, 'likes', 'day = $1', [day], this.decode);
+  }
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { Repositories, Store } from '../../services/repositories.ts';
+import type { PiiCipher } from '../pii-cipher.ts';
+import { Db } from './db.ts';
+import { migrate } from './migrations.ts';
+import { PgContacts } from './pg-contacts.ts';
+import {
+  PgAudit,
+  PgCursors,
+  PgDigestLog,
+  PgLikes,
+  PgMentions,
+  PgOrders,
+  PgOutbox,
+  PgSavedReplies,
+  PgTimeline,
+} from './postgres-repositories.ts';
+
+export interface PostgresStore extends Store {
+  readonly kind: 'postgres';
+  /** The pool, for what runs beside the repositories (leases, the outbox claim). */
+  readonly db: Db;
+  /** How many schema steps this start applied. */
+  readonly migrated: number;
+}
+
+export interface PostgresStoreOptions {
+  cipher?: PiiCipher;
+  /** Connections in the pool (each replica has its own). */
+  poolSize?: number;
+}
+
+/**
+ * The PostgreSQL adapter (DATABASE_URL): several replicas share one database. The schema is
+ * migrated at open under an advisory lock; operations over several repositories run in one
+ * transaction (`atomically`), so there is nothing to finish after a crash.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const db = Db.connect(url, { max: options.poolSize });
+  try {
+    const migrated = await migrate(db);
+    const { cipher } = options;
+    const { contacts, stop } = await PgContacts.open(db, url, cipher);
+    const bind = (on: Db): Repositories => ({
+      mentions: new PgMentions(on, cipher),
+      contacts: contacts.bind(on),
+      cursors: new PgCursors(on),
+      outbox: new PgOutbox(on, cipher),
+      audit: new PgAudit(on, cipher),
+      savedReplies: new PgSavedReplies(on),
+      timeline: new PgTimeline(on, cipher),
+      orders: new PgOrders(on, cipher),
+      digests: new PgDigestLog(on),
+      likes: new PgLikes(on, cipher),
+    });
+    return {
+      kind: 'postgres',
+      db,
+      migrated,
+      ...bind(db),
+      atomically: (_operation, apply) => db.transaction((tx) => apply(bind(tx), randomUUID())),
+      interrupted: async () => [],
+      close: async () => {
+        await stop();
+        await db.end();
+      },
+    };
+  } catch (error) {
+    await db.end().catch(() => {});
+    throw error;
+  }
+}
