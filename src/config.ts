@@ -33,6 +33,8 @@ export interface Config {
    */
   roles: { agents: string[]; admins: string[] };
   dataDir: string;
+  /** PostgreSQL instead of the files in `dataDir`: several replicas may share it. */
+  databaseUrl?: string;
   logLevel: LogLevel;
   /** Enables POST /crm/sync; absent means the endpoint answers 404. */
   crmSyncSecret?: string;
@@ -222,6 +224,14 @@ const envSchema = z.object({
   SLACK_AGENTS: principals('SLACK_AGENTS'),
   SLACK_ADMINS: principals('SLACK_ADMINS'),
   DATA_DIR: optional(z.string()),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .refine(
+        (value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value) && URL.canParse(value),
+        'DATABASE_URL must be a PostgreSQL URL like postgres://switchboard:password@db.internal:5432/switchboard (or unset for the files in DATA_DIR)',
+      ),
+  ),
   PII_ENCRYPTION_KEY: optional(encryptionKeys('PII_ENCRYPTION_KEY')),
   PII_ENCRYPTION_OLD_KEYS: optional(encryptionKeys('PII_ENCRYPTION_OLD_KEYS')),
   CRM_SYNC_SECRET: optional(z.string().min(16, 'CRM_SYNC_SECRET must be at least 16 characters: generate one with `openssl rand -hex 32`')),
@@ -330,6 +340,7 @@ export function loadConfig(env: Env): Config {
     // REPLY_ALLOWED_USERS was the first wave's name for agents: it keeps working.
     roles: { agents: e.SLACK_AGENTS ?? e.REPLY_ALLOWED_USERS ?? [], admins: e.SLACK_ADMINS ?? [] },
     dataDir: e.DATA_DIR ?? './data',
+    databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
     crmSyncSecret: e.CRM_SYNC_SECRET,
     piiEncryptionKey: e.PII_ENCRYPTION_KEY?.[0],
@@ -352,6 +363,9 @@ export function secretsOf(config: Config): string[] {
     config.bluesky?.appPassword,
     config.crmSyncSecret,
     config.piiEncryptionKey,
+    // The password inside the URL, and the URL whole (it is logged nowhere, but never by accident either).
+    config.databaseUrl,
+    config.databaseUrl ? decodeURIComponent(new URL(config.databaseUrl).password) : undefined,
     ...config.piiEncryptionOldKeys,
   ].filter((value): value is string => Boolean(value && value.length >= 4));
 }

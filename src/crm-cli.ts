@@ -7,6 +7,7 @@ import { CustomerSync } from './services/customer-sync.ts';
 import { DataDirLockedError } from './store/files/data-dir-lock.ts';
 import { openFileStore } from './store/files/file-store.ts';
 import { StoreFileError } from './store/files/json-file.ts';
+import { openConfiguredStore } from './store/open-store.ts';
 import { cipherFromEnvironment } from './store/pii-cipher.ts';
 
 /**
@@ -26,8 +27,15 @@ async function run(args: string[]): Promise<number> {
   loadDotenv({ quiet: true });
   const [command, file] = args;
   const dataDir = process.env.DATA_DIR || './data';
+  const databaseUrl = process.env.DATABASE_URL || undefined;
   const cipher = cipherFromEnvironment(process.env);
   if (command === 'encrypt' && !file) {
+    if (databaseUrl) {
+      process.stderr.write(
+        'encrypt works on the files in DATA_DIR. With DATABASE_URL, set PII_ENCRYPTION_KEY before `npm run store -- migrate`: it seals as it copies.\n',
+      );
+      return 2;
+    }
     if (!cipher) {
       process.stderr.write('PII_ENCRYPTION_KEY is not set: generate one with `openssl rand -hex 32`, set it, and run this again.\n');
       return 2;
@@ -60,9 +68,13 @@ async function run(args: string[]): Promise<number> {
     });
     // Parsed and checked before the store is even opened: a bad file changes nothing.
     const data = parseCustomerFile(text, path.extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
-    const store = await openFileStore(dataDir, { cipher });
+    const { store } = await openConfiguredStore({ dataDir, databaseUrl }, { cipher });
     try {
-      const result = await new CustomerSync(store).apply(data);
+      const sync = new CustomerSync(store);
+      // One cut short earlier (a crash, Ctrl-C) is finished first: imports run one after another.
+      const finished = await sync.finishInterrupted();
+      if (finished) process.stdout.write(`Finished ${finished} import(s) that an earlier run had cut short.\n`);
+      const result = await sync.apply(data);
       const { customers: c, orders: o } = result;
       process.stdout.write(
         `Imported ${file}: customers ${c.created} new, ${c.updated} updated, ${c.unchanged} unchanged; ` +
@@ -81,7 +93,7 @@ async function run(args: string[]): Promise<number> {
     process.stderr.write(`Refusing to export into the data folder (${dataDir}): choose a file outside it.\n`);
     return 2;
   }
-  const store = await openFileStore(dataDir, { cipher });
+  const { store } = await openConfiguredStore({ dataDir, databaseUrl }, { cipher });
   try {
     const customers = [];
     for await (const contact of store.contacts.all()) {

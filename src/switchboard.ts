@@ -31,7 +31,8 @@ import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
 import { SlackGateway } from './slack/slack-gateway.ts';
 import { SlackTeamChat } from './slack/slack-team-chat.ts';
-import { type FileStore, openFileStore } from './store/files/file-store.ts';
+import type { FileStore } from './store/files/file-store.ts';
+import { openConfiguredStore } from './store/open-store.ts';
 import { PiiCipher } from './store/pii-cipher.ts';
 
 /** Internal pacing knobs: production defaults, tightened by tests so they do not wait real minutes. */
@@ -81,8 +82,9 @@ export interface RunningSwitchboard {
 export async function startSwitchboard(config: Config, log: Log, tuning: Partial<Tuning> = {}): Promise<RunningSwitchboard> {
   const tune = { ...DEFAULT_TUNING, ...tuning };
   const cipher = config.piiEncryptionKey ? PiiCipher.fromKeys(config.piiEncryptionKey, config.piiEncryptionOldKeys) : undefined;
-  const store = await openFileStore(config.dataDir, { cipher });
-  warnAboutUnsealed(store, log);
+  const { store, files, leadership, replica, description } = await openConfiguredStore(config, { cipher });
+  log.info(`store: ${description}`);
+  if (files) warnAboutUnsealed(files, log);
   const shutdown = new AbortController();
   const health = new Health();
   const pollers: Poller[] = [];
@@ -97,6 +99,8 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     await replies?.stop();
     await digestScheduler?.stop();
     await app?.stop().catch((error: unknown) => log.warn('Slack app did not stop cleanly', { error }));
+    // Duties first: the other replicas take over polling and the digest at once.
+    await leadership.close();
     await store.close();
   };
 
@@ -114,6 +118,12 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
 
     // Filled once each platform has connected; services hold the map, not a copy.
     const platforms = new Map<PlatformId, Platform>();
+    // /healthz: what this replica does. Every replica answers Slack and works the outbox; polling
+    // (each platform account) and the digest belong to whichever replica holds the duty.
+    health.reportRoles(() => [
+      ...leadership.held().flatMap((duty) => (duty === 'ingest' ? [...platforms.keys()].map((id) => `poller:${id}`) : [duty])),
+      'outbox',
+    ]);
     const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });
     const chat = new SlackTeamChat(slack, async () => (await identity).workspaceUrl, pacer);
     const permissions = new Permissions(config.roles, slack, store.audit);
@@ -122,6 +132,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     replies = new ReplyService(store, platforms, chat, mentionMessages, log.child('replies'), {
       undoSeconds: config.replyUndoSeconds,
       retryDelayMs: tune.retryBaseMs,
+      replica,
     });
     const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'));
     const digests = new DigestService(store, chat, health, log.child('digest'), {
@@ -132,11 +143,12 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     const crm = new Crm(store);
     const erasure = new ErasureService(store, replies, chat, digests, log.child('erasure'));
     // A merge or an erasure a crash cut short is finished before anything reads the store.
-    const finished = (await crm.finishInterrupted()) + (await erasure.finishInterrupted());
+    const customerSync = new CustomerSync(store);
+    const finished = (await crm.finishInterrupted()) + (await erasure.finishInterrupted()) + (await customerSync.finishInterrupted());
     if (finished) log.info(`finished ${finished} merge(s) or erasure(s) that a stop had cut short`);
 
     const routes = config.crmSyncSecret
-      ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: new CustomerSync(store), log: log.child('crm-sync') })]
+      ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: customerSync, log: log.child('crm-sync') })]
       : [];
     app = createSlackApp({ config, log, health, identity, routes });
     registerListeners(app, {
@@ -166,6 +178,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       timeZone: config.digest.timezone,
       now: tune.now,
       checkEveryMs: tune.digestCheckMs,
+      leadership,
     });
     await digestScheduler.start();
     const classifier = createMentionClassifier();
@@ -183,6 +196,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
         intervalMs: config.pollIntervalSeconds * 1000,
         retryBaseMs: tune.retryBaseMs,
         retryMaxMs: tune.retryMaxMs,
+        leadership,
       });
       pollers.push(poller);
       poller.start();

@@ -102,6 +102,11 @@ export interface ReplyRecord {
   sent?: { id?: string; url?: string; at: string; note?: string };
   cancelledBy?: string;
   failure?: string;
+  /**
+   * Which process is sending it, until when: with several replicas, the one that claimed a due reply
+   * sends it; another takes over only once the lease has run out (its holder died mid-send).
+   */
+  lease?: { by: string; until: string };
 }
 
 /** Every public action, and every refusal of one: who, when, what, and the platform post. */

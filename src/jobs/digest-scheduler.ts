@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { DigestSchedule } from '../domain/digest-schedule.ts';
 import type { Log } from '../log.ts';
 import type { DigestService } from '../services/digest.ts';
+import type { Leadership } from '../services/leadership.ts';
 import type { DigestLogRepository } from '../services/repositories.ts';
 
 export interface DigestSchedulerOptions {
@@ -10,6 +11,8 @@ export interface DigestSchedulerOptions {
   now: () => Date;
   /** How often to check that no run was missed (a spring gap, a sleeping machine, a failed post). */
   checkEveryMs: number;
+  /** With several replicas, only the one holding the digest duty posts: one digest a day across them. */
+  leadership?: Leadership;
 }
 
 /**
@@ -69,6 +72,8 @@ export class DigestScheduler {
     const due = this.schedule.latestDueRun(now);
     // A run from before this DATA_DIR was ever scheduled was not missed: nothing to catch up.
     if (!due || due.runAt < this.since) return;
+    // Asked at every check: a replica that takes the duty over posts a run its predecessor missed.
+    if (this.options.leadership && !(await this.options.leadership.claim('digest'))) return;
     try {
       const outcome = await this.digests.postDaily(due.day, now);
       if (outcome === 'posted') this.log.info(`daily digest for ${due.day} posted (run of ${due.runAt.toISOString()})`);

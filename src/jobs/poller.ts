@@ -3,6 +3,7 @@ import type { Log } from '../log.ts';
 import { PlatformError } from '../platforms/platform.ts';
 import { type Health, platformComponent } from '../services/health.ts';
 import type { MentionIngest, PollResult } from '../services/ingest.ts';
+import type { Leadership } from '../services/leadership.ts';
 import { backoffMs, sleep } from '../services/sleep.ts';
 import { ChatCallError } from '../services/team-chat.ts';
 
@@ -12,6 +13,8 @@ export interface PollerOptions {
   intervalMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** With several replicas, only the one holding the ingest duty polls; the others stand by. */
+  leadership?: Leadership;
   now?: () => Date;
 }
 
@@ -66,8 +69,16 @@ export class Poller {
     const signal = this.controller.signal;
     while (!signal.aborted) {
       let waitMs: number;
+      const tenure = this.options.leadership ? await this.options.leadership.claim('ingest') : signal;
+      if (!tenure) {
+        // Another replica polls. Asked again every interval: when that one dies, this one takes over
+        // within one interval (its locks go with its database connection).
+        this.health.set(this.component, 'standby', { detail: 'another replica holds the ingest duty' });
+        await this.idle(this.options.intervalMs, signal);
+        continue;
+      }
       try {
-        const result = await this.ingest.pollOnce(signal);
+        const result = await this.ingest.pollOnce(AbortSignal.any([signal, tenure]));
         this.failures = 0;
         waitMs = this.nextPollDelay(result);
         const gap = this.ingest.gapWarning ? `; warning since ${this.ingest.gapWarning}` : '';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustomerData, CustomerInput } from '../domain/customer-data.ts';
 import type { ContactRecord, OrderRecord } from '../domain/records.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
-import type { Store } from './repositories.ts';
+import type { Repositories, Store } from './repositories.ts';
 
 export interface SyncResult {
   customers: { created: number; updated: number; unchanged: number };
@@ -17,66 +17,89 @@ export interface SyncResult {
 export class CustomerSync {
   constructor(private readonly store: Store) {}
 
-  async apply(data: CustomerData): Promise<SyncResult> {
+  /**
+   * All or nothing (`Store.atomically`): on PostgreSQL one transaction; on the files, an import cut
+   * short by a crash is run again to the end at the next start (`finishInterrupted`).
+   */
+  apply(data: CustomerData): Promise<SyncResult> {
+    return this.store.atomically({ kind: 'import', data }, (repositories) => applyTo(repositories, data));
+  }
+
+  /** Finishes imports a crash cut short (start-up, and before the next import). Returns how many. */
+  async finishInterrupted(): Promise<number> {
+    let finished = 0;
+    for (const { operation, done } of await this.store.interrupted()) {
+      if (operation.kind !== 'import') continue;
+      await applyTo(this.store, operation.data);
+      await done();
+      finished += 1;
+    }
+    return finished;
+  }
+}
+
+/** Idempotent: the same data twice changes nothing the second time, so a re-run finishes a cut-short one. */
+async function applyTo(store: Repositories, data: CustomerData): Promise<SyncResult> {
+  {
     const result: SyncResult = {
       customers: { created: 0, updated: 0, unchanged: 0 },
       orders: { created: 0, updated: 0, unchanged: 0, unlinked: 0 },
     };
-    for (const customer of data.customers) result.customers[await this.applyCustomer(customer)]++;
+    for (const customer of data.customers) result.customers[await applyCustomer(store, customer)]++;
     for (const order of data.orders) {
       const contact =
-        (order.customerExternalId ? await this.store.contacts.findByExternalId(order.customerExternalId) : undefined) ??
-        (order.email ? await this.store.contacts.findByEmail(order.email) : undefined);
+        (order.customerExternalId ? await store.contacts.findByExternalId(order.customerExternalId) : undefined) ??
+        (order.email ? await store.contacts.findByEmail(order.email) : undefined);
       if (!contact) result.orders.unlinked++;
       const key = `order:${order.externalId}`;
-      const existing = await this.store.orders.get(key);
+      const existing = await store.orders.get(key);
       const next: OrderRecord = { key, ...order, contactId: contact?.key, importedAt: existing?.importedAt ?? new Date().toISOString() };
       if (existing && sameOrder(existing, next)) {
         result.orders.unchanged++;
         continue;
       }
-      await this.store.orders.save(next);
+      await store.orders.save(next);
       result.orders[existing ? 'updated' : 'created']++;
     }
     return result;
   }
+}
 
-  private async findByHandles(customer: CustomerInput): Promise<ContactRecord | undefined> {
-    for (const { platform, handle } of handlesOf(customer)) {
-      const found = await this.store.contacts.findByAuthor(platform, { id: '', handle });
-      if (found) return found;
-    }
-    return undefined;
+async function findByHandles(store: Repositories, customer: CustomerInput): Promise<ContactRecord | undefined> {
+  for (const { platform, handle } of handlesOf(customer)) {
+    const found = await store.contacts.findByAuthor(platform, { id: '', handle });
+    if (found) return found;
   }
+  return undefined;
+}
 
-  private async applyCustomer(customer: CustomerInput): Promise<'created' | 'updated' | 'unchanged'> {
-    const { contacts } = this.store;
-    const existing =
-      (await contacts.findByExternalId(customer.externalId)) ??
-      (customer.email ? await contacts.findByEmail(customer.email) : undefined) ??
-      (await this.findByHandles(customer));
-    const now = new Date().toISOString();
-    const base: ContactRecord = existing ?? { key: randomUUID(), name: customer.name, identities: [], createdAt: now, updatedAt: now };
-    const missing = handlesOf(customer).filter(
-      ({ platform, handle }) => !base.identities.some((i) => i.platform === platform && i.handle.toLowerCase() === handle.toLowerCase()),
-    );
-    const next: ContactRecord = {
-      ...base,
-      name: customer.name,
-      emails: union(base.emails, customer.email ? [customer.email] : []),
-      phone: customer.phone ?? base.phone,
-      company: customer.company ?? base.company,
-      tags: union(base.tags, customer.tags),
-      fields: { ...base.fields, external_id: customer.externalId },
-      identities: [
-        ...base.identities,
-        ...missing.map(({ platform, handle }) => ({ platform, userId: '', handle, profileUrl: profileUrlOf(platform, handle) })),
-      ],
-    };
-    if (existing && sameContact(existing, next)) return 'unchanged';
-    await contacts.save({ ...next, updatedAt: now });
-    return existing ? 'updated' : 'created';
-  }
+async function applyCustomer(store: Repositories, customer: CustomerInput): Promise<'created' | 'updated' | 'unchanged'> {
+  const { contacts } = store;
+  const existing =
+    (await contacts.findByExternalId(customer.externalId)) ??
+    (customer.email ? await contacts.findByEmail(customer.email) : undefined) ??
+    (await findByHandles(store, customer));
+  const now = new Date().toISOString();
+  const base: ContactRecord = existing ?? { key: randomUUID(), name: customer.name, identities: [], createdAt: now, updatedAt: now };
+  const missing = handlesOf(customer).filter(
+    ({ platform, handle }) => !base.identities.some((i) => i.platform === platform && i.handle.toLowerCase() === handle.toLowerCase()),
+  );
+  const next: ContactRecord = {
+    ...base,
+    name: customer.name,
+    emails: union(base.emails, customer.email ? [customer.email] : []),
+    phone: customer.phone ?? base.phone,
+    company: customer.company ?? base.company,
+    tags: union(base.tags, customer.tags),
+    fields: { ...base.fields, external_id: customer.externalId },
+    identities: [
+      ...base.identities,
+      ...missing.map(({ platform, handle }) => ({ platform, userId: '', handle, profileUrl: profileUrlOf(platform, handle) })),
+    ],
+  };
+  if (existing && sameContact(existing, next)) return 'unchanged';
+  await contacts.save({ ...next, updatedAt: now });
+  return existing ? 'updated' : 'created';
 }
 
 /** The customer's handles on each network, as identities to look up or add. */

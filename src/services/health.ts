@@ -2,7 +2,15 @@
  * What `/healthz` reports: the Slack connection and each platform poller, each in one of a few
  * states with the reason, so an operator sees "rate_limited until 09:15" rather than silence.
  */
-export type ComponentState = 'starting' | 'ok' | 'rate_limited' | 'backing_off' | 'failing' | 'stopped';
+export type ComponentState =
+  | 'starting'
+  | 'ok'
+  | 'rate_limited'
+  | 'backing_off'
+  | 'failing'
+  | 'stopped'
+  /** Another replica does this (it holds the duty); this one takes over if that one dies. */
+  | 'standby';
 
 export interface ComponentHealth {
   state: ComponentState;
@@ -16,7 +24,14 @@ export interface ComponentHealth {
 export class Health {
   private readonly components = new Map<string, ComponentHealth>();
 
+  /** Which duties this replica holds, with several replicas on PostgreSQL (`/healthz` `roles`). */
+  private roles: () => string[] = () => [];
+
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  reportRoles(roles: () => string[]): void {
+    this.roles = roles;
+  }
 
   set(component: string, state: ComponentState, extra: { detail?: string; until?: Date } = {}): void {
     const previous = this.components.get(component);
@@ -35,14 +50,19 @@ export class Health {
   }
 
   /** The `/healthz` body: `slack` and `platforms.<id>`. */
-  snapshot(): { status: 'ok' | 'degraded'; slack?: ComponentHealth; platforms: Record<string, ComponentHealth> } {
+  snapshot(): {
+    status: 'ok' | 'degraded';
+    slack?: ComponentHealth;
+    platforms: Record<string, ComponentHealth>;
+    roles: string[];
+  } {
     const platforms: Record<string, ComponentHealth> = {};
     for (const [name, health] of this.components) {
       if (name.startsWith('platform:')) platforms[name.slice('platform:'.length)] = health;
     }
     const all = [...this.components.values()];
     const degraded = all.some((c) => c.state === 'failing' || c.state === 'backing_off');
-    return { status: degraded ? 'degraded' : 'ok', slack: this.components.get('slack'), platforms };
+    return { status: degraded ? 'degraded' : 'ok', slack: this.components.get('slack'), platforms, roles: this.roles() };
   }
 }
 

@@ -35,7 +35,20 @@ export interface ReplyServiceOptions {
   /** Wait before the one retry after an uncertain send (network error, 5xx). */
   retryDelayMs: number;
   now?: () => Date;
+  /**
+   * This process, as named in the leases of the replies it sends. With several replicas each has its
+   * own; with the lowdb files there is one process, whose name stays the same across restarts.
+   */
+  replica?: string;
+  /** How long a claim to send lasts: another replica takes over a send only after it (its sender died). */
+  leaseMs?: number;
+  /** How often due replies nobody is sending are looked for (the replica that accepted one may have died). */
+  sweepEveryMs?: number;
 }
+
+const LEASE_MS = 60_000;
+const SWEEP_EVERY_MS = 2_000;
+const SWEEP_BATCH = 20;
 
 /**
  * Public replies, exactly once. The request is stored in the outbox before anything else happens,
@@ -54,6 +67,8 @@ export class ReplyService {
   private readonly resumed = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly now: () => Date;
+  private readonly replica: string;
+  private sweeper?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
@@ -65,6 +80,7 @@ export class ReplyService {
     private readonly options: ReplyServiceOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.replica = options.replica ?? 'local';
   }
 
   async request(request: ReplyRequest): Promise<ReplyOutcome> {
@@ -92,13 +108,6 @@ export class ReplyService {
       if (!(await mentions.get(request.mentionKey))) {
         return { kind: 'refused', message: 'This mention was erased at the person’s request meanwhile. Nothing was sent.' };
       }
-      const busy = await outbox.activeFor(request.mentionKey);
-      if (busy) {
-        return {
-          kind: 'busy',
-          message: `<@${busy.requestedBy}> is already replying to this post (${busy.state === 'scheduled' ? `sending ${this.relative(busy.sendAt)}` : 'being sent now'}). Nothing was sent; undo theirs first to send a different reply.`,
-        };
-      }
       const now = this.now();
       const reply: ReplyRecord = {
         key: request.requestKey,
@@ -113,7 +122,18 @@ export class ReplyService {
         thread,
         attempts: 0,
       };
-      await outbox.save(reply);
+      // The store is the guard, across replicas too: one request per key, one pending reply per mention.
+      if (!(await outbox.create(reply))) {
+        const same = await outbox.get(request.requestKey);
+        if (same) return { kind: 'duplicate', reply: same };
+        const busy = await outbox.activeFor(request.mentionKey);
+        const who = busy ? `<@${busy.requestedBy}> is` : 'Someone is';
+        const when = busy?.state === 'scheduled' ? `sending ${this.relative(busy.sendAt)}` : 'being sent now';
+        return {
+          kind: 'busy',
+          message: `${who} already replying to this post (${when}). Nothing was sent; undo theirs first to send a different reply.`,
+        };
+      }
       await audit.record({ actor: request.userId, action: 'reply_scheduled', mentionKey: request.mentionKey, text: request.text });
       return { kind: 'scheduled', reply };
     });
@@ -130,17 +150,22 @@ export class ReplyService {
     const found = await this.store.outbox.get(replyKey);
     if (!found) return { kind: 'unknown', message: 'That reply is not known to Switchboard.' };
     return this.mutex.run(found.mentionKey, async () => {
-      const reply = await this.store.outbox.get(replyKey);
+      // Atomic: an Undo and a replica claiming the send at the same instant cannot both win.
+      let undoneNow = false;
+      const reply = await this.store.outbox.update(replyKey, (current) => {
+        if (current.state !== 'scheduled') return undefined;
+        undoneNow = true;
+        return { ...current, state: 'cancelled', cancelledBy: userId, lease: undefined };
+      });
       if (!reply) return { kind: 'unknown', message: 'That reply is not known to Switchboard.' };
-      if (reply.state === 'cancelled') return { kind: 'undone', message: 'This reply was already undone; nothing was sent.' };
-      if (reply.state !== 'scheduled') {
+      if (!undoneNow && reply.state === 'cancelled') return { kind: 'undone', message: 'This reply was already undone; nothing was sent.' };
+      if (!undoneNow) {
         return {
           kind: 'too_late',
           message: `Too late to undo: the reply is ${reply.state === 'sent' ? 'already published' : reply.state}.`,
         };
       }
-      const cancelled: ReplyRecord = { ...reply, state: 'cancelled', cancelledBy: userId };
-      await this.store.outbox.save(cancelled);
+      const cancelled = reply;
       this.clearTimer(replyKey);
       await this.store.audit.record({ actor: userId, action: 'reply_undone', mentionKey: reply.mentionKey, text: reply.text });
       await this.showAnnouncement(cancelled);
@@ -148,7 +173,6 @@ export class ReplyService {
     });
   }
 
-  /** After a restart: scheduled replies wait out what is left of their window; interrupted sends are settled. */
   /**
    * Picks up replies left unsettled by a previous run. Called at start-up and again once every
    * platform has connected: a reply whose platform is not connected yet waits for the second call,
@@ -162,13 +186,39 @@ export class ReplyService {
       // A crash after the request was stored may have left it unannounced, or announced without the
       // announcement's ts saved: find it in the thread by its metadata, else announce it now.
       const announced = reply.announcement ? reply : await this.findOrAnnounce(reply);
-      if (announced.state === 'scheduled') this.schedule(announced);
-      else this.track(this.mutex.run(reply.mentionKey, () => this.deliver(announced)));
+      // Scheduled ones wait out their window here; due ones, and sends a crash cut short, are claimed now.
+      this.schedule(announced);
     }
+    this.startSweeping();
+  }
+
+  /**
+   * Every few seconds: due replies no live lease covers are claimed and sent. This is how a reply
+   * accepted by a replica that died is still sent, by another, once.
+   */
+  private startSweeping(): void {
+    if (this.sweeper || this.stopped) return;
+    this.sweeper = setInterval(() => this.track(this.sweep()), this.options.sweepEveryMs ?? SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.now();
+    const claimed = await this.store.outbox.claimDue(this.replica, this.leaseEnd(now), now, SWEEP_BATCH);
+    for (const reply of claimed) {
+      this.clearTimer(reply.key);
+      this.track(this.mutex.run(reply.mentionKey, () => this.deliver(reply)));
+    }
+  }
+
+  private leaseEnd(now: Date): Date {
+    return new Date(now.getTime() + (this.options.leaseMs ?? LEASE_MS));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweeper);
     for (const key of [...this.timers.keys()]) this.clearTimer(key);
     await Promise.allSettled([...this.inFlight]);
   }
@@ -186,18 +236,21 @@ export class ReplyService {
     );
   }
 
-  private sendScheduled(replyKey: string): Promise<void> {
-    return this.store.outbox.get(replyKey).then((found) => {
-      if (!found) return;
-      return this.mutex.run(found.mentionKey, async () => {
-        const reply = await this.store.outbox.get(replyKey);
-        if (!reply || reply.state !== 'scheduled' || this.stopped) return;
-        await this.deliver(reply);
-      });
+  /** At the end of its undo window: claimed (one replica only, and not while another's lease lives), then sent. */
+  private async sendScheduled(replyKey: string): Promise<void> {
+    if (this.stopped) return;
+    const now = this.now();
+    const lease = { by: this.replica, until: this.leaseEnd(now).toISOString() };
+    const claimed = await this.store.outbox.update(replyKey, (current) => {
+      const isPending = current.state === 'scheduled' || current.state === 'sending';
+      const isFree = !current.lease || current.lease.by === this.replica || Date.parse(current.lease.until) < now.getTime();
+      return isPending && isFree ? { ...current, lease } : undefined;
     });
+    if (!claimed || claimed.lease?.until !== lease.until || this.stopped) return;
+    await this.mutex.run(claimed.mentionKey, () => this.deliver(claimed));
   }
 
-  /** Sends a reply that is `scheduled` or was left `sending`. Runs inside the mention's lock. */
+  /** Sends a reply this process has claimed, `scheduled` or left `sending`. Runs inside the mention's lock. */
   private async deliver(start: ReplyRecord): Promise<void> {
     const platform = this.platforms.get(start.platform);
     let reply = start;
@@ -207,8 +260,15 @@ export class ReplyService {
     }
     for (;;) {
       const isRetry = reply.attempts > 0; // an earlier attempt may have gone out
-      reply = { ...reply, state: 'sending', attempts: reply.attempts + 1 };
-      await this.store.outbox.save(reply);
+      // Only while still ours and pending: an Undo may have won the moment before.
+      const attempt = reply.attempts + 1;
+      const sending = await this.store.outbox.update(reply.key, (current) =>
+        (current.state === 'scheduled' || current.state === 'sending') && current.lease?.by === this.replica
+          ? { ...current, state: 'sending', attempts: attempt }
+          : undefined,
+      );
+      if (sending?.state !== 'sending' || sending.attempts !== attempt) return;
+      reply = sending;
       let published: PublishedPost;
       try {
         published = await platform.publishReply({
@@ -259,7 +319,9 @@ export class ReplyService {
         const waiting = await this.store.outbox.activeFor(mentionKey);
         if (waiting?.state !== 'scheduled') continue;
         this.clearTimer(waiting.key);
-        await this.store.outbox.save({ ...waiting, state: 'cancelled', cancelledBy: 'erasure' });
+        await this.store.outbox.update(waiting.key, (current) =>
+          current.state === 'scheduled' ? { ...current, state: 'cancelled', cancelledBy: 'erasure', lease: undefined } : undefined,
+        );
       }
       return erase();
     };
@@ -272,8 +334,16 @@ export class ReplyService {
    * reported to staff when it fails, and never undoes or repeats the send.
    */
   private async settle(reply: ReplyRecord, change: Pick<ReplyRecord, 'state'> & Partial<ReplyRecord>): Promise<void> {
-    const settled: ReplyRecord = { ...reply, ...change };
-    await this.store.outbox.save(settled);
+    // Onto the record as stored now: an erasure meanwhile has removed the text, and it stays removed.
+    const settled = (await this.store.outbox.update(reply.key, (current) => ({ ...current, ...change, lease: undefined }))) ?? {
+      ...reply,
+      ...change,
+    };
+    if (settled.mentionKey === 'erased') {
+      this.log.info(`reply ${settled.key} is ${settled.state}; its mention was erased meanwhile`);
+      await this.showAnnouncement(settled);
+      return;
+    }
     const afterwards = async (what: string, step: () => Promise<unknown>) => {
       try {
         await step();
@@ -327,9 +397,9 @@ export class ReplyService {
   private async findOrAnnounce(reply: ReplyRecord): Promise<ReplyRecord> {
     const found = await this.chat.findReplyAnnouncement(reply).catch(() => undefined);
     if (!found) return this.announce(reply);
-    const announced = { ...reply, announcement: found };
-    await this.store.outbox.save(announced);
-    return announced;
+    return (
+      (await this.store.outbox.update(reply.key, (current) => ({ ...current, announcement: found }))) ?? { ...reply, announcement: found }
+    );
   }
 
   private async announce(reply: ReplyRecord): Promise<ReplyRecord> {
@@ -338,9 +408,8 @@ export class ReplyService {
       const announced = { ...reply, announcement: { channel: posted.channel, ts: posted.ts } };
       // Saved under the lock: a send or an undo must see the announcement to update it.
       return await this.mutex.run(reply.mentionKey, async () => {
-        const current = (await this.store.outbox.get(reply.key)) ?? reply;
-        const updated = { ...current, announcement: announced.announcement };
-        await this.store.outbox.save(updated);
+        const updated =
+          (await this.store.outbox.update(reply.key, (current) => ({ ...current, announcement: announced.announcement }))) ?? announced;
         // Sent, undone or failed while the announcement was on its way: show that, not "sending".
         if (updated.state !== 'scheduled') await this.showAnnouncement(updated);
         return updated;

@@ -1,4 +1,5 @@
 import type { SearchHit } from '../domain/contact-search.ts';
+import type { CustomerData } from '../domain/customer-data.ts';
 import type {
   AuditEntry,
   ContactRecord,
@@ -93,6 +94,11 @@ export interface OutboxRepository {
   update(key: string, change: (reply: ReplyRecord) => ReplyRecord | undefined): Promise<ReplyRecord | undefined>;
   /** Replies still scheduled or being sent. */
   unsettled(): Promise<ReplyRecord[]>;
+  /**
+   * Claims up to `limit` pending replies due by `now` that no live lease covers, for `by` until
+   * `until`, each for one claimant only however many replicas ask at once. Returns the claimed.
+   */
+  claimDue(by: string, until: Date, now: Date, limit: number): Promise<ReplyRecord[]>;
   activeFor(mentionKey: string): Promise<ReplyRecord | undefined>;
   /** Removes the text of replies to erased mentions; returns the announcements that quoted it. */
   redactForMentions(mentionKeys: ReadonlySet<string>): Promise<Array<{ channel: string; ts: string }>>;
@@ -167,8 +173,14 @@ export interface Repositories {
   likes: LikeRepository;
 }
 
-/** Operations that touch several repositories (IDs only, never personal data). */
-export type AtomicOperation = { kind: 'merge'; targetId: string; sourceId: string } | { kind: 'forget'; contactId: string; actor: string };
+/**
+ * Operations that touch several repositories. Merges and erasures name IDs only; an import carries
+ * its checked data, so that one cut short can be run again (it is idempotent).
+ */
+export type AtomicOperation =
+  | { kind: 'merge'; targetId: string; sourceId: string }
+  | { kind: 'forget'; contactId: string; actor: string }
+  | { kind: 'import'; data: CustomerData };
 
 export interface InterruptedOperation {
   id: string;

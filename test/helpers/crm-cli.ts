@@ -9,20 +9,34 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * Runs `npm run crm -- …` the way an operator would (the bot stopped), on this DATA_DIR, with only
  * PATH and what `env` adds in its environment. A non-zero exit is returned, not thrown.
  */
-export async function runCrmCli(
+export function runCrmCli(
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli('src/crm-cli.ts', dataDir, args, env);
+}
+
+/** `npm run store -- …` (migrate), the same way. */
+export function runStoreCli(
+  cwd: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli('src/store-cli.ts', cwd, args, env);
+}
+
+async function runCli(
+  script: string,
+  dataDir: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/crm-cli.ts'), ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
-        cwd: dataDir,
-      },
-    );
+    const { stdout, stderr } = await run(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, script), ...args], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
+      cwd: dataDir,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -4,6 +4,7 @@ import type { AuditEntry } from '../../domain/records.ts';
 import type { AuditRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isAuditEntry, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 export class AuditStore implements AuditRepository {
@@ -12,6 +13,11 @@ export class AuditStore implements AuditRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
   }
 
   static async open(dataDir: string, options: { cipher?: PiiCipher } = {}): Promise<AuditStore> {

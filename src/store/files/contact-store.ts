@@ -7,6 +7,7 @@ import type { ContactRepository } from '../../services/repositories.ts';
 import { ContactIndex } from '../contact-index.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isContactRecord, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 type ContactPersonalField = (typeof PERSONAL.contacts)[number];
@@ -31,6 +32,11 @@ export class ContactStore implements ContactRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
   }
 
   private read(id: string): Promise<ContactRecord | undefined> {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { CursorName, CursorRepository } from '../../services/repositories.ts';
+import { type CollectionCopy, type CursorRow, toAsync } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 interface CursorData {
@@ -19,6 +20,19 @@ export class CursorStore implements CursorRepository {
 
   async get(platform: CursorName): Promise<string | undefined> {
     return this.db.data.cursors[platform]?.after;
+  }
+
+  /** For `npm run store -- migrate`. */
+  get copy(): CollectionCopy<CursorRow> {
+    return {
+      count: async () => Object.keys(this.db.data.cursors).length,
+      read: () => toAsync(Object.entries(this.db.data.cursors).map(([name, cursor]) => ({ name, after: cursor?.after ?? '' }))),
+      write: async (rows) => {
+        const at = new Date().toISOString();
+        for (const row of rows) this.db.data.cursors[row.name as CursorName] = { after: row.after, updatedAt: at };
+        await this.db.write();
+      },
+    };
   }
 
   async set(platform: CursorName, after: string): Promise<void> {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { DigestLogEntry } from '../../domain/records.ts';
 import type { DigestLogRepository } from '../../services/repositories.ts';
+import { type CollectionCopy, type FactRow, toAsync } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 interface DigestLogData {
@@ -34,6 +35,32 @@ export class DigestLogStore implements DigestLogRepository {
   /** Every digest attempted or posted, for redrawing after an erasure. */
   async all(): Promise<DigestLogEntry[]> {
     return Object.values(this.db.data.digests);
+  }
+
+  /** For `npm run store -- migrate`: the log, and when the scheduler first ran (a fact). */
+  get copy(): CollectionCopy<DigestLogEntry> {
+    return {
+      count: async () => Object.keys(this.db.data.digests).length,
+      read: () => toAsync(Object.values(this.db.data.digests)),
+      write: async (entries) => {
+        for (const entry of entries) this.db.data.digests[entry.key] = entry;
+        await this.db.write();
+      },
+    };
+  }
+
+  get factsCopy(): CollectionCopy<FactRow> {
+    const facts = () => (this.db.data.since ? [{ name: 'digest_since', value: this.db.data.since }] : []);
+    return {
+      count: async () => facts().length,
+      read: () => toAsync(facts()),
+      write: async (rows) => {
+        const since = rows.find((row) => row.name === 'digest_since');
+        if (!since) return;
+        this.db.data.since = since.value;
+        await this.db.write();
+      },
+    };
   }
 
   async recordAttempt(

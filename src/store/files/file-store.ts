@@ -2,6 +2,7 @@ import { chmod, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { InterruptedOperation, Store } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
+import type { StoreCopy } from '../store-copy.ts';
 import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { CursorStore } from './cursor-store.ts';
@@ -31,6 +32,8 @@ export interface FileStore extends Store {
   likes: LikeStore;
   /** Every collection that holds personal data, by its folder name: what `encrypt` re-seals. */
   sealable(): Record<string, Sealable>;
+  /** Every collection, for `npm run store -- migrate`. */
+  copy(): StoreCopy;
 }
 
 export interface FileStoreOptions {
@@ -56,7 +59,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       OrderStore.open(dataDir, { cipher }),
       DigestLogStore.open(dataDir),
       LikeStore.open(dataDir, { cipher }),
-      Journal.open(dataDir),
+      Journal.open(dataDir, { cipher }),
     ]);
     const repositories = { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes };
     return {
@@ -76,6 +79,20 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         audit: audit.sealable,
         timeline: timeline.sealable,
       }),
+      copy: () => ({
+        contacts: contacts.copy,
+        mentions: mentions.copy,
+        erasedMentions: mentions.erasedCopy,
+        cursors: cursors.copy,
+        outbox: outbox.copy,
+        audit: audit.copy,
+        savedReplies: savedReplies.copy,
+        timeline: timeline.copy,
+        orders: orders.copy,
+        digests: digests.copy,
+        facts: digests.factsCopy,
+        likes: likes.copy,
+      }),
       close: async () => lock.release(),
     };
   } catch (error) {
@@ -92,7 +109,12 @@ async function keepPrivate(dataDir: string): Promise<void> {
   await chmod(dataDir, 0o700);
   for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
     const full = path.join(entry.parentPath, entry.name);
-    if (entry.isDirectory()) await chmod(full, 0o700);
-    else if (entry.isFile()) await chmod(full, 0o600);
+    // A temp file a finishing write renamed away meanwhile is not an error: it is gone.
+    const tighten = (mode: number) =>
+      chmod(full, mode).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    if (entry.isDirectory()) await tighten(0o700);
+    else if (entry.isFile()) await tighten(0o600);
   }
 }

@@ -3,6 +3,7 @@ import type { LikeRecord } from '../../domain/records.ts';
 import type { LikeRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isLikeRecord, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 export class LikeStore implements LikeRepository {
@@ -22,6 +23,11 @@ export class LikeStore implements LikeRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
   }
 
   /** Stores a like once; true when it was new. */

@@ -4,6 +4,7 @@ import type { MentionAttempt, MentionRecord, MentionWorkflow } from '../../domai
 import type { MentionRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { erasureHash, isMentionRecord, PERSONAL } from '../record-shapes.ts';
+import { type CollectionCopy, type TombstoneRow, toAsync } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
@@ -43,6 +44,23 @@ export class MentionStore implements MentionRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
+  }
+
+  /** Erased mentions' tombstones, for `npm run store -- migrate`. */
+  get erasedCopy(): CollectionCopy<TombstoneRow> {
+    return {
+      count: async () => Object.keys(this.erased.data.erased).length,
+      read: () => toAsync(Object.entries(this.erased.data.erased).map(([hash, at]) => ({ hash, at }))),
+      write: async (rows) => {
+        for (const row of rows) this.erased.data.erased[row.hash] = row.at;
+        await this.erased.write();
+      },
+    };
   }
 
   /** The keys of a contact's mentions, oldest first. */

@@ -3,6 +3,7 @@ import type { OrderRecord } from '../../domain/records.ts';
 import type { OrderRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isOrderRecord, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 export class OrderStore implements OrderRepository {
@@ -28,6 +29,11 @@ export class OrderStore implements OrderRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
   }
 
   get(key: string): Promise<OrderRecord | undefined> {

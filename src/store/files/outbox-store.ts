@@ -3,9 +3,14 @@ import type { ReplyRecord, ReplyState } from '../../domain/records.ts';
 import type { OutboxRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isReplyRecord, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 const ACTIVE: ReadonlySet<ReplyState> = new Set(['scheduled', 'sending']);
+
+/** Pending, due, and no live lease on it. */
+const isClaimable = (reply: ReplyRecord, now: Date) =>
+  ACTIVE.has(reply.state) && Date.parse(reply.sendAt) <= now.getTime() && (!reply.lease || Date.parse(reply.lease.until) < now.getTime());
 
 export class OutboxStore implements OutboxRepository {
   /** Replies not yet settled, by key: what start-up resumes, and what makes a mention "busy". */
@@ -36,6 +41,11 @@ export class OutboxStore implements OutboxRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
   }
 
   get(key: string): Promise<ReplyRecord | undefined> {
@@ -103,6 +113,18 @@ export class OutboxStore implements OutboxRepository {
   /** Replies still scheduled or being sent. */
   async unsettled(): Promise<ReplyRecord[]> {
     return [...this.active.values()];
+  }
+
+  async claimDue(by: string, until: Date, now: Date, limit: number): Promise<ReplyRecord[]> {
+    const claimed: ReplyRecord[] = [];
+    for (const candidate of [...this.active.values()].sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))) {
+      if (claimed.length >= limit) break;
+      const reply = await this.update(candidate.key, (current) =>
+        isClaimable(current, now) ? { ...current, lease: { by, until: until.toISOString() } } : undefined,
+      );
+      if (reply?.lease?.by === by && reply.lease.until === until.toISOString()) claimed.push(reply);
+    }
+    return claimed;
   }
 
   async activeFor(mentionKey: string): Promise<ReplyRecord | undefined> {

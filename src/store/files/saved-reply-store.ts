@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { SavedReply } from '../../domain/records.ts';
 import type { SavedReplyRepository } from '../../services/repositories.ts';
+import { type CollectionCopy, toAsync } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 interface SavedReplyData {
@@ -35,6 +36,17 @@ export class SavedReplyStore implements SavedReplyRepository {
     this.db.data.replies = [...this.db.data.replies.filter((r) => r !== existing), reply];
     await this.db.write();
     return Boolean(existing);
+  }
+
+  /** For `npm run store -- migrate`. */
+  get copy(): CollectionCopy<SavedReply> {
+    return {
+      count: async () => this.db.data.replies.length,
+      read: () => toAsync([...this.db.data.replies]),
+      write: async (replies) => {
+        for (const reply of replies) await this.upsert(reply);
+      },
+    };
   }
 
   async remove(name: string): Promise<boolean> {

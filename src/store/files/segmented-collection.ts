@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import { keyIdOf, type PiiCipher, SealedDataError } from '../pii-cipher.ts';
 import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 /**
@@ -427,6 +428,26 @@ export class SegmentedCollection<
   }
 
   /** Partitions in order, e.g. the days that have mentions. */
+  /** For `npm run store -- migrate`: every record out, and records in by key (checked, then written a batch at a time). */
+  copier(): CollectionCopy {
+    return {
+      count: async () => this.size,
+      read: () => this.readAll(),
+      write: async (records) => {
+        const byKey = new Map<string, T>();
+        for (const record of records) {
+          if (!this.options.isRecord(record)) throw new Error(`a record for ${this.dir} is not the expected shape`);
+          byKey.set(record.key, record);
+        }
+        await this.upsertMany([...byKey.keys()], (key) => byKey.get(key));
+      },
+    };
+  }
+
+  private async *readAll(): AsyncGenerator<T> {
+    for (const partition of this.partitions()) yield* this.readPartition(partition);
+  }
+
   partitions(): string[] {
     return [...this.byPartition.keys()].sort();
   }

@@ -3,6 +3,7 @@ import type { TimelineEntry } from '../../domain/records.ts';
 import type { TimelineRepository } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { isTimelineEntry, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Sealable, SegmentedCollection } from './segmented-collection.ts';
 
 export class TimelineStore implements TimelineRepository {
@@ -25,6 +26,11 @@ export class TimelineStore implements TimelineRepository {
   /** What `npm run crm -- encrypt` re-seals. */
   get sealable(): Sealable {
     return this.collection;
+  }
+
+  /** What `npm run store -- migrate` copies. */
+  get copy(): CollectionCopy {
+    return this.collection.copier();
   }
 
   /** Stores the entry unless its key is already there. Returns whether it was new. */

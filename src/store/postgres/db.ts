@@ -8,8 +8,8 @@ export class Db {
   private constructor(
     readonly pool: pg.Pool,
     private readonly client?: pg.PoolClient,
-    /** Work to run once the transaction commits (in-memory indexes follow committed data only). */
-    private readonly onCommit: Array<() => void> = [],
+    /** Work to run if the transaction is rolled back (in-memory indexes put back to what is committed). */
+    private readonly onRollback: Array<() => void> = [],
   ) {}
 
   static connect(url: string, options: { max?: number } = {}): Db {
@@ -37,20 +37,19 @@ export class Db {
       await client.query('BEGIN');
       const result = await work(inner);
       await client.query('COMMIT');
-      for (const run of inner.onCommit) run();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
+      for (const run of inner.onRollback) run();
       throw error;
     } finally {
       client.release();
     }
   }
 
-  /** Runs `work` after the current transaction commits; at once outside one. */
-  afterCommit(work: () => void): void {
-    if (this.client) this.onCommit.push(work);
-    else work();
+  /** Runs `work` if the current transaction is rolled back; never outside one. */
+  afterRollback(work: () => void): void {
+    if (this.client) this.onRollback.push(work);
   }
 
   end(): Promise<void> {

@@ -8,6 +8,7 @@ import { ContactIndex } from '../contact-index.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
 import { isContactRecord, PERSONAL } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import { type Db, streamRecords, updateRow } from './db.ts';
 
 /** The channel every replica listens on: a changed contact's key, sent when its transaction commits. */
@@ -94,14 +95,26 @@ export class PgContacts implements ContactRepository {
       [records.map((r) => r.key), records.map((r) => JSON.stringify(this.sealer.seal(r)))],
     );
     await db.query(`SELECT pg_notify('${CHANNEL}', key) FROM unnest($1::text[]) AS key`, [records.map((r) => r.key)]);
-    db.afterCommit(() => {
-      for (const record of records) this.index.put(record);
+    // Indexed at once, so later steps of the same transaction (an import's orders) find them; a
+    // rollback puts back what is committed.
+    for (const record of records) this.index.put(record);
+    db.afterRollback(() => {
+      for (const record of records) void this.refresh(record.key).catch(() => {});
     });
   }
 
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM contacts');
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** For `npm run store -- migrate`. */
+  get copy(): CollectionCopy<ContactRecord> {
+    return {
+      count: () => this.count(),
+      read: () => this.all(),
+      write: (records) => this.db.transaction((tx) => this.write(tx, records)),
+    };
   }
 
   async get(id: string): Promise<ContactRecord | undefined> {
@@ -147,7 +160,8 @@ export class PgContacts implements ContactRepository {
     await this.db.transaction(async (tx) => {
       await tx.query('DELETE FROM contacts WHERE key = $1', [id]);
       await tx.query('SELECT pg_notify($1, $2)', [CHANNEL, id]);
-      tx.afterCommit(() => this.index.remove(id));
+      this.index.remove(id);
+      tx.afterRollback(() => void this.refresh(id).catch(() => {}));
     });
   }
 

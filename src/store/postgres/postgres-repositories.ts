@@ -36,12 +36,27 @@ import {
   isTimelineEntry,
   PERSONAL,
 } from '../record-shapes.ts';
+import type { CollectionCopy, CursorRow, FactRow, TombstoneRow } from '../store-copy.ts';
 import { type Db, streamRecords, updateRow } from './db.ts';
 
 const asStored = (value: unknown): StoredRecord => {
   if (!isObject(value) || typeof value.key !== 'string') throw new Error('a stored record without a key');
   return value as StoredRecord;
 };
+
+/** What `npm run store -- migrate` reads and writes, for one table. */
+function tableCopy<T>(
+  db: Db,
+  table: string,
+  decode: (stored: unknown) => T,
+  write: (records: readonly T[]) => Promise<void>,
+): CollectionCopy<T> {
+  return {
+    count: async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n ?? 0),
+    read: () => streamRecords(db, table, 'true', [], decode),
+    write,
+  };
+}
 
 export class PgMentions implements MentionRepository {
   private readonly sealer: RecordSealer<MentionRecord>;
@@ -55,8 +70,29 @@ export class PgMentions implements MentionRepository {
   private decode = (stored: unknown) => this.sealer.open(asStored(stored));
 
   async count(): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM mentions');
-    return Number(rows[0]?.n ?? 0);
+    return this.copy.count();
+  }
+
+  get copy(): CollectionCopy<MentionRecord> {
+    return tableCopy(this.db, 'mentions', this.decode, (records) => this.write(this.db, records));
+  }
+
+  get erasedCopy(): CollectionCopy<TombstoneRow> {
+    return {
+      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM erased_mentions')).rows[0]?.n ?? 0),
+      read: () => this.tombstones(),
+      write: async (rows) => {
+        await this.db.query(
+          'INSERT INTO erased_mentions (hash, erased_at) SELECT * FROM unnest($1::text[], $2::timestamptz[]) ON CONFLICT DO NOTHING',
+          [rows.map((row) => row.hash), rows.map((row) => row.at)],
+        );
+      },
+    };
+  }
+
+  private async *tombstones(): AsyncGenerator<TombstoneRow> {
+    const { rows } = await this.db.query<{ hash: string; erased_at: Date }>('SELECT hash, erased_at FROM erased_mentions ORDER BY hash');
+    for (const row of rows) yield { hash: row.hash, at: row.erased_at.toISOString() };
   }
 
   async get(key: string): Promise<MentionRecord | undefined> {
@@ -189,6 +225,20 @@ export class PgCursors implements CursorRepository {
     return rows[0]?.after;
   }
 
+  get copy(): CollectionCopy<CursorRow> {
+    return {
+      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM cursors')).rows[0]?.n ?? 0),
+      read: () => this.rows(),
+      write: async (rows) => {
+        for (const row of rows) await this.set(row.name as CursorName, row.after);
+      },
+    };
+  }
+
+  private async *rows(): AsyncGenerator<CursorRow> {
+    yield* (await this.db.query<CursorRow>('SELECT name, after FROM cursors ORDER BY name')).rows;
+  }
+
   async set(name: CursorName, after: string): Promise<void> {
     await this.db.query(
       'INSERT INTO cursors (name, after, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET after = $2, updated_at = now()',
@@ -211,7 +261,22 @@ export class PgOutbox implements OutboxRepository {
   private decode = (stored: unknown) => this.sealer.open(asStored(stored));
 
   private row(reply: ReplyRecord): unknown[] {
-    return [reply.key, reply.mentionKey, reply.state, reply.sendAt, reply.requestedAt, JSON.stringify(this.sealer.seal(reply))];
+    return [
+      reply.key,
+      reply.mentionKey,
+      reply.state,
+      reply.sendAt,
+      reply.requestedAt,
+      JSON.stringify(this.sealer.seal(reply)),
+      reply.lease?.by ?? null,
+      reply.lease?.until ?? null,
+    ];
+  }
+
+  get copy(): CollectionCopy<ReplyRecord> {
+    return tableCopy(this.db, 'outbox', this.decode, async (records) => {
+      for (const record of records) await this.writeRow(this.db, record);
+    });
   }
 
   async get(key: string): Promise<ReplyRecord | undefined> {
@@ -222,8 +287,8 @@ export class PgOutbox implements OutboxRepository {
   async create(record: ReplyRecord): Promise<boolean> {
     // The key and the one-pending-reply-per-mention index are the guards: any conflict, nothing written.
     const { rowCount } = await this.db.query(
-      `INSERT INTO outbox (key, mention_key, state, send_at, requested_at, record) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT DO NOTHING`,
+      `INSERT INTO outbox (key, mention_key, state, send_at, requested_at, record, claimed_by, claimed_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
       this.row(record),
     );
     return rowCount === 1;
@@ -235,8 +300,10 @@ export class PgOutbox implements OutboxRepository {
 
   private async writeRow(db: Db, record: ReplyRecord): Promise<void> {
     await db.query(
-      `INSERT INTO outbox (key, mention_key, state, send_at, requested_at, record) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (key) DO UPDATE SET mention_key = $2, state = $3, send_at = $4, requested_at = $5, record = $6`,
+      `INSERT INTO outbox (key, mention_key, state, send_at, requested_at, record, claimed_by, claimed_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (key) DO UPDATE SET mention_key = $2, state = $3, send_at = $4, requested_at = $5, record = $6,
+         claimed_by = $7, claimed_until = $8`,
       this.row(record),
     );
   }
@@ -257,6 +324,21 @@ export class PgOutbox implements OutboxRepository {
 
   async unsettled(): Promise<ReplyRecord[]> {
     const { rows } = await this.db.query<{ record: unknown }>(`SELECT record FROM outbox WHERE state IN ${PENDING} ORDER BY send_at`);
+    return rows.map((row) => this.decode(row.record));
+  }
+
+  async claimDue(by: string, until: Date, now: Date, limit: number): Promise<ReplyRecord[]> {
+    // SKIP LOCKED: replicas sweeping at the same moment each take different replies, none waits.
+    const lease = { by, until: until.toISOString() };
+    const { rows } = await this.db.query<{ record: unknown }>(
+      `UPDATE outbox SET claimed_by = $1, claimed_until = $2, record = record || jsonb_build_object('lease', $3::jsonb)
+       WHERE key IN (
+         SELECT key FROM outbox
+         WHERE state IN ${PENDING} AND send_at <= $4 AND (claimed_until IS NULL OR claimed_until < $4)
+         ORDER BY send_at LIMIT $5 FOR UPDATE SKIP LOCKED
+       ) RETURNING record`,
+      [by, until, JSON.stringify(lease), now, limit],
+    );
     return rows.map((row) => this.decode(row.record));
   }
 
@@ -316,6 +398,12 @@ export class PgAudit implements AuditRepository {
     );
   }
 
+  get copy(): CollectionCopy<AuditEntry> {
+    return tableCopy(this.db, 'audit', this.decode, async (entries) => {
+      for (const entry of entries) await this.put(this.db, entry, true);
+    });
+  }
+
   async record(entry: Omit<AuditEntry, 'key' | 'at'> & { at?: string; key?: string }): Promise<AuditEntry> {
     const stored: AuditEntry = { ...entry, key: entry.key ?? randomUUID(), at: entry.at ?? new Date().toISOString() };
     await this.put(this.db, stored, false);
@@ -360,6 +448,20 @@ const isSavedReply = (value: unknown): value is SavedReply =>
 export class PgSavedReplies implements SavedReplyRepository {
   constructor(private readonly db: Db) {}
 
+  get copy(): CollectionCopy<SavedReply> {
+    return {
+      count: async () => (await this.list()).length,
+      read: () => this.listed(),
+      write: async (replies) => {
+        for (const reply of replies) await this.upsert(reply);
+      },
+    };
+  }
+
+  private async *listed(): AsyncGenerator<SavedReply> {
+    yield* await this.list();
+  }
+
   async list(): Promise<SavedReply[]> {
     const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM saved_replies');
     return rows
@@ -401,12 +503,28 @@ export class PgTimeline implements TimelineRepository {
     this.sealer = new RecordSealer('timeline', PERSONAL.timeline, isTimelineEntry, cipher, 'the timeline table');
   }
 
+  get copy(): CollectionCopy<TimelineEntry> {
+    return tableCopy(
+      this.db,
+      'timeline',
+      (stored) => this.sealer.open(asStored(stored)),
+      async (entries) => {
+        for (const entry of entries)
+          await this.insert(entry, 'UPDATE SET contact_id = excluded.contact_id, at = excluded.at, record = excluded.record');
+      },
+    );
+  }
+
   async add(entry: TimelineEntry): Promise<boolean> {
+    return (await this.insert(entry, 'NOTHING')) === 1;
+  }
+
+  private async insert(entry: TimelineEntry, onConflict: string): Promise<number> {
     const { rowCount } = await this.db.query(
-      'INSERT INTO timeline (key, contact_id, at, record) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING',
+      `INSERT INTO timeline (key, contact_id, at, record) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO ${onConflict}`,
       [entry.key, entry.contactId, entry.at, JSON.stringify(this.sealer.seal(entry))],
     );
-    return rowCount === 1;
+    return rowCount ?? 0;
   }
 
   async forContact(contactId: string): Promise<TimelineEntry[]> {
@@ -443,6 +561,12 @@ export class PgOrders implements OrderRepository {
   async get(key: string): Promise<OrderRecord | undefined> {
     const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM orders WHERE key = $1', [key]);
     return rows[0] ? this.decode(rows[0].record) : undefined;
+  }
+
+  get copy(): CollectionCopy<OrderRecord> {
+    return tableCopy(this.db, 'orders', this.decode, async (orders) => {
+      for (const order of orders) await this.save(order);
+    });
   }
 
   async save(order: OrderRecord): Promise<void> {
@@ -486,6 +610,39 @@ export class PgDigestLog implements DigestLogRepository {
   private decode(value: unknown): DigestLogEntry {
     if (!isDigestLogEntry(value)) throw new Error('a digest log entry that is not the expected shape');
     return value;
+  }
+
+  get copy(): CollectionCopy<DigestLogEntry> {
+    return tableCopy(
+      this.db,
+      'digests',
+      (value) => this.decode(value),
+      async (entries) => {
+        for (const entry of entries)
+          await this.db.query('INSERT INTO digests (key, record) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET record = $2', [
+            entry.key,
+            JSON.stringify(entry),
+          ]);
+      },
+    );
+  }
+
+  get factsCopy(): CollectionCopy<FactRow> {
+    return {
+      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM store_facts')).rows[0]?.n ?? 0),
+      read: () => this.facts(),
+      write: async (rows) => {
+        for (const row of rows)
+          await this.db.query('INSERT INTO store_facts (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2', [
+            row.name,
+            row.value,
+          ]);
+      },
+    };
+  }
+
+  private async *facts(): AsyncGenerator<FactRow> {
+    yield* (await this.db.query<FactRow>('SELECT name, value FROM store_facts ORDER BY name')).rows;
   }
 
   async since(now: Date): Promise<Date> {
@@ -545,6 +702,12 @@ export class PgLikes implements LikeRepository {
   }
 
   private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+
+  get copy(): CollectionCopy<LikeRecord> {
+    return tableCopy(this.db, 'likes', this.decode, async (likes) => {
+      for (const like of likes) await this.record(like);
+    });
+  }
 
   async record(like: LikeRecord): Promise<boolean> {
     const { rowCount } = await this.db.query(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Repositories, Store } from '../../services/repositories.ts';
+import type { Store } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
+import type { StoreCopy } from '../store-copy.ts';
 import { Db } from './db.ts';
 import { migrate } from './migrations.ts';
 import { PgContacts } from './pg-contacts.ts';
@@ -22,6 +23,8 @@ export interface PostgresStore extends Store {
   readonly db: Db;
   /** How many schema steps this start applied. */
   readonly migrated: number;
+  /** Every collection, for `npm run store -- migrate`. */
+  copy(): StoreCopy;
 }
 
 export interface PostgresStoreOptions {
@@ -41,7 +44,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const migrated = await migrate(db);
     const { cipher } = options;
     const { contacts, stop } = await PgContacts.open(db, url, cipher);
-    const bind = (on: Db): Repositories => ({
+    const bind = (on: Db) => ({
       mentions: new PgMentions(on, cipher),
       contacts: contacts.bind(on),
       cursors: new PgCursors(on),
@@ -53,11 +56,26 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       digests: new PgDigestLog(on),
       likes: new PgLikes(on, cipher),
     });
+    const repositories = bind(db);
     return {
       kind: 'postgres',
       db,
       migrated,
-      ...bind(db),
+      ...repositories,
+      copy: () => ({
+        contacts: repositories.contacts.copy,
+        mentions: repositories.mentions.copy,
+        erasedMentions: repositories.mentions.erasedCopy,
+        cursors: repositories.cursors.copy,
+        outbox: repositories.outbox.copy,
+        audit: repositories.audit.copy,
+        savedReplies: repositories.savedReplies.copy,
+        timeline: repositories.timeline.copy,
+        orders: repositories.orders.copy,
+        digests: repositories.digests.copy,
+        facts: repositories.digests.factsCopy,
+        likes: repositories.likes.copy,
+      }),
       atomically: (_operation, apply) => db.transaction((tx) => apply(bind(tx), randomUUID())),
       interrupted: async () => [],
       close: async () => {
