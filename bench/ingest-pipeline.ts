@@ -6,6 +6,7 @@ import { createLog } from '../src/log.ts';
 import { compareNumericIds, type InboundMention, type Platform } from '../src/platforms/platform.ts';
 import { Health } from '../src/services/health.ts';
 import { MentionIngest } from '../src/services/ingest.ts';
+import type { Store } from '../src/services/repositories.ts';
 import type { TeamChat } from '../src/services/team-chat.ts';
 import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
 import { openFileStore as openStore } from '../src/store/files/file-store.ts';
@@ -19,9 +20,12 @@ const PAGE = 100;
  * newest first in pages of 100 (as X does), with its classification, contacts, write-ahead,
  * rendering and batched writes; Slack answers at once. Then every mention is read back by day.
  */
-export async function benchIngestPipeline(count: number, cipher?: PiiCipher): Promise<{ perSecond: number; readBackMs: number }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-ingest-'));
-  const store = await openStore(dir, { cipher });
+export async function benchIngestPipeline(
+  count: number,
+  cipher?: PiiCipher,
+  open: () => Promise<{ store: Store; dispose(): Promise<void> }> = openTempFiles(cipher),
+): Promise<{ perSecond: number; readBackMs: number }> {
+  const { store, dispose } = await open();
   try {
     const mentions: InboundMention[] = Array.from({ length: count }, (_, i) => syntheticMention(i)).reverse();
     await store.cursors.set('x', '1'); // not a first start: nothing is skipped as too old
@@ -61,7 +65,21 @@ export async function benchIngestPipeline(count: number, cipher?: PiiCipher): Pr
     if (read !== count) throw new Error(`bench: read back ${read} of ${count}`);
     return { perSecond, readBackMs: performance.now() - r0 };
   } finally {
-    store.close();
-    await rm(dir, { recursive: true, force: true });
+    await dispose();
   }
+}
+
+/** A fresh data folder for the lowdb files, removed after. */
+function openTempFiles(cipher?: PiiCipher) {
+  return async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-ingest-'));
+    const store = await openStore(dir, { cipher });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  };
 }

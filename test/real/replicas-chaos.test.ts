@@ -105,7 +105,7 @@ describe('several replicas on one PostgreSQL', () => {
               .filter((m) => m.metadata?.event_type === 'switchboard_mention')
               .at(-1 - (n % 3));
             if (!message) continue;
-            const text = `reply: chaos answer ${n}`;
+            const text = `reply: chaos answer ${String(n).padStart(4, '0')}`;
             try {
               await flow.writeInThread({ key: String(message.metadata?.event_payload.key), message }, text);
               replyTexts.push(text.slice('reply: '.length));
@@ -118,6 +118,11 @@ describe('several replicas on one PostgreSQL', () => {
         const started = Date.now();
         while (Date.now() - started < RUN_MS) {
           await new Promise((resolve) => setTimeout(resolve, KILL_EVERY_MS));
+          // One poller at a time: never two replicas holding the duty.
+          const holders = (await Promise.all(alive().map(async (replica) => (await rolesOf(replica.bot)).includes('poller:x')))).filter(
+            Boolean,
+          );
+          expect(holders).toHaveLength(1);
           const victim = await leader();
           if (!victim) continue;
           victim.child.kill('SIGKILL');
