@@ -131,9 +131,11 @@ async function lookupCase(server: Server, count: number, queries: number) {
     store = await openPostgresStore(url);
     const loadMs = performance.now() - l0;
     try {
-      const { typo, exact } = lookupQueries(contacts, queries);
+      const { typo, exact, warmUp } = lookupQueries(contacts, queries);
+      const find = async (query: string) => (await store.contacts.find(query, 5)).map((hit) => hit.id);
+      for (const { query } of warmUp) await find(query);
       (globalThis as { gc?: () => void }).gc?.();
-      const ours = await measureLookups(async (query) => (await store.contacts.find(query, 5)).map((hit) => hit.id), typo);
+      const ours = await measureLookups(find, typo);
       // pg_trgm on the same names, as a plain column (it cannot read names sealed at rest).
       await store.db.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
       await store.db.query('CREATE TABLE bench_names (id text PRIMARY KEY, name text NOT NULL, handle text NOT NULL, email text NOT NULL)');
@@ -145,15 +147,14 @@ async function lookupCase(server: Server, count: number, queries: number) {
       ]);
       await store.db.query('CREATE INDEX bench_names_trgm ON bench_names USING gin (name gin_trgm_ops)');
       await store.db.query('ANALYZE bench_names');
-      const trigram = await measureLookups(
-        async (query) =>
-          (
-            await store.db.query<{ id: string }>('SELECT id FROM bench_names WHERE name % $1 ORDER BY similarity(name, $1) DESC LIMIT 5', [
-              query,
-            ])
-          ).rows.map((row) => row.id),
-        typo,
-      );
+      const similar = async (query: string) =>
+        (
+          await store.db.query<{ id: string }>('SELECT id FROM bench_names WHERE name % $1 ORDER BY similarity(name, $1) DESC LIMIT 5', [
+            query,
+          ])
+        ).rows.map((row) => row.id);
+      for (const { query } of warmUp) await similar(query);
+      const trigram = await measureLookups(similar, typo);
       const trigramExact = await measureLookups(
         async (query) =>
           (

@@ -97,6 +97,8 @@ export class ContactSearchIndex {
   /** Postings never shrink: a word no contact uses any more is skipped (it has no wordToContacts entry). */
   private readonly trigramToWords = new Map<string, number[]>();
   private counts = new Uint8Array(1024);
+  /** How many contacts use each word (by number): a word nobody uses any more is skipped without a string lookup. */
+  private users = new Int32Array(1024);
   private readonly indexed = new Map<string, { keys: string[]; words: string[] }>();
 
   get size(): number {
@@ -113,15 +115,22 @@ export class ContactSearchIndex {
     for (const key of keys) addTo(this.exact, key, contact.id);
     for (const word of words) {
       addTo(this.wordToContacts, word, contact.id);
-      if (!this.wordIds.has(word)) {
-        const id = this.words.push(word) - 1;
+      let id = this.wordIds.get(word);
+      if (id === undefined) {
+        id = this.words.push(word) - 1;
         this.wordIds.set(word, id);
         for (const gram of trigramsOf(word)) {
           const postings = this.trigramToWords.get(gram);
           if (postings) postings.push(id);
           else this.trigramToWords.set(gram, [id]);
         }
+        if (this.users.length <= id) {
+          const grown = new Int32Array(this.users.length * 2);
+          grown.set(this.users);
+          this.users = grown;
+        }
       }
+      this.users[id] = (this.users[id] ?? 0) + 1;
     }
     this.indexed.set(contact.id, { keys, words });
   }
@@ -130,7 +139,11 @@ export class ContactSearchIndex {
     const entry = this.indexed.get(id);
     if (!entry) return;
     for (const key of entry.keys) removeFrom(this.exact, key, id);
-    for (const word of entry.words) removeFrom(this.wordToContacts, word, id);
+    for (const word of entry.words) {
+      removeFrom(this.wordToContacts, word, id);
+      const wordId = this.wordIds.get(word);
+      if (wordId !== undefined) this.users[wordId] = Math.max(0, (this.users[wordId] ?? 0) - 1);
+    }
     this.indexed.delete(id);
   }
 
@@ -200,26 +213,30 @@ export class ContactSearchIndex {
     const touched: number[] = [];
     for (const gram of grams) {
       for (const id of this.trigramToWords.get(gram) ?? []) {
-        if (counts[id] === 0) touched.push(id);
-        counts[id] = Math.min(255, (counts[id] ?? 0) + 1);
+        const count = counts[id] ?? 0;
+        if (count === 0) touched.push(id);
+        if (count < 255) counts[id] = count + 1;
       }
     }
     // q-gram lemma: a word within k edits of `typed` shares at least |grams| − 3k of its trigrams
     // (4k here: a swap of two letters, one edit, can break four).
     // Words below that cannot match, so edit distance is computed for few words only.
     const minShared = Math.max(1, grams.length - 4 * allowedEdits(typed));
-    const scored: Array<[string, number]> = [];
+    // The words sharing the most trigrams first, by bucket (counts are small): no sort of thousands.
+    const buckets: number[][] = Array.from({ length: grams.length + 1 }, () => []);
     for (const id of touched) {
       const count = counts[id] ?? 0;
       counts[id] = 0;
-      const word = this.words[id];
-      if (count >= minShared && word !== undefined && this.wordToContacts.has(word)) scored.push([word, count]);
+      if (count >= minShared && (this.users[id] ?? 0) > 0) buckets[Math.min(count, grams.length)]?.push(id);
     }
-    if (scored.length > MAX_CANDIDATES_PER_WORD) {
-      scored.sort((a, b) => b[1] - a[1]);
-      scored.length = MAX_CANDIDATES_PER_WORD;
+    const candidates: string[] = [];
+    for (let count = grams.length; count >= minShared && candidates.length < MAX_CANDIDATES_PER_WORD; count--) {
+      for (const id of buckets[count] ?? []) {
+        const word = this.words[id];
+        if (word !== undefined) candidates.push(word);
+        if (candidates.length >= MAX_CANDIDATES_PER_WORD) break;
+      }
     }
-    const candidates = scored.map(([word]) => word);
     const found: Array<[string, number]> = [...exact];
     for (const word of candidates) {
       if (word === typed) continue;
