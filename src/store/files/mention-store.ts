@@ -18,8 +18,12 @@ interface ErasedData {
 const isErasedData = (data: unknown): data is ErasedData => isObject(data) && isObject(data.erased);
 
 export class MentionStore implements MentionRepository {
-  /** Mention keys per contact, oldest first: the contact card and its figures read only these. */
-  private readonly byContact = new Map<string, string[]>();
+  /**
+   * Per contact, the segments holding their mentions (numbers, not keys: a million key strings
+   * would be most of the store's memory). Never too few; after a merge it may list a segment the
+   * contact has left, which `keysWhere` then finds nothing in.
+   */
+  private readonly byContact = new Map<string, number[]>();
   /** The post (author, text, link) is personal data; the key, labels and Slack place are not. */
   private collection!: SegmentedCollection<MentionRecord, 'mention', 'contactId'>;
   private erased!: Low<ErasedData>;
@@ -33,7 +37,7 @@ export class MentionStore implements MentionRepository {
       isRecord: isMentionRecord,
       maxPerSegment: options.maxPerSegment,
       // Only the contact index is built at open: a million sealed mentions open without decrypting one.
-      onOpenPlain: (record) => store.indexContact(record),
+      onOpenPlain: (record, segment) => store.indexContact(record.contactId, segment),
       indexFields: ['contactId'],
       personal: PERSONAL.mentions,
       cipher: options.cipher,
@@ -65,24 +69,24 @@ export class MentionStore implements MentionRepository {
 
   /** The keys of a contact's mentions, oldest first. */
   async keysForContact(contactId: string): Promise<string[]> {
-    return [...(this.byContact.get(contactId) ?? [])];
+    const segments = this.byContact.get(contactId);
+    return segments ? this.collection.keysWhere(segments, 'contactId', contactId) : [];
   }
 
   /** Moves every mention of contact `from` to contact `to` (a merge, or a link by hand). */
   async reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number> {
-    const keys = (this.byContact.get(from) ?? []).filter((key) => !onlyKeys || onlyKeys.has(key));
-    for (const key of keys) await this.collection.update(key, (record) => ({ ...record, contactId: to }));
-    const moved = new Set(keys);
-    const remaining = (this.byContact.get(from) ?? []).filter((key) => !moved.has(key));
-    if (remaining.length) this.byContact.set(from, remaining);
-    else this.byContact.delete(from);
-    this.byContact.set(to, [...(this.byContact.get(to) ?? []), ...keys]);
+    const keys = (await this.keysForContact(from)).filter((key) => !onlyKeys || onlyKeys.has(key));
+    for (const key of keys) {
+      await this.collection.update(key, (record) => ({ ...record, contactId: to }));
+      this.indexContact(to, this.collection.segmentNumberOf(key));
+    }
+    if (!onlyKeys) this.byContact.delete(from);
     return keys.length;
   }
 
   /** Erases a contact's mentions from the files (GDPR erasure). Returns the erased keys. */
   async deleteForContact(contactId: string): Promise<string[]> {
-    const keys = [...(this.byContact.get(contactId) ?? [])];
+    const keys = await this.keysForContact(contactId);
     // Tombstones first: a crash midway leaves a mention hidden, never one brought back.
     const at = new Date().toISOString();
     for (const key of keys) this.erased.data.erased[erasureHash(key)] = at;
@@ -97,11 +101,13 @@ export class MentionStore implements MentionRepository {
     return Object.hasOwn(this.erased.data.erased, erasureHash(key));
   }
 
-  /** Called once per stored mention (at open, and when a new mention is first recorded). */
-  private indexContact(record: Pick<MentionRecord, 'key' | 'contactId'>): void {
-    const keys = this.byContact.get(record.contactId);
-    if (keys) keys.push(record.key);
-    else this.byContact.set(record.contactId, [record.key]);
+  /** Called once per stored mention (at open, and when a mention is recorded or moves to a contact). */
+  private indexContact(contactId: string, segment: number | undefined): void {
+    if (segment === undefined) return;
+    const segments = this.byContact.get(contactId);
+    if (!segments) this.byContact.set(contactId, [segment]);
+    // A contact's mentions arrive in order: the segment is almost always the last one listed.
+    else if (segments.at(-1) !== segment && !segments.includes(segment)) segments.push(segment);
   }
 
   async count(): Promise<number> {
@@ -136,18 +142,16 @@ export class MentionStore implements MentionRepository {
   async recordAttempts(records: readonly MentionAttempt[]): Promise<MentionRecord[]> {
     const byKey = new Map(records.map((record) => [record.key, record]));
     const now = new Date().toISOString();
-    const fresh = new Set<string>();
     const stored = await this.collection.upsertMany([...byKey.keys()], (key, existing) => {
       const record = byKey.get(key);
       if (!record) return undefined;
-      if (!existing) fresh.add(key);
       return {
         ...record,
         workflow: existing?.workflow ?? record.workflow,
         slack: existing?.slack.ts ? existing.slack : { channel: record.slack.channel, attemptedAt: existing?.slack.attemptedAt ?? now },
       };
     });
-    for (const record of stored) if (fresh.has(record.key)) this.indexContact(record);
+    for (const record of stored) this.indexContact(record.contactId, this.collection.segmentNumberOf(record.key));
     return stored;
   }
 

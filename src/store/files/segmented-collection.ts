@@ -5,6 +5,7 @@ import { keyIdOf, type PiiCipher, SealedDataError } from '../pii-cipher.ts';
 import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
 import type { CollectionCopy } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
+import { KeyIndex } from './key-index.ts';
 
 /**
  * A collection of keyed records split over many small lowdb files ("segments").
@@ -35,7 +36,7 @@ export interface SegmentedOptions<T, P extends keyof T & string = never, F exten
    * small index file, so opening reads no segment at all. The object passed is reused from one
    * call to the next (a million of them would be a million allocations): copy what you keep.
    */
-  onOpenPlain?(record: { key: string } & Pick<T, F>): void;
+  onOpenPlain?(record: { key: string } & Pick<T, F>, segment: number): void;
   indexFields?: readonly F[];
   /** Fields holding personal data: sealed on disk when a cipher is given. */
   personal?: readonly P[];
@@ -50,6 +51,8 @@ interface SegmentInfo {
   partition: string;
   file: string;
   count: number;
+  /** Its place in `segments`, what the key index stores (set when the segment is added). */
+  ordinal: number;
 }
 
 interface LoadedSegment {
@@ -101,7 +104,9 @@ export class SegmentedCollection<
   F extends Exclude<keyof T, P> & string = never,
 > implements Sealable
 {
-  private readonly index = new Map<string, SegmentInfo>();
+  /** Key → the segment's number in `segments`: compact, as it holds every key of the history. */
+  private readonly index = new KeyIndex();
+  private readonly segments: SegmentInfo[] = [];
   /** Segments by partition, in creation order: the last is the one still filling. */
   private readonly byPartition = new Map<string, SegmentInfo[]>();
   private readonly loaded = new Map<string, Promise<LoadedSegment>>();
@@ -157,20 +162,20 @@ export class SegmentedCollection<
       const sidecar = await sidecars.get(file);
       sidecars.delete(file);
       if (sidecar) {
-        const info: SegmentInfo = { partition, file, count: sidecar.keys.length };
+        const info: SegmentInfo = { partition, file, count: sidecar.keys.length, ordinal: -1 };
         collection.addSegment(info);
         collection.openFromSidecar(info, sidecar);
         continue;
       }
       // Read one at a time: peak memory stays at one segment, not the whole history.
       const db = await openJsonFile<SegmentData>(file, { records: [] }, collection.isSegment);
-      const info: SegmentInfo = { partition, file, count: db.data.records.length };
+      const info: SegmentInfo = { partition, file, count: db.data.records.length, ordinal: -1 };
       collection.addSegment(info);
       for (const stored of db.data.records) {
         collection.checkReadable(stored, file);
         collection.countSealing(stored, 1);
-        collection.index.set(stored.key, info);
-        options.onOpenPlain?.(stored as unknown as { key: string } & Pick<T, F>);
+        collection.index.set(stored.key, info.ordinal);
+        options.onOpenPlain?.(stored as unknown as { key: string } & Pick<T, F>, info.ordinal);
         if (options.onOpen) options.onOpen(collection.decode(stored));
       }
       if (!options.onOpen) await collection.writeSidecar(file, db.data.records);
@@ -195,7 +200,7 @@ export class SegmentedCollection<
    * from `touched` (the batch's own copy), never loaded again.
    */
   private async read(key: string, touched?: ReadonlyMap<string, LoadedSegment>): Promise<T | undefined> {
-    const info = this.index.get(key);
+    const info = this.segmentOf(key);
     if (!info) return undefined;
     const segment = touched?.get(info.file) ?? (await this.load(info));
     const position = segment.positions.get(key);
@@ -229,7 +234,7 @@ export class SegmentedCollection<
   /** Removes a record from its segment file (merges and erasures). Returns whether it existed. */
   delete(key: string): Promise<boolean> {
     return this.exclusive(async () => {
-      const info = this.index.get(key);
+      const info = this.segmentOf(key);
       if (!info) return false;
       const segment = await this.load(info);
       const gone = segment.db.data.records.find((record) => record.key === key);
@@ -262,7 +267,7 @@ export class SegmentedCollection<
    * stale copy of one file.
    */
   private async place(record: T, touched: Map<string, LoadedSegment>): Promise<void> {
-    const info = this.index.get(record.key) ?? this.segmentWithRoom(this.options.partitionOf(record));
+    const info = this.segmentOf(record.key) ?? this.segmentWithRoom(this.options.partitionOf(record));
     const segment = touched.get(info.file) ?? (await this.load(info));
     touched.set(info.file, segment);
     const position = segment.positions.get(record.key);
@@ -272,7 +277,7 @@ export class SegmentedCollection<
       segment.positions.set(record.key, segment.db.data.records.length);
       segment.db.data.records.push(stored);
       info.count = segment.db.data.records.length;
-      this.index.set(record.key, info);
+      this.index.set(record.key, info.ordinal);
     } else {
       const previous = segment.db.data.records[position];
       if (previous) this.countSealing(previous, -1);
@@ -384,11 +389,11 @@ export class SegmentedCollection<
     const scratch: Record<string, unknown> = {};
     for (let i = 0; i < sidecar.keys.length; i++) {
       const key = sidecar.keys[i] as string;
-      this.index.set(key, info);
+      this.index.set(key, info.ordinal);
       if (!onOpenPlain) continue;
       scratch.key = key;
       for (const [field, values] of fields) scratch[field] = values[i] ?? undefined;
-      onOpenPlain(scratch as { key: string } & Pick<T, F>);
+      onOpenPlain(scratch as { key: string } & Pick<T, F>, info.ordinal);
     }
   }
 
@@ -467,7 +472,49 @@ export class SegmentedCollection<
       isObject(record) && typeof record.sealed === 'string' ? typeof record.key === 'string' : this.options.isRecord(record),
     );
 
+  /** The number of the segment holding `key` (what `keysWhere` takes), if it is stored. */
+  segmentNumberOf(key: string): number | undefined {
+    return this.index.get(key);
+  }
+
+  /**
+   * The keys of the records in these segments whose index field `field` is `value`, segment by
+   * segment in file order: from the segment if it is in memory, else from its small index file
+   * (read from disk, so a secondary index need keep only segment numbers, not a million keys).
+   */
+  keysWhere(segments: Iterable<number>, field: F, value: unknown): Promise<string[]> {
+    return this.exclusive(async () => {
+      const keys: string[] = [];
+      const fromRecords = (segment: LoadedSegment) => {
+        for (const record of segment.db.data.records) if (record[field] === value) keys.push(record.key);
+      };
+      for (const ordinal of [...new Set(segments)].sort((a, b) => a - b)) {
+        const info = this.segments[ordinal];
+        if (!info) continue;
+        const cached = this.loaded.get(info.file);
+        if (cached) {
+          fromRecords(await cached);
+          continue;
+        }
+        const sidecar = await this.readSidecar(info.file);
+        if (!sidecar) {
+          fromRecords(await this.load(info));
+          continue;
+        }
+        const values = sidecar.fields[field] ?? [];
+        for (let i = 0; i < sidecar.keys.length; i++) if (values[i] === value) keys.push(sidecar.keys[i] as string);
+      }
+      return keys;
+    });
+  }
+
+  private segmentOf(key: string): SegmentInfo | undefined {
+    const ordinal = this.index.get(key);
+    return ordinal === undefined ? undefined : this.segments[ordinal];
+  }
+
   private addSegment(info: SegmentInfo): void {
+    info.ordinal = this.segments.push(info) - 1;
     const list = this.byPartition.get(info.partition) ?? [];
     list.push(info);
     this.byPartition.set(info.partition, list);
@@ -477,7 +524,7 @@ export class SegmentedCollection<
     const list = this.byPartition.get(partition) ?? [];
     const last = list.at(-1);
     if (last && last.count < this.maxPerSegment) return last;
-    const info: SegmentInfo = { partition, file: path.join(this.dir, `${partition}.${list.length}.json`), count: 0 };
+    const info: SegmentInfo = { partition, file: path.join(this.dir, `${partition}.${list.length}.json`), count: 0, ordinal: -1 };
     this.addSegment(info);
     return info;
   }
