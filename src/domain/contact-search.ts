@@ -231,10 +231,27 @@ export class ContactSearchIndex {
     }
     const candidates: string[] = [];
     for (let count = grams.length; count >= minShared && candidates.length < MAX_CANDIDATES_PER_WORD; count--) {
-      for (const id of buckets[count] ?? []) {
-        const word = this.words[id];
-        if (word !== undefined) candidates.push(word);
-        if (candidates.length >= MAX_CANDIDATES_PER_WORD) break;
+      const ids = buckets[count] ?? [];
+      if (candidates.length + ids.length <= MAX_CANDIDATES_PER_WORD) {
+        for (const id of ids) candidates.push(this.words[id] ?? '');
+        continue;
+      }
+      // The bucket that does not fit whole: the words closest in length first (the likelier
+      // typos), then alphabetical, so the choice does not depend on the order contacts were added.
+      const byLengthGap: string[][] = [];
+      for (const id of ids) {
+        const word = this.words[id] ?? '';
+        const gap = Math.min(15, Math.abs(word.length - typed.length));
+        const group = byLengthGap[gap];
+        if (group) group.push(word);
+        else byLengthGap[gap] = [word];
+      }
+      for (const group of byLengthGap) {
+        const room = MAX_CANDIDATES_PER_WORD - candidates.length;
+        if (room <= 0) break;
+        if (!group) continue;
+        if (group.length > room) group.sort();
+        candidates.push(...group.slice(0, room));
       }
     }
     const found: Array<[string, number]> = [...exact];

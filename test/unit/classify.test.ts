@@ -1,7 +1,9 @@
+/// <reference path="../../src/domain/natural-modules.d.ts" />
 import { describe, expect, it } from 'vitest';
 import {
   createMentionClassifier,
   evaluate,
+  featuresOf,
   LABELS,
   loadTrainingSet,
   MentionClassifier,
@@ -63,5 +65,21 @@ describe('scoreSentiment', () => {
 
   it('scores empty text as neutral zero', () => {
     expect(scoreSentiment('@northwind https://t.co/abc')).toEqual({ score: 0, label: 'neutral' });
+  });
+});
+
+describe('the sparse evaluation of the Bayes model', () => {
+  it("gives natural's BayesClassifier's label for every text: the training set, the held-out fifth and the demo mentions", async () => {
+    const { default: BayesClassifier } = await import('natural/lib/natural/classifiers/bayes_classifier.js');
+    const { DEMO_MENTIONS } = await import('../../src/sandbox/demo-data.ts');
+    const { train, heldOut } = splitTrainingSet(loadTrainingSet());
+    const reference = new BayesClassifier();
+    for (const example of train) reference.addDocument(featuresOf(example.text), example.label);
+    reference.train();
+    const ours = new MentionClassifier(train);
+    const texts = [...train, ...heldOut].map((example) => example.text).concat(DEMO_MENTIONS);
+    expect(texts.length).toBeGreaterThan(400);
+    const disagreements = texts.filter((text) => ours.classify(text).label !== reference.classify(featuresOf(text)));
+    expect(disagreements).toEqual([]);
   });
 });

@@ -42,8 +42,13 @@ export class KeyIndex {
   }
 
   set(key: string, value: number): void {
+    this.setRange(key, 0, key.length, value);
+  }
+
+  /** `set` for the key at `text[start, end)`: keys read from a joined list need no string of their own. */
+  setRange(text: string, start: number, end: number, value: number): void {
     if (value < 0) throw new RangeError('KeyIndex values are non-negative');
-    const existing = this.find(key);
+    const existing = this.findRange(text, start, end);
     if (existing >= 0) {
       this.values[existing] = value;
       return;
@@ -60,9 +65,13 @@ export class KeyIndex {
     return true;
   }
 
-  /** The slot holding `key`, or -1; leaves the key's hash in hashHigh/hashLow for `set`. */
   private find(key: string): number {
-    this.hash(key);
+    return this.findRange(key, 0, key.length);
+  }
+
+  /** The slot holding the key at `text[start, end)`, or -1; leaves its hash in hashHigh/hashLow for `setRange`. */
+  private findRange(text: string, start: number, end: number): number {
+    this.hash(text, start, end);
     const { high, low, values } = this;
     const mask = this.mask;
     for (let slot = this.hashLow & mask; ; slot = (slot + 1) & mask) {
@@ -101,11 +110,11 @@ export class KeyIndex {
   }
 
   /** Two independent 32-bit halves (cyrb53's mixing, kept to 64 bits). */
-  private hash(key: string): void {
+  private hash(text: string, start: number, end: number): void {
     let h1 = 0xdeadbeef;
     let h2 = 0x41c6ce57;
-    for (let i = 0; i < key.length; i++) {
-      const code = key.charCodeAt(i);
+    for (let i = start; i < end; i++) {
+      const code = text.charCodeAt(i);
       h1 = Math.imul(h1 ^ code, 2654435761);
       h2 = Math.imul(h2 ^ code, 1597334677);
     }

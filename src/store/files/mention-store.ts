@@ -24,6 +24,8 @@ export class MentionStore implements MentionRepository {
    * contact has left, which `keysWhere` then finds nothing in.
    */
   private readonly byContact = new Map<string, number[]>();
+  /** `byContact` is built after open, in the background, from the segments' index files: start-up does not wait for it. */
+  private contactIndexReady: Promise<void> = Promise.resolve();
   /** The post (author, text, link) is personal data; the key, labels and Slack place are not. */
   private collection!: SegmentedCollection<MentionRecord, 'mention', 'contactId'>;
   private erased!: Low<ErasedData>;
@@ -36,12 +38,17 @@ export class MentionStore implements MentionRepository {
       partitionOf: (record) => record.mention.createdAt.slice(0, 10),
       isRecord: isMentionRecord,
       maxPerSegment: options.maxPerSegment,
-      // Only the contact index is built at open: a million sealed mentions open without decrypting one.
-      onOpenPlain: (record, segment) => store.indexContact(record.contactId, segment),
+      // Opening reads only the keys; the contact index follows from the same small files, never
+      // decrypting a mention.
       indexFields: ['contactId'],
       personal: PERSONAL.mentions,
       cipher: options.cipher,
     });
+    store.contactIndexReady = store.collection.scanField('contactId', (contactId, segment) => {
+      if (typeof contactId === 'string') store.indexContact(contactId, segment);
+    });
+    // Awaited where it is used (keysForContact); never an unhandled rejection meanwhile.
+    store.contactIndexReady.catch(() => {});
     return store;
   }
 
@@ -69,6 +76,7 @@ export class MentionStore implements MentionRepository {
 
   /** The keys of a contact's mentions, oldest first. */
   async keysForContact(contactId: string): Promise<string[]> {
+    await this.contactIndexReady;
     const segments = this.byContact.get(contactId);
     return segments ? this.collection.keysWhere(segments, 'contactId', contactId) : [];
   }
