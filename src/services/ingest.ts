@@ -3,7 +3,7 @@ import { type ContactRecord, isPosted, type MentionAttempt, type MentionRecord, 
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
 import { type Health, platformComponent } from './health.ts';
-import type { Store } from './repositories.ts';
+import type { CursorRepository, Store } from './repositories.ts';
 import { backoffMs, sleep } from './sleep.ts';
 import { ChatCallError, type TeamChat } from './team-chat.ts';
 
@@ -109,8 +109,12 @@ export class MentionIngest {
     let pendingCursor: string | undefined;
     let lastFlush = Date.now();
     const flush = async () => {
-      if (pending.length) await this.store.mentions.recordPostedMany(pending);
-      if (pendingCursor) await this.advanceCursor(pendingCursor);
+      const [done, cursor] = [pending, pendingCursor];
+      // One write for both (on PostgreSQL one commit): the posted ts and the cursor past them.
+      await this.store.together(async ({ mentions, cursors }) => {
+        if (done.length) await mentions.recordPostedMany(done);
+        if (cursor) await this.advanceCursor(cursors, cursor);
+      });
       pending = [];
       pendingCursor = undefined;
       lastFlush = Date.now();
@@ -224,10 +228,10 @@ export class MentionIngest {
     this.health.set(platformComponent(this.platform.id), 'ok');
   }
 
-  private async advanceCursor(cursor: string): Promise<void> {
-    const current = await this.store.cursors.get(this.platform.id);
+  private async advanceCursor(cursors: CursorRepository, cursor: string): Promise<void> {
+    const current = await cursors.get(this.platform.id);
     if (current === undefined || this.platform.compareCursors(cursor, current) > 0) {
-      await this.store.cursors.set(this.platform.id, cursor);
+      await cursors.set(this.platform.id, cursor);
     }
   }
 
@@ -236,7 +240,7 @@ export class MentionIngest {
    * all that will be posted in one go (write-ahead: before any Slack call).
    */
   private async prepare(chunk: InboundMention[], after: string | undefined, notBefore: Date): Promise<Step[]> {
-    const { mentions, contacts } = this.store;
+    const { mentions } = this.store;
     const steps: Array<Exclude<Step, PostStep> | Omit<PostStep, 'record' | 'contact'>> = [];
     const attempts: MentionAttempt[] = [];
     const toPost: Array<{ mention: InboundMention; existing: MentionRecord | undefined; isLate: boolean }> = [];
@@ -262,21 +266,27 @@ export class MentionIngest {
       toPost.push({ mention, existing, isLate });
       steps.push({ kind: 'post', mention, attemptedBefore: Boolean(existing), isLate });
     }
-    // Every author of the chunk linked to a contact in one write (one platform per ingest).
-    const linked = await contacts.ensureForAuthors(
-      this.platform.id,
-      toPost.map(({ mention }) => mention.author),
-    );
+    // Classified before the write, which then holds no lock while the CPU works.
+    const classifications = toPost.map(({ mention, existing }) => existing?.classification ?? this.classifier.classify(mention.text));
     const contactOf = new Map<string, ContactRecord>();
-    for (const [i, { mention, existing }] of toPost.entries()) {
-      const contact = linked[i];
-      if (!contact) throw new Error(`no contact for ${mentionKey(mention)}`);
-      contactOf.set(mentionKey(mention), contact);
-      const classification: Classification = existing?.classification ?? this.classifier.classify(mention.text);
-      const channel = existing?.slack.channel ?? this.channelFor(classification);
-      attempts.push({ key: mentionKey(mention), mention, classification, contactId: contact.key, slack: { channel } });
-    }
-    const stored = new Map((await mentions.recordAttempts(attempts)).map((record) => [record.key, record]));
+    // Every author of the chunk linked to a contact and every intent written, in one go (on
+    // PostgreSQL one commit; one platform per ingest).
+    const written = await this.store.together(async ({ contacts, mentions: intents }) => {
+      const linked = await contacts.ensureForAuthors(
+        this.platform.id,
+        toPost.map(({ mention }) => mention.author),
+      );
+      for (const [i, { mention, existing }] of toPost.entries()) {
+        const contact = linked[i];
+        const classification = classifications[i];
+        if (!contact || !classification) throw new Error(`no contact for ${mentionKey(mention)}`);
+        contactOf.set(mentionKey(mention), contact);
+        const channel = existing?.slack.channel ?? this.channelFor(classification);
+        attempts.push({ key: mentionKey(mention), mention, classification, contactId: contact.key, slack: { channel } });
+      }
+      return intents.recordAttempts(attempts);
+    });
+    const stored = new Map(written.map((record) => [record.key, record]));
     return steps.map((step) => {
       if (step.kind !== 'post') return step;
       const record = stored.get(mentionKey(step.mention));

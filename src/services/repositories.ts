@@ -38,8 +38,8 @@ export interface MentionRepository {
    * attempted keeps its first attempt's time and its Slack ts if it has one.
    */
   recordAttempts(records: readonly MentionAttempt[]): Promise<MentionRecord[]>;
-  /** These mentions are in Slack (all or nothing); keys with no attempt are skipped. */
-  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]>;
+  /** These mentions are in Slack (all or nothing); keys with no attempt are skipped. Returns how many were recorded. */
+  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number>;
   /** Applies `change` to the workflow atomically: a Like and a reply settling at once both land. */
   updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord>;
   /** Moves contact `from`'s mentions (or only `onlyKeys` of them) to contact `to`. */
@@ -199,6 +199,12 @@ export interface Store extends Repositories {
    * such an operation must be safe to run twice). `id` is stable across such a re-run.
    */
   atomically<T>(operation: AtomicOperation, apply: (repositories: Repositories, id: string) => Promise<T>): Promise<T>;
+  /**
+   * Runs several writes as one: on PostgreSQL one transaction, so one commit (one flush to disk) for
+   * a page of mentions instead of one per call; on the files the calls run as they come, each
+   * atomic on its own. For what must be all or nothing across a crash on the files, `atomically`.
+   */
+  together<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
   /** Operations a crash cut short (files only; always empty on PostgreSQL), oldest first. */
   interrupted(): Promise<InterruptedOperation[]>;
   close(): Promise<void>;

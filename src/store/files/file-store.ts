@@ -68,6 +68,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       // Files have no transactions: the journal makes a multi-file operation all-or-nothing by
       // finishing it, at the next start, when a crash or an error cut it short.
       atomically: (operation, apply) => journal.run(operation, (id) => apply(repositories, id)),
+      together: (work) => work(repositories),
       interrupted: async (): Promise<InterruptedOperation[]> =>
         journal.pending().map(({ id, entry, done }) => ({ id, operation: entry, done })),
       sealable: () => ({

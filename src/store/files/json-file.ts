@@ -24,8 +24,13 @@ export class StoreFileError extends SwitchboardError {
  * compact (not pretty-printed): they are many and machine-read, and this halves the write time.
  * `isValid` guards against a file that parses but is not ours (an empty array, a stray object).
  */
-export async function openJsonFile<T extends object>(file: string, defaults: T, isValid: (data: unknown) => data is T): Promise<Low<T>> {
-  const adapter = new DataFile<T>(file, { parse: JSON.parse, stringify: (data) => JSON.stringify(data) });
+export async function openJsonFile<T extends object>(
+  file: string,
+  defaults: T,
+  isValid: (data: unknown) => data is T,
+  stringify: (data: T) => string = (data) => JSON.stringify(data),
+): Promise<Low<T>> {
+  const adapter = new DataFile<T>(file, { parse: JSON.parse, stringify });
   const db = new Low<T>(adapter, defaults);
   try {
     await db.read();

@@ -165,13 +165,17 @@ export class MentionStore implements MentionRepository {
 
   /** The mention is in Slack: only now is it seen. */
   async recordPosted(key: string, ts: string): Promise<MentionRecord> {
-    const [stored] = await this.recordPostedMany([{ key, ts }]);
+    const [stored] = await this.markPosted([{ key, ts }]);
     if (!stored) throw new Error(`recordPosted: no attempt recorded for ${key}`);
     return stored;
   }
 
   /** Several mentions are in Slack: one write per day file they touch. */
-  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]> {
+  async recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number> {
+    return (await this.markPosted(posted)).length;
+  }
+
+  private markPosted(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]> {
     const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
     const postedAt = new Date().toISOString();
     return this.collection.upsertMany([...tsOf.keys()], (key, existing) => {

@@ -79,6 +79,26 @@ interface Sidecar {
 /** 3: keys joined by newlines into one string (one allocation to parse, not a thousand); 2: an array, still read. */
 const SIDECAR_VERSION = 3;
 
+/**
+ * Each stored record's JSON, kept while the record object lives: a segment is rewritten whole on
+ * every change (lowdb writes files whole), and a page of new mentions would otherwise serialise the
+ * segment's thousand records again each time. A changed record is a new object, so never stale.
+ */
+const recordJson = new WeakMap<StoredRecord, string>();
+
+/** The same text as JSON.stringify(segment), from each record's kept JSON. */
+function stringifySegment(segment: SegmentData): string {
+  const parts = segment.records.map((record) => {
+    let json = recordJson.get(record);
+    if (json === undefined) {
+      json = JSON.stringify(record);
+      recordJson.set(record, json);
+    }
+    return json;
+  });
+  return `{"records":[${parts.join(',')}]}`;
+}
+
 function keyCount(sidecar: Sidecar): number {
   return typeof sidecar.keys === 'string' ? (sidecar.n ?? 0) : sidecar.keys.length;
 }
@@ -185,7 +205,7 @@ export class SegmentedCollection<
         continue;
       }
       // Read one at a time: peak memory stays at one segment, not the whole history.
-      const db = await openJsonFile<SegmentData>(file, { records: [] }, collection.isSegment);
+      const db = await openJsonFile<SegmentData>(file, { records: [] }, collection.isSegment, stringifySegment);
       const info: SegmentInfo = { partition, file, count: db.data.records.length, ordinal: -1 };
       collection.addSegment(info);
       for (const stored of db.data.records) {
@@ -585,7 +605,7 @@ export class SegmentedCollection<
       // Refresh its place in the LRU order.
       this.loaded.delete(info.file);
     } else {
-      loading = openJsonFile<SegmentData>(info.file, { records: [] }, this.isSegment).then((db) => ({
+      loading = openJsonFile<SegmentData>(info.file, { records: [] }, this.isSegment, stringifySegment).then((db) => ({
         db,
         positions: new Map(db.data.records.map((record, index) => [record.key, index])),
       }));

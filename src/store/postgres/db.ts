@@ -17,8 +17,20 @@ export class Db {
     // An idle connection the server closes (a restart, a failover) must not crash the process:
     // the pool drops it and the next query opens another.
     pool.on('error', () => {});
-    return new Db(pool);
+    const db = new Db(pool);
+    pool.on('connect', (client) => {
+      const pid = (client as pg.Client & { processID?: number }).processID;
+      if (pid) db.ownSessions.add(pid);
+    });
+    pool.on('remove', (client) => {
+      const pid = (client as pg.Client & { processID?: number }).processID;
+      if (pid) db.ownSessions.delete(pid);
+    });
+    return db;
   }
+
+  /** The server process IDs of this pool's connections: a notification from one of them is our own write. */
+  readonly ownSessions = new Set<number>();
 
   get inTransaction(): boolean {
     return this.client !== undefined;

@@ -54,7 +54,10 @@ export class PgContacts implements ContactRepository {
     const connect = async (): Promise<void> => {
       const next = new pg.Client({ connectionString: url });
       next.on('notification', (message) => {
-        if (message.channel === CHANNEL && message.payload) void this.refresh(message.payload).catch(() => {});
+        // Our own writes are in the index already; another replica's are read back, a batch at a time.
+        if (message.channel !== CHANNEL || !message.payload || this.db.ownSessions.has(message.processId)) return;
+        this.changedElsewhere.add(message.payload);
+        this.refreshSoon();
       });
       next.on('error', () => {
         // The connection is gone (a server restart, a network cut): reconnect and reload, as
@@ -71,6 +74,8 @@ export class PgContacts implements ContactRepository {
     return {
       stop: async () => {
         stopped = true;
+        this.stopped = true;
+        clearTimeout(this.refreshTimer);
         await client?.end().catch(() => {});
       },
     };
@@ -80,7 +85,37 @@ export class PgContacts implements ContactRepository {
     for await (const contact of this.all()) this.index.put(contact);
   }
 
-  /** Re-reads one contact another replica (or this one) changed. */
+  /** Contacts another replica changed, read back together a moment after the first notice. */
+  private readonly changedElsewhere = new Set<string>();
+  private refreshTimer?: NodeJS.Timeout;
+
+  private stopped = false;
+
+  private refreshSoon(): void {
+    if (this.stopped) return;
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      const keys = [...this.changedElsewhere];
+      this.changedElsewhere.clear();
+      void this.refreshMany(keys).catch(() => {
+        for (const key of keys) this.changedElsewhere.add(key);
+        this.refreshSoon();
+      });
+    }, 20);
+  }
+
+  private async refreshMany(keys: string[]): Promise<void> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM contacts WHERE key = ANY($1)', [keys]);
+    const found = new Set<string>();
+    for (const row of rows) {
+      const contact = this.decode(row.record);
+      found.add(contact.key);
+      this.index.put(contact);
+    }
+    for (const key of keys) if (!found.has(key)) this.index.remove(key);
+  }
+
+  /** Re-reads one contact (after a rollback put it back to what is committed). */
   private async refresh(key: string): Promise<void> {
     const contact = await this.get(key);
     if (contact) this.index.put(contact);
@@ -131,8 +166,14 @@ export class PgContacts implements ContactRepository {
     return this.db.transaction(async (tx) => {
       // One page at a time across replicas: two never create a contact for one new author.
       await tx.query('SELECT pg_advisory_xact_lock($1)', [ENSURE_LOCK]);
-      const bound = this.bind(tx);
-      const { contacts, changed } = await linkAuthors(platform, authors, (author) => bound.findByAuthor(platform, author));
+      // The page's known contacts in one query, not a round trip per author.
+      const ids = [...new Set(authors.map((author) => this.index.idOfAuthor(platform, author)).filter((id) => id !== undefined))];
+      const { rows } = await tx.query<{ record: unknown }>('SELECT record FROM contacts WHERE key = ANY($1)', [ids]);
+      const known = new Map(rows.map((row) => this.decode(row.record)).map((contact) => [contact.key, contact]));
+      const { contacts, changed } = await linkAuthors(platform, authors, async (author) => {
+        const id = this.index.idOfAuthor(platform, author);
+        return id === undefined ? undefined : known.get(id);
+      });
       await this.write(tx, changed);
       return contacts;
     });

@@ -160,19 +160,18 @@ export class PgMentions implements MentionRepository {
     );
   }
 
-  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]> {
+  async recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number> {
     const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
-    if (!tsOf.size) return Promise.resolve([]);
+    if (!tsOf.size) return 0;
     const postedAt = new Date().toISOString();
-    // slack is not personal: set in place, without decrypting the post.
-    return this.db
-      .query<{ record: unknown }>(
-        `UPDATE mentions m SET posted = true,
-           record = jsonb_set(m.record, '{slack}', (m.record->'slack') || jsonb_build_object('ts', p.ts, 'postedAt', $3::text))
-         FROM unnest($1::text[], $2::text[]) AS p(key, ts) WHERE m.key = p.key RETURNING m.record`,
-        [[...tsOf.keys()], [...tsOf.values()], postedAt],
-      )
-      .then(({ rows }) => rows.map((row) => this.decode(row.record)));
+    // slack is not personal: set in place, without decrypting the post or sending it back.
+    const { rowCount } = await this.db.query(
+      `UPDATE mentions m SET posted = true,
+         record = jsonb_set(m.record, '{slack}', (m.record->'slack') || jsonb_build_object('ts', p.ts, 'postedAt', $3::text))
+       FROM unnest($1::text[], $2::text[]) AS p(key, ts) WHERE m.key = p.key`,
+      [[...tsOf.keys()], [...tsOf.values()], postedAt],
+    );
+    return rowCount ?? 0;
   }
 
   async updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord> {

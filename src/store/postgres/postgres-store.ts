@@ -77,6 +77,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         likes: repositories.likes.copy,
       }),
       atomically: (_operation, apply) => db.transaction((tx) => apply(bind(tx), randomUUID())),
+      together: (work) => db.transaction((tx) => work(bind(tx))),
       interrupted: async () => [],
       close: async () => {
         await stop();
