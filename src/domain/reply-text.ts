@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.ts';
 
 /**
  * Rules for the text of a public reply. Pure: the modal, thread commands and the sending service

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import twitterText from 'twitter-text';
+import { twitterText } from '../domain/twitter-text.ts';
 import { RateWindows } from './rate-windows.ts';
 import { type Reply, StandinServer } from './standin-server.ts';
 

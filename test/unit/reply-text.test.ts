@@ -96,3 +96,14 @@ describe('Mastodon and Bluesky counts', () => {
     expect(describeTextProblem(problem as NonNullable<typeof problem>, 'Bluesky')).toContain('3,000');
   });
 });
+
+describe('twitter-text, loaded without the polyfill that slows every regular expression', () => {
+  it("keeps core-js's split probe out of the process and still measures as X does", async () => {
+    const { isSplitPolyfillKeptOut, twitterText } = await import('../../src/domain/twitter-text.ts');
+    expect(isSplitPolyfillKeptOut()).toBe(true);
+    // 5 + 1 + 23 (any URL) + 1 + 2×2 (CJK) + 1 + 2 (an emoji) = 37
+    expect(twitterText.parseTweet('hello https://x.com 日本 😀').weightedLength).toBe(37);
+    expect(twitterText.extractUrls('see https://x.com/a and example.org')).toEqual(['https://x.com/a', 'example.org']);
+    expect('a1b22c'.split(/\d+/)).toEqual(['a', 'b', 'c']);
+  });
+});

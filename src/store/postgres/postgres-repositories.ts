@@ -126,10 +126,12 @@ export class PgMentions implements MentionRepository {
     if (!byKey.size) return Promise.resolve([]);
     return this.db.transaction(async (tx) => {
       // Locked for the page: a mention already attempted keeps its first attempt and its Slack ts.
-      const { rows } = await tx.query<{ record: unknown }>('SELECT record FROM mentions WHERE key = ANY($1) FOR UPDATE', [
-        [...byKey.keys()],
-      ]);
-      const existing = new Map(rows.map((row) => [this.decode(row.record).key, this.decode(row.record)]));
+      // Only those two parts are read (they are never sealed): the post itself need not be opened.
+      const { rows } = await tx.query<{ key: string; slack: MentionRecord['slack']; workflow: MentionWorkflow | null }>(
+        "SELECT key, record->'slack' AS slack, record->'workflow' AS workflow FROM mentions WHERE key = ANY($1) FOR UPDATE",
+        [[...byKey.keys()]],
+      );
+      const existing = new Map(rows.map((row) => [row.key, { slack: row.slack, workflow: row.workflow ?? undefined }]));
       const now = new Date().toISOString();
       const stored = [...byKey.values()].map((record): MentionRecord => {
         const before = existing.get(record.key);
