@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
@@ -25,6 +24,7 @@ import { MentionActions } from './services/mention-actions.ts';
 import { MentionMessages } from './services/mention-messages.ts';
 import { Permissions } from './services/permissions.ts';
 import { ReplyService } from './services/replies.ts';
+import type { SessionRepository } from './services/repositories.ts';
 import { backoffMs, sleep } from './services/sleep.ts';
 import { ChatCallError } from './services/team-chat.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
@@ -203,7 +203,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     };
     // Platforms that answer start now; one that is unreachable keeps being retried on its own, so an
     // outage of one network does not hold up the others. Refused credentials stop start-up.
-    const { allConnected } = await connectPlatforms(config, log, health, tune, shutdown.signal, startPolling, cipher);
+    const { allConnected } = await connectPlatforms(config, log, health, tune, shutdown.signal, startPolling, store.sessions);
     await replies.resume();
     // Replies waiting for a platform that connected late are resumed once it is there.
     void allConnected
@@ -261,7 +261,7 @@ async function connectPlatforms(
   tune: Tuning,
   signal: AbortSignal,
   ready: (platform: Platform) => void,
-  cipher: PiiCipher | undefined,
+  sessions: SessionRepository,
 ): Promise<{ allConnected: Promise<void> }> {
   const wanted: Array<{ id: PlatformId; name: string; what: string; connect: () => Promise<Platform> }> = [];
   const { x, mastodon, bluesky } = config;
@@ -289,8 +289,7 @@ async function connectPlatforms(
       connect: () =>
         BlueskyPlatform.connect(bluesky, {
           pageSize: tune.blueskyPageSize,
-          sessionFile: path.join(config.dataDir, 'bluesky-session.json'),
-          cipher,
+          sessions,
           log: log.child('bluesky'),
         }),
     });

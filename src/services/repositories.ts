@@ -160,6 +160,17 @@ export interface LikeRepository {
   readDay(day: string): AsyncIterable<LikeRecord>;
 }
 
+/**
+ * Each platform's login session (tokens), by platform ID, so a restart resumes it instead of
+ * logging in again. Sealed at rest with PII_ENCRYPTION_KEY. A session that cannot be read is no
+ * session: the platform logs in again.
+ */
+export interface SessionRepository {
+  load(name: string): Promise<unknown>;
+  save(name: string, session: unknown): Promise<void>;
+  clear(name: string): Promise<void>;
+}
+
 export interface Repositories {
   mentions: MentionRepository;
   contacts: ContactRepository;
@@ -171,6 +182,7 @@ export interface Repositories {
   orders: OrderRepository;
   digests: DigestLogRepository;
   likes: LikeRepository;
+  sessions: SessionRepository;
 }
 
 /**

@@ -16,6 +16,7 @@ export const COLLECTIONS = [
   'digests',
   'facts',
   'likes',
+  'sessions',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -40,6 +41,10 @@ export interface CursorRow {
 export interface TombstoneRow {
   hash: string;
   at: string;
+}
+export interface SessionRow {
+  name: string;
+  session: unknown;
 }
 export interface FactRow {
   name: string;

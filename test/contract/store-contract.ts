@@ -81,6 +81,7 @@ const pick = (r: Repositories): Repositories => ({
   orders: r.orders,
   digests: r.digests,
   likes: r.likes,
+  sessions: r.sessions,
 });
 
 /** A person with a mention, a note, an order and a like of ours. */
@@ -342,6 +343,31 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       expect(likes).toEqual(['x:l1']);
       expect(await store.likes.forPerson('nobody', [{ platform: 'x', userId: '9' }])).toHaveLength(1);
       expect(await store.likes.deleteForPerson('nobody', [{ platform: 'x', userId: '9' }])).toBe(1);
+    });
+
+    it('keeps a platform session across a restart, and forgets it when cleared', async () => {
+      expect(await store.sessions.load('bluesky')).toBeUndefined();
+      await store.sessions.save('bluesky', {
+        did: 'did:plc:brand',
+        handle: 'brand.example',
+        accessJwt: 'access-1',
+        refreshJwt: 'refresh-1',
+      });
+      await store.sessions.save('bluesky', {
+        did: 'did:plc:brand',
+        handle: 'brand.example',
+        accessJwt: 'access-2',
+        refreshJwt: 'refresh-2',
+      });
+      await reopen();
+      expect(await store.sessions.load('bluesky')).toEqual({
+        did: 'did:plc:brand',
+        handle: 'brand.example',
+        accessJwt: 'access-2',
+        refreshJwt: 'refresh-2',
+      });
+      await store.sessions.clear('bluesky');
+      expect(await store.sessions.load('bluesky')).toBeUndefined();
     });
 
     it('merges all or nothing: cut short at any step, the next start leaves both people whole or one merged person', async () => {

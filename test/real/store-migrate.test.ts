@@ -78,6 +78,7 @@ async function fill(store: Store): Promise<{ contactId: string }> {
     contactId,
     createdAt: '2026-11-24T12:00:00.000Z',
   });
+  await store.sessions.save('bluesky', { did: 'did:plc:brand', handle: 'brand.example', accessJwt: 'a', refreshJwt: 'r' });
   await store.digests.since(new Date('2026-11-01T00:00:00.000Z'));
   await store.digests.recordAttempt('daily:2026-11-24', 'C0DIGEST', new Date('2026-11-25T09:00:00.000Z'), {
     period: { first: '2026-11-24', last: '2026-11-24' },
@@ -109,6 +110,7 @@ async function expectSameData(store: Store, contactId: string): Promise<void> {
   expect(await store.likes.forPerson(contactId, [])).toHaveLength(1);
   expect((await store.digests.since(new Date())).toISOString()).toBe('2026-11-01T00:00:00.000Z');
   expect(await store.digests.get('daily:2026-11-24')).toMatchObject({ channel: 'C0DIGEST' });
+  expect(await store.sessions.load('bluesky')).toMatchObject({ did: 'did:plc:brand', refreshJwt: 'r' });
 }
 
 describe('npm run store -- migrate', () => {

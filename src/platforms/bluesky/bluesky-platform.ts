@@ -3,6 +3,7 @@ import { AtpAgent, type AtpSessionData, RichText, XRPCError } from '@atproto/api
 import type { BlueskyConfig } from '../../config.ts';
 import { measureForBluesky } from '../../domain/reply-text.ts';
 import type { Log } from '../../log.ts';
+import type { SessionRepository } from '../../services/repositories.ts';
 import {
   type Author,
   type InboundMention,
@@ -18,7 +19,6 @@ import {
   type TextMeasure,
   withPlatformErrors,
 } from '../platform.ts';
-import { SessionFile } from './session-file.ts';
 
 /** listNotifications takes 1–100: the largest page re-reads the window in the fewest requests. */
 export const BLUESKY_PAGE_SIZE = 100;
@@ -62,17 +62,22 @@ export class BlueskyPlatform implements Platform {
 
   static async connect(
     config: BlueskyConfig,
-    options: { sessionFile: string; pageSize?: number; log: Log; cipher?: ConstructorParameters<typeof SessionFile>[1] },
+    options: { sessions: SessionRepository; pageSize?: number; log: Log },
   ): Promise<BlueskyPlatform> {
-    const sessions = new SessionFile(options.sessionFile, options.cipher);
+    const { sessions } = options;
+    // The agent reports session changes synchronously; they are written in order, one after another.
+    let writes = Promise.resolve();
+    const persist = (write: () => Promise<void>) => {
+      writes = writes.then(write).catch((error: unknown) => options.log.warn('could not keep the Bluesky session', { error }));
+    };
     const agent = new AtpAgent({
       service: config.service,
       persistSession: (event, session) => {
-        if ((event === 'create' || event === 'update') && session) sessions.save(session);
-        if (event === 'expired' || event === 'create-failed') sessions.clear();
+        if ((event === 'create' || event === 'update') && session) persist(() => sessions.save('bluesky', session));
+        if (event === 'expired' || event === 'create-failed') persist(() => sessions.clear('bluesky'));
       },
     });
-    const saved = sessions.load();
+    const saved = asSession(await sessions.load('bluesky'));
     const sameAccount = saved && (saved.handle === config.identifier || saved.did === config.identifier);
     let resumed = false;
     if (saved && sameAccount) {
@@ -309,3 +314,11 @@ export function toPlatformError(error: unknown): PlatformError {
 }
 
 export type { AtpSessionData };
+
+/** A stored session, if it still has what resuming needs. */
+function asSession(value: unknown): AtpSessionData | undefined {
+  const data = value as Partial<AtpSessionData> | undefined;
+  return typeof data?.did === 'string' && typeof data.refreshJwt === 'string' && typeof data.accessJwt === 'string'
+    ? (data as AtpSessionData)
+    : undefined;
+}

@@ -15,6 +15,7 @@ import { OrderStore } from './order-store.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { SavedReplyStore } from './saved-reply-store.ts';
 import type { Sealable } from './segmented-collection.ts';
+import { SessionStore } from './session-store.ts';
 import { TimelineStore } from './timeline-store.ts';
 
 /** The lowdb adapter: every store file under DATA_DIR, opened together so a bad file stops start-up before anything runs. */
@@ -30,6 +31,7 @@ export interface FileStore extends Store {
   orders: OrderStore;
   digests: DigestLogStore;
   likes: LikeStore;
+  sessions: SessionStore;
   /** Every collection that holds personal data, by its folder name: what `encrypt` re-seals. */
   sealable(): Record<string, Sealable>;
   /** Every collection, for `npm run store -- migrate`. */
@@ -61,7 +63,8 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       LikeStore.open(dataDir, { cipher }),
       Journal.open(dataDir, { cipher }),
     ]);
-    const repositories = { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes };
+    const sessions = new SessionStore(dataDir, cipher);
+    const repositories = { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, sessions };
     return {
       kind: 'files',
       ...repositories,
@@ -93,6 +96,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         digests: digests.copy,
         facts: digests.factsCopy,
         likes: likes.copy,
+        sessions: sessions.copy,
       }),
       close: async () => lock.release(),
     };

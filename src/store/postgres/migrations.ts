@@ -70,6 +70,14 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE TABLE store_facts (name text PRIMARY KEY, value text NOT NULL);
     `,
   },
+  {
+    id: 2,
+    name: 'platform sessions',
+    sql: `
+      -- Each platform's login session (tokens), sealed with PII_ENCRYPTION_KEY when it is set.
+      CREATE TABLE platform_sessions (name text PRIMARY KEY, record jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

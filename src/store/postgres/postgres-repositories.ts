@@ -21,6 +21,7 @@ import type {
   OrderRepository,
   OutboxRepository,
   SavedReplyRepository,
+  SessionRepository,
   TimelineRepository,
 } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
@@ -36,7 +37,7 @@ import {
   isTimelineEntry,
   PERSONAL,
 } from '../record-shapes.ts';
-import type { CollectionCopy, CursorRow, FactRow, TombstoneRow } from '../store-copy.ts';
+import type { CollectionCopy, CursorRow, FactRow, SessionRow, TombstoneRow } from '../store-copy.ts';
 import { type Db, streamRecords, updateRow } from './db.ts';
 
 const asStored = (value: unknown): StoredRecord => {
@@ -690,6 +691,62 @@ export class PgDigestLog implements DigestLogRepository {
     );
     if (!updated) throw new Error(`digest log: no entry ${key}`);
     return updated;
+  }
+}
+
+/**
+ * Each platform's login session in one row, shared by the replicas: a replica that starts resumes
+ * the newest one instead of logging in. (Bluesky refresh tokens are single use: two replicas that
+ * resumed the same session and both refresh it make one of them log in again, once.)
+ */
+export class PgSessions implements SessionRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher?: PiiCipher,
+  ) {}
+
+  async load(name: string): Promise<unknown> {
+    const { rows } = await this.db.query<{ record: { sealed?: unknown; session?: unknown } }>(
+      'SELECT record FROM platform_sessions WHERE name = $1',
+      [name],
+    );
+    const record = rows[0]?.record;
+    if (!record) return undefined;
+    try {
+      return typeof record.sealed === 'string' && this.cipher ? this.cipher.open(record.sealed, `sessions/${name}`) : record.session;
+    } catch {
+      return undefined; // sealed with a key no longer configured: log in again
+    }
+  }
+
+  async save(name: string, session: unknown): Promise<void> {
+    const record = this.cipher ? { sealed: this.cipher.seal(session, `sessions/${name}`) } : { session };
+    await this.db.query(
+      'INSERT INTO platform_sessions (name, record, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET record = $2, updated_at = now()',
+      [name, JSON.stringify(record)],
+    );
+  }
+
+  async clear(name: string): Promise<void> {
+    await this.db.query('DELETE FROM platform_sessions WHERE name = $1', [name]);
+  }
+
+  get copy(): CollectionCopy<SessionRow> {
+    return {
+      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM platform_sessions')).rows[0]?.n ?? 0),
+      read: () => this.rows(),
+      write: async (rows) => {
+        for (const { name, session } of rows) await this.save(name, session);
+      },
+    };
+  }
+
+  private async *rows(): AsyncGenerator<SessionRow> {
+    const { rows } = await this.db.query<{ name: string }>('SELECT name FROM platform_sessions ORDER BY name');
+    for (const { name } of rows) {
+      const session = await this.load(name);
+      if (session !== undefined) yield { name, session };
+    }
   }
 }
 

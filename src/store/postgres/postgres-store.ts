@@ -14,6 +14,7 @@ import {
   PgOrders,
   PgOutbox,
   PgSavedReplies,
+  PgSessions,
   PgTimeline,
 } from './postgres-repositories.ts';
 
@@ -55,6 +56,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       orders: new PgOrders(on, cipher),
       digests: new PgDigestLog(on),
       likes: new PgLikes(on, cipher),
+      sessions: new PgSessions(on, cipher),
     });
     const repositories = bind(db);
     return {
@@ -75,6 +77,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         digests: repositories.digests.copy,
         facts: repositories.digests.factsCopy,
         likes: repositories.likes.copy,
+        sessions: repositories.sessions.copy,
       }),
       atomically: (_operation, apply) => db.transaction((tx) => apply(bind(tx), randomUUID())),
       together: (work) => db.transaction((tx) => work(bind(tx))),
