@@ -201,6 +201,10 @@ describe.runIf(available)('Bluesky: the atproto reference network', () => {
   it('posts mentions, replies to the brand, mentions deep in other threads and quotes, each once with its bsky.app link', async () => {
     await start();
     const brandPost = await brand.post({ text: 'New tents are in!', createdAt: new Date().toISOString() });
+    // The AppView notifies the brand of a reply or a quote only if it has indexed the brand's post
+    // first (once, in CI, a reply written in the same instant never notified anyone): people reply
+    // to a post they have seen.
+    await real.network.processAll();
     const mention = await post('ada.test', '@northwind.test is the tent waterproof?');
     const reply = await post('grace.test', 'which colours?', { replyTo: brandPost });
     const strangerRoot = await post('hedy.test', 'camping this weekend');
