@@ -114,3 +114,9 @@ export async function* streamRecords<T>(
     after = last.key;
   }
 }
+
+/** How many rows a table holds. */
+export async function countRows(db: Db, table: string): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(rows[0]?.n ?? 0);
+}

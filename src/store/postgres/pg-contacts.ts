@@ -9,7 +9,7 @@ import type { PiiCipher } from '../pii-cipher.ts';
 import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
 import { isContactRecord, PERSONAL } from '../record-shapes.ts';
 import type { CollectionCopy } from '../store-copy.ts';
-import { type Db, streamRecords, updateRow } from './db.ts';
+import { countRows, type Db, streamRecords, updateRow } from './db.ts';
 
 /** The channel every replica listens on: a changed contact's key, sent when its transaction commits. */
 const CHANNEL = 'switchboard_contacts';
@@ -138,9 +138,8 @@ export class PgContacts implements ContactRepository {
     });
   }
 
-  async count(): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM contacts');
-    return Number(rows[0]?.n ?? 0);
+  count(): Promise<number> {
+    return countRows(this.db, 'contacts');
   }
 
   /** For `npm run store -- migrate`. */

@@ -38,7 +38,7 @@ import {
   PERSONAL,
 } from '../record-shapes.ts';
 import type { CollectionCopy, CursorRow, FactRow, SessionRow, TombstoneRow } from '../store-copy.ts';
-import { type Db, streamRecords, updateRow } from './db.ts';
+import { countRows, type Db, streamRecords, updateRow } from './db.ts';
 
 const asStored = (value: unknown): StoredRecord => {
   if (!isObject(value) || typeof value.key !== 'string') throw new Error('a stored record without a key');
@@ -53,22 +53,36 @@ function tableCopy<T>(
   write: (records: readonly T[]) => Promise<void>,
 ): CollectionCopy<T> {
   return {
-    count: async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n ?? 0),
+    count: () => countRows(db, table),
     read: () => streamRecords(db, table, 'true', [], decode),
     write,
   };
 }
 
-export class PgMentions implements MentionRepository {
-  private readonly sealer: RecordSealer<MentionRecord>;
+/**
+ * A table of records whose personal fields are sealed (the same form as the files'): each
+ * repository names its collection, fields and shape once, and reads through `decode`.
+ */
+abstract class SealedTable<T extends { key: string }> {
+  protected readonly sealer: RecordSealer<T>;
+
   constructor(
-    private readonly db: Db,
+    protected readonly db: Db,
+    collection: string,
+    personal: readonly string[],
+    isRecord: (value: unknown) => value is T,
     cipher?: PiiCipher,
   ) {
-    this.sealer = new RecordSealer('mentions', PERSONAL.mentions, isMentionRecord, cipher, 'the mentions table');
+    this.sealer = new RecordSealer(collection, personal, isRecord, cipher, `the ${collection} table`);
   }
 
-  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
+  protected decode = (stored: unknown): T => this.sealer.open(asStored(stored));
+}
+
+export class PgMentions extends SealedTable<MentionRecord> implements MentionRepository {
+  constructor(db: Db, cipher?: PiiCipher) {
+    super(db, 'mentions', PERSONAL.mentions, isMentionRecord, cipher);
+  }
 
   async count(): Promise<number> {
     return this.copy.count();
@@ -80,7 +94,7 @@ export class PgMentions implements MentionRepository {
 
   get erasedCopy(): CollectionCopy<TombstoneRow> {
     return {
-      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM erased_mentions')).rows[0]?.n ?? 0),
+      count: () => countRows(this.db, 'erased_mentions'),
       read: () => this.tombstones(),
       write: async (rows) => {
         await this.db.query(
@@ -229,7 +243,7 @@ export class PgCursors implements CursorRepository {
 
   get copy(): CollectionCopy<CursorRow> {
     return {
-      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM cursors')).rows[0]?.n ?? 0),
+      count: () => countRows(this.db, 'cursors'),
       read: () => this.rows(),
       write: async (rows) => {
         for (const row of rows) await this.set(row.name as CursorName, row.after);
@@ -251,16 +265,10 @@ export class PgCursors implements CursorRepository {
 
 const PENDING = "('scheduled', 'sending')";
 
-export class PgOutbox implements OutboxRepository {
-  private readonly sealer: RecordSealer<ReplyRecord>;
-  constructor(
-    private readonly db: Db,
-    cipher?: PiiCipher,
-  ) {
-    this.sealer = new RecordSealer('outbox', PERSONAL.outbox, isReplyRecord, cipher, 'the outbox table');
+export class PgOutbox extends SealedTable<ReplyRecord> implements OutboxRepository {
+  constructor(db: Db, cipher?: PiiCipher) {
+    super(db, 'outbox', PERSONAL.outbox, isReplyRecord, cipher);
   }
-
-  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
 
   private row(reply: ReplyRecord): unknown[] {
     return [
@@ -381,16 +389,10 @@ export class PgOutbox implements OutboxRepository {
   }
 }
 
-export class PgAudit implements AuditRepository {
-  private readonly sealer: RecordSealer<AuditEntry>;
-  constructor(
-    private readonly db: Db,
-    cipher?: PiiCipher,
-  ) {
-    this.sealer = new RecordSealer('audit', PERSONAL.audit, isAuditEntry, cipher, 'the audit table');
+export class PgAudit extends SealedTable<AuditEntry> implements AuditRepository {
+  constructor(db: Db, cipher?: PiiCipher) {
+    super(db, 'audit', PERSONAL.audit, isAuditEntry, cipher);
   }
-
-  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
 
   private async put(db: Db, entry: AuditEntry, replace: boolean): Promise<void> {
     await db.query(
@@ -496,25 +498,16 @@ export class PgSavedReplies implements SavedReplyRepository {
   }
 }
 
-export class PgTimeline implements TimelineRepository {
-  private readonly sealer: RecordSealer<TimelineEntry>;
-  constructor(
-    private readonly db: Db,
-    cipher?: PiiCipher,
-  ) {
-    this.sealer = new RecordSealer('timeline', PERSONAL.timeline, isTimelineEntry, cipher, 'the timeline table');
+export class PgTimeline extends SealedTable<TimelineEntry> implements TimelineRepository {
+  constructor(db: Db, cipher?: PiiCipher) {
+    super(db, 'timeline', PERSONAL.timeline, isTimelineEntry, cipher);
   }
 
   get copy(): CollectionCopy<TimelineEntry> {
-    return tableCopy(
-      this.db,
-      'timeline',
-      (stored) => this.sealer.open(asStored(stored)),
-      async (entries) => {
-        for (const entry of entries)
-          await this.insert(entry, 'UPDATE SET contact_id = excluded.contact_id, at = excluded.at, record = excluded.record');
-      },
-    );
+    return tableCopy(this.db, 'timeline', this.decode, async (entries) => {
+      for (const entry of entries)
+        await this.insert(entry, 'UPDATE SET contact_id = excluded.contact_id, at = excluded.at, record = excluded.record');
+    });
   }
 
   async add(entry: TimelineEntry): Promise<boolean> {
@@ -533,7 +526,7 @@ export class PgTimeline implements TimelineRepository {
     const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM timeline WHERE contact_id = $1 ORDER BY at DESC', [
       contactId,
     ]);
-    return rows.map((row) => this.sealer.open(asStored(row.record)));
+    return rows.map((row) => this.decode(row.record));
   }
 
   async deleteForContact(contactId: string): Promise<number> {
@@ -549,16 +542,10 @@ export class PgTimeline implements TimelineRepository {
   }
 }
 
-export class PgOrders implements OrderRepository {
-  private readonly sealer: RecordSealer<OrderRecord>;
-  constructor(
-    private readonly db: Db,
-    cipher?: PiiCipher,
-  ) {
-    this.sealer = new RecordSealer('orders', PERSONAL.orders, isOrderRecord, cipher, 'the orders table');
+export class PgOrders extends SealedTable<OrderRecord> implements OrderRepository {
+  constructor(db: Db, cipher?: PiiCipher) {
+    super(db, 'orders', PERSONAL.orders, isOrderRecord, cipher);
   }
-
-  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
 
   async get(key: string): Promise<OrderRecord | undefined> {
     const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM orders WHERE key = $1', [key]);
@@ -631,7 +618,7 @@ export class PgDigestLog implements DigestLogRepository {
 
   get factsCopy(): CollectionCopy<FactRow> {
     return {
-      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM store_facts')).rows[0]?.n ?? 0),
+      count: () => countRows(this.db, 'store_facts'),
       read: () => this.facts(),
       write: async (rows) => {
         for (const row of rows)
@@ -733,7 +720,7 @@ export class PgSessions implements SessionRepository {
 
   get copy(): CollectionCopy<SessionRow> {
     return {
-      count: async () => Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM platform_sessions')).rows[0]?.n ?? 0),
+      count: () => countRows(this.db, 'platform_sessions'),
       read: () => this.rows(),
       write: async (rows) => {
         for (const { name, session } of rows) await this.save(name, session);
@@ -750,16 +737,10 @@ export class PgSessions implements SessionRepository {
   }
 }
 
-export class PgLikes implements LikeRepository {
-  private readonly sealer: RecordSealer<LikeRecord>;
-  constructor(
-    private readonly db: Db,
-    cipher?: PiiCipher,
-  ) {
-    this.sealer = new RecordSealer('likes', PERSONAL.likes, isLikeRecord, cipher, 'the likes table');
+export class PgLikes extends SealedTable<LikeRecord> implements LikeRepository {
+  constructor(db: Db, cipher?: PiiCipher) {
+    super(db, 'likes', PERSONAL.likes, isLikeRecord, cipher);
   }
-
-  private decode = (stored: unknown) => this.sealer.open(asStored(stored));
 
   get copy(): CollectionCopy<LikeRecord> {
     return tableCopy(this.db, 'likes', this.decode, async (likes) => {
