@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
+import type { ReplyRecord } from '../../src/domain/records.ts';
 import { createLog } from '../../src/log.ts';
 import type { Author } from '../../src/platforms/platform.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
 import type { Repositories, Store } from '../../src/services/repositories.ts';
-import { mentionRecord } from '../helpers/factories.ts';
+import { mentionRecord, storedPerson } from '../helpers/factories.ts';
 import { recordingTeamChat } from '../helpers/team-chat.ts';
 
 /**
@@ -83,45 +83,6 @@ const pick = (r: Repositories): Repositories => ({
   likes: r.likes,
   sessions: r.sessions,
 });
-
-/** A person with a mention, a note, an order and a like of ours. */
-async function person(store: Store, id: string, name: string): Promise<ContactRecord> {
-  const handle = `${name.toLowerCase()}_h`;
-  const [contact] = await store.contacts.ensureForAuthors('x', [author(id, handle, name)]);
-  if (!contact) throw new Error('no contact');
-  await store.contacts.update(contact.key, (current) => ({ ...current, emails: [`${name.toLowerCase()}@example.com`] }));
-  await store.mentions.recordAttempts([
-    { ...mentionRecord(`9${id}`, '2026-11-25T09:00:00.000Z', { text: `${name} wrote this`, handle, name }), contactId: contact.key },
-  ]);
-  await store.timeline.add({
-    key: `note-${id}`,
-    contactId: contact.key,
-    kind: 'note',
-    text: `${name}'s note`,
-    by: 'U0AGENT01',
-    at: '2026-11-25T10:00:00.000Z',
-  });
-  await store.orders.save({
-    key: `order:${id}`,
-    externalId: id,
-    email: `${name.toLowerCase()}@example.com`,
-    totalCents: 1000,
-    currency: 'EUR',
-    status: 'paid',
-    createdAt: '2026-11-20T08:00:00.000Z',
-    contactId: contact.key,
-    importedAt: '2026-11-25T08:00:00.000Z',
-  });
-  await store.likes.record({
-    key: `x:like-${id}`,
-    platform: 'x',
-    postId: '1',
-    author: { id, handle, name },
-    contactId: contact.key,
-    createdAt: '2026-11-25T11:00:00.000Z',
-  });
-  return contact;
-}
 
 /** Everything stored about a contact, to compare before and after. */
 async function holdings(store: Store, contactId: string) {
@@ -380,8 +341,8 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
         ['contacts', 'delete'],
       ] as const) {
         const step = `${repository}-${method}`;
-        const ada = await person(store, `1${step}`, 'Ada');
-        const augusta = await person(store, `2${step}`, 'Augusta');
+        const ada = await storedPerson(store, `1${step}`, 'Ada');
+        const augusta = await storedPerson(store, `2${step}`, 'Augusta');
         const before = { ada: await holdings(store, ada.key), augusta: await holdings(store, augusta.key) };
         await expect(new Crm(failingOnce(store, repository, method)).merge(ada, augusta)).rejects.toThrow(`cut short at ${method}`);
 
@@ -423,7 +384,7 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
         ['contacts', 'delete'],
       ] as const) {
         const step = `${repository}-${method}`;
-        const ada = await person(store, `1${step}`, 'Ada');
+        const ada = await storedPerson(store, `1${step}`, 'Ada');
         await erasureOf(failingOnce(store, repository, method))
           .forget(ada, 'U0ADMIN01')
           .catch(() => undefined);

@@ -1,4 +1,5 @@
-import type { MentionRecord } from '../../src/domain/records.ts';
+import type { ContactRecord, MentionRecord } from '../../src/domain/records.ts';
+import type { Store } from '../../src/services/repositories.ts';
 
 type AttemptRecord = Omit<MentionRecord, 'slack'> & { slack: { channel: string } };
 
@@ -23,4 +24,43 @@ export function mentionRecord(
     contactId: 'contact-1',
     slack: { channel: 'C0MENTIONS' },
   };
+}
+
+/** A person in a store, with a mention, an email, a note, an order and a like of ours: what merges and erasures move or remove. */
+export async function storedPerson(store: Store, id: string, name: string): Promise<ContactRecord> {
+  const handle = `${name.toLowerCase()}_h`;
+  const [contact] = await store.contacts.ensureForAuthors('x', [{ id, handle, name, profileUrl: `https://x.com/${handle}` }]);
+  if (!contact) throw new Error('no contact');
+  await store.contacts.update(contact.key, (current) => ({ ...current, emails: [`${name.toLowerCase()}@example.com`] }));
+  await store.mentions.recordAttempts([
+    { ...mentionRecord(`9${id}`, '2026-11-25T09:00:00.000Z', { text: `${name} wrote this`, handle, name }), contactId: contact.key },
+  ]);
+  await store.timeline.add({
+    key: `note-${id}`,
+    contactId: contact.key,
+    kind: 'note',
+    text: `${name}'s note`,
+    by: 'U0AGENT01',
+    at: '2026-11-25T10:00:00.000Z',
+  });
+  await store.orders.save({
+    key: `order:${id}`,
+    externalId: id,
+    email: `${name.toLowerCase()}@example.com`,
+    totalCents: 1000,
+    currency: 'EUR',
+    status: 'paid',
+    createdAt: '2026-11-20T08:00:00.000Z',
+    contactId: contact.key,
+    importedAt: '2026-11-25T08:00:00.000Z',
+  });
+  await store.likes.record({
+    key: `x:like-${id}`,
+    platform: 'x',
+    postId: '1',
+    author: { id, handle, name },
+    contactId: contact.key,
+    createdAt: '2026-11-25T11:00:00.000Z',
+  });
+  return contact;
 }

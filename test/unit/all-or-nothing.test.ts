@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContactRecord } from '../../src/domain/records.ts';
 import { createLog } from '../../src/log.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
 import { openFileStore as openStore, type FileStore as Store } from '../../src/store/files/file-store.ts';
 import { jsonFilesText } from '../helpers/data-files.ts';
-import { mentionRecord } from '../helpers/factories.ts';
+import { storedPerson } from '../helpers/factories.ts';
 import { tempDataDir } from '../helpers/harness.ts';
 import { recordingTeamChat } from '../helpers/team-chat.ts';
 
@@ -24,43 +23,6 @@ describe('operations over several files, cut short', () => {
     store.close();
     await data.remove();
   });
-
-  /** A person with a mention, a note, an order and a like of ours. */
-  async function person(store: Store, id: string, name: string): Promise<ContactRecord> {
-    const contact = await store.contacts.ensureForAuthor('x', { id, handle: `${name.toLowerCase()}_h`, name, profileUrl: '' });
-    await store.mentions.recordAttempt({
-      ...mentionRecord(`9${id}`, '2026-11-25T09:00:00.000Z', { text: `${name} wrote this`, handle: `${name.toLowerCase()}_h`, name }),
-      contactId: contact.key,
-    });
-    await store.timeline.add({
-      key: `note-${id}`,
-      contactId: contact.key,
-      kind: 'note',
-      text: `${name}'s note`,
-      by: 'U0AGENT01',
-      at: '2026-11-25T10:00:00.000Z',
-    });
-    await store.orders.save({
-      key: `order:${id}`,
-      externalId: id,
-      email: `${name.toLowerCase()}@example.com`,
-      totalCents: 1000,
-      currency: 'EUR',
-      status: 'paid',
-      createdAt: '2026-11-20T08:00:00.000Z',
-      contactId: contact.key,
-      importedAt: '2026-11-25T08:00:00.000Z',
-    });
-    await store.likes.record({
-      key: `x:like-${id}`,
-      platform: 'x',
-      postId: '1',
-      author: { id, handle: `${name.toLowerCase()}_h`, name },
-      contactId: contact.key,
-      createdAt: '2026-11-25T11:00:00.000Z',
-    });
-    return contact;
-  }
 
   /** Makes one store method fail once, the way a crash stops an operation at that step. */
   function failOnce(target: object, method: string): void {
@@ -82,8 +44,8 @@ describe('operations over several files, cut short', () => {
     ['orders', 'reassign'],
     ['likes', 'reassign'],
   ] as const)('finishes a merge cut short at %s.%s at the next start', async (storeName, method) => {
-    const ada = await person(store, '1', 'Ada');
-    const adaWork = await person(store, '2', 'Augusta');
+    const ada = await storedPerson(store, '1', 'Ada');
+    const adaWork = await storedPerson(store, '2', 'Augusta');
     failOnce(store[storeName], method);
     await expect(new Crm(store).merge(ada, adaWork)).rejects.toThrow(`cut short at ${method}`);
 
@@ -108,8 +70,8 @@ describe('operations over several files, cut short', () => {
     ['likes', 'deleteForPerson'],
     ['contacts', 'delete'],
   ] as const)('finishes an erasure cut short at %s.%s at the next start, leaving no trace in any file', async (storeName, method) => {
-    const ada = await person(store, '1', 'Ada');
-    await person(store, '2', 'Grace');
+    const ada = await storedPerson(store, '1', 'Ada');
+    await storedPerson(store, '2', 'Grace');
     const chat = recordingTeamChat();
     const erasureOf = (current: Store) =>
       new ErasureService(
