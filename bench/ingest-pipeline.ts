@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createMentionClassifier } from '../src/domain/classify.ts';
+import { type TriageModel, trainTriageModel } from '../src/domain/triage/triage-model.ts';
 import { createLog } from '../src/log.ts';
 import { compareNumericIds, type InboundMention, type Platform } from '../src/platforms/platform.ts';
 import { Health } from '../src/services/health.ts';
@@ -14,6 +14,13 @@ import type { PiiCipher } from '../src/store/pii-cipher.ts';
 import { syntheticMention } from './synthetic.ts';
 
 const PAGE = 100;
+
+/** Trained once for every run, as a bot trains once at start. */
+let model: TriageModel | undefined;
+const shippedModel = (): TriageModel => {
+  model ??= trainTriageModel();
+  return model;
+};
 
 /**
  * The whole ingest path without a network: `MentionIngest.pollOnce` over `count` new mentions served
@@ -48,7 +55,7 @@ export async function benchIngestPipeline(
         return { mentions: mentions.slice(start, next), nextPageToken: next < mentions.length ? String(next) : undefined };
       },
     } as unknown as Platform;
-    const ingest = new MentionIngest(platform, store, createMentionClassifier(), chat, new Health(), createLog({ level: 'error' }), {
+    const ingest = new MentionIngest(platform, store, shippedModel(), chat, new Health(), createLog({ level: 'error' }), {
       channels: { mentions: 'C0MENTIONS', questions: 'C0QUESTION' },
       backfillHours: 24 * 365 * 10,
       retryBaseMs: 10,

@@ -7,13 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { createMentionClassifier, evaluate, loadTrainingSet, MentionClassifier, splitTrainingSet } from '../src/domain/classify.ts';
 import { PiiCipher } from '../src/store/pii-cipher.ts';
 import { benchLookup } from './contact-lookup.ts';
 import { benchIngestPipeline } from './ingest-pipeline.ts';
 import { benchPostgres } from './postgres-store.ts';
 import { benchSlackAcks } from './slack-acks.ts';
 import { syntheticMention } from './synthetic.ts';
+import { benchTriage } from './triage.ts';
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
@@ -62,22 +62,7 @@ const large = quick ? 100_000 : 1_000_000;
 
 console.log('Switchboard benchmarks (Node %s, %s)\n', process.version, os.cpus()[0]?.model ?? 'unknown CPU');
 
-const { train, heldOut } = splitTrainingSet(loadTrainingSet());
-const evaluation = evaluate(new MentionClassifier(train), heldOut);
-console.log('classifier (held-out fifth of the shipped set, %d examples)', heldOut.length);
-console.log('  accuracy            %s', fmt(evaluation.accuracy, 3));
-console.log('  macro-F1            %s', fmt(evaluation.macroF1, 3));
-for (const [label, s] of Object.entries(evaluation.perLabel)) {
-  console.log('    %s P=%s R=%s F1=%s (n=%d)', label.padEnd(10), fmt(s.precision), fmt(s.recall), fmt(s.f1), s.support);
-}
-
-const classifyRounds = 5_000;
-const classifier = createMentionClassifier();
-const classifyTexts = Array.from({ length: classifyRounds }, (_, i) => syntheticMention(i).text);
-for (const text of classifyTexts) classifier.classify(text); // compiled first, as in a running bot
-const c0 = performance.now();
-for (const text of classifyTexts) classifier.classify(text);
-const classifyPerSecond = classifyRounds / ((performance.now() - c0) / 1000);
+const triage = benchTriage();
 
 // A running bot's code is compiled: a first pass of 1,000 mentions warms it up, then 5,000 are timed.
 await benchIngestPipeline(1_000);
@@ -88,7 +73,7 @@ console.log(
   fmt(throughput.perSecond, 0),
   throughput.perSecond >= 5_000 ? 'met' : 'NOT met',
 );
-console.log('  classify only       %s per second', fmt(classifyPerSecond, 0));
+console.log('  classify only       %s per second', fmt(triage.perSecond, 0));
 
 const sealedThroughput = await benchIngestPipeline(5_000, PiiCipher.fromBytes(randomBytes(32)));
 console.log('\nencryption at rest (PII_ENCRYPTION_KEY): the same pipeline, personal fields sealed with AES-256-GCM');

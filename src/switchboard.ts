@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
-import { createMentionClassifier } from './domain/classify.ts';
 import { SwitchboardError } from './errors.ts';
 import { crmSyncRoute } from './http/crm-sync-route.ts';
 import { DigestScheduler } from './jobs/digest-scheduler.ts';
@@ -27,6 +26,7 @@ import { ReplyService } from './services/replies.ts';
 import type { SessionRepository } from './services/repositories.ts';
 import { backoffMs, sleep } from './services/sleep.ts';
 import { ChatCallError } from './services/team-chat.ts';
+import { TriageService } from './services/triage.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
 import { SlackGateway } from './slack/slack-gateway.ts';
@@ -140,6 +140,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       timeZone: config.digest.timezone,
       responseTargetMinutes: config.digest.responseTargetMinutes,
     });
+    const triage = await TriageService.start(store, chat, mentionMessages, config.slack.channels, log.child('triage'));
     const crm = new Crm(store);
     const erasure = new ErasureService(store, replies, chat, digests, log.child('erasure'));
     // A merge or an erasure a crash cut short is finished before anything reads the store.
@@ -154,6 +155,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     registerListeners(app, {
       slack,
       replies,
+      triage,
       actions,
       crm,
       erasure,
@@ -181,11 +183,10 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       leadership,
     });
     await digestScheduler.start();
-    const classifier = createMentionClassifier();
 
     const startPolling = (platform: Platform) => {
       platforms.set(platform.id, platform);
-      const ingest = new MentionIngest(platform, store, classifier, chat, health, log.child(platform.id), {
+      const ingest = new MentionIngest(platform, store, triage.classifier, chat, health, log.child(platform.id), {
         channels: config.slack.channels,
         backfillHours: config.backfillHours,
         retryBaseMs: tune.retryBaseMs,

@@ -1,5 +1,5 @@
-import { LABELS, type Label } from '../domain/classify.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
+import { LABELS, type Label } from '../domain/triage/labels.ts';
 import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
 import { Raster, type Rgb } from './png.ts';
 

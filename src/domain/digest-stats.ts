@@ -2,8 +2,8 @@
 // natural's TF-IDF alone, not its index (which loads the whole library): see natural-modules.d.ts.
 import TfIdf from 'natural/lib/natural/tfidf/tfidf.js';
 import { daysBetween, dayWindow, shiftDay, wallClock } from './calendar.ts';
-import type { Label } from './classify.ts';
-import { LABELS } from './classify.ts';
+import type { Label } from './triage/labels.ts';
+import { LABELS } from './triage/labels.ts';
 
 /**
  * The digest's figures, pure: the caller passes the mentions of the period and of the seven days

@@ -4,8 +4,8 @@
  */
 
 import type { Author, InboundMention, PlatformId } from '../platforms/platform.ts';
-import type { Classification } from './classify.ts';
 import type { OrderInput } from './customer-data.ts';
+import type { Classification, Label } from './triage/labels.ts';
 
 /** Who is handling a mention and what has been done: shown on the mention message. */
 export interface MentionWorkflow {
@@ -118,6 +118,8 @@ export type AuditAction =
   | 'reply_uncertain'
   | 'like'
   | 'refused'
+  /** A teammate corrected a mention's triage label (`detail`: from → to). */
+  | 'relabel'
   /** A contact's personal data was erased (GDPR); the entry names no one but the person who did it. */
   | 'erasure';
 
@@ -168,6 +170,19 @@ export interface LikeRecord {
 }
 
 /** The team's library of saved replies, with `{{first_name}}`, `{{handle}}`, `{{agent}}` variables. */
+/**
+ * A staff member's correction of a mention's triage label. It names the post by key only (its text
+ * stays with the mention, so erasing the mention erases what the correction taught); the latest
+ * correction of a mention replaces the earlier ones, and `modelLabel` stays what the model said.
+ */
+export interface TriageCorrection {
+  mentionKey: string;
+  label: Label;
+  modelLabel: Label;
+  by: string;
+  at: string;
+}
+
 export interface SavedReply {
   name: string;
   text: string;

@@ -16,6 +16,7 @@ export type GuardedAction =
   | 'like'
   | 'assign'
   | 'resolve'
+  | 'relabel'
   | 'note'
   | 'link_contact'
   | 'tag'
@@ -35,6 +36,7 @@ export const REQUIRED_ROLE: Record<GuardedAction, Role> = {
   like: 'agent',
   assign: 'agent',
   resolve: 'agent',
+  relabel: 'agent',
   note: 'agent',
   link_contact: 'agent',
   tag: 'agent',
@@ -54,6 +56,7 @@ const ACTION_WORDS: Record<GuardedAction, string> = {
   like: 'Liking posts as the brand',
   assign: 'Assigning mentions',
   resolve: 'Resolving mentions',
+  relabel: 'Correcting triage labels',
   note: 'Writing notes on contacts',
   link_contact: 'Linking authors to contacts',
   tag: 'Tagging contacts',

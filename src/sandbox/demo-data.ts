@@ -1,5 +1,5 @@
-import type { Classification } from '../domain/classify.ts';
 import type { LikeRecord, MentionRecord } from '../domain/records.ts';
+import type { Classification } from '../domain/triage/labels.ts';
 
 /** Demo customers and the mentions they write in the sandbox: a realistic mix, not the training set. */
 export const DEMO_CUSTOMERS = [

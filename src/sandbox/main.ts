@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createMentionClassifier } from '../domain/classify.ts';
+import { trainTriageModel } from '../domain/triage/triage-model.ts';
 import { DigestLogStore } from '../store/files/digest-log-store.ts';
 import { LikeStore } from '../store/files/like-store.ts';
 import { MentionStore } from '../store/files/mention-store.ts';
@@ -47,8 +47,10 @@ await writeFile(path.join(dataDir, 'orders', '2026-11.0.json'), JSON.stringify({
 // Last week's mentions, and a scheduler that has been running all week: the bot posts the digest of
 // the latest run it "missed" as soon as it starts, so the digest channel is not empty.
 const history = await MentionStore.open(dataDir);
-const classifier = createMentionClassifier();
-for (const record of demoHistory(new Date(), (text) => classifier.classify(text))) {
+const classifier = trainTriageModel();
+for (const record of demoHistory(new Date(), (text) =>
+  classifier.classify(`@${x.brand.username} ${text}`, { brandHandles: [x.brand.username] }),
+)) {
   await history.recordAttempt(record);
   await history.recordPosted(record.key, record.slack.ts ?? '');
   await history.updateWorkflow(record.key, () => record.workflow ?? {});

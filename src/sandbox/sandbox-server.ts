@@ -130,6 +130,8 @@ export class SandboxServer {
           actionId: body.actionId ?? '',
           blockId: body.blockId,
           value: body.value ?? '',
+          element: body.element === 'static_select' ? 'static_select' : 'button',
+          label: body.label,
           channel: body.channel ?? '',
           messageTs: body.messageTs ?? '',
           threadTs: body.threadTs || undefined,
@@ -137,7 +139,8 @@ export class SandboxServer {
           userName: person.name,
           triggerId,
         });
-        return json(res, 200, await this.sendToBot(payload, `button “${body.actionId}”`));
+        const what = body.element === 'static_select' ? `menu “${body.actionId}”` : `button “${body.actionId}”`;
+        return json(res, 200, await this.sendToBot(payload, what));
       }
       case '/api/select': {
         const view = this.slack.view(body.viewId ?? '');

@@ -29,11 +29,18 @@ export function signSlackRequest(body: SlackBody, secret: string, timestamp = Ma
 
 const TEAM = { id: 'T0STANDIN', domain: 'standin' };
 
-/** A block_actions payload for a button on a message, with Slack's fields. */
+/**
+ * A block_actions payload for a button on a message, with Slack's fields; or, with `element:
+ * 'static_select'`, for a choice in a select menu on a message (the Relabel menu), which Slack
+ * reports as `selected_option` instead of `value`.
+ */
 export function buttonClick(options: {
   blockId?: string;
   actionId: string;
   value: string;
+  element?: 'button' | 'static_select';
+  /** The chosen option's text, for a select. */
+  label?: string;
   channel: string;
   messageTs: string;
   threadTs?: string;
@@ -58,14 +65,23 @@ export function buttonClick(options: {
         message: { ts: options.messageTs, type: 'message', ...(options.threadTs ? { thread_ts: options.threadTs } : {}) },
         response_url: 'https://hooks.slack.com/actions/T0STANDIN/1/abc',
         actions: [
-          {
-            action_id: options.actionId,
-            block_id: options.blockId ?? 'mention_actions',
-            value: options.value,
-            type: 'button',
-            action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
-            text: { type: 'plain_text', text: 'button' },
-          },
+          options.element === 'static_select'
+            ? {
+                action_id: options.actionId,
+                block_id: options.blockId ?? 'mention_actions',
+                type: 'static_select',
+                selected_option: { text: { type: 'plain_text', text: options.label ?? options.value }, value: options.value },
+                placeholder: { type: 'plain_text', text: 'Relabel' },
+                action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+              }
+            : {
+                action_id: options.actionId,
+                block_id: options.blockId ?? 'mention_actions',
+                value: options.value,
+                type: 'button',
+                action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+                text: { type: 'plain_text', text: 'button' },
+              },
         ],
       }),
     },

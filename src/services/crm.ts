@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Label } from '../domain/classify.ts';
 import type { AuditEntry, ContactRecord, MentionRecord, SavedReply } from '../domain/records.ts';
+import type { Label } from '../domain/triage/labels.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
 import type { Repositories, Store } from './repositories.ts';
 

@@ -103,12 +103,16 @@ interface ErasedData {
 
 /** Every step can run twice: a second run finishes what a first one began. The contact goes last. */
 async function erase(repositories: Repositories, contactId: string, actor: string, journalId: string): Promise<ErasedData> {
-  const { mentions, timeline, orders, outbox, audit, contacts, likes } = repositories;
+  const { mentions, timeline, orders, outbox, audit, contacts, likes, triageCorrections } = repositories;
   const contact = (await contacts.get(contactId)) ?? { key: contactId, identities: [] };
   const messages: MessageRef[] = [];
   // The UTC days of everything the person did: the digests that covered them are redrawn.
   const days = new Set<string>();
-  for (const key of await mentions.keysForContact(contact.key)) {
+  const keys = await mentions.keysForContact(contact.key);
+  // Before the mentions go, while their keys can still be listed: a run cut short after them would
+  // otherwise leave corrections that name erased posts.
+  await triageCorrections.deleteForMentions(new Set(keys));
+  for (const key of keys) {
     const record = await mentions.get(key);
     if (!record) continue;
     days.add(record.mention.createdAt.slice(0, 10));

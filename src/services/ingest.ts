@@ -1,11 +1,13 @@
-import type { Classification, MentionClassifier } from '../domain/classify.ts';
 import { type ContactRecord, isPosted, type MentionAttempt, type MentionRecord, mentionKey } from '../domain/records.ts';
+import type { Classification } from '../domain/triage/labels.ts';
+import type { MentionClassifier } from '../domain/triage/triage-model.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
 import { type Health, platformComponent } from './health.ts';
 import type { CursorRepository, Store } from './repositories.ts';
 import { backoffMs, sleep } from './sleep.ts';
 import { ChatCallError, type TeamChat } from './team-chat.ts';
+import { channelFor } from './triage.ts';
 
 export interface IngestOptions {
   channels: { mentions: string; questions: string };
@@ -267,7 +269,12 @@ export class MentionIngest {
       steps.push({ kind: 'post', mention, attemptedBefore: Boolean(existing), isLate });
     }
     // Classified before the write, which then holds no lock while the CPU works.
-    const classifications = toPost.map(({ mention, existing }) => existing?.classification ?? this.classifier.classify(mention.text));
+    const classifications = toPost.map(
+      ({ mention, existing }) =>
+        existing?.classification ??
+        // Who the post speaks to is part of what it says: "@brand still waiting" is not "@friend still waiting".
+        this.classifier.classify(mention.text, { brandHandles: [this.platform.brandHandle], repliesToBrand: mention.isComment }),
+    );
     const contactOf = new Map<string, ContactRecord>();
     // Every author of the chunk linked to a contact and every intent written, in one go (on
     // PostgreSQL one commit; one platform per ingest).
@@ -359,7 +366,6 @@ export class MentionIngest {
   }
 
   private channelFor(classification: Classification): string {
-    const needsAnswer = classification.label === 'Question' || classification.label === 'Complaint';
-    return needsAnswer ? this.options.channels.questions : this.options.channels.mentions;
+    return channelFor(classification.label, this.options.channels);
   }
 }

@@ -12,6 +12,7 @@ import type {
   ReplyRecord,
   SavedReply,
   TimelineEntry,
+  TriageCorrection,
 } from '../domain/records.ts';
 import type { Author, PlatformId } from '../platforms/platform.ts';
 
@@ -42,6 +43,11 @@ export interface MentionRepository {
   recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number>;
   /** Applies `change` to the workflow atomically: a Like and a reply settling at once both land. */
   updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord>;
+  /**
+   * Changes a mention's triage (a staff relabel) and where its message lives (moved to the channel
+   * the new label routes to), atomically.
+   */
+  updateTriage(key: string, change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'>): Promise<MentionRecord>;
   /** Moves contact `from`'s mentions (or only `onlyKeys` of them) to contact `to`. */
   reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number>;
   /** Erases a contact's mentions, leaving a tombstone per key (no personal data). Returns the keys. */
@@ -114,6 +120,17 @@ export interface AuditRepository {
   latest(count: number): Promise<AuditEntry[]>;
 }
 
+export interface TriageCorrectionRepository {
+  /** Stores a correction, replacing an earlier one of the same mention (whose `modelLabel` it keeps). */
+  record(correction: TriageCorrection): Promise<TriageCorrection>;
+  get(mentionKey: string): Promise<TriageCorrection | undefined>;
+  /** Corrections made at or after `at` (ISO time), oldest first. */
+  since(at: string): Promise<TriageCorrection[]>;
+  all(): AsyncIterable<TriageCorrection>;
+  /** Erasure: forgets the corrections of these mentions. Returns how many. */
+  deleteForMentions(mentionKeys: ReadonlySet<string>): Promise<number>;
+}
+
 export interface SavedReplyRepository {
   list(): Promise<SavedReply[]>;
   find(name: string): Promise<SavedReply | undefined>;
@@ -178,6 +195,7 @@ export interface Repositories {
   outbox: OutboxRepository;
   audit: AuditRepository;
   savedReplies: SavedReplyRepository;
+  triageCorrections: TriageCorrectionRepository;
   timeline: TimelineRepository;
   orders: OrderRepository;
   digests: DigestLogRepository;

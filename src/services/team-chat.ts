@@ -1,5 +1,6 @@
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
+import type { Label } from '../domain/triage/labels.ts';
 import { SwitchboardError } from '../errors.ts';
 
 /**
@@ -23,6 +24,12 @@ export interface TeamChat {
   findDigest(channel: string, key: string, sinceSeconds: number): Promise<MessageRef | undefined>;
   /** The digest's chart as a file in the digest's channel; returns the file's ID. */
   uploadDigestChart(message: MessageRef, figures: DigestFigures): Promise<string>;
+
+  /**
+   * Leaves a pointer where a mention message was, once it has been posted again in the channel its
+   * new label routes to: who moved it, as what, and where to. No text of the post.
+   */
+  showMoved(from: MessageRef, to: MessageRef, move: { key: string; label: Label; by: string }): Promise<void>;
 
   /** Replaces a message the bot wrote about a person with "erased" (GDPR erasure). */
   showErased(message: MessageRef): Promise<void>;

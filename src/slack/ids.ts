@@ -8,6 +8,8 @@ export const ACTION = {
   linkContact: 'mention_link_contact',
   assignToMe: 'mention_assign_to_me',
   resolve: 'mention_resolve',
+  /** The Relabel menu on a mention message; each option's value is `relabelValue(label, key)`. */
+  relabel: 'mention_relabel',
   /** The Undo button on a reply announcement; its value is the outbox key. */
   undoReply: 'reply_undo',
   /** The saved-reply picker inside the reply modal. */
@@ -21,6 +23,15 @@ export const ACTION = {
   confirmForget: 'crm_forget_confirm',
   cancelForget: 'crm_forget_cancel',
 } as const;
+
+/** What a Relabel option carries: the new label and the mention (a menu has no value of its own). */
+export const relabelValue = (label: string, mentionKey: string): string => `${label}|${mentionKey}`;
+
+export function parseRelabelValue(value: string): { label: string; mentionKey: string } | undefined {
+  const bar = value.indexOf('|');
+  if (bar <= 0 || bar === value.length - 1) return undefined;
+  return { label: value.slice(0, bar), mentionKey: value.slice(bar + 1) };
+}
 
 export const BLOCK = {
   mentionActions: 'mention_actions',

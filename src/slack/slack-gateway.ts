@@ -67,9 +67,21 @@ export class SlackGateway {
     return undefined;
   }
 
-  async updateMessage(message: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void> {
+  async updateMessage(message: {
+    channel: string;
+    ts: string;
+    text: string;
+    blocks: KnownBlock[];
+    metadata?: { event_type: string; event_payload: Record<string, string> };
+  }): Promise<void> {
     await this.call('chat.update', () =>
-      this.client.chat.update({ channel: message.channel, ts: message.ts, text: message.text, blocks: message.blocks }),
+      this.client.chat.update({
+        channel: message.channel,
+        ts: message.ts,
+        text: message.text,
+        blocks: message.blocks,
+        ...(message.metadata ? { metadata: message.metadata } : {}),
+      }),
     );
   }
 

@@ -1,6 +1,7 @@
 import { renderDigestChart } from '../charts/digest-chart.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
+import type { Label } from '../domain/triage/labels.ts';
 import {
   ChatCallError,
   type ContactLabel,
@@ -13,7 +14,7 @@ import type { ChannelPacer } from './channel-pacer.ts';
 import { DIGEST_METADATA_EVENT, MENTION_METADATA_EVENT, REPLY_METADATA_EVENT } from './ids.ts';
 import type { SlackGateway } from './slack-gateway.ts';
 import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
-import { renderErasedMessage, renderMentionMessage } from './views/mention-message.ts';
+import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from './views/mention-message.ts';
 import { renderReplyAnnouncement } from './views/reply-announcement.ts';
 
 /**
@@ -90,6 +91,10 @@ export class SlackTeamChat implements TeamChat {
       content: renderDigestChart(figures.chart, title),
       altText: `Bar chart of mentions per ${figures.chart.bucket} by label, against the 7-day average`,
     });
+  }
+
+  async showMoved(from: MessageRef, to: MessageRef, move: { key: string; label: Label; by: string }): Promise<void> {
+    await this.slack.updateMessage({ ...from, ...renderMovedMessage(to, move, await this.workspaceUrl().catch(() => undefined)) });
   }
 
   async showErased(message: MessageRef): Promise<void> {

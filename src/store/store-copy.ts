@@ -11,6 +11,7 @@ export const COLLECTIONS = [
   'outbox',
   'audit',
   'savedReplies',
+  'triageCorrections',
   'timeline',
   'orders',
   'digests',

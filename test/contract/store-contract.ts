@@ -77,6 +77,7 @@ const pick = (r: Repositories): Repositories => ({
   outbox: r.outbox,
   audit: r.audit,
   savedReplies: r.savedReplies,
+  triageCorrections: r.triageCorrections,
   timeline: r.timeline,
   orders: r.orders,
   digests: r.digests,
@@ -94,6 +95,12 @@ async function holdings(store: Store, contactId: string) {
     orders: (await store.orders.forContact(contactId)).map((order) => order.key).sort(),
     likes: (await store.likes.forPerson(contactId, [])).map((like) => like.key).sort(),
   };
+}
+
+async function countAsync(items: AsyncIterable<unknown>): Promise<number> {
+  let count = 0;
+  for await (const _ of items) count++;
+  return count;
 }
 
 export function describeStoreContract(adapter: string, subject: () => StoreUnderTest): void {
@@ -159,6 +166,56 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       expect(record?.workflow?.assignee).toBe('U2');
       expect(record?.workflow?.replies).toHaveLength(40);
       await expect(store.mentions.updateWorkflow('x:missing', (workflow) => workflow)).rejects.toThrow();
+    });
+
+    it('relabels a mention and moves its message atomically, beside concurrent workflow changes', async () => {
+      await store.mentions.recordAttempts([mentionRecord('1')]);
+      await store.mentions.recordPostedMany([{ key: 'x:1', ts: '1764000000.000001' }]);
+      await Promise.all([
+        store.mentions.updateTriage('x:1', (record) => ({
+          classification: { ...record.classification, label: 'Complaint', relabel: { from: 'Question', by: 'U1', at: 'now' } },
+          slack: { ...record.slack, channel: 'C0QUESTIONS', ts: '1764000000.000009' },
+        })),
+        ...Array.from({ length: 10 }, (_, i) =>
+          store.mentions.updateWorkflow('x:1', (workflow) => ({
+            ...workflow,
+            replies: [...(workflow.replies ?? []), { by: `U${i}`, at: 'now' }],
+          })),
+        ),
+      ]);
+      await reopen();
+      const record = await store.mentions.get('x:1');
+      expect(record?.classification.label).toBe('Complaint');
+      expect(record?.classification.relabel).toEqual({ from: 'Question', by: 'U1', at: 'now' });
+      expect(record?.slack).toMatchObject({ channel: 'C0QUESTIONS', ts: '1764000000.000009' });
+      expect(record?.workflow?.replies).toHaveLength(10);
+      await expect(store.mentions.updateTriage('x:missing', (current) => current)).rejects.toThrow();
+    });
+
+    it('keeps the latest triage correction per mention with what the model first said, by time, across a restart', async () => {
+      const correction = (
+        mentionKey: string,
+        label: 'Complaint' | 'Praise' | 'Other',
+        modelLabel: 'Question' | 'Complaint',
+        at: string,
+      ) => ({
+        mentionKey,
+        label,
+        modelLabel,
+        by: 'U0AGENT01',
+        at,
+      });
+      await store.triageCorrections.record(correction('x:1', 'Complaint', 'Question', '2026-11-01T10:00:00.000Z'));
+      await store.triageCorrections.record(correction('x:2', 'Praise', 'Question', '2026-11-20T10:00:00.000Z'));
+      // A second correction of x:1: the latest label wins, the model's label stays what the model said.
+      const again = await store.triageCorrections.record(correction('x:1', 'Other', 'Complaint', '2026-11-25T10:00:00.000Z'));
+      expect(again).toMatchObject({ label: 'Other', modelLabel: 'Question' });
+      await reopen();
+      expect(await store.triageCorrections.get('x:1')).toMatchObject({ label: 'Other', modelLabel: 'Question' });
+      expect((await store.triageCorrections.since('2026-11-15T00:00:00.000Z')).map((c) => c.mentionKey)).toEqual(['x:2', 'x:1']);
+      expect(await countAsync(store.triageCorrections.all())).toBe(2);
+      expect(await store.triageCorrections.deleteForMentions(new Set(['x:2', 'x:9']))).toBe(1);
+      expect(await store.triageCorrections.get('x:2')).toBeUndefined();
     });
 
     it('erases a contact’s mentions and never lets a re-read bring them back', async () => {
@@ -376,6 +433,7 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
           createLog({ level: 'error' }),
         );
       for (const [repository, method] of [
+        ['triageCorrections', 'deleteForMentions'],
         ['mentions', 'deleteForContact'],
         ['timeline', 'deleteForContact'],
         ['orders', 'deleteForContact'],
@@ -400,10 +458,11 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
           orders: [],
           likes: [],
         });
+        expect(await store.triageCorrections.get(`x:91${step}`), `${repository}.${method}`).toBeUndefined();
         expect(await store.contacts.findByAuthor('x', { id: `1${step}`, handle: 'ada_h' })).toBeUndefined();
       }
       const erasures = (await store.audit.latest(100)).filter((entry) => entry.action === 'erasure');
-      expect(erasures).toHaveLength(6);
+      expect(erasures).toHaveLength(7);
     });
 
     // Only for adapters that let two processes share their data (the files refuse a second one: tested in store.test.ts).

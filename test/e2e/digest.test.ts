@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Label } from '../../src/domain/classify.ts';
+import type { Label } from '../../src/domain/triage/labels.ts';
 import { SlackStandin, type StoredMessage } from '../../src/sandbox/slack-standin.ts';
 import { DigestLogStore } from '../../src/store/files/digest-log-store.ts';
 import { MentionStore } from '../../src/store/files/mention-store.ts';

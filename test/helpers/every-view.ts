@@ -2,7 +2,7 @@ import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats
 import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
 import type { ContactProfile } from '../../src/services/crm.ts';
 import { mrkdwnWith } from '../../src/slack/mrkdwn.ts';
-import { renderAudit, renderHelp, renderNotice, renderSavedReplies } from '../../src/slack/views/command-answers.ts';
+import { renderAudit, renderHelp, renderNotice, renderSavedReplies, renderTriageReport } from '../../src/slack/views/command-answers.ts';
 import {
   renderContactCard,
   renderContactChoices,
@@ -11,7 +11,7 @@ import {
 } from '../../src/slack/views/contact-card.ts';
 import { renderDigestMessage } from '../../src/slack/views/digest-message.ts';
 import { renderContactOptions, renderLinkContactModal } from '../../src/slack/views/link-contact-modal.ts';
-import { renderErasedMessage, renderMentionMessage } from '../../src/slack/views/mention-message.ts';
+import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from '../../src/slack/views/mention-message.ts';
 import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcement.ts';
 import { renderReplyModal } from '../../src/slack/views/reply-modal.ts';
 import { mentionRecord } from './factories.ts';
@@ -117,6 +117,35 @@ export function renderEveryView(outside: {
   };
   return {
     'mention message': renderMentionMessage(posted, { id: 'contact-1', name: text }),
+    'mention message, relabelled, in Japanese': renderMentionMessage(
+      {
+        ...posted,
+        classification: {
+          label: 'Complaint',
+          sentiment: { score: -0.8, label: 'negative' },
+          language: 'ja',
+          confidence: 0.9,
+          relabel: { from: 'Question', by: 'U0AGENT01', at: '2026-11-25T09:20:00.000Z' },
+        },
+      },
+      { id: 'contact-1', name: text },
+    ),
+    'mention message, moved': renderMovedMessage(
+      { channel: 'C0QUESTION', ts: '1764061300.000200' },
+      { key: mention.key, label: 'Complaint', by: 'U0AGENT01' },
+      'https://acme.slack.com/',
+    ),
+    'triage report': renderTriageReport({
+      days: 30,
+      triaged: 120,
+      corrections: 7,
+      perLabel: {
+        Question: { given: 40, correctedAway: 4, correctedInto: 1, precision: 0.9 },
+        Complaint: { given: 30, correctedAway: 1, correctedInto: 4, precision: 29 / 30 },
+        Praise: { given: 20, correctedAway: 0, correctedInto: 1, precision: 1 },
+        Other: { given: 0, correctedAway: 0, correctedInto: 1, precision: undefined },
+      },
+    }),
     'reply announcement': renderReplyAnnouncement(reply, {
       brandHandle: 'northwind',
       platformName: 'X',

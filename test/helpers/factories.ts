@@ -26,7 +26,7 @@ export function mentionRecord(
   };
 }
 
-/** A person in a store, with a mention, an email, a note, an order and a like of ours: what merges and erasures move or remove. */
+/** A person in a store, with a mention (and its triage correction), an email, a note, an order and a like of ours: what merges and erasures move or remove. */
 export async function storedPerson(store: Store, id: string, name: string): Promise<ContactRecord> {
   const handle = `${name.toLowerCase()}_h`;
   const [contact] = await store.contacts.ensureForAuthors('x', [{ id, handle, name, profileUrl: `https://x.com/${handle}` }]);
@@ -35,6 +35,14 @@ export async function storedPerson(store: Store, id: string, name: string): Prom
   await store.mentions.recordAttempts([
     { ...mentionRecord(`9${id}`, '2026-11-25T09:00:00.000Z', { text: `${name} wrote this`, handle, name }), contactId: contact.key },
   ]);
+  // A teammate corrected its triage label: the correction names the post, so erasure removes it too.
+  await store.triageCorrections.record({
+    mentionKey: `x:9${id}`,
+    label: 'Complaint',
+    modelLabel: 'Question',
+    by: 'U0AGENT01',
+    at: '2026-11-25T09:30:00.000Z',
+  });
   await store.timeline.add({
     key: `note-${id}`,
     contactId: contact.key,

@@ -34,6 +34,7 @@ export function recordingTeamChat(): TeamChat & { calls: string[] } {
       done('uploadDigestChart');
       return 'F0CHART';
     },
+    showMoved: async () => done('showMoved'),
     showErased: async () => done('showErased'),
     tellPrivately: async () => done('tellPrivately'),
   };

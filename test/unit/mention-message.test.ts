@@ -7,7 +7,7 @@ import { mentionRecord } from '../helpers/factories.ts';
 describe('renderMentionMessage', () => {
   const contact = { id: 'c1', name: 'Ada Lovelace' };
 
-  it('shows author, text, link, labels, sentiment, contact and the five buttons', () => {
+  it('shows author, text, link, labels, sentiment, contact, the five buttons and the Relabel menu', () => {
     const message = renderMentionMessage(mentionRecord('123', '2026-11-25T09:00:00.000Z', { text: 'where is my order' }), contact);
     const json = JSON.stringify(message.blocks);
     expect(json).toContain('*Ada* <https://x.com/ada|@ada> on 𝕏 X');
@@ -17,15 +17,40 @@ describe('renderMentionMessage', () => {
     expect(json).toContain('Sentiment: neutral (0.00)');
     expect(json).toContain('Contact: *Ada Lovelace*');
     const actions = message.blocks.find((b) => b.type === 'actions');
-    expect(actions && 'elements' in actions ? actions.elements.map((e) => ('text' in e ? e.text?.text : '')) : []).toEqual([
+    const elements = actions && 'elements' in actions ? actions.elements : [];
+    expect(elements.map((e) => ('text' in e ? e.text?.text : 'placeholder' in e ? e.placeholder?.text : ''))).toEqual([
       'Reply',
       'Like',
       'Link contact',
       'Assign to me',
       'Resolve',
+      'Relabel',
+    ]);
+    // The menu offers the other three labels; each option names its label and the mention.
+    const menu = elements.at(-1);
+    expect(menu && 'options' in menu ? menu.options?.map((option) => option.value) : []).toEqual([
+      'Complaint|x:123',
+      'Praise|x:123',
+      'Other|x:123',
     ]);
     expect(message.metadata).toEqual({ event_type: 'switchboard_mention', event_payload: { key: 'x:123' } });
     expect(message.text).toBe('Question from @ada on X');
+  });
+
+  it('says who relabelled it from what, and names a language other than English', () => {
+    const record = mentionRecord('7');
+    const relabelled = {
+      ...record,
+      classification: {
+        ...record.classification,
+        label: 'Complaint' as const,
+        language: 'ja' as const,
+        relabel: { from: 'Question' as const, by: 'U0BOB00001', at: 'now' },
+      },
+    };
+    const json = JSON.stringify(renderMentionMessage(relabelled, contact).blocks);
+    expect(json).toContain('*Complaint* (relabelled from Question by <@U0BOB00001>)');
+    expect(json).toContain(':globe_with_meridians: Japanese');
   });
 
   it('renders the same record to the same message (pure)', () => {

@@ -90,27 +90,31 @@ export class SoftmaxRegression {
     const probabilities = new Float64Array(classes);
     const biasSums = new Float64Array(classes);
     let step = 1;
+    const { learningRate, l2 } = options;
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       shuffle(order, random);
       for (const position of order) {
         const document = documents[position];
         if (!document) continue;
         const { indexes, values } = document.vector;
+        const count = indexes.length;
         model.probabilitiesInto(document.vector, probabilities);
         const importance = document.weight ?? 1;
         for (let c = 0; c < classes; c++) {
-          const gradient = ((probabilities[c] ?? 0) - (c === document.label ? 1 : 0)) * importance;
-          biasSquares[c] = (biasSquares[c] ?? 0) + gradient * gradient;
-          const biasStep = (options.learningRate * gradient) / Math.sqrt((biasSquares[c] ?? 0) + 1e-8);
-          bias[c] = (bias[c] ?? 0) - biasStep;
-          biasSums[c] = (biasSums[c] ?? 0) - step * biasStep;
-          for (let i = 0; i < indexes.length; i++) {
-            const at = (indexes[i] ?? 0) * classes + c;
-            const g = gradient * (values[i] ?? 0) + options.l2 * (weights[at] ?? 0);
-            squares[at] = (squares[at] ?? 0) + g * g;
-            const change = (options.learningRate * g) / Math.sqrt((squares[at] ?? 0) + 1e-8);
-            weights[at] = (weights[at] ?? 0) - change;
-            sums[at] = (sums[at] ?? 0) - step * change;
+          const gradient = ((probabilities[c] as number) - (c === document.label ? 1 : 0)) * importance;
+          biasSquares[c] = (biasSquares[c] as number) + gradient * gradient;
+          const biasStep = (learningRate * gradient) / Math.sqrt((biasSquares[c] as number) + 1e-8);
+          bias[c] = (bias[c] as number) - biasStep;
+          biasSums[c] = (biasSums[c] as number) - step * biasStep;
+          for (let i = 0; i < count; i++) {
+            const at = (indexes[i] as number) * classes + c;
+            const weight = weights[at] as number;
+            const g = gradient * (values[i] as number) + l2 * weight;
+            const square = (squares[at] as number) + g * g;
+            squares[at] = square;
+            const change = (learningRate * g) / Math.sqrt(square + 1e-8);
+            weights[at] = weight - change;
+            sums[at] = (sums[at] as number) - step * change;
           }
         }
         step++;
@@ -119,6 +123,29 @@ export class SoftmaxRegression {
     for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] ?? 0) - (sums[i] ?? 0) / step;
     for (let c = 0; c < classes; c++) bias[c] = (bias[c] ?? 0) - (biasSums[c] ?? 0) / step;
     return model;
+  }
+
+  copy(): SoftmaxRegression {
+    return new SoftmaxRegression(this.classes, Float32Array.from(this.weights), Float64Array.from(this.bias));
+  }
+
+  /**
+   * One plain gradient step towards `label` for this document, unless the model already picks it.
+   * Returns whether it stepped.
+   */
+  nudge(vector: SparseVector, label: number, rate: number): boolean {
+    const probabilities = this.probabilities(vector);
+    let best = 0;
+    for (let c = 1; c < this.classes; c++) if ((probabilities[c] ?? 0) > (probabilities[best] ?? 0)) best = c;
+    if (best === label) return false;
+    for (let c = 0; c < this.classes; c++) {
+      const gradient = (probabilities[c] ?? 0) - (c === label ? 1 : 0);
+      for (let i = 0; i < vector.indexes.length; i++) {
+        const at = (vector.indexes[i] ?? 0) * this.classes + c;
+        this.weights[at] = (this.weights[at] ?? 0) - rate * gradient * (vector.values[i] ?? 0);
+      }
+    }
+    return true;
   }
 
   probabilities(vector: SparseVector): Float64Array {

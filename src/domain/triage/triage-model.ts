@@ -2,6 +2,7 @@ import { type Classification, LABELS, type Label, SENTIMENT_LABELS, type Sentime
 import { type DetectedLanguage, type Language, LanguageIdentifier } from './language.ts';
 import { DEFAULT_TRAINING, SoftmaxRegression, type SparseVector, Vocabulary } from './linear-model.ts';
 import { type TextContext, textFeatures } from './text-features.ts';
+import { loadShippedExamples } from './training-data.ts';
 
 export interface TriageExample {
   text: string;
@@ -13,6 +14,11 @@ export interface TriageExample {
   context?: TextContext;
   /** How much this example counts (a staff correction counts more than a shipped example). */
   weight?: number;
+}
+
+/** What ingest needs from triage: a label, sentiment and language for a post. */
+export interface MentionClassifier {
+  classify(text: string, context?: TextContext): Classification;
 }
 
 /** In the shipped examples, `@brand` stands for the brand's own handle. */
@@ -31,7 +37,7 @@ interface Prepared {
  * positive or negative once P(positive) − P(negative) passes a threshold per language, chosen on
  * examples the sentiment model did not train on.
  */
-export class TriageModel {
+export class TriageModel implements MentionClassifier {
   private constructor(
     private readonly languages: LanguageIdentifier,
     private readonly vocabulary: Vocabulary,
@@ -64,8 +70,7 @@ export class TriageModel {
   }
 
   classify(text: string, context: TextContext = {}): Classification {
-    const { language, features } = textFeatures(text, context, { identify: (body) => this.languages.detect(body) });
-    const vector = this.vocabulary.vectorize(features, false);
+    const { language, vector } = this.analyse(text, context);
     const probabilities = this.labels.probabilities(vector);
 
     let best = 0;
@@ -82,6 +87,29 @@ export class TriageModel {
       confidence: Math.round((probabilities[best] ?? 0) * 100) / 100,
     };
   }
+
+  /** A model that learns on its own from here (`learn` changes only its label weights). */
+  copy(): TriageModel {
+    return new TriageModel(this.languages, this.vocabulary, this.labels.copy(), this.sentiment, this.thresholds);
+  }
+
+  /**
+   * Takes a staff correction in at once: a few gradient steps on this one post, until the model
+   * gives it the corrected label (at most `MAX_NUDGES`). Features the training never saw stay
+   * unknown until the next start, which retrains on every correction.
+   */
+  learn(text: string, label: Label, context: TextContext = {}): void {
+    const { vector } = this.analyse(text, context);
+    const target = LABELS.indexOf(label);
+    for (let step = 0; step < MAX_NUDGES; step++) {
+      if (!this.labels.nudge(vector, target, NUDGE_RATE)) break;
+    }
+  }
+
+  private analyse(text: string, context: TextContext): { language: DetectedLanguage; vector: SparseVector } {
+    const { language, features } = textFeatures(text, context, { identify: (body) => this.languages.detect(body) });
+    return { language, vector: this.vocabulary.vectorize(features, false) };
+  }
 }
 
 /**
@@ -96,6 +124,9 @@ function featureWeight(feature: string): number {
   if (kind === 'c:') return 0.5;
   return 2;
 }
+
+const MAX_NUDGES = 20;
+const NUDGE_RATE = 0.5;
 
 function prepare(vocabulary: Vocabulary, languages: LanguageIdentifier, example: TriageExample, position: number): Prepared {
   // Half the examples are seen as if the brand's handle were unknown (`npm run classify`, an
@@ -160,4 +191,16 @@ function sentimentMacroF1(examples: ReadonlyArray<{ truth: number; score: number
     }
   }
   return counts.reduce((sum, { tp, fp, fn }) => sum + (tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn)), 0) / counts.length;
+}
+
+/** Trained from the shipped examples alone once per process; each caller gets its own copy to nudge. */
+let shippedOnly: TriageModel | undefined;
+
+/** The production model: the shipped examples and staff corrections (which count double). */
+export function trainTriageModel(corrections: readonly TriageExample[] = []): TriageModel {
+  if (corrections.length === 0) {
+    shippedOnly ??= TriageModel.train(loadShippedExamples());
+    return shippedOnly.copy();
+  }
+  return TriageModel.train([...loadShippedExamples(), ...corrections.map((example) => ({ ...example, weight: example.weight ?? 2 }))]);
 }

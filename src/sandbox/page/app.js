@@ -79,6 +79,8 @@ function messageElement(message, { inThread = false } = {}) {
     api('/api/click', {
       actionId: element.action_id,
       blockId: element.block_id,
+      element: element.type,
+      label: extra.label ?? '',
       value: extra.value ?? element.value ?? '',
       channel: message.channel,
       messageTs: message.ts,

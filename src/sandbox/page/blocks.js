@@ -160,7 +160,9 @@ function renderElement(element, blockId, onAction) {
     placeholder.selected = true;
     select.append(placeholder);
     for (const option of element.options ?? []) select.append(new Option(option.text.text, option.value));
-    select.addEventListener('change', () => onAction({ ...element, block_id: blockId }, { value: select.value }));
+    select.addEventListener('change', () =>
+      onAction({ ...element, block_id: blockId }, { value: select.value, label: select.selectedOptions[0]?.text ?? '' }),
+    );
     return select;
   }
   if (element.type === 'image') {

@@ -8,6 +8,7 @@ import type { MentionActions } from '../../services/mention-actions.ts';
 import type { MentionMessages } from '../../services/mention-messages.ts';
 import type { Permissions } from '../../services/permissions.ts';
 import type { ReplyService } from '../../services/replies.ts';
+import type { TriageService } from '../../services/triage.ts';
 import type { SlackGateway } from '../slack-gateway.ts';
 
 /**
@@ -17,6 +18,7 @@ import type { SlackGateway } from '../slack-gateway.ts';
 export interface ListenerContext {
   slack: SlackGateway;
   replies: ReplyService;
+  triage: TriageService;
   actions: MentionActions;
   crm: Crm;
   erasure: ErasureService;

@@ -5,7 +5,14 @@ import { allows, type Role } from '../../domain/roles.ts';
 import { platformOfHandle } from '../../platforms/platform.ts';
 import { ACTION, SLASH_COMMAND } from '../ids.ts';
 import { mrkdwnWith } from '../mrkdwn.ts';
-import { type CommandAnswer, renderAudit, renderHelp, renderNotice, renderSavedReplies } from '../views/command-answers.ts';
+import {
+  type CommandAnswer,
+  renderAudit,
+  renderHelp,
+  renderNotice,
+  renderSavedReplies,
+  renderTriageReport,
+} from '../views/command-answers.ts';
 import { renderContactCard, renderContactChoices, renderErasureDone, renderForgetConfirmation } from '../views/contact-card.ts';
 import { formatDay } from '../views/digest-message.ts';
 import { PLATFORM_NAME } from '../views/platform-names.ts';
@@ -17,7 +24,8 @@ const MAX_AUDIT_COUNT = 50;
 /** `/crm`: each answer is visible only to the person who asked (`response_type: ephemeral`). */
 export function registerCrmCommand(app: App, context: ListenerContext): void {
   app.command(SLASH_COMMAND, async ({ ack, command, respond, context: request }) => {
-    const later = (text: string) => respond({ response_type: 'ephemeral', text }).then(() => undefined);
+    const later = (text: string | CommandAnswer) =>
+      respond({ response_type: 'ephemeral', ...(typeof text === 'string' ? { text } : text) }).then(() => undefined);
     // The role guard ran first: it refused what this person may not do, and says what they are.
     const role = (request.role as Role | undefined) ?? 'viewer';
     const answer = await answerCommand(
@@ -58,7 +66,7 @@ export function splitContactArgument(text: string): [string, string] {
 
 async function answerCommand(
   text: string,
-  request: { userId: string; triggerId: string; later: (text: string) => Promise<void>; role: Role },
+  request: { userId: string; triggerId: string; later: (text: string | CommandAnswer) => Promise<void>; role: Role },
   context: ListenerContext,
 ): Promise<CommandAnswer> {
   const { userId } = request;
@@ -88,9 +96,29 @@ async function answerCommand(
       return answerAudit(rest, context);
     case 'digest':
       return answerDigest(rest, userId, request.later, context);
+    case 'triage':
+      return answerTriage(rest, request.later, context);
     default:
       return renderHelp(`\`${subcommand.slice(0, 40)}\` is not a /crm command.`);
   }
+}
+
+const TRIAGE_DAYS = 30;
+
+/**
+ * How right the triage has been (precision per label, from the team's corrections). Counting a
+ * month of mentions can take longer than Slack's 3 s: the answer follows.
+ */
+function answerTriage(rest: string[], later: (answer: string | CommandAnswer) => Promise<void>, context: ListenerContext): CommandAnswer {
+  if (rest.length > 0) return renderHelp(`Usage: \`/crm triage\`: how often the team kept each label in the last ${TRIAGE_DAYS} days`);
+  void context.triage
+    .report(TRIAGE_DAYS)
+    .then((report) => later(renderTriageReport(report)))
+    .catch((error: unknown) => {
+      context.log.warn('triage report failed', { error });
+      return later('The triage report could not be worked out just now. Try again in a minute.');
+    });
+  return renderNotice(`Counting the last ${TRIAGE_DAYS} days of triage…`);
 }
 
 /** Viewers see who the contact is and how they engage; only agents see emails, phone, company, orders and notes. */

@@ -1,5 +1,6 @@
-import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { ACTION } from '../ids.ts';
+import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
+import { isLabel } from '../../domain/triage/labels.ts';
+import { ACTION, parseRelabelValue } from '../ids.ts';
 import { renderLinkContactModal } from '../views/link-contact-modal.ts';
 import type { ListenerContext } from './context.ts';
 import { replyModalFor } from './reply-modal.ts';
@@ -11,7 +12,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
  * then acts; what only the presser needs to know comes back as a message only they see.
  */
 export function registerMentionActions(app: App, context: ListenerContext): void {
-  const { slack, actions, replies, log } = context;
+  const { slack, actions, replies, triage, log } = context;
 
   const answer = async (args: ButtonArgs, text: string | undefined) => {
     const channel = args.body.channel?.id;
@@ -42,6 +43,16 @@ export function registerMentionActions(app: App, context: ListenerContext): void
   app.action<BlockAction<ButtonAction>>(ACTION.resolve, async (args) => {
     await args.ack();
     await answer(args, await actions.toggleResolved(args.action.value ?? '', args.body.user.id));
+  });
+
+  app.action<BlockAction<StaticSelectAction>>(ACTION.relabel, async (args) => {
+    await args.ack();
+    const choice = parseRelabelValue(args.action.selected_option?.value ?? '');
+    const channel = args.body.channel?.id;
+    const tellPresser = (text: string | undefined) =>
+      text && channel ? slack.postEphemeral({ channel, user: args.body.user.id, text, threadTs: args.body.message?.thread_ts }) : undefined;
+    if (!choice || !isLabel(choice.label)) return tellPresser('That label is not one Switchboard knows.');
+    await tellPresser(await triage.relabel(choice.mentionKey, choice.label, args.body.user.id));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.undoReply, async (args) => {

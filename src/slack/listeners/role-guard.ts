@@ -38,6 +38,7 @@ const BY_ACTION_ID: Record<string, GuardedAction> = {
   [ACTION.like]: 'like',
   [ACTION.assignToMe]: 'assign',
   [ACTION.resolve]: 'resolve',
+  [ACTION.relabel]: 'relabel',
   [ACTION.linkContact]: 'link_contact',
   [ACTION.pickContact]: 'link_contact',
   [ACTION.confirmForget]: 'forget',

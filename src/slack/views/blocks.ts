@@ -1,5 +1,5 @@
 import type { ContextBlock, MrkdwnElement, SectionBlock } from '@slack/types';
-import type { Label } from '../../domain/classify.ts';
+import type { Label } from '../../domain/triage/labels.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 
 /**

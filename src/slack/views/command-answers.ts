@@ -1,7 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry, SavedReply } from '../../domain/records.ts';
+import { LABELS } from '../../domain/triage/labels.ts';
+import type { TriageReport } from '../../services/triage.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import { section, slackDate } from './blocks.ts';
+import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';
 
 /** Answers to `/crm` subcommands: plain, short, visible only to the person who asked. */
 export interface CommandAnswer {
@@ -31,6 +33,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     '• `/crm saved remove <name>`',
     '• `/crm audit [n]`: the latest public actions and refusals (admins)',
     '• `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: post the engagement digest to the digest channel now',
+    '• `/crm triage`: how often the team kept each triage label in the last 30 days (from the *Relabel* menu)',
     '• `/crm help`: this list',
     "In a mention's thread, start a message with `reply:` to answer publicly; anything else stays internal as a note.",
   ];
@@ -54,8 +57,28 @@ const ACTION_WORDS: Record<AuditEntry['action'], string> = {
   reply_uncertain: 'reply uncertain',
   like: 'liked',
   refused: 'was refused',
+  relabel: 'relabelled a mention',
   erasure: 'erased a contact',
 };
+
+/**
+ * `/crm triage`: per label the model gave, how often the team kept it (precision from
+ * corrections): a mention nobody relabelled counts as right.
+ */
+export function renderTriageReport(report: TriageReport): CommandAnswer {
+  const percent = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value * 100)} %`);
+  const rows = LABELS.map((label) => {
+    const { given, correctedAway, correctedInto, precision } = report.perLabel[label];
+    return `${LABEL_EMOJI[label]} *${label}*: ${percent(precision)} kept  ·  ${given} labelled, ${correctedAway} relabelled away, ${correctedInto} relabelled into it`;
+  });
+  const header = `*Triage, last ${report.days} days*: ${report.triaged} mention${report.triaged === 1 ? '' : 's'} triaged, ${report.corrections} corrected by the team`;
+  const hint =
+    report.corrections === 0
+      ? 'No corrections yet: when a label is wrong, pick the right one in the mention’s *Relabel* menu. Each correction moves the mention if needed, updates the digest and teaches the model.'
+      : 'Precision is the share of each label the team kept. Corrections also join the model’s training at every start.';
+  const text = `${header}\n${rows.join('\n')}\n${hint}`;
+  return { text, blocks: [section(header), section(rows.join('\n')), context(hint)] };
+}
 
 export function renderAudit(entries: AuditEntry[]): CommandAnswer {
   if (entries.length === 0) return { text: 'The audit log is empty.' };

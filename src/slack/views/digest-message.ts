@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { LABELS } from '../../domain/classify.ts';
 import type { DigestFigures, DigestMention, Trend } from '../../domain/digest-stats.ts';
+import { LABELS } from '../../domain/triage/labels.ts';
 import type { PlatformId } from '../../platforms/platform.ts';
 import { DIGEST_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, truncate } from '../mrkdwn.ts';

@@ -1,7 +1,8 @@
 import type { KnownBlock } from '@slack/types';
-import type { Sentiment } from '../../domain/classify.ts';
 import type { MentionRecord, MentionWorkflow } from '../../domain/records.ts';
-import { ACTION, BLOCK, MENTION_METADATA_EVENT } from '../ids.ts';
+import { type Classification, LABELS, type Sentiment } from '../../domain/triage/labels.ts';
+import { LANGUAGE_NAMES } from '../../domain/triage/language.ts';
+import { ACTION, BLOCK, MENTION_METADATA_EVENT, relabelValue } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';
 import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
@@ -57,7 +58,7 @@ export function renderMentionMessage(
       ),
       section(quote(mention.text)),
       context(
-        `${LABEL_EMOJI[classification.label]} *${classification.label}*  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})  ·  ${link(mention.url, `View on ${platform}`)}${mention.isComment ? '  ·  :leftwards_arrow_with_hook: reply to our post' : ''}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
+        `${labelLine(classification)}  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})${languageNote(classification)}  ·  ${link(mention.url, `View on ${platform}`)}${mention.isComment ? '  ·  :leftwards_arrow_with_hook: reply to our post' : ''}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
       ),
       context(`:bust_in_silhouette: Contact: *${escapeMrkdwn(truncate(contact.name, 80))}*`),
       ...workflowBlocks(record.workflow),
@@ -76,10 +77,34 @@ export function renderMentionMessage(
             text: { type: 'plain_text', text: workflow.resolved ? 'Reopen' : 'Resolve' },
             value: record.key,
           },
+          {
+            // A teammate corrects the triage: the message moves if the label routes elsewhere,
+            // the digest counts follow, and the model learns from it.
+            type: 'static_select',
+            action_id: ACTION.relabel,
+            placeholder: { type: 'plain_text', text: 'Relabel' },
+            options: LABELS.filter((label) => label !== classification.label).map((label) => ({
+              text: { type: 'plain_text', text: label },
+              value: relabelValue(label, record.key),
+            })),
+          },
         ],
       },
     ],
   };
+}
+
+/** The label, and who corrected it from what, when a teammate did. */
+function labelLine(classification: Classification): string {
+  const { label, relabel } = classification;
+  const corrected = relabel ? ` (relabelled from ${relabel.from} by <@${relabel.by}>)` : '';
+  return `${LABEL_EMOJI[label]} *${label}*${corrected}`;
+}
+
+/** The language, when it is not English (most teams read English first; the rest is worth a word). */
+function languageNote(classification: Classification): string {
+  const language = classification.language;
+  return language && language !== 'en' && language !== 'und' ? `  ·  :globe_with_meridians: ${LANGUAGE_NAMES[language]}` : '';
 }
 
 /** One line of who has done what, in the order a reader asks: owner, answer, state. */
@@ -98,6 +123,25 @@ function workflowBlocks(workflow: MentionWorkflow | undefined): KnownBlock[] {
 
 function formatScore(score: number): string {
   return score > 0 ? `+${score.toFixed(2)}` : score.toFixed(2);
+}
+
+/**
+ * What a mention message becomes once the mention has moved to another channel (relabelled): who
+ * moved it, as what, and a link to where it is now. It keeps the mention's metadata, so notes typed
+ * in its thread still reach the contact. No text of the post.
+ */
+export function renderMovedMessage(
+  to: { channel: string; ts: string },
+  move: { key: string; label: Classification['label']; by: string },
+  workspaceUrl: string | undefined,
+): MentionMessage {
+  const permalink = workspaceUrl ? `${workspaceUrl.replace(/\/?$/, '/')}archives/${to.channel}/p${to.ts.replace('.', '')}` : undefined;
+  const where = `moved to <#${to.channel}>${permalink ? ` (<${permalink}|open it>)` : ''}`;
+  return {
+    text: `Relabelled ${move.label} and moved`,
+    metadata: { event_type: MENTION_METADATA_EVENT, event_payload: { key: move.key } },
+    blocks: [context(`:arrow_right: Relabelled *${move.label}* by <@${move.by}> and ${where}.`)],
+  };
 }
 
 /** What a message the bot wrote about a person becomes once they are erased (GDPR). */

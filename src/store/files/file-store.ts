@@ -17,6 +17,7 @@ import { SavedReplyStore } from './saved-reply-store.ts';
 import type { Sealable } from './segmented-collection.ts';
 import { SessionStore } from './session-store.ts';
 import { TimelineStore } from './timeline-store.ts';
+import { TriageCorrectionStore } from './triage-correction-store.ts';
 
 /** The lowdb adapter: every store file under DATA_DIR, opened together so a bad file stops start-up before anything runs. */
 export interface FileStore extends Store {
@@ -27,6 +28,7 @@ export interface FileStore extends Store {
   outbox: OutboxStore;
   audit: AuditStore;
   savedReplies: SavedReplyStore;
+  triageCorrections: TriageCorrectionStore;
   timeline: TimelineStore;
   orders: OrderStore;
   digests: DigestLogStore;
@@ -50,21 +52,36 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   const lock = await DataDirLock.acquire(dataDir, options.lock);
   try {
     await keepPrivate(dataDir);
-    const [mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, journal] = await Promise.all([
-      MentionStore.open(dataDir, { cipher }),
-      ContactStore.open(dataDir, { cipher }),
-      CursorStore.open(dataDir),
-      OutboxStore.open(dataDir, { cipher }),
-      AuditStore.open(dataDir, { cipher }),
-      SavedReplyStore.open(dataDir),
-      TimelineStore.open(dataDir, { cipher }),
-      OrderStore.open(dataDir, { cipher }),
-      DigestLogStore.open(dataDir),
-      LikeStore.open(dataDir, { cipher }),
-      Journal.open(dataDir, { cipher }),
-    ]);
+    const [mentions, contacts, cursors, outbox, audit, savedReplies, triageCorrections, timeline, orders, digests, likes, journal] =
+      await Promise.all([
+        MentionStore.open(dataDir, { cipher }),
+        ContactStore.open(dataDir, { cipher }),
+        CursorStore.open(dataDir),
+        OutboxStore.open(dataDir, { cipher }),
+        AuditStore.open(dataDir, { cipher }),
+        SavedReplyStore.open(dataDir),
+        TriageCorrectionStore.open(dataDir),
+        TimelineStore.open(dataDir, { cipher }),
+        OrderStore.open(dataDir, { cipher }),
+        DigestLogStore.open(dataDir),
+        LikeStore.open(dataDir, { cipher }),
+        Journal.open(dataDir, { cipher }),
+      ]);
     const sessions = new SessionStore(dataDir, cipher);
-    const repositories = { mentions, contacts, cursors, outbox, audit, savedReplies, timeline, orders, digests, likes, sessions };
+    const repositories = {
+      mentions,
+      contacts,
+      cursors,
+      outbox,
+      audit,
+      savedReplies,
+      triageCorrections,
+      timeline,
+      orders,
+      digests,
+      likes,
+      sessions,
+    };
     return {
       kind: 'files',
       ...repositories,
@@ -91,6 +108,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         outbox: outbox.copy,
         audit: audit.copy,
         savedReplies: savedReplies.copy,
+        triageCorrections: triageCorrections.copy,
         timeline: timeline.copy,
         orders: orders.copy,
         digests: digests.copy,

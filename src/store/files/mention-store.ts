@@ -194,6 +194,15 @@ export class MentionStore implements MentionRepository {
     return stored;
   }
 
+  async updateTriage(
+    key: string,
+    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'>,
+  ): Promise<MentionRecord> {
+    const stored = await this.collection.update(key, (existing) => ({ ...existing, ...change(existing) }));
+    if (!stored) throw new Error(`updateTriage: no mention ${key}`);
+    return stored;
+  }
+
   async days(): Promise<string[]> {
     return this.collection.partitions();
   }

@@ -78,6 +78,15 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE TABLE platform_sessions (name text PRIMARY KEY, record jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
     `,
   },
+  {
+    id: 3,
+    name: 'triage corrections',
+    sql: `
+      -- Staff corrections of triage labels, one per mention (the latest); no text, only the key.
+      CREATE TABLE triage_corrections (mention_key text PRIMARY KEY, at text NOT NULL, record jsonb NOT NULL);
+      CREATE INDEX triage_corrections_by_time ON triage_corrections (at);
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

@@ -10,6 +10,7 @@ import type {
   ReplyRecord,
   SavedReply,
   TimelineEntry,
+  TriageCorrection,
 } from '../../domain/records.ts';
 import type {
   AuditRepository,
@@ -23,6 +24,7 @@ import type {
   SavedReplyRepository,
   SessionRepository,
   TimelineRepository,
+  TriageCorrectionRepository,
 } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
@@ -201,6 +203,22 @@ export class PgMentions extends SealedTable<MentionRecord> implements MentionRep
       (tx, next) => this.write(tx, [next]),
     );
     if (!updated) throw new Error(`updateWorkflow: no mention ${key}`);
+    return updated;
+  }
+
+  async updateTriage(
+    key: string,
+    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'>,
+  ): Promise<MentionRecord> {
+    const updated = await updateRow(
+      this.db,
+      'mentions',
+      key,
+      this.decode,
+      (record) => ({ ...record, ...change(record) }),
+      (tx, next) => this.write(tx, [next]),
+    );
+    if (!updated) throw new Error(`updateTriage: no mention ${key}`);
     return updated;
   }
 
@@ -443,6 +461,61 @@ export class PgAudit extends SealedTable<AuditEntry> implements AuditRepository 
   async latest(count: number): Promise<AuditEntry[]> {
     const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM audit ORDER BY at DESC, key LIMIT $1', [count]);
     return rows.map((row) => this.decode(row.record));
+  }
+}
+
+const isTriageCorrection = (value: unknown): value is TriageCorrection =>
+  isObject(value) && typeof value.mentionKey === 'string' && typeof value.label === 'string' && typeof value.modelLabel === 'string';
+
+export class PgTriageCorrections implements TriageCorrectionRepository {
+  constructor(private readonly db: Db) {}
+
+  get copy(): CollectionCopy<TriageCorrection> {
+    return {
+      count: () => countRows(this.db, 'triage_corrections'),
+      read: () => this.all(),
+      write: async (corrections) => {
+        for (const correction of corrections) await this.record(correction);
+      },
+    };
+  }
+
+  async record(correction: TriageCorrection): Promise<TriageCorrection> {
+    // The first correction's model label stays: it is what the model said.
+    const { rows } = await this.db.query<{ record: unknown }>(
+      `INSERT INTO triage_corrections (mention_key, at, record) VALUES ($1, $2, $3)
+       ON CONFLICT (mention_key) DO UPDATE SET at = $2,
+         record = $3::jsonb || jsonb_build_object('modelLabel', triage_corrections.record->'modelLabel')
+       RETURNING record`,
+      [correction.mentionKey, correction.at, JSON.stringify(correction)],
+    );
+    const stored = rows[0]?.record;
+    return isTriageCorrection(stored) ? stored : correction;
+  }
+
+  async get(mentionKey: string): Promise<TriageCorrection | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM triage_corrections WHERE mention_key = $1', [mentionKey]);
+    const record = rows[0]?.record;
+    return isTriageCorrection(record) ? record : undefined;
+  }
+
+  async since(at: string): Promise<TriageCorrection[]> {
+    const { rows } = await this.db.query<{ record: unknown }>(
+      'SELECT record FROM triage_corrections WHERE at >= $1 ORDER BY at, mention_key',
+      [at],
+    );
+    return rows.map((row) => row.record).filter(isTriageCorrection);
+  }
+
+  async *all(): AsyncGenerator<TriageCorrection> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM triage_corrections ORDER BY at, mention_key');
+    for (const { record } of rows) if (isTriageCorrection(record)) yield record;
+  }
+
+  async deleteForMentions(mentionKeys: ReadonlySet<string>): Promise<number> {
+    if (mentionKeys.size === 0) return 0;
+    const { rowCount } = await this.db.query('DELETE FROM triage_corrections WHERE mention_key = ANY($1)', [[...mentionKeys]]);
+    return rowCount ?? 0;
   }
 }
 

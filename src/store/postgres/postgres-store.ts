@@ -16,6 +16,7 @@ import {
   PgSavedReplies,
   PgSessions,
   PgTimeline,
+  PgTriageCorrections,
 } from './postgres-repositories.ts';
 
 export interface PostgresStore extends Store {
@@ -52,6 +53,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       outbox: new PgOutbox(on, cipher),
       audit: new PgAudit(on, cipher),
       savedReplies: new PgSavedReplies(on),
+      triageCorrections: new PgTriageCorrections(on),
       timeline: new PgTimeline(on, cipher),
       orders: new PgOrders(on, cipher),
       digests: new PgDigestLog(on),
@@ -72,6 +74,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         outbox: repositories.outbox.copy,
         audit: repositories.audit.copy,
         savedReplies: repositories.savedReplies.copy,
+        triageCorrections: repositories.triageCorrections.copy,
         timeline: repositories.timeline.copy,
         orders: repositories.orders.copy,
         digests: repositories.digests.copy,

@@ -1,18 +1,17 @@
-/// <reference path="./natural-modules.d.ts" />
-import { readFileSync } from 'node:fs';
+/// <reference path="../src/domain/natural-modules.d.ts" />
 // natural's parts, not its index (which loads the whole library): see natural-modules.d.ts.
 import SentimentAnalyzer from 'natural/lib/natural/sentiment/SentimentAnalyzer.js';
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import { WordTokenizer } from 'natural/lib/natural/tokenizers/regexp_tokenizer.js';
 
-/**
- * Triage labels. Questions and complaints need a person; praise and the rest are for awareness.
- * Trained on `training/*.txt`, a hand-written set of realistic brand mentions shipped with the repo.
- */
-export const LABELS = ['Question', 'Complaint', 'Praise', 'Other'] as const;
-export type Label = (typeof LABELS)[number];
+import type { Label, SentimentLabel } from '../src/domain/triage/labels.ts';
 
-export type SentimentLabel = 'positive' | 'neutral' | 'negative';
+/**
+ * The first triage model (until issue 14), kept for the bench to compare against: natural's Bayes
+ * over stemmed English words and hand-picked cue words, AFINN sentiment at ±0.1. The bench trains it
+ * on the same examples as the new model and compares them on the same held-out fifth.
+ */
+
 export interface Sentiment {
   /** AFINN average per word, roughly -5 … 5; most posts land within ±1. */
   score: number;
@@ -28,13 +27,6 @@ export interface LabelledText {
   text: string;
   label: Label;
 }
-
-const TRAINING_FILES: Record<Label, string> = {
-  Question: 'questions.txt',
-  Complaint: 'complaints.txt',
-  Praise: 'praise.txt',
-  Other: 'other.txt',
-};
 
 /** A score beyond ±this is called positive or negative; AFINN averages sit near zero for plain text. */
 const SENTIMENT_THRESHOLD = 0.1;
@@ -339,73 +331,3 @@ class SparseBayes {
 }
 
 const SMOOTHING = 1;
-
-export function loadTrainingSet(): LabelledText[] {
-  return LABELS.flatMap((label) => {
-    const file = new URL(`./training/${TRAINING_FILES[label]}`, import.meta.url);
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean)
-      .map((text) => ({ text, label }));
-  });
-}
-
-/** Every fifth example of each label is held out for evaluation; the split is fixed, so reports compare. */
-export function splitTrainingSet(examples: LabelledText[]): { train: LabelledText[]; heldOut: LabelledText[] } {
-  const train: LabelledText[] = [];
-  const heldOut: LabelledText[] = [];
-  const seen = new Map<Label, number>();
-  for (const example of examples) {
-    const index = seen.get(example.label) ?? 0;
-    seen.set(example.label, index + 1);
-    (index % 5 === 4 ? heldOut : train).push(example);
-  }
-  return { train, heldOut };
-}
-
-export interface Evaluation {
-  accuracy: number;
-  macroF1: number;
-  perLabel: Record<Label, { precision: number; recall: number; f1: number; support: number }>;
-  misses: Array<{ text: string; expected: Label; got: Label }>;
-}
-
-export function evaluate(classifier: MentionClassifier, heldOut: LabelledText[]): Evaluation {
-  const misses: Evaluation['misses'] = [];
-  const counts = Object.fromEntries(LABELS.map((l) => [l, { tp: 0, fp: 0, fn: 0, support: 0 }])) as Record<
-    Label,
-    { tp: number; fp: number; fn: number; support: number }
-  >;
-  for (const example of heldOut) {
-    const got = classifier.classify(example.text).label;
-    counts[example.label].support++;
-    if (got === example.label) counts[got].tp++;
-    else {
-      counts[got].fp++;
-      counts[example.label].fn++;
-      misses.push({ text: example.text, expected: example.label, got });
-    }
-  }
-  const perLabel = Object.fromEntries(
-    LABELS.map((label) => {
-      const { tp, fp, fn, support } = counts[label];
-      const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
-      const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
-      const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-      return [label, { precision, recall, f1, support }];
-    }),
-  ) as Evaluation['perLabel'];
-  const correct = heldOut.length - misses.length;
-  return {
-    accuracy: heldOut.length === 0 ? 0 : correct / heldOut.length,
-    macroF1: LABELS.reduce((sum, label) => sum + perLabel[label].f1, 0) / LABELS.length,
-    perLabel,
-    misses,
-  };
-}
-
-/** The production classifier: trained on the whole shipped set (about 40 ms). */
-export function createMentionClassifier(): MentionClassifier {
-  return new MentionClassifier(loadTrainingSet());
-}
