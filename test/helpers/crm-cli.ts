@@ -26,6 +26,11 @@ export function runStoreCli(
   return runCli('src/store-cli.ts', cwd, args, env);
 }
 
+/** `npm run classify -- …`, in `cwd` (where its input file is). */
+export function runClassifyCli(cwd: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli('src/classify-cli.ts', cwd, args, {});
+}
+
 async function runCli(
   script: string,
   dataDir: string,
