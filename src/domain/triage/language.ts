@@ -365,14 +365,21 @@ export class LanguageIdentifier {
   }
 }
 
-function* letterGrams(text: string): Generator<string> {
+/** Words and letter triples of the first `MAX_WORDS` words: a language shows in a sentence or two. */
+function letterGrams(text: string): string[] {
   const lower = text.toLowerCase().replace(/https?:\/\/\S+|[@#][\p{L}\p{N}_.]+/gu, ' ');
+  const grams: string[] = [];
+  let words = 0;
   for (const [word] of lower.matchAll(LATIN_WORD)) {
-    yield `w:${word}`;
+    if (++words > MAX_WORDS) break;
+    grams.push(`w:${word}`);
     const padded = ` ${word} `;
-    for (let i = 0; i + 3 <= padded.length; i++) yield padded.slice(i, i + 3);
+    for (let i = 0; i + 3 <= padded.length; i++) grams.push(padded.slice(i, i + 3));
   }
+  return grams;
 }
+
+const MAX_WORDS = 24;
 
 /** By script, then by the commonest words and telling letters: for when no identifier was trained. */
 export function detectLanguage(text: string): DetectedLanguage {

@@ -17,6 +17,33 @@ export interface TextFeatures {
 }
 
 const segmenter = new Intl.Segmenter('und', { granularity: 'word' });
+const CJK_CHARACTER = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** A word of a spaced script (letters, with inner apostrophes and hyphens), a number, or a sentence end. */
+const SPACED_TOKEN = /\p{L}[\p{L}\p{M}]*(?:['’-]\p{L}[\p{L}\p{M}]*)*|\p{N}+(?:[.,:/]\p{N}+)*|[.!?\n]+/gu;
+
+/** Words of text written without spaces (Chinese, Japanese), found by ICU's dictionary. */
+function segmentedWords(body: string): string[] {
+  const words: string[] = [];
+  for (const { segment, isWordLike } of segmenter.segment(body)) {
+    if (!isWordLike) {
+      if (/[.!?。！？\n]/u.test(segment)) words.push('</s>');
+      continue;
+    }
+    words.push(DIGITS.test(segment) ? '<num>' : segment.replace(/^#/, ''));
+  }
+  return words;
+}
+
+/** Words of text written with spaces: a regular expression does what the segmenter does, five times faster. */
+function spacedWords(body: string): string[] {
+  const words: string[] = [];
+  for (const [token] of body.matchAll(SPACED_TOKEN)) {
+    const first = token.charCodeAt(0);
+    if (first === 46 || first === 33 || first === 63 || first === 10) words.push('</s>');
+    else words.push(DIGITS.test(token) ? '<num>' : token);
+  }
+  return words;
+}
 
 const URL = /https?:\/\/\S+|www\.\S+/giu;
 /** `@name`, Mastodon's `@name@server`, Bluesky's `@name.bsky.social`. */
@@ -63,14 +90,7 @@ export function textFeatures(
   const detected = language.known ?? (language.identify ?? detectLanguage)(body);
   features.push(`lang:${detected}`);
 
-  const words: string[] = [];
-  for (const { segment, isWordLike } of segmenter.segment(body)) {
-    if (!isWordLike) {
-      if (/[.!?。！？\n]/u.test(segment)) words.push('</s>');
-      continue;
-    }
-    words.push(DIGITS.test(segment) ? '<num>' : segment.replace(/^#/, ''));
-  }
+  const words = CJK_CHARACTER.test(body) ? segmentedWords(body) : spacedWords(body);
   let previous = '<s>';
   let wordCount = 0;
   for (const word of words) {

@@ -61,7 +61,7 @@ export class TriageModel implements MentionClassifier {
         documents.map(({ vector, sentiment }) => ({ vector, label: sentiment })),
         SENTIMENT_LABELS.length,
         vocabulary.size,
-        { ...DEFAULT_TRAINING, seed: 11 },
+        { ...DEFAULT_TRAINING, epochs: 8, seed: 11 },
       );
     // Thresholds from a model that has not seen the quarter it is tuned on, then the model from all.
     const tuning = withSentiment.filter((_, i) => i % 4 === 3);
