@@ -105,6 +105,20 @@ export async function benchSlackAcks(samples: number): Promise<AckFigures[]> {
         (i) =>
           buttonClick({ actionId: 'mention_like', value: keyOf(mentions[i]!), channel: mentions[i]!.channel, messageTs: mentions[i]!.ts }),
       ],
+      [
+        // Questions relabelled Praise: each one moves to the mentions channel (a post and an edit after the ack).
+        'menu: Relabel',
+        (i) =>
+          buttonClick({
+            actionId: 'mention_relabel',
+            element: 'static_select',
+            value: `Praise|${keyOf(mentions[i]!)}`,
+            label: 'Praise',
+            channel: mentions[i]!.channel,
+            messageTs: mentions[i]!.ts,
+          }),
+      ],
+      ['command: /crm triage', () => slashCommand({ text: 'triage', responseUrl: slack.responseUrl('C0MENTIONS', 'U0AGENT01') })],
       ['form: Reply, Send', (i) => viewSubmission({ view: views[i]!, values: { reply_text: `@customer${i} on its way` } })],
       [
         'event: reply: in a thread',

@@ -267,7 +267,12 @@ export class SandboxServer {
     const people = Object.fromEntries(SANDBOX_PEOPLE.map((p) => [p.id, p.realName]));
     return {
       people: SANDBOX_PEOPLE,
-      names: { ...people, [this.slack.botUserId]: 'Switchboard' },
+      // Users by ID for <@U…>, channels by ID for <#C…>: what Slack shows instead of the IDs.
+      names: {
+        ...people,
+        [this.slack.botUserId]: 'Switchboard',
+        ...Object.fromEntries(this.slack.channelList().map((channel) => [channel.id, channel.name])),
+      },
       channels: this.slack.channelList().map((channel) => ({ ...channel, messages: this.slack.messages(channel.id) })),
       ephemerals: [...this.slack.ephemerals, ...this.commandAnswers],
       views: this.slack

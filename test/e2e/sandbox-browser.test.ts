@@ -190,6 +190,31 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await message.filter({ hasText: 'Contact: Ada Lovelace' }).waitFor();
   });
 
+  it('relabels a mention from its Relabel menu: it moves to the questions channel and /crm triage counts it', async () => {
+    await page.click('.tabs button[data-tab="x"]');
+    await page.fill('#mention-handle', '@lakes_fan');
+    await page.fill('#mention-name', 'Lakes Fan');
+    await page.fill('#mention-text', 'off to the lakes this weekend with the family, see you there');
+    await page.click('#mention-form button[type="submit"]');
+    await page.click('.tabs button[data-tab="thread"]');
+    await page.click('text=# social-mentions');
+    const message = page.locator('#messages .message', { hasText: 'off to the lakes this weekend' });
+    await message.waitFor({ timeout: 15_000 });
+    expect(await message.innerText()).toContain('Other');
+    // Alice reads it again: the family trip is off because the tent never came. She relabels it.
+    await message.locator('select.bk').selectOption({ label: 'Complaint' });
+    await page.locator('#messages .message', { hasText: 'Relabelled Complaint by' }).waitFor({ timeout: 10_000 });
+    await page.click('text=# social-questions');
+    const moved = page.locator('#messages .message', { hasText: 'off to the lakes this weekend' });
+    await moved.waitFor({ timeout: 10_000 });
+    expect(await moved.innerText()).toMatch(/Complaint \(relabelled from Other by @?Alice/);
+    await page.fill('#command-input', '/crm triage');
+    await page.press('#command-input', 'Enter');
+    const report = page.locator('#messages .message.ephemeral', { hasText: 'Triage, last 30 days' });
+    await report.waitFor({ timeout: 10_000 });
+    expect(await report.innerText()).toMatch(/1 corrected by the team/);
+  });
+
   it('answers /crm in a message only the person sees', async () => {
     await page.fill('#command-input', '/crm saved list');
     await page.press('#command-input', 'Enter');

@@ -64,6 +64,9 @@ describe('text features', () => {
     expect(features('@jenny still waiting', brand)).toContain('@other-lead');
     expect(features('still waiting for the bus', brand)).toContain('@brand-absent');
     expect(features('@jenny still waiting', brand).some((f) => f.includes('jenny'))).toBe(false);
+    // Mastodon: the brand is `northwind@server`; people on its server write `@northwind`.
+    expect(features('@northwind still waiting', { brandHandles: ['northwind@mastodon.example'] })).toContain('@brand-lead');
+    expect(features('@northwind.bsky.social still waiting', { brandHandles: ['northwind.bsky.social'] })).toContain('@brand-lead');
   });
 });
 

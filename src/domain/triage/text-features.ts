@@ -130,7 +130,13 @@ export function textFeatures(
 type Addressee = 'brand' | 'someone-else' | 'nobody' | 'unknown';
 
 function addressFeatures(text: string, context: TextContext, features: string[]): Addressee {
-  const brand = new Set(context.brandHandles?.map((handle) => handle.toLowerCase().replace(/^@/, '')));
+  // A Mastodon account is `name@server`, written `@name` by people on its own server: either counts.
+  const brand = new Set(
+    context.brandHandles?.flatMap((handle) => {
+      const full = handle.toLowerCase().replace(/^@/, '');
+      return [full, full.split('@')[0] ?? full];
+    }),
+  );
   const leading = new Set([...(text.match(LEADING_HANDLES)?.[0] ?? '').matchAll(HANDLE)].map((match) => (match[1] ?? '').toLowerCase()));
   const all = [...text.matchAll(HANDLE)].map((match) => (match[1] ?? '').toLowerCase());
   if (leading.size > 0) features.push('@lead');

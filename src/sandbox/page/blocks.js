@@ -39,6 +39,8 @@ const EMOJI = {
   phone: '📞',
   arrow_upper_right: '↗️',
   arrow_lower_right: '↘️',
+  arrow_right: '➡️',
+  globe_with_meridians: '🌐',
 };
 
 /** Slack's entities in mrkdwn are &amp; &lt; &gt;: decoded for display as text, never as markup. */
@@ -96,7 +98,7 @@ function appendSequence(parent, sequence, names) {
     span.textContent = `@${target.slice(1).split('^')[0]}`;
     parent.append(span);
   } else if (target.startsWith('#')) {
-    parent.append(`#${label ?? target.slice(1)}`);
+    parent.append(`#${label ?? names[target.slice(1)] ?? target.slice(1)}`);
   } else if (/^https?:\/\//.test(target)) {
     const a = document.createElement('a');
     a.href = target;
