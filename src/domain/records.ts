@@ -31,6 +31,8 @@ export interface MentionRecord {
     attemptedAt: string;
     ts?: string;
     postedAt?: string;
+    /** Where its message was before a relabel moved it (each now a pointer): erasure clears them too. */
+    previous?: Array<{ channel: string; ts: string }>;
   };
   workflow?: MentionWorkflow;
 }

@@ -117,6 +117,8 @@ async function erase(repositories: Repositories, contactId: string, actor: strin
     if (!record) continue;
     days.add(record.mention.createdAt.slice(0, 10));
     if (record.slack.ts) messages.push({ channel: record.slack.channel, ts: record.slack.ts });
+    // Where a relabel moved it from: pointers that name no one, but belong to the person's mention.
+    messages.push(...(record.slack.previous ?? []));
   }
   for (const like of await likes.forPerson(contact.key, contact.identities)) days.add(like.createdAt.slice(0, 10));
 

@@ -101,25 +101,37 @@ export class TriageService {
   private async move(record: MentionRecord & { slack: { ts: string } }, channel: string, userId: string): Promise<MentionRecord> {
     const contact = await this.store.contacts.get(record.contactId);
     const from = { channel: record.slack.channel, ts: record.slack.ts };
+    let posted: { channel: string; ts: string };
     try {
-      const posted = await this.chat.postMention(
+      posted = await this.chat.postMention(
         { ...record, slack: { ...record.slack, channel } },
         {
           id: record.contactId,
           name: contact?.name ?? record.mention.author.name,
         },
       );
-      const moved = await this.store.mentions.updateTriage(record.key, (current) => ({
-        classification: current.classification,
-        slack: { ...current.slack, channel: posted.channel, ts: posted.ts, postedAt: this.now().toISOString() },
-      }));
-      await this.chat.showMoved(from, posted, { key: record.key, label: record.classification.label, by: userId });
-      return moved;
     } catch (error) {
       this.log.warn(`could not move ${record.key} to its new channel; relabelled in place`, { error });
       await this.messages.refresh(record);
       return record;
     }
+    const moved = await this.store.mentions.updateTriage(record.key, (current) => ({
+      classification: current.classification,
+      slack: {
+        ...current.slack,
+        channel: posted.channel,
+        ts: posted.ts,
+        postedAt: this.now().toISOString(),
+        previous: [...(current.slack.previous ?? []), from],
+      },
+    }));
+    try {
+      await this.chat.showMoved(from, posted, { key: record.key, label: record.classification.label, by: userId });
+    } catch (error) {
+      // The mention lives at its new message now; the old one still shows it, with its buttons (which act on the same mention).
+      this.log.warn(`could not turn the old message of ${record.key} into a pointer`, { error });
+    }
+    return moved;
   }
 
   /** Per label the model gave in the last `days`, how often the team kept it. */

@@ -45,10 +45,17 @@ describe('staff correct the triage', () => {
     const moved = await waitUntil(() => inChannel('C0QUESTION', chatter.key), 10_000, 'the mention in the questions channel');
     expect(triageLine(moved)).toContain('*Complaint* (relabelled from Other by <@U0BOB00001>)');
     // Where it was, a pointer without the post's text; its thread stays the mention's (notes still count).
-    const pointer = bed.standins.slack.messages('C0MENTIONS').find((m) => m.ts === chatter.message.ts);
-    expect(JSON.stringify(pointer?.blocks)).toContain('Relabelled *Complaint* by <@U0BOB00001> and moved to <#C0QUESTION>');
+    const pointer = await waitUntil(
+      () =>
+        bed.standins.slack
+          .messages('C0MENTIONS')
+          .find((m) => m.ts === chatter.message.ts && JSON.stringify(m.blocks).includes('Relabelled *Complaint* by <@U0BOB00001>')),
+      5_000,
+      'the pointer where it was',
+    );
+    expect(JSON.stringify(pointer.blocks)).toContain('and moved to <#C0QUESTION>');
     expect(JSON.stringify(pointer)).not.toContain('lakes');
-    expect(pointer?.metadata?.event_payload.key).toBe(chatter.key);
+    expect(pointer.metadata?.event_payload.key).toBe(chatter.key);
 
     // A double click, or Slack retrying, changes nothing more: one message in the questions channel.
     await relabel(moved as StoredMessage, chatter.key, 'Complaint', 'U0BOB00001');
@@ -117,6 +124,25 @@ describe('staff correct the triage', () => {
       'the update',
     );
     expect(bed.standins.slack.messages('C0QUESTION').filter((m) => m.metadata?.event_payload.key === question.key)).toHaveLength(1);
+  });
+
+  it('erases a relabelled, moved mention everywhere it was, and its correction with it', async () => {
+    await bed.start();
+    const chatter = await flow.mention('@northwind my tent pole snapped, card 4242 charged twice', customers[3]);
+    await relabel(chatter.message, chatter.key, 'Praise');
+    const moved = await waitUntil(() => inChannel('C0MENTIONS', chatter.key), 10_000, 'the moved mention');
+    const contact = JSON.stringify(await flow.command(`forget @${customers[3]?.username}`)).match(/"value":"([^"]+)"/)?.[1] ?? '';
+    await flow.send(buttonClick({ actionId: 'crm_forget_confirm', value: contact, channel: 'C0MENTIONS', messageTs: '1.1' }));
+    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.startsWith('Erased')), 5_000, 'the erasure');
+    for (const place of [chatter.message, moved as StoredMessage]) {
+      const now = bed.standins.slack.messages(place.channel).find((m) => m.ts === place.ts);
+      expect(JSON.stringify(now?.blocks), place.channel).toContain("Erased at the person's request");
+    }
+    const report = await (async () => {
+      await flow.command('triage');
+      return waitUntil(() => bed.standins.slack.ephemerals.find((m) => m.text.includes('*Triage, last 30 days*')), 10_000, 'the report');
+    })();
+    expect(report.text).toContain('0 corrected by the team');
   });
 
   it('refuses a relabel from someone who is not an agent, and changes nothing', async () => {
