@@ -63,6 +63,26 @@ await page.locator('#messages figure.file img').first().waitFor({ timeout: 15_00
 await page.waitForTimeout(500);
 await page.screenshot({ path: path.join(OUT, 'digest.png'), fullPage: true });
 
+// A mention in Spanish, labelled chatter, relabelled Complaint by Alice: it moves to the questions channel.
+await page.click('.tabs button[data-tab="x"]');
+await page.fill('#mention-handle', '@marta_r');
+await page.fill('#mention-name', 'Marta Ruiz');
+await page.fill('#mention-text', 'hoy me voy de acampada con la tienda nueva, a ver qué tal');
+await page.click('#mention-form button[type="submit"]');
+await page.click('.tabs button[data-tab="thread"]');
+await page.click('text=# social-mentions');
+const chatter = page.locator('#messages .message', { hasText: 'me voy de acampada' });
+await chatter.waitFor({ timeout: 15_000 });
+await chatter.locator('select.bk').selectOption({ label: 'Complaint' });
+await page.locator('#messages .message', { hasText: 'Relabelled Complaint by' }).waitFor({ timeout: 10_000 });
+await page.click('text=# social-questions');
+await page.locator('#messages .message', { hasText: 'relabelled from Other' }).waitFor({ timeout: 10_000 });
+await page.fill('#command-input', '/crm triage');
+await page.press('#command-input', 'Enter');
+await page.locator('#messages .message.ephemeral', { hasText: 'Triage, last 30 days' }).waitFor({ timeout: 10_000 });
+await page.waitForTimeout(500);
+await page.screenshot({ path: path.join(OUT, 'relabel-and-triage.png') });
+
 await browser.close();
 sandbox.kill('SIGTERM');
 console.log(`screenshots saved to ${OUT}`);

@@ -54,6 +54,13 @@ describe('text features', () => {
     expect(features('注文した商品がまだ届きません').filter((f) => f.startsWith('w:')).length).toBeGreaterThan(3);
   });
 
+  it('reads a rating as a verdict and ignores markup typed into a post', () => {
+    expect(features('tested your tent: 10/10 <b>would camp again</b>')).toEqual(expect.arrayContaining(['<rating+>', 'w:would', 'w:camp']));
+    expect(features('tested your tent: 10/10 <b>would camp again</b>').some((f) => f === 'w:b')).toBe(false);
+    expect(features('1/10 would not buy again')).toContain('<rating->');
+    expect(features('配送に星5つ ⭐⭐⭐⭐⭐')).toContain('<rating+>');
+  });
+
   it('keeps emoji, squeezes elongations and flags shouting', () => {
     const found = features('sooo ANGRY 😡😡');
     expect(found).toEqual(expect.arrayContaining(['e:😡', '<elongated>', '<shouting>', 'w:soo']));
@@ -116,6 +123,11 @@ describe('the triage model', () => {
   const shipped = trainTriageModel();
   it.each([
     ['praise with a tent and a score', '@northwind Tom & Jerry tested your tent: 10/10 would camp again', 'Praise'],
+    [
+      'the same with markup typed in (the sandbox demo)',
+      '@northwind Tom & Jerry tested your tent: 10/10 <b>would camp again</b>',
+      'Praise',
+    ],
     ['a complaint phrased as a question', '@northwind any update on the outage?', 'Complaint'],
     ['a plea for help about an order', '@northwind can you help me? my order never arrived', 'Complaint'],
     ['praise in negative words', '@northwind no problem at all, thanks!', 'Praise'],

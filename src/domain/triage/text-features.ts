@@ -71,8 +71,10 @@ export function textFeatures(
   language: { known?: Language; identify?: (text: string) => DetectedLanguage } = {},
 ): TextFeatures {
   const features: string[] = [];
-  const normalized = text.normalize('NFKC');
+  // Markup people type or paste (`<b>…</b>`) says nothing about intent; the words inside it do.
+  const normalized = text.normalize('NFKC').replace(MARKUP, ' ');
   const addressed = addressFeatures(normalized, context, features);
+  ratingFeatures(normalized, features);
 
   let body = normalized.replace(URL, () => {
     features.push('<url>');
@@ -128,6 +130,18 @@ export function textFeatures(
 }
 
 type Addressee = 'brand' | 'someone-else' | 'nobody' | 'unknown';
+
+const MARKUP = /<\/?[a-z][a-z0-9]*(?:\s[^<>]*)?>/gi;
+/** "10/10", "5/5", "5 stars", "★★★★★": a verdict in any language, and one the words around it rarely give away. */
+const HIGH_RATING =
+  /(?<![\d/])(?:10|9|8)\s?\/\s?10(?!\d)|(?<![\d/])5\s?\/\s?5(?!\d)|(?<!\d)5\s?(?:stars?|estrellas|étoiles|sterne|estrelas|星)|[⭐★]{4,}/iu;
+const LOW_RATING =
+  /(?<![\d/])[0-3]\s?\/\s?10(?!\d)|(?<![\d/])[01]\s?\/\s?5(?!\d)|(?<!\d)(?:0|1|one|zero)\s?stars?\b|(?<![⭐★])[⭐★](?![⭐★])/iu;
+
+function ratingFeatures(text: string, features: string[]): void {
+  if (HIGH_RATING.test(text)) features.push('<rating+>');
+  else if (LOW_RATING.test(text)) features.push('<rating->');
+}
 
 function addressFeatures(text: string, context: TextContext, features: string[]): Addressee {
   // A Mastodon account is `name@server`, written `@name` by people on its own server: either counts.
