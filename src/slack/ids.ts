@@ -53,6 +53,9 @@ export const MENTION_METADATA_EVENT = 'switchboard_mention';
 /** Metadata event type of a reply announcement: a restart finds it in the thread instead of announcing twice. */
 export const REPLY_METADATA_EVENT = 'switchboard_reply';
 
+/** What an erased message carries instead of its old metadata (which named the post). */
+export const ERASED_METADATA_EVENT = 'switchboard_erased';
+
 /** Carried by every digest message, so a restart can tell whether a digest is already posted. */
 export const DIGEST_METADATA_EVENT = 'switchboard_digest';
 

@@ -188,6 +188,8 @@ describe('/crm forget: GDPR erasure', () => {
     const botMessages = bed.standins.slack.allMessages().filter((message) => message.bot_id);
     for (const trace of ['ada_l', 'Ada Lovelace', 'card ending 4242', 'refund on its way', 'parcel 88-HL'])
       expect(JSON.stringify(botMessages.map((m) => [m.text, m.blocks])), trace).not.toContain(trace);
+    // Nor does any message's metadata name her post (the mention's key holds the post's ID).
+    expect(JSON.stringify(botMessages.map((m) => m.metadata))).not.toContain(mention.post.id);
     expect(digestText()).toContain('Grace Hopper');
     expect(done).toContain('1 digest(s) that named or quoted them were redrawn without them');
     // The staff note typed in the thread stays in Slack: the admin gets a link to delete it.

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { MentionRecord, MentionWorkflow } from '../../domain/records.ts';
 import { type Classification, LABELS, type Sentiment } from '../../domain/triage/labels.ts';
 import { LANGUAGE_NAMES } from '../../domain/triage/language.ts';
-import { ACTION, BLOCK, MENTION_METADATA_EVENT, relabelValue } from '../ids.ts';
+import { ACTION, BLOCK, ERASED_METADATA_EVENT, MENTION_METADATA_EVENT, relabelValue } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';
 import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
@@ -144,10 +144,18 @@ export function renderMovedMessage(
   };
 }
 
-/** What a message the bot wrote about a person becomes once they are erased (GDPR). */
-export function renderErasedMessage(): { text: string; blocks: KnownBlock[] } {
+/**
+ * What a message the bot wrote about a person becomes once they are erased (GDPR). Its metadata is
+ * replaced too: the old one named the mention's key, and with it the post's ID on its network.
+ */
+export function renderErasedMessage(): {
+  text: string;
+  blocks: KnownBlock[];
+  metadata: { event_type: string; event_payload: Record<string, string> };
+} {
   return {
     text: 'Erased',
     blocks: [context(":wastebasket: Erased at the person's request.")],
+    metadata: { event_type: ERASED_METADATA_EVENT, event_payload: {} },
   };
 }
