@@ -2,8 +2,7 @@
 // natural's TF-IDF alone, not its index (which loads the whole library): see natural-modules.d.ts.
 import TfIdf from 'natural/lib/natural/tfidf/tfidf.js';
 import { daysBetween, dayWindow, shiftDay, wallClock } from './calendar.ts';
-import type { Label } from './triage/labels.ts';
-import { LABELS } from './triage/labels.ts';
+import { LABELS, type Label, needsAnswer } from './triage/labels.ts';
 
 /**
  * The digest's figures, pure: the caller passes the mentions of the period and of the seven days
@@ -162,9 +161,9 @@ export function computeDigestFigures(options: {
   });
   const platforms = [...new Set([...current, ...previous].map((m) => m.platform))].sort();
 
-  const needsAnswer = current.filter((m) => m.label === 'Question' || m.label === 'Complaint');
-  const unanswered = needsAnswer.filter((m) => m.replies.length === 0 && !m.resolved).sort(byCreatedAt);
-  const responseMinutes = needsAnswer
+  const waiting = current.filter((m) => needsAnswer(m.label));
+  const unanswered = waiting.filter((m) => m.replies.length === 0 && !m.resolved).sort(byCreatedAt);
+  const responseMinutes = waiting
     .filter((m) => m.replies[0])
     .map((m) => (Date.parse(m.replies[0]?.at ?? '') - Date.parse(m.createdAt)) / 60_000)
     .sort((a, b) => a - b);

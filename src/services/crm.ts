@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry, ContactRecord, MentionRecord, SavedReply } from '../domain/records.ts';
-import type { Label } from '../domain/triage/labels.ts';
+import { type Label, needsAnswer } from '../domain/triage/labels.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
 import type { Repositories, Store } from './repositories.ts';
 
@@ -113,10 +113,7 @@ export class Crm {
       sentiment: { recent: average(sentiments.slice(0, 5)), before: average(sentiments.slice(5, 10)) },
       medianFirstResponseMinutes: median(firstResponses),
       openQuestions: records.filter(
-        (record) =>
-          (record.classification.label === 'Question' || record.classification.label === 'Complaint') &&
-          !record.workflow?.resolved &&
-          (record.workflow?.replies?.length ?? 0) === 0,
+        (record) => needsAnswer(record.classification.label) && !record.workflow?.resolved && (record.workflow?.replies?.length ?? 0) === 0,
       ),
       latest: interactions.slice(0, CARD_INTERACTIONS),
       orders: { count: orders.length, totals },

@@ -86,6 +86,16 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(await page?.isVisible('#error-banner').catch(() => false)).toBeFalsy();
   });
 
+  /** A customer mentions the brand from the Networks view; back on the Thread tab after. */
+  const postMention = async (handle: string, name: string, text: string) => {
+    await page.click('.tabs button[data-tab="x"]');
+    await page.fill('#mention-handle', handle);
+    await page.fill('#mention-name', name);
+    await page.fill('#mention-text', text);
+    await page.click('#mention-form button[type="submit"]');
+    await page.click('.tabs button[data-tab="thread"]');
+  };
+
   it('shows a mention with its labels and the five buttons', async () => {
     const message = page.locator('#messages .message').first();
     await message.locator('button.bk', { hasText: 'Reply' }).waitFor({ timeout: 20_000 });
@@ -167,12 +177,7 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
   });
 
   it('links an author to a known customer with the Link contact type-ahead', async () => {
-    await page.click('.tabs button[data-tab="x"]');
-    await page.fill('#mention-handle', '@ada_second');
-    await page.fill('#mention-name', 'Ada (second account)');
-    await page.fill('#mention-text', 'writing from my other account: where is my parcel?');
-    await page.click('#mention-form button[type="submit"]');
-    await page.click('.tabs button[data-tab="thread"]');
+    await postMention('@ada_second', 'Ada (second account)', 'writing from my other account: where is my parcel?');
     await page.click('text=# social-questions');
     const message = page.locator('#messages .message', { hasText: 'writing from my other account' });
     await message.waitFor({ timeout: 15_000 });
@@ -191,12 +196,7 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
   });
 
   it('relabels a mention from its Relabel menu: it moves to the questions channel and /crm triage counts it', async () => {
-    await page.click('.tabs button[data-tab="x"]');
-    await page.fill('#mention-handle', '@lakes_fan');
-    await page.fill('#mention-name', 'Lakes Fan');
-    await page.fill('#mention-text', 'off to the lakes this weekend with the family, see you there');
-    await page.click('#mention-form button[type="submit"]');
-    await page.click('.tabs button[data-tab="thread"]');
+    await postMention('@lakes_fan', 'Lakes Fan', 'off to the lakes this weekend with the family, see you there');
     await page.click('text=# social-mentions');
     const message = page.locator('#messages .message', { hasText: 'off to the lakes this weekend' });
     await message.waitFor({ timeout: 15_000 });

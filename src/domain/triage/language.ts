@@ -21,8 +21,6 @@ export const LANGUAGE_NAMES: Record<DetectedLanguage, string> = {
   und: 'unknown',
 };
 
-export const isLanguage = (value: string): value is Language => (LANGUAGES as readonly string[]).includes(value);
-
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const HAN = /\p{Script=Han}/u;
 const LATIN_WORD = /[\p{Script=Latin}']+/gu;

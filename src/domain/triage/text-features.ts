@@ -178,7 +178,7 @@ function addressFeatures(text: string, context: TextContext, features: string[])
 
 function punctuationFeatures(body: string, features: string[]): void {
   if (/[?¿]/u.test(body)) features.push('<?>');
-  if (/\?\s*(\p{Extended_Pictographic}\s*)*$/u.test(body.replace(URL, '').trimEnd())) features.push('<?end>');
+  if (/\?\s*(\p{Extended_Pictographic}\s*)*$/u.test(body.trimEnd())) features.push('<?end>');
   if (body.includes('!')) features.push('<!>');
   if (/[!?]{2,}/u.test(body)) features.push('<insist>');
   if (/\.\.\.|…/u.test(body)) features.push('<ellipsis>');
@@ -193,6 +193,11 @@ function lexiconFeatures(language: Language, words: readonly string[], body: str
   const own = lexicons[0];
   if (!own) return;
   let balance = 0;
+  const polar = (polarity: number, negated: boolean) => {
+    const sign = polarity > 0 !== negated ? '+' : '-';
+    features.push(`lex:${sign}`, negated ? 'lex:negated' : `lex:${sign}${Math.abs(polarity) >= 0.5 ? 'strong' : 'weak'}`);
+    balance += sign === '+' ? 1 : -1;
+  };
   for (let i = 0; i < words.length; i++) {
     const word = words[i] ?? '';
     let polarity: number | undefined;
@@ -201,10 +206,7 @@ function lexiconFeatures(language: Language, words: readonly string[], body: str
       if (polarity !== undefined) break;
     }
     if (polarity === undefined || polarity === 0) continue;
-    const negated = own.negations.has(words[i - 1] ?? '') || own.negations.has(words[i - 2] ?? '');
-    const sign = polarity > 0 !== negated ? '+' : '-';
-    features.push(`lex:${sign}`, negated ? 'lex:negated' : `lex:${sign}${Math.abs(polarity) >= 0.5 ? 'strong' : 'weak'}`);
-    balance += sign === '+' ? 1 : -1;
+    polar(polarity, own.negations.has(words[i - 1] ?? '') || own.negations.has(words[i - 2] ?? ''));
   }
   // Longest entries first, each match blanked out, so 很好 is not also counted as 好.
   let rest = body;
@@ -212,10 +214,9 @@ function lexiconFeatures(language: Language, words: readonly string[], body: str
     let at = rest.indexOf(phrase);
     while (at >= 0) {
       const before = rest.slice(Math.max(0, at - 2), at);
-      const negated = [...own.negations].some((negation) => before.endsWith(negation));
-      const sign = polarity > 0 !== negated ? '+' : '-';
-      features.push(`lex:${sign}`, negated ? 'lex:negated' : `lex:${sign}${Math.abs(polarity) >= 0.5 ? 'strong' : 'weak'}`);
-      balance += sign === '+' ? 1 : -1;
+      let negated = false;
+      for (const negation of own.negations) negated ||= before.endsWith(negation);
+      polar(polarity, negated);
       rest = rest.slice(0, at) + ' '.repeat(phrase.length) + rest.slice(at + phrase.length);
       at = rest.indexOf(phrase, at + phrase.length);
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isLabel, LABELS, type Label, type SentimentLabel } from './labels.ts';
+import { LABELS, type Label, type SentimentLabel } from './labels.ts';
 import { LANGUAGES, type Language } from './language.ts';
 import type { TriageExample } from './triage-model.ts';
 
@@ -43,5 +43,3 @@ export function splitHeldOut<T extends { label: Label; language?: string }>(exam
   }
   return { train, heldOut };
 }
-
-export { isLabel };

@@ -163,7 +163,11 @@ function chooseThresholds(
     score: polarity(model.probabilities(example.vector)),
   }));
   const groups = new Map<DetectedLanguage, typeof scored>([['und', scored]]);
-  for (const example of scored) groups.set(example.language, [...(groups.get(example.language) ?? []), example]);
+  for (const example of scored) {
+    const group = groups.get(example.language) ?? [];
+    if (group.length === 0) groups.set(example.language, group);
+    group.push(example);
+  }
   const thresholds = new Map<DetectedLanguage, number>();
   for (const [language, examples] of groups) {
     let best = { threshold: 0.3, f1: -1 };

@@ -5,7 +5,8 @@ import { renderLinkContactModal } from '../views/link-contact-modal.ts';
 import type { ListenerContext } from './context.ts';
 import { replyModalFor } from './reply-modal.ts';
 
-type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+/** A press or a choice on a message: what the answer to the presser needs from it. */
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>>;
 
 /**
  * The mention message's buttons and the announcement's Undo. Each acks at once (Slack's 3 s),
@@ -14,7 +15,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 export function registerMentionActions(app: App, context: ListenerContext): void {
   const { slack, actions, replies, triage, log } = context;
 
-  const answer = async (args: ButtonArgs, text: string | undefined) => {
+  const answer = async (args: ActionArgs, text: string | undefined) => {
     const channel = args.body.channel?.id;
     if (!text || !channel) return;
     const threadTs = args.body.message?.thread_ts;
@@ -48,11 +49,8 @@ export function registerMentionActions(app: App, context: ListenerContext): void
   app.action<BlockAction<StaticSelectAction>>(ACTION.relabel, async (args) => {
     await args.ack();
     const choice = parseRelabelValue(args.action.selected_option?.value ?? '');
-    const channel = args.body.channel?.id;
-    const tellPresser = (text: string | undefined) =>
-      text && channel ? slack.postEphemeral({ channel, user: args.body.user.id, text, threadTs: args.body.message?.thread_ts }) : undefined;
-    if (!choice || !isLabel(choice.label)) return tellPresser('That label is not one Switchboard knows.');
-    await tellPresser(await triage.relabel(choice.mentionKey, choice.label, args.body.user.id));
+    if (!choice || !isLabel(choice.label)) return answer(args, 'That label is not one Switchboard knows.');
+    await answer(args, await triage.relabel(choice.mentionKey, choice.label, args.body.user.id));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.undoReply, async (args) => {
