@@ -1,4 +1,5 @@
 import type { SearchHit } from '../domain/contact-search.ts';
+import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { CustomerData } from '../domain/customer-data.ts';
 import type {
   AuditEntry,
@@ -80,8 +81,8 @@ export interface ContactRepository {
   all(): AsyncIterable<ContactRecord>;
 }
 
-/** A platform's mention stream (`x`), or another stream of it (`mastodon:likes`). */
-export type CursorName = PlatformId | `${PlatformId}:likes`;
+/** A platform's mention stream (`x`), or another stream of it (`mastodon:likes`, `bluesky:dms`). */
+export type CursorName = PlatformId | `${PlatformId}:likes` | `${PlatformId}:dms`;
 
 export interface CursorRepository {
   get(name: CursorName): Promise<string | undefined>;
@@ -129,6 +130,45 @@ export interface TriageCorrectionRepository {
   all(): AsyncIterable<TriageCorrection>;
   /** Erasure: forgets the corrections of these mentions. Returns how many. */
   deleteForMentions(mentionKeys: ReadonlySet<string>): Promise<number>;
+}
+
+/**
+ * Private conversations and their messages (domain/conversations.ts). Each operation is atomic on
+ * its own, like the mentions'; a message key is stored once however often it is read.
+ */
+export interface ConversationRepository {
+  get(key: string): Promise<ConversationRecord | undefined>;
+  /**
+   * Read-modify-write of one conversation, creating it when `change` returns one for an absent key;
+   * `change` returning undefined leaves it as it was (and the stored one, if any, is returned).
+   */
+  upsert(
+    key: string,
+    change: (current: ConversationRecord | undefined) => ConversationRecord | undefined,
+  ): Promise<ConversationRecord | undefined>;
+  forContact(contactId: string): Promise<ConversationRecord[]>;
+  /** Every conversation (the digest's unanswered count, export). */
+  all(): AsyncIterable<ConversationRecord>;
+  getMessages(keys: readonly string[]): Promise<Map<string, DirectMessageRecord>>;
+  /** Stores the message unless its key is known; returns what is stored under the key, and whether it was new. */
+  addMessage(message: DirectMessageRecord): Promise<{ message: DirectMessageRecord; isNew: boolean }>;
+  updateMessage(
+    key: string,
+    change: (message: DirectMessageRecord) => DirectMessageRecord | undefined,
+  ): Promise<DirectMessageRecord | undefined>;
+  /** A conversation's messages, oldest first. */
+  messagesOf(conversationKey: string): Promise<DirectMessageRecord[]>;
+  /** Messages sent (either way) on one UTC day. */
+  readMessagesDay(day: string): AsyncIterable<DirectMessageRecord>;
+  /** Moves contact `from`'s conversations and messages to contact `to`. */
+  reassignContact(from: string, to: string): Promise<void>;
+  /**
+   * Erases a contact's conversations and messages (GDPR), leaving per conversation only a hash of
+   * its key and the time: a re-read of the network never stores its older messages again.
+   */
+  deleteForContact(contactId: string): Promise<{ conversations: ConversationRecord[]; messages: DirectMessageRecord[] }>;
+  /** When this conversation was erased, if it was: messages sent before then are never stored again. */
+  erasedAt(conversationKey: string): Promise<string | undefined>;
 }
 
 export interface SavedReplyRepository {
@@ -196,6 +236,7 @@ export interface Repositories {
   audit: AuditRepository;
   savedReplies: SavedReplyRepository;
   triageCorrections: TriageCorrectionRepository;
+  conversations: ConversationRepository;
   timeline: TimelineRepository;
   orders: OrderRepository;
   digests: DigestLogRepository;

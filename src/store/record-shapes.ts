@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { AuditEntry, ContactRecord, LikeRecord, MentionRecord, OrderRecord, ReplyRecord, TimelineEntry } from '../domain/records.ts';
 
 /**
@@ -36,6 +37,22 @@ export const isOrderRecord = (value: unknown): value is OrderRecord =>
 export const isLikeRecord = (value: unknown): value is LikeRecord =>
   isObject(value) && typeof value.key === 'string' && typeof value.createdAt === 'string' && isObject(value.author);
 
+export const isConversationRecord = (value: unknown): value is ConversationRecord =>
+  isObject(value) &&
+  typeof value.key === 'string' &&
+  typeof value.contactId === 'string' &&
+  Array.isArray(value.participants) &&
+  typeof value.status === 'string' &&
+  isObject(value.slack);
+
+export const isDirectMessageRecord = (value: unknown): value is DirectMessageRecord =>
+  isObject(value) &&
+  typeof value.key === 'string' &&
+  typeof value.conversationKey === 'string' &&
+  typeof value.text === 'string' &&
+  isObject(value.author) &&
+  typeof value.sentAt === 'string';
+
 /** Personal fields per collection (the post with its author; a contact's name and details; texts that quote people). */
 export const PERSONAL = {
   mentions: ['mention'],
@@ -45,6 +62,8 @@ export const PERSONAL = {
   timeline: ['text'],
   orders: ['email', 'customerExternalId'],
   likes: ['author'],
+  conversations: ['participants'],
+  directMessages: ['text', 'author'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** An erased mention's tombstone: a hash of its key only (no one can read back whose it was), the same in both stores. */

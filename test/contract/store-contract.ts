@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ConversationRecord, conversationKey } from '../../src/domain/conversations.ts';
 import type { ReplyRecord } from '../../src/domain/records.ts';
 import { createLog } from '../../src/log.ts';
 import type { Author } from '../../src/platforms/platform.ts';
 import { Crm } from '../../src/services/crm.ts';
 import { ErasureService } from '../../src/services/erasure.ts';
 import type { Repositories, Store } from '../../src/services/repositories.ts';
-import { mentionRecord, storedPerson } from '../helpers/factories.ts';
+import { conversationRecord, directMessage, mentionRecord, storedPerson } from '../helpers/factories.ts';
 import { recordingTeamChat } from '../helpers/team-chat.ts';
 
 /**
@@ -78,6 +79,7 @@ const pick = (r: Repositories): Repositories => ({
   audit: r.audit,
   savedReplies: r.savedReplies,
   triageCorrections: r.triageCorrections,
+  conversations: r.conversations,
   timeline: r.timeline,
   orders: r.orders,
   digests: r.digests,
@@ -229,6 +231,60 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       expect(await store.mentions.wasErased('x:1')).toBe(true);
       expect(await store.mentions.wasErased('x:2')).toBe(false);
       expect(await store.mentions.keysForContact('c1')).toEqual([]);
+    });
+
+    it('keeps private conversations and their messages: each message once, concurrent changes all kept, across a restart', async () => {
+      const key = conversationKey('bluesky', 'convo-1');
+      const start = (current: ConversationRecord | undefined) =>
+        current ?? conversationRecord(key, { contactId: 'c1', attemptedAt: '2026-11-24T09:00:00.000Z' });
+      // Two readers open the same conversation at once: one record.
+      const [a, b] = await Promise.all([store.conversations.upsert(key, start), store.conversations.upsert(key, start)]);
+      expect(a?.key).toBe(key);
+      expect(b?.key).toBe(key);
+      await Promise.all([
+        store.conversations.upsert(key, (current) => current && { ...current, assignee: 'U1' }),
+        store.conversations.upsert(key, (current) => current && { ...current, slack: { ...current.slack, ts: '1764000000.000100' } }),
+        store.conversations.upsert(key, (current) => current && { ...current, status: 'resolved', resolved: { by: 'U2', at: 'now' } }),
+      ]);
+      const messages = Array.from({ length: 5 }, (_, i) => directMessage(key, `m${i}`, `2026-11-2${4 + (i % 2)}T09:0${i}:00.000Z`));
+      const added = await Promise.all([...messages, ...messages].map((message) => store.conversations.addMessage(message)));
+      expect(added.filter((result) => result.isNew)).toHaveLength(5);
+      await store.conversations.updateMessage('bluesky:dm-message:m0', (message) => ({
+        ...message,
+        slack: { attemptedAt: 'then', ts: '1.1' },
+      }));
+      expect(await store.conversations.upsert(key, () => undefined)).toMatchObject({ assignee: 'U1', status: 'resolved' });
+
+      await reopen();
+      const stored = await store.conversations.get(key);
+      expect(stored).toMatchObject({ assignee: 'U1', status: 'resolved', slack: { ts: '1764000000.000100' } });
+      expect(stored?.participants[0]?.handle).toBe('ada.bsky.social');
+      expect((await store.conversations.messagesOf(key)).map((message) => message.id)).toEqual(['m0', 'm2', 'm4', 'm1', 'm3']); // by time sent
+      expect((await store.conversations.getMessages(['bluesky:dm-message:m0'])).get('bluesky:dm-message:m0')?.slack?.ts).toBe('1.1');
+      let onDay = 0;
+      for await (const message of store.conversations.readMessagesDay('2026-11-25')) onDay += message.conversationKey === key ? 1 : 0;
+      expect(onDay).toBe(2);
+      expect((await store.conversations.forContact('c1')).map((conversation) => conversation.key)).toEqual([key]);
+      let all = 0;
+      for await (const _ of store.conversations.all()) all++;
+      expect(all).toBe(1);
+    });
+
+    it('moves conversations with a merge, and erases them for good: a re-read never stores their messages again', async () => {
+      const key = conversationKey('x', '111-222');
+      await store.conversations.upsert(key, () => conversationRecord(key, { contactId: 'c1', attemptedAt: '2026-11-24T09:00:00.000Z' }));
+      await store.conversations.addMessage({ ...directMessage(key, '9001', '2026-11-24T09:00:00.000Z'), contactId: 'c1' });
+      await store.conversations.reassignContact('c1', 'c2');
+      expect(await store.conversations.forContact('c1')).toEqual([]);
+      expect((await store.conversations.forContact('c2')).map((conversation) => conversation.contactId)).toEqual(['c2']);
+      const erased = await store.conversations.deleteForContact('c2');
+      expect(erased.conversations.map((conversation) => conversation.key)).toEqual([key]);
+      expect(erased.messages.map((message) => message.key)).toEqual(['x:dm-message:9001']);
+      await reopen();
+      expect(await store.conversations.get(key)).toBeUndefined();
+      expect(await store.conversations.messagesOf(key)).toEqual([]);
+      expect(await store.conversations.erasedAt(key)).toMatch(/^\d{4}-/);
+      expect(await store.conversations.erasedAt(conversationKey('x', 'other'))).toBeUndefined();
     });
 
     it('links authors to contacts: one contact per author, by user ID then handle, found by name with a typo', async () => {

@@ -1,3 +1,4 @@
+import type { ConversationRecord, DirectMessageRecord } from '../../src/domain/conversations.ts';
 import type { ContactRecord, MentionRecord } from '../../src/domain/records.ts';
 import type { Store } from '../../src/services/repositories.ts';
 
@@ -71,4 +72,34 @@ export async function storedPerson(store: Store, id: string, name: string): Prom
     createdAt: '2026-11-25T11:00:00.000Z',
   });
   return contact;
+}
+
+/** A private conversation as ingest opens it, with one Bluesky customer. */
+export function conversationRecord(key: string, options: { contactId: string; attemptedAt: string }): ConversationRecord {
+  return {
+    key,
+    platform: 'bluesky',
+    conversationId: key.split(':dm:')[1] ?? key,
+    participants: [{ id: 'did:plc:ada', handle: 'ada.bsky.social', name: 'Ada', profileUrl: 'https://bsky.app/profile/ada.bsky.social' }],
+    contactId: options.contactId,
+    status: 'open',
+    lastMessageAt: options.attemptedAt,
+    slack: { channel: 'C0DMS', attemptedAt: options.attemptedAt },
+  };
+}
+
+/** A customer's message in a conversation. */
+export function directMessage(conversationKey: string, id: string, sentAt: string): DirectMessageRecord {
+  const platform = conversationKey.split(':')[0] as DirectMessageRecord['platform'];
+  return {
+    key: `${platform}:dm-message:${id}`,
+    conversationKey,
+    contactId: 'c1',
+    platform,
+    id,
+    direction: 'in',
+    text: `message ${id}`,
+    author: { id: 'did:plc:ada', handle: 'ada.bsky.social', name: 'Ada' },
+    sentAt,
+  };
 }

@@ -5,6 +5,7 @@ import type { PiiCipher } from '../pii-cipher.ts';
 import type { StoreCopy } from '../store-copy.ts';
 import { AuditStore } from './audit-store.ts';
 import { ContactStore } from './contact-store.ts';
+import { ConversationStore } from './conversation-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock, type DataDirLockOptions } from './data-dir-lock.ts';
 import { DigestLogStore } from './digest-log-store.ts';
@@ -29,6 +30,7 @@ export interface FileStore extends Store {
   audit: AuditStore;
   savedReplies: SavedReplyStore;
   triageCorrections: TriageCorrectionStore;
+  conversations: ConversationStore;
   timeline: TimelineStore;
   orders: OrderStore;
   digests: DigestLogStore;
@@ -52,21 +54,35 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   const lock = await DataDirLock.acquire(dataDir, options.lock);
   try {
     await keepPrivate(dataDir);
-    const [mentions, contacts, cursors, outbox, audit, savedReplies, triageCorrections, timeline, orders, digests, likes, journal] =
-      await Promise.all([
-        MentionStore.open(dataDir, { cipher }),
-        ContactStore.open(dataDir, { cipher }),
-        CursorStore.open(dataDir),
-        OutboxStore.open(dataDir, { cipher }),
-        AuditStore.open(dataDir, { cipher }),
-        SavedReplyStore.open(dataDir),
-        TriageCorrectionStore.open(dataDir),
-        TimelineStore.open(dataDir, { cipher }),
-        OrderStore.open(dataDir, { cipher }),
-        DigestLogStore.open(dataDir),
-        LikeStore.open(dataDir, { cipher }),
-        Journal.open(dataDir, { cipher }),
-      ]);
+    const [
+      mentions,
+      contacts,
+      cursors,
+      outbox,
+      audit,
+      savedReplies,
+      triageCorrections,
+      conversations,
+      timeline,
+      orders,
+      digests,
+      likes,
+      journal,
+    ] = await Promise.all([
+      MentionStore.open(dataDir, { cipher }),
+      ContactStore.open(dataDir, { cipher }),
+      CursorStore.open(dataDir),
+      OutboxStore.open(dataDir, { cipher }),
+      AuditStore.open(dataDir, { cipher }),
+      SavedReplyStore.open(dataDir),
+      TriageCorrectionStore.open(dataDir),
+      ConversationStore.open(dataDir, { cipher }),
+      TimelineStore.open(dataDir, { cipher }),
+      OrderStore.open(dataDir, { cipher }),
+      DigestLogStore.open(dataDir),
+      LikeStore.open(dataDir, { cipher }),
+      Journal.open(dataDir, { cipher }),
+    ]);
     const sessions = new SessionStore(dataDir, cipher);
     const repositories = {
       mentions,
@@ -76,6 +92,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       audit,
       savedReplies,
       triageCorrections,
+      conversations,
       timeline,
       orders,
       digests,
@@ -99,6 +116,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         outbox: outbox.sealable,
         audit: audit.sealable,
         timeline: timeline.sealable,
+        ...conversations.sealable,
       }),
       copy: () => ({
         contacts: contacts.copy,
@@ -109,6 +127,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         audit: audit.copy,
         savedReplies: savedReplies.copy,
         triageCorrections: triageCorrections.copy,
+        ...conversations.copy,
         timeline: timeline.copy,
         orders: orders.copy,
         digests: digests.copy,

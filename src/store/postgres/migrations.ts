@@ -87,6 +87,28 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE INDEX triage_corrections_by_time ON triage_corrections (at);
     `,
   },
+  {
+    id: 4,
+    name: 'private conversations',
+    sql: `
+      -- Private conversations (one Slack thread each) and their messages; participants and texts sealed.
+      CREATE TABLE conversations (key text PRIMARY KEY, contact_id text NOT NULL, record jsonb NOT NULL);
+      CREATE INDEX conversations_by_contact ON conversations (contact_id);
+      CREATE TABLE direct_messages (
+        key text PRIMARY KEY,
+        conversation_key text NOT NULL,
+        contact_id text NOT NULL,
+        day text NOT NULL,
+        sent_at text NOT NULL,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX direct_messages_by_conversation ON direct_messages (conversation_key, sent_at);
+      CREATE INDEX direct_messages_by_contact ON direct_messages (contact_id);
+      CREATE INDEX direct_messages_by_day ON direct_messages (day);
+      -- Erased conversations by a hash of their key: a re-read never stores their messages again.
+      CREATE TABLE erased_conversations (hash text PRIMARY KEY, erased_at timestamptz NOT NULL DEFAULT now());
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ConversationRecord, DirectMessageRecord } from '../../domain/conversations.ts';
 import type {
   AuditEntry,
   DigestLogEntry,
@@ -14,6 +15,7 @@ import type {
 } from '../../domain/records.ts';
 import type {
   AuditRepository,
+  ConversationRepository,
   CursorName,
   CursorRepository,
   DigestLogRepository,
@@ -31,6 +33,8 @@ import { RecordSealer, type StoredRecord } from '../record-sealer.ts';
 import {
   erasureHash,
   isAuditEntry,
+  isConversationRecord,
+  isDirectMessageRecord,
   isLikeRecord,
   isMentionRecord,
   isObject,
@@ -859,5 +863,181 @@ export class PgLikes extends SealedTable<LikeRecord> implements LikeRepository {
 
   readDay(day: string): AsyncIterable<LikeRecord> {
     return streamRecords(this.db, 'likes', 'day = $1', [day], this.decode);
+  }
+}
+
+/** Private conversations and their messages (migration 4), sealed like the files. */
+export class PgConversations implements ConversationRepository {
+  private readonly conversations: RecordSealer<ConversationRecord>;
+  private readonly messages: RecordSealer<DirectMessageRecord>;
+
+  constructor(
+    private readonly db: Db,
+    cipher?: PiiCipher,
+  ) {
+    this.conversations = new RecordSealer('conversations', PERSONAL.conversations, isConversationRecord, cipher, 'the conversations table');
+    this.messages = new RecordSealer('directMessages', PERSONAL.directMessages, isDirectMessageRecord, cipher, 'the direct_messages table');
+  }
+
+  private readonly openConversation = (stored: unknown): ConversationRecord => this.conversations.open(asStored(stored));
+  private readonly openMessage = (stored: unknown): DirectMessageRecord => this.messages.open(asStored(stored));
+
+  get copy(): { conversations: CollectionCopy; directMessages: CollectionCopy; erasedConversations: CollectionCopy<TombstoneRow> } {
+    return {
+      conversations: tableCopy(this.db, 'conversations', this.openConversation, async (records) => {
+        for (const record of records) await this.writeConversation(this.db, record);
+      }),
+      directMessages: tableCopy(this.db, 'direct_messages', this.openMessage, async (records) => {
+        for (const record of records) await this.writeMessage(this.db, record, 'UPDATE SET record = excluded.record');
+      }),
+      erasedConversations: {
+        count: () => countRows(this.db, 'erased_conversations'),
+        read: () => this.tombstones(),
+        write: async (rows) => {
+          await this.db.query(
+            'INSERT INTO erased_conversations (hash, erased_at) SELECT * FROM unnest($1::text[], $2::timestamptz[]) ON CONFLICT DO NOTHING',
+            [rows.map((row) => row.hash), rows.map((row) => row.at)],
+          );
+        },
+      },
+    };
+  }
+
+  private async *tombstones(): AsyncGenerator<TombstoneRow> {
+    const { rows } = await this.db.query<{ hash: string; erased_at: Date }>(
+      'SELECT hash, erased_at FROM erased_conversations ORDER BY hash',
+    );
+    for (const row of rows) yield { hash: row.hash, at: row.erased_at.toISOString() };
+  }
+
+  private async writeConversation(db: Db, record: ConversationRecord): Promise<void> {
+    await db.query(
+      `INSERT INTO conversations (key, contact_id, record) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET contact_id = excluded.contact_id, record = excluded.record`,
+      [record.key, record.contactId, JSON.stringify(this.conversations.seal(record))],
+    );
+  }
+
+  private async writeMessage(db: Db, message: DirectMessageRecord, onConflict: string): Promise<number> {
+    const { rowCount } = await db.query(
+      `INSERT INTO direct_messages (key, conversation_key, contact_id, day, sent_at, record) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (key) DO ${onConflict}`,
+      [
+        message.key,
+        message.conversationKey,
+        message.contactId,
+        message.sentAt.slice(0, 10),
+        message.sentAt,
+        JSON.stringify(this.messages.seal(message)),
+      ],
+    );
+    return rowCount ?? 0;
+  }
+
+  async get(key: string): Promise<ConversationRecord | undefined> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM conversations WHERE key = $1', [key]);
+    return rows[0] ? this.openConversation(rows[0].record) : undefined;
+  }
+
+  upsert(
+    key: string,
+    change: (current: ConversationRecord | undefined) => ConversationRecord | undefined,
+  ): Promise<ConversationRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      // Two replicas creating the same conversation at once: the advisory lock on the key orders them.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      const { rows } = await tx.query<{ record: unknown }>('SELECT record FROM conversations WHERE key = $1 FOR UPDATE', [key]);
+      const current = rows[0] ? this.openConversation(rows[0].record) : undefined;
+      const next = change(current);
+      if (!next) return current;
+      if (next.key !== key) throw new Error(`upsert of ${key} may not change its key`);
+      await this.writeConversation(tx, next);
+      return next;
+    });
+  }
+
+  async forContact(contactId: string): Promise<ConversationRecord[]> {
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM conversations WHERE contact_id = $1', [contactId]);
+    return rows.map((row) => this.openConversation(row.record)).sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : -1));
+  }
+
+  all(): AsyncIterable<ConversationRecord> {
+    return streamRecords(this.db, 'conversations', 'true', [], this.openConversation);
+  }
+
+  async getMessages(keys: readonly string[]): Promise<Map<string, DirectMessageRecord>> {
+    const found = new Map<string, DirectMessageRecord>();
+    if (!keys.length) return found;
+    const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM direct_messages WHERE key = ANY($1)', [keys]);
+    for (const row of rows) {
+      const message = this.openMessage(row.record);
+      found.set(message.key, message);
+    }
+    return found;
+  }
+
+  async addMessage(message: DirectMessageRecord): Promise<{ message: DirectMessageRecord; isNew: boolean }> {
+    if ((await this.writeMessage(this.db, message, 'NOTHING')) === 1) return { message, isNew: true };
+    const stored = (await this.getMessages([message.key])).get(message.key);
+    return { message: stored ?? message, isNew: false };
+  }
+
+  updateMessage(
+    key: string,
+    change: (message: DirectMessageRecord) => DirectMessageRecord | undefined,
+  ): Promise<DirectMessageRecord | undefined> {
+    return updateRow(this.db, 'direct_messages', key, this.openMessage, change, async (tx, next) => {
+      await this.writeMessage(tx, next, 'UPDATE SET contact_id = excluded.contact_id, record = excluded.record');
+    });
+  }
+
+  async messagesOf(conversationKey: string): Promise<DirectMessageRecord[]> {
+    const { rows } = await this.db.query<{ record: unknown }>(
+      'SELECT record FROM direct_messages WHERE conversation_key = $1 ORDER BY sent_at, key',
+      [conversationKey],
+    );
+    return rows.map((row) => this.openMessage(row.record));
+  }
+
+  readMessagesDay(day: string): AsyncIterable<DirectMessageRecord> {
+    return streamRecords(this.db, 'direct_messages', 'day = $1', [day], this.openMessage);
+  }
+
+  async reassignContact(from: string, to: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE conversations SET contact_id = $2, record = jsonb_set(record, '{contactId}', to_jsonb($2::text)) WHERE contact_id = $1`,
+        [from, to],
+      );
+      await tx.query(
+        `UPDATE direct_messages SET contact_id = $2, record = jsonb_set(record, '{contactId}', to_jsonb($2::text)) WHERE contact_id = $1`,
+        [from, to],
+      );
+    });
+  }
+
+  deleteForContact(contactId: string): Promise<{ conversations: ConversationRecord[]; messages: DirectMessageRecord[] }> {
+    return this.db.transaction(async (tx) => {
+      const conversations = (
+        await tx.query<{ record: unknown }>('SELECT record FROM conversations WHERE contact_id = $1 FOR UPDATE', [contactId])
+      ).rows.map((row) => this.openConversation(row.record));
+      const keys = conversations.map((conversation) => conversation.key);
+      const messages = (
+        await tx.query<{ record: unknown }>(
+          'DELETE FROM direct_messages WHERE contact_id = $1 OR conversation_key = ANY($2) RETURNING record',
+          [contactId, keys],
+        )
+      ).rows.map((row) => this.openMessage(row.record));
+      await tx.query('DELETE FROM conversations WHERE contact_id = $1', [contactId]);
+      await tx.query('INSERT INTO erased_conversations (hash) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [keys.map(erasureHash)]);
+      return { conversations, messages };
+    });
+  }
+
+  async erasedAt(conversationKey: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ erased_at: Date }>('SELECT erased_at FROM erased_conversations WHERE hash = $1', [
+      erasureHash(conversationKey),
+    ]);
+    return rows[0]?.erased_at.toISOString();
   }
 }

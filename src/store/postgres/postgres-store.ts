@@ -7,6 +7,7 @@ import { migrate } from './migrations.ts';
 import { PgContacts } from './pg-contacts.ts';
 import {
   PgAudit,
+  PgConversations,
   PgCursors,
   PgDigestLog,
   PgLikes,
@@ -54,6 +55,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       audit: new PgAudit(on, cipher),
       savedReplies: new PgSavedReplies(on),
       triageCorrections: new PgTriageCorrections(on),
+      conversations: new PgConversations(on, cipher),
       timeline: new PgTimeline(on, cipher),
       orders: new PgOrders(on, cipher),
       digests: new PgDigestLog(on),
@@ -75,6 +77,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         audit: repositories.audit.copy,
         savedReplies: repositories.savedReplies.copy,
         triageCorrections: repositories.triageCorrections.copy,
+        ...repositories.conversations.copy,
         timeline: repositories.timeline.copy,
         orders: repositories.orders.copy,
         digests: repositories.digests.copy,
