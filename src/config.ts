@@ -15,6 +15,8 @@ export interface Config {
     appToken?: string;
     apiUrl: string;
     channels: { mentions: string; questions: string; digest: string };
+    /** `SLACK_CHANNEL_DMS`: private conversations, one thread each. Absent: private messages are not read. */
+    dmChannel?: string;
   };
   port: number;
   /** Absent when X is not configured (no `X_BEARER_TOKEN`). */
@@ -52,6 +54,8 @@ export interface XConfig {
   userId?: string;
   /** How far before the newest mention seen each poll reads again (`X_REREAD_MINUTES`). */
   rereadMinutes: number;
+  /** `X_DM_POLL_INTERVAL_SECONDS`: DM reads have their own limit (15 per 15 minutes per user) and are billed per event. */
+  dmPollIntervalSeconds: number;
 }
 
 export interface MastodonConfig {
@@ -182,6 +186,8 @@ const envSchema = z.object({
   ),
   SLACK_CHANNEL_QUESTIONS: optional(channelId('SLACK_CHANNEL_QUESTIONS')),
   SLACK_CHANNEL_DIGEST: optional(channelId('SLACK_CHANNEL_DIGEST')),
+  SLACK_CHANNEL_DMS: optional(channelId('SLACK_CHANNEL_DMS')),
+  X_DM_POLL_INTERVAL_SECONDS: optional(integer('X_DM_POLL_INTERVAL_SECONDS', 1, 86_400)),
   X_API_URL: optional(url('X_API_URL')),
   X_BEARER_TOKEN: optional(z.string()),
   X_APP_KEY: optional(z.string()),
@@ -305,6 +311,7 @@ export function loadConfig(env: Env): Config {
         questions: e.SLACK_CHANNEL_QUESTIONS ?? mentions,
         digest: e.SLACK_CHANNEL_DIGEST ?? mentions,
       },
+      dmChannel: e.SLACK_CHANNEL_DMS,
     },
     port: e.PORT ?? 3000,
     x: e.X_BEARER_TOKEN
@@ -314,6 +321,9 @@ export function loadConfig(env: Env): Config {
           userContext,
           userId: e.X_USER_ID,
           rereadMinutes: e.X_REREAD_MINUTES ?? 10,
+          // 15 reads per 15 minutes per user: one every 2 minutes leaves half the window for paging and for
+          // the look-ups that settle an uncertain send.
+          dmPollIntervalSeconds: e.X_DM_POLL_INTERVAL_SECONDS ?? 120,
         }
       : undefined,
     mastodon:

@@ -13,6 +13,7 @@ import { MastodonPlatform } from './platforms/mastodon/mastodon-platform.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
+import { Conversations, DirectMessageIngest } from './services/conversations.ts';
 import { Crm } from './services/crm.ts';
 import { CustomerSync } from './services/customer-sync.ts';
 import { DigestService } from './services/digest.ts';
@@ -129,7 +130,9 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     const permissions = new Permissions(config.roles, slack, store.audit);
     void permissions.warm();
     const mentionMessages = new MentionMessages(store, chat, log.child('messages'));
+    const conversations = new Conversations(store, platforms, chat, log.child('conversations'));
     replies = new ReplyService(store, platforms, chat, mentionMessages, log.child('replies'), {
+      conversations,
       undoSeconds: config.replyUndoSeconds,
       retryDelayMs: tune.retryBaseMs,
       replica,
@@ -157,6 +160,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       replies,
       triage,
       actions,
+      conversations,
       crm,
       erasure,
       mentionMessages,
@@ -201,6 +205,25 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       });
       pollers.push(poller);
       poller.start();
+      const dms = platform.directMessages;
+      const dmChannel = config.slack.dmChannel;
+      if (dms && dmChannel) {
+        const dmIngest = new DirectMessageIngest(platform, store, chat, conversations, health, log.child(`${platform.id}.dms`), {
+          channel: dmChannel,
+          backfillHours: config.backfillHours,
+          retryBaseMs: tune.retryBaseMs,
+          retryMaxMs: tune.retryMaxMs,
+        });
+        const dmPoller = new Poller(`${platform.id}:dms`, dmIngest, health, log.child(`poller.${platform.id}.dms`), {
+          platformName: `${platform.displayName} (private messages)`,
+          intervalMs: dms.pollIntervalMs,
+          retryBaseMs: tune.retryBaseMs,
+          retryMaxMs: tune.retryMaxMs,
+          leadership,
+        });
+        pollers.push(dmPoller);
+        dmPoller.start();
+      }
     };
     // Platforms that answer start now; one that is unreachable keeps being retried on its own, so an
     // outage of one network does not hold up the others. Refused credentials stop start-up.
@@ -266,12 +289,14 @@ async function connectPlatforms(
 ): Promise<{ allConnected: Promise<void> }> {
   const wanted: Array<{ id: PlatformId; name: string; what: string; connect: () => Promise<Platform> }> = [];
   const { x, mastodon, bluesky } = config;
+  // Private messages are read at the mentions' pace, except on X (its own, tighter limit).
+  const dmReads = config.slack.dmChannel ? { pollIntervalMs: config.pollIntervalSeconds * 1000 } : undefined;
   if (x) {
     wanted.push({
       id: 'x',
       name: 'X',
       what: 'looking up the brand account with GET /2/users/me',
-      connect: () => XPlatform.connect(x, { pageSize: tune.xPageSize }),
+      connect: () => XPlatform.connect(x, { pageSize: tune.xPageSize, directMessages: Boolean(config.slack.dmChannel) }),
     });
   }
   if (mastodon) {
@@ -279,7 +304,7 @@ async function connectPlatforms(
       id: 'mastodon',
       name: 'Mastodon',
       what: `verifying MASTODON_ACCESS_TOKEN on ${mastodon.url}`,
-      connect: () => MastodonPlatform.connect(mastodon, { pageSize: tune.mastodonPageSize }),
+      connect: () => MastodonPlatform.connect(mastodon, { pageSize: tune.mastodonPageSize, directMessages: dmReads }),
     });
   }
   if (bluesky) {
@@ -292,6 +317,7 @@ async function connectPlatforms(
           pageSize: tune.blueskyPageSize,
           sessions,
           log: log.child('bluesky'),
+          directMessages: dmReads,
         }),
     });
   }

@@ -124,3 +124,22 @@ export function measureForBluesky(text: string): TextMeasure {
     invalidReason: `it is ${bytes} bytes; a post may have at most 3,000, which long runs of emoji can reach`,
   };
 }
+
+/** Bluesky chat: a message may have 1,000 graphemes and 10,000 bytes of UTF-8 (chat.bsky.convo.defs#messageInput). */
+export function measureForBlueskyChat(text: string): TextMeasure {
+  let length = 0;
+  for (const _ of graphemes.segment(text)) length++;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return {
+    length,
+    limit: 1_000,
+    isValid: bytes <= 10_000,
+    countingRule: 'each letter or emoji as you see it counts 1',
+    invalidReason: `it is ${bytes} bytes; a chat message may have at most 10,000`,
+  };
+}
+
+/** X direct messages: up to 10,000 characters. */
+export function measureForXDirectMessage(text: string): TextMeasure {
+  return { length: Array.from(text).length, limit: 10_000, isValid: true, countingRule: 'characters' };
+}

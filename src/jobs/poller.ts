@@ -2,7 +2,7 @@ import { SwitchboardError } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { PlatformError } from '../platforms/platform.ts';
 import { type Health, platformComponent } from '../services/health.ts';
-import type { MentionIngest, PollResult } from '../services/ingest.ts';
+import type { PollResult } from '../services/ingest.ts';
 import type { Leadership } from '../services/leadership.ts';
 import { backoffMs, sleep } from '../services/sleep.ts';
 import { ChatCallError } from '../services/team-chat.ts';
@@ -37,7 +37,8 @@ export class Poller {
 
   constructor(
     private readonly platformId: string,
-    private readonly ingest: MentionIngest,
+    /** Mentions of one platform, or its private messages. */
+    private readonly ingest: { pollOnce(signal: AbortSignal): Promise<PollResult>; gapWarning?: string },
     private readonly health: Health,
     private readonly log: Log,
     private readonly options: PollerOptions,
@@ -81,6 +82,12 @@ export class Poller {
         const result = await this.ingest.pollOnce(AbortSignal.any([signal, tenure]));
         this.failures = 0;
         waitMs = this.nextPollDelay(result);
+        if (result.needsPerson) {
+          waitMs = Math.max(waitMs, NEEDS_A_PERSON_RETRY_MS);
+          this.health.set(this.component, 'failing', { detail: result.needsPerson, until: new Date(this.now().getTime() + waitMs) });
+          await this.idle(waitMs, signal);
+          continue;
+        }
         const gap = this.ingest.gapWarning ? `; warning since ${this.ingest.gapWarning}` : '';
         this.health.set(this.component, 'ok', { detail: `${describe(result)}${gap}`, until: new Date(this.now().getTime() + waitMs) });
       } catch (error) {

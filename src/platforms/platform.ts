@@ -4,6 +4,7 @@
  * place its SDK is imported. The core speaks of mentions and authors, never of tweets or toots.
  */
 
+import type { InboundDirectMessage } from '../domain/conversations.ts';
 import type { TextMeasure } from '../domain/reply-text.ts';
 import { SwitchboardError } from '../errors.ts';
 
@@ -142,6 +143,64 @@ export interface Platform {
    * that returns this many may have missed older ones.
    */
   readonly reachableDepth?: number;
+  /** Private messages, where the network has them and the credentials allow them. */
+  readonly directMessages?: DirectMessaging;
+}
+
+export interface DirectMessageQuery {
+  /** Where the last complete read ended (opaque to the core); absent on the very first read. */
+  after?: string;
+  /** On the first read only: the oldest message worth reading (`BACKFILL_HOURS`). */
+  notBefore: Date;
+  /** Whether a message (by its ID on the network) is stored already: paging stops at the first that is. */
+  isStored(messageId: string): Promise<boolean>;
+}
+
+export interface DirectMessageBatch {
+  /** Every message newer than the cursor, in any order (the caller sorts by time). */
+  messages: InboundDirectMessage[];
+  /** Where the next read starts once all of these are stored; absent when it stays where it was. */
+  cursor?: string;
+  rateLimit?: RateLimitState;
+}
+
+export interface SentDirectMessage {
+  id: string;
+  sentAt: string;
+}
+
+/** What a conversation reply needs to know of its conversation. */
+export interface DirectReplyTarget {
+  conversationId: string;
+  participants: Author[];
+  /** The newest customer message (Mastodon threads a direct reply under it). */
+  lastInboundId?: string;
+}
+
+/**
+ * A network's private messages (X DMs, Bluesky chat, Mastodon direct conversations), in the
+ * core's words. Reads are incremental from a cursor the core persists; sends come from the reply
+ * outbox, exactly once (see the reply service: `findSent` settles an uncertain send).
+ */
+export interface DirectMessaging {
+  /** How long to wait between reads (X's DM reads have their own, tight limit). */
+  readonly pollIntervalMs: number;
+  /** Reads what is new since `query.after`, paging as needed. Throws a PlatformError. */
+  read(query: DirectMessageQuery): Promise<DirectMessageBatch>;
+  /** How the network counts a private message, and its limit. */
+  measure(text: string): TextMeasure;
+  /** A reason this text may not go to this conversation (e.g. it names someone outside it), in words. */
+  problemWith?(text: string, target: DirectReplyTarget): string | undefined;
+  /** Sends `text` into the conversation. `idempotencyKey` is the outbox key (Mastodon takes it). Throws a PlatformError. */
+  send(target: DirectReplyTarget, text: string, idempotencyKey: string): Promise<SentDirectMessage>;
+  /**
+   * After a send whose outcome is unknown: the brand's message with this text in the conversation,
+   * sent at or after `since`, if it went out. Networks with an idempotency key answer undefined
+   * (sending again with the same key is safe).
+   */
+  findSent(target: DirectReplyTarget, text: string, since: string): Promise<SentDirectMessage | undefined>;
+  /** Sends allowed in a rolling day, where the network caps them (X: 1,440 per user). */
+  readonly sendsPerDay?: number;
 }
 
 export type PlatformErrorCode =
@@ -150,7 +209,9 @@ export type PlatformErrorCode =
   | 'rejected'
   | 'unavailable'
   /** The platform refused the text as a duplicate of a post already published (X's 403). */
-  | 'duplicate';
+  | 'duplicate'
+  /** The credentials cannot do this (Bluesky: an app password made without access to direct messages). */
+  | 'scope';
 
 /** A vendor error translated into what the core can act on. */
 export class PlatformError extends SwitchboardError {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
+import { BlueskyChatStandin } from './bluesky-chat-standin.ts';
 import { RateWindows } from './rate-windows.ts';
 import { type Reply, StandinServer } from './standin-server.ts';
 
@@ -83,6 +84,8 @@ export class BlueskyStandin extends StandinServer {
   private readonly windows: RateWindows;
   private readonly now: () => number;
   private clock = 0;
+  /** The chat service the PDS forwards chat.bsky.* calls to. */
+  readonly chat: BlueskyChatStandin;
 
   constructor(options: BlueskyStandinOptions = {}) {
     super();
@@ -91,6 +94,19 @@ export class BlueskyStandin extends StandinServer {
     this.accessTokenTtlMs = options.accessTokenTtlMs ?? 2 * 3_600_000;
     this.brand = this.profile({ handle: options.handle ?? 'northwind.bsky.social', displayName: 'Northwind Outfitters' });
     this.windows = new RateWindows(this.now, WINDOW_MS, (bucket) => (bucket === 'session' ? SESSION_LIMIT : REQUEST_LIMIT));
+    this.chat = new BlueskyChatStandin(this.brand, this.now);
+  }
+
+  /** A customer sends the brand a chat message (opening a conversation request when they have none). */
+  addChatMessage(author: { handle: string; displayName?: string }, text: string, createdAt?: Date) {
+    const message = this.chat.customerWrites(this.profile(author), text, createdAt);
+    this.emit('change', { type: 'chat', message });
+    return message;
+  }
+
+  /** The profile a handle stands for (the same the stand-in uses for posts and chats). */
+  profileOf(author: { handle: string; displayName?: string }): BskyProfile {
+    return this.profile(author);
   }
 
   /** The base URL to give the bot (`BLUESKY_SERVICE`). */
@@ -248,6 +264,11 @@ export class BlueskyStandin extends StandinServer {
     if (!session) return this.error(401, 'AuthenticationRequired', 'Invalid identifier or password', headers);
     if (this.now() >= session.expiresAt) return this.error(400, 'ExpiredToken', 'Token has expired', headers);
     const url = new URL(req.url ?? '/', 'http://standin');
+    if (operation.startsWith('chat.bsky.')) {
+      const reply = this.chat.handle(operation, req.headers, url.searchParams, body, headers);
+      if (operation === 'chat.bsky.convo.sendMessage' && reply.status === 200) this.emit('change', { type: 'chat-sent' });
+      return reply;
+    }
     switch (operation) {
       case 'com.atproto.server.getSession':
         return ok({ did: this.brand.did, handle: this.brand.handle, active: true, emailConfirmed: true }, headers);

@@ -15,6 +15,8 @@ export interface StoredMessage {
   blocks?: unknown[];
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   thread_ts?: string;
+  /** A thread reply also shown in the channel. */
+  reply_broadcast?: boolean;
   user?: string;
   bot_id?: string;
   edited?: { ts: string };
@@ -91,6 +93,8 @@ export class SlackStandin extends StandinServer {
       { id: 'C0MENTIONS', name: 'social-mentions' },
       { id: 'C0QUESTION', name: 'social-questions' },
       { id: 'C0DIGESTS', name: 'social-digest' },
+      // Private messages: a private channel, support only (README says so).
+      { id: 'C0SOCDMS1', name: 'social-dms' },
     ]) {
       this.channels.set(channel.id, { ...channel, messages: [] });
     }
@@ -260,6 +264,7 @@ export class SlackStandin extends StandinServer {
       blocks: args.blocks as unknown[] | undefined,
       metadata: args.metadata as StoredMessage['metadata'],
       thread_ts: args.thread_ts ? String(args.thread_ts) : undefined,
+      ...(args.thread_ts && (args.reply_broadcast === true || args.reply_broadcast === 'true') ? { reply_broadcast: true } : {}),
       user: this.botUserId,
       bot_id: this.botId,
     };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isConversationKey } from '../domain/conversations.ts';
 import type { AuditEntry, ContactRecord, MentionRecord, SavedReply } from '../domain/records.ts';
 import { type Label, needsAnswer } from '../domain/triage/labels.ts';
 import { type PlatformId, profileUrlOf } from '../platforms/platform.ts';
@@ -129,18 +130,21 @@ export class Crm {
    * names the Slack message, so a retried event stores it once. Returns the contact, when new.
    */
   async addThreadNote(mentionKey: string, note: { sourceKey: string; text: string; by: string }): Promise<string | undefined> {
-    const mention = await this.store.mentions.get(mentionKey);
-    if (!mention) return undefined;
+    // A mention's thread, or a private conversation's (its key names it): the note goes to its contact.
+    const about = isConversationKey(mentionKey)
+      ? await this.store.conversations.get(mentionKey)
+      : await this.store.mentions.get(mentionKey);
+    if (!about) return undefined;
     const isNew = await this.store.timeline.add({
       key: note.sourceKey,
-      contactId: mention.contactId,
+      contactId: about.contactId,
       kind: 'note',
       text: note.text,
       by: note.by,
       at: new Date().toISOString(),
       mentionKey,
     });
-    return isNew ? mention.contactId : undefined;
+    return isNew ? about.contactId : undefined;
   }
 
   contact(id: string): Promise<ContactRecord | undefined> {
@@ -251,6 +255,37 @@ export class Crm {
   }
 
   /**
+   * Link contact on a private conversation: its customer is `target`. Their identity, and every
+   * conversation of the contact made for them automatically, move over; that contact goes when it
+   * is left with nothing.
+   */
+  async linkConversation(conversationKey: string, target: ContactRecord): Promise<ContactRecord> {
+    const conversation = await this.store.conversations.get(conversationKey);
+    if (!conversation) throw new Error(`no conversation ${conversationKey}`);
+    const current = await this.store.contacts.get(conversation.contactId);
+    if (!current || current.key === target.key) return target;
+    const customer = conversation.participants[0];
+    const moving = current.identities.filter((identity) => identity.platform === conversation.platform && identity.userId === customer?.id);
+    const keepsSomething = current.identities.length > moving.length || current.emails?.length || current.company || current.tags?.length;
+    if (!keepsSomething) return this.merge(target, current);
+    const now = new Date().toISOString();
+    const updated = await this.store.contacts.update(target.key, (contact) => ({
+      ...contact,
+      identities: [...contact.identities, ...moving],
+      updatedAt: now,
+    }));
+    if (!updated) throw new Error(`linkConversation: contact ${target.key} is gone`);
+    await this.store.conversations.upsert(conversationKey, (stored) => (stored ? { ...stored, contactId: target.key } : undefined));
+    const movingIds = new Set(moving.map((identity) => identity.userId));
+    await this.store.contacts.update(current.key, (contact) => ({
+      ...contact,
+      identities: contact.identities.filter((i) => !(i.platform === conversation.platform && movingIds.has(i.userId))),
+      updatedAt: now,
+    }));
+    return updated;
+  }
+
+  /**
    * GDPR access: everything Switchboard holds about a contact, as one JSON-ready object: the
    * contact, their posts with labels and workflow, the replies written to them (texts included)
    * and their outcome, staff notes, orders, their likes of the brand's posts, and the audit entries
@@ -271,11 +306,23 @@ export class Crm {
       sentAt: reply.sent?.at,
       url: reply.sent?.url,
     }));
+    const conversations = [];
+    for (const conversation of await this.store.conversations.forContact(contact.key)) {
+      const messages = await this.store.conversations.messagesOf(conversation.key);
+      conversations.push({
+        network: conversation.platform,
+        conversationId: conversation.conversationId,
+        participants: conversation.participants,
+        status: conversation.status,
+        messages: messages.map((message) => ({ direction: message.direction, text: message.text, sentAt: message.sentAt })),
+      });
+    }
     return {
       exportedAt: new Date().toISOString(),
       contact,
       mentions,
       replies,
+      privateConversations: conversations,
       notes: await this.store.timeline.forContact(contact.key),
       orders: await this.store.orders.forContact(contact.key),
       likesOfOurPosts: await this.store.likes.forPerson(contact.key, contact.identities),
@@ -350,6 +397,7 @@ async function applyMerge(repositories: Repositories, targetId: string, sourceId
   // The merged contact is saved first: if this stops half-way, both still hold everything.
   await repositories.contacts.save(merged);
   await repositories.mentions.reassignContact(source.key, target.key);
+  await repositories.conversations.reassignContact(source.key, target.key);
   await repositories.timeline.reassign(source.key, target.key);
   await repositories.orders.reassign(source.key, target.key);
   await repositories.likes.reassign(source.key, target.key);

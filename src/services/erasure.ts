@@ -44,7 +44,7 @@ export class ErasureService {
   async forget(contact: ContactRecord, actor: string): Promise<ErasureSummary> {
     // Journalled: an erasure cut short by a crash or an error is run again to the end at the next
     // start. Replies to the person are cancelled or finish first; none writes their data back after.
-    const keys = await this.store.mentions.keysForContact(contact.key);
+    const keys = await this.keysOf(contact.key);
     const erased = await this.replies.holdForErasure(keys, () =>
       this.store.atomically({ kind: 'forget', contactId: contact.key, actor }, (repositories, id) =>
         erase(repositories, contact.key, actor, id),
@@ -61,7 +61,7 @@ export class ErasureService {
     let finished = 0;
     for (const { id, operation, done } of await this.store.interrupted()) {
       if (operation.kind !== 'forget') continue;
-      const keys = await this.store.mentions.keysForContact(operation.contactId);
+      const keys = await this.keysOf(operation.contactId);
       const erased = await this.replies.holdForErasure(keys, () => erase(this.store, operation.contactId, operation.actor, id));
       await done();
       this.log.info(`finished an erasure that was cut short (${erased.mentions} mention(s) were left to erase)`);
@@ -69,6 +69,12 @@ export class ErasureService {
       finished += 1;
     }
     return finished;
+  }
+
+  /** What replies may be waiting on: the contact's mentions and private conversations. */
+  private async keysOf(contactId: string): Promise<string[]> {
+    const conversations = await this.store.conversations.forContact(contactId);
+    return [...(await this.store.mentions.keysForContact(contactId)), ...conversations.map((conversation) => conversation.key)];
   }
 
   private async clearSlack(erased: ErasedData): Promise<ErasureSummary> {
@@ -103,7 +109,7 @@ interface ErasedData {
 
 /** Every step can run twice: a second run finishes what a first one began. The contact goes last. */
 async function erase(repositories: Repositories, contactId: string, actor: string, journalId: string): Promise<ErasedData> {
-  const { mentions, timeline, orders, outbox, audit, contacts, likes, triageCorrections } = repositories;
+  const { mentions, timeline, orders, outbox, audit, contacts, likes, triageCorrections, conversations } = repositories;
   const contact = (await contacts.get(contactId)) ?? { key: contactId, identities: [] };
   const messages: MessageRef[] = [];
   // The UTC days of everything the person did: the digests that covered them are redrawn.
@@ -122,6 +128,22 @@ async function erase(repositories: Repositories, contactId: string, actor: strin
   }
   for (const like of await likes.forPerson(contact.key, contact.identities)) days.add(like.createdAt.slice(0, 10));
 
+  // Private conversations: replies to them lose their text first (a run cut short finds the
+  // conversations again), then the conversations and messages go, and their Slack thread is erased.
+  const conversationKeys = new Set((await conversations.forContact(contact.key)).map((conversation) => conversation.key));
+  messages.push(...(await outbox.redactForMentions(conversationKeys)));
+  await audit.redactForMentions(conversationKeys);
+  const privately = await conversations.deleteForContact(contact.key);
+  for (const conversation of privately.conversations) {
+    if (conversation.slack.ts) messages.push({ channel: conversation.slack.channel, ts: conversation.slack.ts });
+  }
+  for (const message of privately.messages) {
+    days.add(message.sentAt.slice(0, 10));
+    const parent = privately.conversations.find((conversation) => conversation.key === message.conversationKey);
+    const ts = message.slack?.ts;
+    if (ts && parent && ts !== parent.slack.ts) messages.push({ channel: parent.slack.channel, ts });
+  }
+
   const erasedKeys = new Set(await mentions.deleteForContact(contact.key));
   // Staff notes typed in a mention's thread stay in Slack: their places are returned for an admin.
   const threadNotes = (await timeline.forContact(contact.key)).flatMap((entry) => {
@@ -138,7 +160,7 @@ async function erase(repositories: Repositories, contactId: string, actor: strin
     key: `erasure:${journalId}`,
     actor,
     action: 'erasure',
-    detail: `${erasedKeys.size} mention(s) and the contact's notes, orders and details erased`,
+    detail: `${erasedKeys.size} mention(s), ${privately.conversations.length} private conversation(s) and the contact's notes, orders and details erased`,
   });
   return { messages, mentions: erasedKeys.size, threadNotes, days };
 }

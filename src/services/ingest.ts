@@ -48,6 +48,11 @@ export interface PollResult {
   pages: number;
   /** The platform's rate-limit state after the last request, to pace the next poll. */
   rateLimit?: RateLimitState;
+  /**
+   * Reading works but part of it is refused until a person acts (Bluesky chat without the app
+   * password's DM access): shown on /healthz as failing, already said once in the log.
+   */
+  needsPerson?: string;
 }
 
 /**

@@ -1,12 +1,14 @@
+import { conversationAfterReply, directMessageKey, isConversationKey } from '../domain/conversations.ts';
 import type { ReplyRecord } from '../domain/records.ts';
 import { checkReplyText, describeTextProblem } from '../domain/reply-text.ts';
 import type { Log } from '../log.ts';
 import { type Platform, PlatformError, type PlatformId, type PublishedPost } from '../platforms/platform.ts';
+import type { Conversations } from './conversations.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
 import type { Store } from './repositories.ts';
 import { sleep } from './sleep.ts';
-import type { ReplyContext, TeamChat } from './team-chat.ts';
+import type { MessageRef, ReplyContext, TeamChat } from './team-chat.ts';
 
 export interface ReplyRequest {
   /**
@@ -31,6 +33,8 @@ export type ReplyOutcome =
 export type UndoOutcome = { kind: 'undone' | 'too_late' | 'refused' | 'unknown'; message: string };
 
 export interface ReplyServiceOptions {
+  /** Private conversations: a reply to one (its key in `mentionKey`) goes out as a private message. */
+  conversations?: Conversations;
   undoSeconds: number;
   /** Wait before the one retry after an uncertain send (network error, 5xx). */
   retryDelayMs: number;
@@ -88,24 +92,18 @@ export class ReplyService {
     const seen = await outbox.get(request.requestKey);
     if (seen) return { kind: 'duplicate', reply: seen };
 
-    const mention = await mentions.get(request.mentionKey);
-    const platform = mention ? this.platforms.get(mention.mention.platform) : undefined;
-    if (!mention?.slack.ts || !platform) {
-      return {
-        kind: 'refused',
-        message: 'This mention is not known to Switchboard (or its platform is not configured), so nothing was sent.',
-      };
-    }
-    const problem = checkReplyText(request.text, (text) => platform.measureText(text));
-    if (problem) return { kind: 'invalid', message: describeTextProblem(problem, platform.displayName) };
-
-    const thread = { channel: mention.slack.channel, ts: mention.slack.ts };
+    const target = await this.targetOf(request.mentionKey, request.text);
+    if (target.kind !== 'ok') return target;
+    const { platform, inReplyTo, thread } = target;
     const outcome = await this.mutex.run(request.mentionKey, async (): Promise<ReplyOutcome> => {
       // Checked again inside the lock: a double submission may have stored it meanwhile.
       const again = await outbox.get(request.requestKey);
       if (again) return { kind: 'duplicate', reply: again };
       // An erasure may have run while this waited for the lock: nothing about the person is stored again.
-      if (!(await mentions.get(request.mentionKey))) {
+      const stillThere = isConversationKey(request.mentionKey)
+        ? await this.store.conversations.get(request.mentionKey)
+        : await mentions.get(request.mentionKey);
+      if (!stillThere) {
         return { kind: 'refused', message: 'This mention was erased at the person’s request meanwhile. Nothing was sent.' };
       }
       const now = this.now();
@@ -113,7 +111,7 @@ export class ReplyService {
         key: request.requestKey,
         mentionKey: request.mentionKey,
         platform: platform.id,
-        inReplyTo: mention.mention.id,
+        inReplyTo,
         text: request.text,
         requestedBy: request.userId,
         requestedAt: now.toISOString(),
@@ -134,7 +132,13 @@ export class ReplyService {
           message: `${who} already replying to this post (${when}). Nothing was sent; undo theirs first to send a different reply.`,
         };
       }
-      await audit.record({ actor: request.userId, action: 'reply_scheduled', mentionKey: request.mentionKey, text: request.text });
+      await audit.record({
+        actor: request.userId,
+        action: 'reply_scheduled',
+        mentionKey: request.mentionKey,
+        // A private message's text stays in the DMs channel and the contact's timeline, not the audit log.
+        text: isConversationKey(request.mentionKey) ? undefined : request.text,
+      });
       return { kind: 'scheduled', reply };
     });
     if (outcome.kind !== 'scheduled') return outcome;
@@ -144,6 +148,45 @@ export class ReplyService {
     this.schedule(outcome.reply);
     this.track(this.announce(outcome.reply));
     return outcome;
+  }
+
+  /** Where a reply goes: under a public post, or into a private conversation; with the text checked for it. */
+  private async targetOf(
+    key: string,
+    text: string,
+  ): Promise<{ kind: 'ok'; platform: Platform; inReplyTo: string; thread: MessageRef } | { kind: 'refused' | 'invalid'; message: string }> {
+    if (isConversationKey(key)) {
+      const conversation = await this.store.conversations.get(key);
+      const platform = conversation ? this.platforms.get(conversation.platform) : undefined;
+      const dms = platform?.directMessages;
+      if (!conversation?.slack.ts || !platform || !dms) {
+        return {
+          kind: 'refused',
+          message: 'This conversation is not known to Switchboard (or its network is not configured), so nothing was sent.',
+        };
+      }
+      const problem = checkReplyText(text, (candidate) => dms.measure(candidate));
+      if (problem) return { kind: 'invalid', message: describeTextProblem(problem, `${platform.displayName} private messages`) };
+      const refusal = dms.problemWith?.(text, { conversationId: conversation.conversationId, participants: conversation.participants });
+      if (refusal) return { kind: 'invalid', message: refusal };
+      return {
+        kind: 'ok',
+        platform,
+        inReplyTo: conversation.conversationId,
+        thread: { channel: conversation.slack.channel, ts: conversation.slack.ts },
+      };
+    }
+    const mention = await this.store.mentions.get(key);
+    const platform = mention ? this.platforms.get(mention.mention.platform) : undefined;
+    if (!mention?.slack.ts || !platform) {
+      return {
+        kind: 'refused',
+        message: 'This mention is not known to Switchboard (or its platform is not configured), so nothing was sent.',
+      };
+    }
+    const problem = checkReplyText(text, (candidate) => platform.measureText(candidate));
+    if (problem) return { kind: 'invalid', message: describeTextProblem(problem, platform.displayName) };
+    return { kind: 'ok', platform, inReplyTo: mention.mention.id, thread: { channel: mention.slack.channel, ts: mention.slack.ts } };
   }
 
   async undo(replyKey: string, userId: string): Promise<UndoOutcome> {
@@ -271,12 +314,14 @@ export class ReplyService {
       reply = sending;
       let published: PublishedPost;
       try {
-        published = await platform.publishReply({
-          inReplyTo: reply.inReplyTo,
-          text: reply.text,
-          idempotencyKey: reply.key,
-          requestedAt: reply.requestedAt,
-        });
+        published = isConversationKey(reply.mentionKey)
+          ? await this.sendPrivately(platform, reply, isRetry)
+          : await platform.publishReply({
+              inReplyTo: reply.inReplyTo,
+              text: reply.text,
+              idempotencyKey: reply.key,
+              requestedAt: reply.requestedAt,
+            });
       } catch (error) {
         // Only the platform call's own outcome decides whether the reply may have gone out.
         const failure = error instanceof PlatformError ? error : new PlatformError('unavailable', String(error), { cause: error });
@@ -301,6 +346,51 @@ export class ReplyService {
       await this.settle(reply, { state: 'sent', sent: { id: published.id, url: published.url, at: this.now().toISOString() } });
       return;
     }
+  }
+
+  /**
+   * A reply into a private conversation. X and Bluesky have no idempotency key: after an uncertain
+   * attempt the conversation is searched for the message first, and only a message not found is
+   * sent again. Mastodon takes the outbox key as `Idempotency-Key`. X's daily cap is checked first.
+   */
+  private async sendPrivately(platform: Platform, reply: ReplyRecord, isRetry: boolean): Promise<PublishedPost> {
+    const dms = platform.directMessages;
+    const conversation = await this.store.conversations.get(reply.mentionKey);
+    if (!dms || !conversation) throw new PlatformError('rejected', 'the conversation is no longer known (erased?)');
+    const messages = await this.store.conversations.messagesOf(conversation.key);
+    const target = {
+      conversationId: conversation.conversationId,
+      participants: conversation.participants,
+      lastInboundId: messages.filter((message) => message.direction === 'in').at(-1)?.id,
+    };
+    if (isRetry) {
+      const found = await dms.findSent(target, reply.text, reply.requestedAt);
+      if (found) return { id: found.id, url: '' };
+    }
+    if (dms.sendsPerDay !== undefined) {
+      const sentToday = await this.privateSendsInLastDay(platform.id);
+      if (sentToday >= dms.sendsPerDay) {
+        throw new PlatformError(
+          'rejected',
+          `${platform.displayName} allows ${dms.sendsPerDay} private messages a day from one account, and ${sentToday} went out in the last 24 hours; send it later`,
+        );
+      }
+    }
+    const sent = await dms.send(target, reply.text, reply.key);
+    return { id: sent.id, url: '' };
+  }
+
+  /** The brand's private messages on a network in the last 24 hours (two days of records, read once per send). */
+  private async privateSendsInLastDay(platform: PlatformId): Promise<number> {
+    const now = this.now().getTime();
+    const since = new Date(now - 86_400_000).toISOString();
+    let count = 0;
+    for (const day of [since.slice(0, 10), new Date(now).toISOString().slice(0, 10)]) {
+      for await (const message of this.store.conversations.readMessagesDay(day)) {
+        if (message.platform === platform && message.direction === 'out' && message.sentAt >= since) count++;
+      }
+    }
+    return count;
   }
 
   /**
@@ -352,8 +442,15 @@ export class ReplyService {
       }
     };
     const { audit } = this.store;
-    const base = { actor: settled.requestedBy, mentionKey: settled.mentionKey, text: settled.text };
-    if (settled.state === 'sent') {
+    const isPrivate = isConversationKey(settled.mentionKey);
+    const base = { actor: settled.requestedBy, mentionKey: settled.mentionKey, text: isPrivate ? undefined : settled.text };
+    if (settled.state === 'sent' && isPrivate) {
+      this.log.info(`private reply ${settled.key} sent`, { id: settled.sent?.id });
+      await afterwards('recording it in the audit log', () =>
+        audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note }),
+      );
+      await afterwards('recording it in the conversation', () => this.recordPrivateReply(settled));
+    } else if (settled.state === 'sent') {
       this.log.info(`reply ${settled.key} published`, { id: settled.sent?.id });
       await afterwards('recording it in the audit log', () =>
         audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note }),
@@ -379,6 +476,31 @@ export class ReplyService {
       );
     }
     await this.showAnnouncement(settled);
+  }
+
+  /** The sent private message joins the conversation (stored under its network ID: a re-read finds it known). */
+  private async recordPrivateReply(reply: ReplyRecord): Promise<void> {
+    const conversation = await this.store.conversations.get(reply.mentionKey);
+    if (!conversation || !reply.sent) return;
+    const sentAt = reply.sent.at;
+    const { responseMs } = conversationAfterReply(conversation, sentAt);
+    if (reply.sent.id) {
+      const platform = this.platforms.get(reply.platform);
+      await this.store.conversations.addMessage({
+        key: directMessageKey(reply.platform, reply.sent.id),
+        conversationKey: conversation.key,
+        contactId: conversation.contactId,
+        platform: reply.platform,
+        id: reply.sent.id,
+        direction: 'out',
+        text: reply.text,
+        author: { id: 'brand', handle: platform?.brandHandle ?? 'brand', name: platform?.displayName ?? reply.platform },
+        sentAt,
+        sentBy: reply.requestedBy,
+        responseMs,
+      });
+    }
+    await this.options.conversations?.update(conversation.key, (current) => conversationAfterReply(current, sentAt).conversation);
   }
 
   private explain(error: PlatformError): string {

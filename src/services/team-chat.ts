@@ -1,3 +1,4 @@
+import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import type { Label } from '../domain/triage/labels.ts';
@@ -31,6 +32,24 @@ export interface TeamChat {
    */
   showMoved(from: MessageRef, to: MessageRef, move: { key: string; label: Label; by: string }): Promise<void>;
 
+  /**
+   * A private conversation's thread: its parent message (who, the contact, the network, state and
+   * buttons, with the opening message) and each later customer message in the thread. Found again
+   * after a crash by their keys in the message metadata.
+   */
+  postConversation(conversation: ConversationRecord, shown: ConversationContext): Promise<MessageRef>;
+  updateConversation(conversation: ConversationRecord & { slack: { ts: string } }, shown: ConversationContext): Promise<void>;
+  findConversation(conversation: ConversationRecord): Promise<MessageRef | undefined>;
+  postDirectMessage(
+    conversation: ConversationRecord & { slack: { ts: string } },
+    message: DirectMessageRecord,
+    shown: { reopened: boolean },
+  ): Promise<MessageRef>;
+  findDirectMessage(
+    conversation: ConversationRecord & { slack: { ts: string } },
+    message: DirectMessageRecord,
+  ): Promise<MessageRef | undefined>;
+
   /** Replaces a message the bot wrote about a person with "erased" (GDPR erasure). */
   showErased(message: MessageRef): Promise<void>;
   /** A line only `user` sees, in the thread when `threadTs` is given. */
@@ -46,6 +65,15 @@ export interface MessageRef {
 export interface ContactLabel {
   id: string;
   name: string;
+}
+
+/** What a conversation's parent message shows beside the record. */
+export interface ConversationContext {
+  contact: ContactLabel & { company?: string; tags?: string[] };
+  platformName: string;
+  brandHandle: string;
+  /** The opening message (the parent quotes it). */
+  opening?: Pick<DirectMessageRecord, 'key' | 'text' | 'sentAt'>;
 }
 
 export interface ReplyContext {

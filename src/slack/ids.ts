@@ -19,6 +19,11 @@ export const ACTION = {
   /** The contact type-ahead (external_select) in the Link contact modal. */
   pickContact: 'contact_pick',
   newContactName: 'contact_new_name',
+  /** A private conversation's parent message; each value is the conversation's key. */
+  conversationReply: 'conversation_reply',
+  conversationAssign: 'conversation_assign_to_me',
+  conversationResolve: 'conversation_resolve',
+  conversationLinkContact: 'conversation_link_contact',
   /** `/crm forget` asks first: these are its two answers (value: the contact ID). */
   confirmForget: 'crm_forget_confirm',
   cancelForget: 'crm_forget_cancel',
@@ -35,6 +40,7 @@ export function parseRelabelValue(value: string): { label: string; mentionKey: s
 
 export const BLOCK = {
   mentionActions: 'mention_actions',
+  conversationActions: 'conversation_actions',
   /** Prefix: the input's block_id changes when a saved reply refills it (Slack keeps a typed value otherwise). */
   replyText: 'reply_text',
   savedReplies: 'reply_saved',
@@ -60,3 +66,9 @@ export const ERASED_METADATA_EVENT = 'switchboard_erased';
 export const DIGEST_METADATA_EVENT = 'switchboard_digest';
 
 export const SLASH_COMMAND = '/crm';
+
+/** Carried by a private conversation's parent message: a restart finds the thread instead of opening a second. */
+export const CONVERSATION_METADATA_EVENT = 'switchboard_conversation';
+
+/** Carried by each customer message posted into a conversation's thread. */
+export const DIRECT_MESSAGE_METADATA_EVENT = 'switchboard_direct_message';

@@ -17,6 +17,8 @@ export interface MessageToPost {
   metadata?: { event_type: string; event_payload: Record<string, string> };
   /** Posts into this message's thread. */
   threadTs?: string;
+  /** A thread reply shown in the channel too (`reply_broadcast`). */
+  replyBroadcast?: boolean;
 }
 
 export class SlackGateway {
@@ -25,17 +27,19 @@ export class SlackGateway {
   constructor(private readonly client: WebClient) {}
 
   async postMessage(message: MessageToPost): Promise<PostedMessage> {
+    const common = {
+      channel: message.channel,
+      text: message.text,
+      blocks: message.blocks,
+      metadata: message.metadata,
+      // Social posts link to themselves; Slack's unfurls would only repeat the card.
+      unfurl_links: false,
+      unfurl_media: false,
+    };
     const result = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: message.channel,
-        text: message.text,
-        blocks: message.blocks,
-        metadata: message.metadata,
-        thread_ts: message.threadTs,
-        // Social posts link to themselves; Slack's unfurls would only repeat the card.
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
+      this.client.chat.postMessage(
+        message.threadTs ? { ...common, thread_ts: message.threadTs, reply_broadcast: Boolean(message.replyBroadcast) } : common,
+      ),
     );
     if (!result.ts) throw new ChatCallError('uncertain', 'chat.postMessage', 'no ts in the answer');
     return { channel: result.channel ?? message.channel, ts: result.ts };

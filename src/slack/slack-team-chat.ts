@@ -1,18 +1,27 @@
 import { renderDigestChart } from '../charts/digest-chart.ts';
+import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import type { Label } from '../domain/triage/labels.ts';
 import {
   ChatCallError,
   type ContactLabel,
+  type ConversationContext,
   type DigestContext,
   type MessageRef,
   type ReplyContext,
   type TeamChat,
 } from '../services/team-chat.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
-import { DIGEST_METADATA_EVENT, MENTION_METADATA_EVENT, REPLY_METADATA_EVENT } from './ids.ts';
+import {
+  CONVERSATION_METADATA_EVENT,
+  DIGEST_METADATA_EVENT,
+  DIRECT_MESSAGE_METADATA_EVENT,
+  MENTION_METADATA_EVENT,
+  REPLY_METADATA_EVENT,
+} from './ids.ts';
 import type { SlackGateway } from './slack-gateway.ts';
+import { renderConversationMessage, renderDirectMessage } from './views/conversation-message.ts';
 import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
 import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from './views/mention-message.ts';
 import { renderReplyAnnouncement } from './views/reply-announcement.ts';
@@ -95,6 +104,60 @@ export class SlackTeamChat implements TeamChat {
 
   async showMoved(from: MessageRef, to: MessageRef, move: { key: string; label: Label; by: string }): Promise<void> {
     await this.slack.updateMessage({ ...from, ...renderMovedMessage(to, move, await this.workspaceUrl().catch(() => undefined)) });
+  }
+
+  async postConversation(conversation: ConversationRecord, shown: ConversationContext): Promise<MessageRef> {
+    const channel = conversation.slack.channel;
+    await this.pacer.take(channel);
+    try {
+      return await this.slack.postMessage({ channel, ...renderConversationMessage(conversation, shown) });
+    } catch (error) {
+      if (error instanceof ChatCallError && error.kind === 'rate_limited') this.pacer.holdOff(channel, error.retryAfterSeconds ?? 1);
+      throw error;
+    }
+  }
+
+  async updateConversation(conversation: ConversationRecord & { slack: { ts: string } }, shown: ConversationContext): Promise<void> {
+    const { text, blocks } = renderConversationMessage(conversation, shown);
+    await this.slack.updateMessage({ channel: conversation.slack.channel, ts: conversation.slack.ts, text, blocks });
+  }
+
+  findConversation(conversation: ConversationRecord): Promise<MessageRef | undefined> {
+    const oldest = Date.parse(conversation.slack.attemptedAt) / 1000 - 60;
+    return this.slack.findMessageByMetadata(
+      conversation.slack.channel,
+      CONVERSATION_METADATA_EVENT,
+      (payload) => payload.key === conversation.key,
+      oldest,
+    );
+  }
+
+  async postDirectMessage(
+    conversation: ConversationRecord & { slack: { ts: string } },
+    message: DirectMessageRecord,
+    shown: { reopened: boolean },
+  ): Promise<MessageRef> {
+    const channel = conversation.slack.channel;
+    await this.pacer.take(channel);
+    try {
+      // Into the thread, and also to the channel when it reopened a resolved conversation: the team must see it.
+      return await this.slack.postMessage({
+        channel,
+        threadTs: conversation.slack.ts,
+        replyBroadcast: shown.reopened,
+        ...renderDirectMessage(message, shown),
+      });
+    } catch (error) {
+      if (error instanceof ChatCallError && error.kind === 'rate_limited') this.pacer.holdOff(channel, error.retryAfterSeconds ?? 1);
+      throw error;
+    }
+  }
+
+  findDirectMessage(
+    conversation: ConversationRecord & { slack: { ts: string } },
+    message: DirectMessageRecord,
+  ): Promise<MessageRef | undefined> {
+    return this.slack.findInThread(conversation.slack.channel, conversation.slack.ts, DIRECT_MESSAGE_METADATA_EVENT, message.key);
   }
 
   async showErased(message: MessageRef): Promise<void> {

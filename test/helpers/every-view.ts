@@ -173,7 +173,7 @@ export function renderEveryView(outside: {
       ...modalInput,
       firstName: { value: 'there', fromDisplayName: false },
     }) as { blocks?: unknown[] },
-    'link contact modal': renderLinkContactModal(posted, contact) as { blocks?: unknown[] },
+    'link contact modal': renderLinkContactModal({ key: posted.key, author: posted.mention.author }, contact) as { blocks?: unknown[] },
     'contact options': { blocks: renderContactOptions([contact]) as unknown[] },
     'contact card, agent': renderContactCard(profile, { personalData: true }),
     'contact card, viewer': renderContactCard(profile, { personalData: false }),

@@ -34,6 +34,11 @@ export function recordingTeamChat(): TeamChat & { calls: string[] } {
       done('uploadDigestChart');
       return 'F0CHART';
     },
+    postConversation: async (conversation) => posted('postConversation', conversation.slack.channel),
+    updateConversation: async () => done('updateConversation'),
+    findConversation: async () => nothingFound('findConversation'),
+    postDirectMessage: async (conversation) => posted('postDirectMessage', conversation.slack.channel),
+    findDirectMessage: async () => nothingFound('findDirectMessage'),
     showMoved: async () => done('showMoved'),
     showErased: async () => done('showErased'),
     tellPrivately: async () => done('tellPrivately'),

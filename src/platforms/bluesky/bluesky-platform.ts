@@ -19,6 +19,7 @@ import {
   type TextMeasure,
   withPlatformErrors,
 } from '../platform.ts';
+import { BlueskyChat } from './bluesky-chat.ts';
 
 /** listNotifications takes 1–100: the largest page re-reads the window in the fewest requests. */
 export const BLUESKY_PAGE_SIZE = 100;
@@ -51,6 +52,8 @@ interface NotificationView {
 export class BlueskyPlatform implements Platform {
   readonly id = 'bluesky' as const;
   readonly displayName = 'Bluesky';
+  /** Chats, when a DMs channel is configured (the app password must allow direct messages). */
+  directMessages?: BlueskyChat;
 
   private constructor(
     private readonly agent: AtpAgent,
@@ -62,7 +65,7 @@ export class BlueskyPlatform implements Platform {
 
   static async connect(
     config: BlueskyConfig,
-    options: { sessions: SessionRepository; pageSize?: number; log: Log },
+    options: { sessions: SessionRepository; pageSize?: number; log: Log; directMessages?: { pollIntervalMs: number } },
   ): Promise<BlueskyPlatform> {
     const { sessions } = options;
     // The agent reports session changes synchronously; they are written in order, one after another.
@@ -95,7 +98,11 @@ export class BlueskyPlatform implements Platform {
     const session = agent.session;
     if (!session) throw new PlatformError('unauthorized', 'Bluesky did not open a session');
     const reread = { ms: config.reread.hours * 3_600_000, count: config.reread.count };
-    return new BlueskyPlatform(agent, session.did, session.handle, Math.min(options.pageSize ?? BLUESKY_PAGE_SIZE, 100), reread);
+    const platform = new BlueskyPlatform(agent, session.did, session.handle, Math.min(options.pageSize ?? BLUESKY_PAGE_SIZE, 100), reread);
+    if (options.directMessages) {
+      platform.directMessages = new BlueskyChat(agent, session.did, options.directMessages.pollIntervalMs, toPlatformError);
+    }
+    return platform;
   }
 
   measureText(text: string): TextMeasure {

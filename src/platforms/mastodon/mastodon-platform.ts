@@ -14,6 +14,7 @@ import {
   type TextMeasure,
 } from '../platform.ts';
 import { htmlToText } from './html-to-text.ts';
+import { MastodonDirectMessages } from './mastodon-direct-messages.ts';
 
 /** Mastodon allows up to 80 notifications a page (40 by default): fewer requests of 300 per 5 min. */
 export const MASTODON_MAX_PAGE_SIZE = 80;
@@ -54,6 +55,8 @@ interface MastodonNotification {
 export class MastodonPlatform implements Platform {
   readonly id = 'mastodon' as const;
   readonly displayName = 'Mastodon';
+  /** Direct conversations, when a DMs channel is configured: direct statuses then come only through them. */
+  directMessages?: MastodonDirectMessages;
 
   private constructor(
     private readonly config: MastodonConfig,
@@ -67,7 +70,10 @@ export class MastodonPlatform implements Platform {
   ) {}
 
   /** Learns the brand account (verify_credentials) and the instance's character limit (v2/instance). */
-  static async connect(config: MastodonConfig, options: { pageSize?: number } = {}): Promise<MastodonPlatform> {
+  static async connect(
+    config: MastodonConfig,
+    options: { pageSize?: number; directMessages?: { pollIntervalMs: number } } = {},
+  ): Promise<MastodonPlatform> {
     const probe = new MastodonPlatform(config, '', '', new URL(config.url).host, DEFAULT_MAX_CHARACTERS, 23, 0, 0);
     const me = (await probe.call<MastodonAccount>('GET', '/api/v1/accounts/verify_credentials')).body;
     const instance = (
@@ -77,7 +83,7 @@ export class MastodonPlatform implements Platform {
       }>('GET', '/api/v2/instance')
     ).body;
     const statuses = instance.configuration?.statuses;
-    return new MastodonPlatform(
+    const platform = new MastodonPlatform(
       config,
       me.id,
       me.acct.includes('@') ? me.acct : `${me.acct}@${instance.domain ?? probe.instanceHost}`,
@@ -87,6 +93,18 @@ export class MastodonPlatform implements Platform {
       Math.min(options.pageSize ?? MASTODON_MAX_PAGE_SIZE, MASTODON_MAX_PAGE_SIZE),
       config.rereadCount,
     );
+    if (options.directMessages) {
+      platform.directMessages = new MastodonDirectMessages(
+        (method, path, body, headers) => platform.call(method, path, body, headers),
+        platform.brandAccountId,
+        platform.instanceHost,
+        platform.maxCharacters,
+        platform.urlLength,
+        options.directMessages.pollIntervalMs,
+        (account) => platform.toAuthor(account),
+      );
+    }
+    return platform;
   }
 
   measureText(text: string): TextMeasure {
@@ -127,7 +145,13 @@ export class MastodonPlatform implements Platform {
 
   async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
     const { notifications, nextPageToken, rateLimit } = await this.notificationPage('mention', query);
-    return { mentions: notifications.filter((n) => n.status).map((n) => this.toMention(n)), nextPageToken, rateLimit };
+    // With direct conversations read, a direct status is a private message, never a mention message.
+    const isPrivate = (n: MastodonNotification) => Boolean(this.directMessages) && n.status?.visibility === 'direct';
+    return {
+      mentions: notifications.filter((n) => n.status && !isPrivate(n)).map((n) => this.toMention(n)),
+      nextPageToken,
+      rateLimit,
+    };
   }
 
   /** Favourites of the brand's statuses, paged exactly like mentions (their own cursor). */

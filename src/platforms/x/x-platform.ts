@@ -15,6 +15,7 @@ import {
   withPlatformErrors,
 } from '../platform.ts';
 import { createAppOnlyClient, createUserClient } from './x-client.ts';
+import { XDirectMessages } from './x-direct-messages.ts';
 
 /** X allows 5–100 per page; the largest page spends the fewest requests of a tight rate limit. */
 export const X_MAX_PAGE_SIZE = 100;
@@ -48,6 +49,8 @@ export class XPlatform implements Platform {
   readonly displayName = 'X';
   /** "Only the 800 most recent mentions can be reached" (X API v2 mention timeline). */
   readonly reachableDepth = 800;
+  /** The brand's DMs, when a DMs channel is configured and the user context (which DMs need) is set. */
+  directMessages?: XDirectMessages;
 
   constructor(
     private readonly userId: string,
@@ -63,7 +66,7 @@ export class XPlatform implements Platform {
    * Builds the adapter: the brand's user ID from `GET /2/users/me` when it is not configured
    * (that endpoint needs the user-context credentials), and its handle from `GET /2/users/:id`.
    */
-  static async connect(config: XConfig, options: { pageSize?: number } = {}): Promise<XPlatform> {
+  static async connect(config: XConfig, options: { pageSize?: number; directMessages?: boolean } = {}): Promise<XPlatform> {
     const reader = createAppOnlyClient(config.apiUrl, config.bearerToken);
     const writer = config.userContext ? createUserClient(config.apiUrl, config.userContext) : undefined;
     let userId = config.userId;
@@ -76,7 +79,11 @@ export class XPlatform implements Platform {
     }
     const brandId = userId;
     handle ??= (await callX(() => reader.v2.user(brandId))).data.username;
-    return new XPlatform(brandId, handle, reader, writer, options.pageSize, { ms: config.rereadMinutes * 60_000 });
+    const platform = new XPlatform(brandId, handle, reader, writer, options.pageSize, { ms: config.rereadMinutes * 60_000 });
+    if (options.directMessages && writer) {
+      platform.directMessages = new XDirectMessages(writer, brandId, handle, config.dmPollIntervalSeconds * 1000);
+    }
+    return platform;
   }
 
   measureText(text: string): TextMeasure {

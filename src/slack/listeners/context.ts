@@ -1,6 +1,7 @@
 import type { SlackIdentity } from '../../app.ts';
 import type { Log } from '../../log.ts';
 import type { Platform, PlatformId } from '../../platforms/platform.ts';
+import type { Conversations } from '../../services/conversations.ts';
 import type { Crm } from '../../services/crm.ts';
 import type { DigestService } from '../../services/digest.ts';
 import type { ErasureService } from '../../services/erasure.ts';
@@ -20,6 +21,7 @@ export interface ListenerContext {
   replies: ReplyService;
   triage: TriageService;
   actions: MentionActions;
+  conversations: Conversations;
   crm: Crm;
   erasure: ErasureService;
   mentionMessages: MentionMessages;

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { ListenerContext } from './context.ts';
+import { registerConversationActions } from './conversation-actions.ts';
 import { registerCrmCommand } from './crm-command.ts';
 import { registerLinkContactModal } from './link-contact-modal.ts';
 import { registerMentionActions } from './mention-actions.ts';
@@ -16,6 +17,7 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerWorkspaceGuard(app, context);
   registerRoleGuard(app, context);
   registerMentionActions(app, context);
+  registerConversationActions(app, context);
   registerReplyModal(app, context);
   registerLinkContactModal(app, context);
   registerThreadMessages(app, context);

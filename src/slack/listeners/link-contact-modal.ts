@@ -1,11 +1,12 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
+import { isConversationKey } from '../../domain/conversations.ts';
 import { ACTION, BLOCK, VIEW } from '../ids.ts';
 import { renderContactOptions } from '../views/link-contact-modal.ts';
 import type { ListenerContext } from './context.ts';
 
 /** The Link contact modal: its type-ahead options, and its submission. */
 export function registerLinkContactModal(app: App, context: ListenerContext): void {
-  const { crm, actions, mentionMessages, log } = context;
+  const { crm, actions, conversations, mentionMessages, log } = context;
 
   app.options<'block_suggestion'>(ACTION.pickContact, async ({ ack, options }) => {
     await ack({ options: renderContactOptions(await crm.search(options.value ?? '', 20)) });
@@ -20,7 +21,9 @@ export function registerLinkContactModal(app: App, context: ListenerContext): vo
       return ack({ response_action: 'errors', errors: { [BLOCK.contactPick]: 'Pick a contact, or name a new one below.' } });
     }
     // Everything is checked before a new contact is made: a refused form leaves no orphan behind.
-    if (!mentionKey || !(await actions.find(mentionKey))) {
+    const isConversation = Boolean(mentionKey && isConversationKey(mentionKey));
+    const subject = mentionKey && (isConversation ? await conversations.find(mentionKey) : await actions.find(mentionKey));
+    if (!mentionKey || !subject) {
       return ack({
         response_action: 'errors',
         errors: { [BLOCK.contactPick]: 'This mention is no longer known (erased?): close the form.' },
@@ -35,6 +38,13 @@ export function registerLinkContactModal(app: App, context: ListenerContext): vo
     }
     const target = picked ?? (await crm.createContact(newName ?? ''));
     await ack();
+    if (isConversation) {
+      await crm.linkConversation(mentionKey, target);
+      const conversation = await conversations.find(mentionKey);
+      if (conversation) await conversations.refresh(conversation);
+      log.info(`${body.user.id} linked the customer of ${mentionKey} to contact ${target.key}`);
+      return;
+    }
     await crm.linkAuthor(mentionKey, target);
     const record = await actions.find(mentionKey);
     if (record) await mentionMessages.refresh(record);

@@ -65,7 +65,7 @@ export function registerMentionActions(app: App, context: ListenerContext): void
     const mention = await actions.find(args.action.value ?? '');
     if (!mention) return answer(args, 'This mention is not known to Switchboard.');
     const current = await context.crm.contact(mention.contactId);
-    await slack.openView(args.body.trigger_id, renderLinkContactModal(mention, current));
+    await slack.openView(args.body.trigger_id, renderLinkContactModal({ key: mention.key, author: mention.mention.author }, current));
     log.debug(`link contact opened by ${args.body.user.id} for ${mention.key}`);
   });
 }

@@ -1,11 +1,13 @@
 import type { App, BlockAction, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import type { View } from '@slack/types';
+import { isConversationKey } from '../../domain/conversations.ts';
 import type { MentionRecord } from '../../domain/records.ts';
 import { fillTemplate, firstNameOf } from '../../domain/reply-text.ts';
 import type { Platform } from '../../platforms/platform.ts';
 import { ACTION, VIEW } from '../ids.ts';
 import { parseReplyModalMetadata, type ReplyModalInput, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
+import { privateReplyModalFor } from './conversation-actions.ts';
 
 /** The reply modal: a saved reply refills the text; Send validates inside the modal, then schedules. */
 export function registerReplyModal(app: App, context: ListenerContext): void {
@@ -36,6 +38,20 @@ export function registerReplyModal(app: App, context: ListenerContext): void {
     await ack();
     const metadata = parseReplyModalMetadata(body.view?.private_metadata ?? '');
     const saved = await crm.savedReply(action.selected_option.value);
+    if (body.view && metadata && saved && isConversationKey(metadata.mentionKey)) {
+      const conversation = await context.conversations.find(metadata.mentionKey);
+      const platform = conversation ? platforms.get(conversation.platform) : undefined;
+      const customer = conversation?.participants[0];
+      if (!conversation || !platform || !customer) return;
+      const agent = body.user.name ?? body.user.username ?? 'the team';
+      const text = fillTemplate(saved.text, { first_name: firstNameOf(customer.name).firstName, handle: `@${customer.handle}`, agent });
+      await slack.updateView(
+        body.view.id,
+        await privateReplyModalFor(context, conversation, platform, text, metadata.revision + 1),
+        body.view.hash,
+      );
+      return;
+    }
     const mention = metadata ? await actions.find(metadata.mentionKey) : undefined;
     const platform = mention ? platforms.get(mention.mention.platform) : undefined;
     if (!body.view || !metadata || !saved || !mention || !platform) return;

@@ -40,6 +40,10 @@ const BY_ACTION_ID: Record<string, GuardedAction> = {
   [ACTION.resolve]: 'resolve',
   [ACTION.relabel]: 'relabel',
   [ACTION.linkContact]: 'link_contact',
+  [ACTION.conversationReply]: 'reply',
+  [ACTION.conversationAssign]: 'assign',
+  [ACTION.conversationResolve]: 'resolve',
+  [ACTION.conversationLinkContact]: 'link_contact',
   [ACTION.pickContact]: 'link_contact',
   [ACTION.confirmForget]: 'forget',
 };

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { parseThreadMessage } from '../../domain/reply-text.ts';
-import { MENTION_METADATA_EVENT } from '../ids.ts';
+import { CONVERSATION_METADATA_EVENT, MENTION_METADATA_EVENT } from '../ids.ts';
 import type { ListenerContext } from './context.ts';
 
 interface ThreadMessageEvent {
@@ -31,7 +31,9 @@ export function registerThreadMessages(app: App, context: ListenerContext): void
     const cacheKey = `${channel}:${threadTs}`;
     if (parents.has(cacheKey)) return parents.get(cacheKey) ?? undefined;
     const metadata = await slack.messageMetadata(channel, threadTs);
-    const key = metadata?.event_type === MENTION_METADATA_EVENT && typeof metadata.key === 'string' ? metadata.key : null;
+    // A mention's thread, or a private conversation's: `reply:` answers in kind (publicly, or privately).
+    const isThread = metadata?.event_type === MENTION_METADATA_EVENT || metadata?.event_type === CONVERSATION_METADATA_EVENT;
+    const key = isThread && typeof metadata?.key === 'string' ? metadata.key : null;
     parents.set(cacheKey, key);
     if (parents.size > PARENT_CACHE_SIZE) parents.delete(parents.keys().next().value ?? '');
     return key ?? undefined;

@@ -8,12 +8,15 @@ import { section } from './blocks.ts';
  * Link contact: pick an existing contact with a type-ahead (`external_select`, fed by the same
  * search as `/crm lookup`), or name a new one. The author's identity and mentions move to it.
  */
-export function renderLinkContactModal(mention: Pick<MentionRecord, 'key' | 'mention'>, current: ContactRecord | undefined): View {
-  const { author } = mention.mention;
+export function renderLinkContactModal(
+  subject: { key: string; author: Pick<MentionRecord['mention']['author'], 'handle' | 'name'> },
+  current: ContactRecord | undefined,
+): View {
+  const { author } = subject;
   return {
     type: 'modal',
     callback_id: VIEW.linkContactModal,
-    private_metadata: JSON.stringify({ mentionKey: mention.key }),
+    private_metadata: JSON.stringify({ mentionKey: subject.key }),
     title: { type: 'plain_text', text: 'Link contact' },
     submit: { type: 'plain_text', text: 'Link' },
     close: { type: 'plain_text', text: 'Cancel' },

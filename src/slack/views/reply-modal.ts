@@ -45,6 +45,37 @@ export function renderReplyModal(input: ReplyModalInput): View {
   ];
   const audience = AUDIENCE_NOTE[mention.visibility ?? 'public'];
   if (audience) blocks.push(context(audience));
+  return replyForm(input, blocks, metadata, { label: 'Public reply', title: `Reply on ${input.platformName}` }, firstNameNote(input));
+}
+
+/** What the private reply modal shows: the conversation's customer and their latest message. */
+export interface PrivateReplyModalInput extends Omit<ReplyModalInput, 'mention' | 'firstName'> {
+  conversationKey: string;
+  customer: { name: string; handle: string };
+  lastMessage?: string;
+}
+
+/** The reply modal of a private conversation: the same form, saying the answer goes only to the customer. */
+export function renderPrivateReplyModal(input: PrivateReplyModalInput): View {
+  const metadata: ReplyModalMetadata = { mentionKey: input.conversationKey, revision: input.revision };
+  const blocks: KnownBlock[] = [
+    context(
+      `:envelope: Private message on ${input.platformName} to *${escapeMrkdwn(truncate(input.customer.name, 60))}* (@${escapeMrkdwn(input.customer.handle)}) as *@${escapeMrkdwn(input.brandHandle)}*`,
+    ),
+    ...(input.lastMessage ? [section(quote(input.lastMessage, 2000))] : []),
+    context(':lock: Only the people in this conversation see it.'),
+  ];
+  return replyForm(input, blocks, metadata, { label: 'Private reply', title: 'Reply privately' }, []);
+}
+
+/** The saved replies, the text input and the limit: the same for a public and a private reply. */
+function replyForm(
+  input: Omit<ReplyModalInput, 'mention' | 'firstName'>,
+  blocks: KnownBlock[],
+  metadata: ReplyModalMetadata,
+  words: { label: string; title: string },
+  notes: KnownBlock[],
+): View {
   if (input.savedReplies.length > 0) {
     blocks.push({
       type: 'actions',
@@ -67,7 +98,7 @@ export function renderReplyModal(input: ReplyModalInput): View {
     {
       type: 'input',
       block_id: replyTextBlockId(input.revision),
-      label: { type: 'plain_text', text: 'Public reply' },
+      label: { type: 'plain_text', text: words.label },
       element: {
         type: 'plain_text_input',
         action_id: ACTION.replyText,
@@ -76,7 +107,7 @@ export function renderReplyModal(input: ReplyModalInput): View {
         focus_on_load: true,
       },
     },
-    ...firstNameNote(input),
+    ...notes,
     context(
       `${input.platformName} allows ${input.limit} characters as it counts them${input.countingRule ? ` (${input.countingRule})` : ''}. ${
         input.undoSeconds > 0 ? `After *Send* you have ${input.undoSeconds} s to undo.` : 'It is sent at once.'
@@ -87,7 +118,7 @@ export function renderReplyModal(input: ReplyModalInput): View {
     type: 'modal',
     callback_id: VIEW.replyModal,
     private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: `Reply on ${input.platformName}` },
+    title: { type: 'plain_text', text: truncate(words.title, 24) },
     submit: { type: 'plain_text', text: 'Send' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks,

@@ -1,0 +1,318 @@
+import {
+  type ConversationRecord,
+  conversationAfterInbound,
+  conversationKey,
+  type DirectMessageRecord,
+  directMessageKey,
+  type InboundDirectMessage,
+} from '../domain/conversations.ts';
+import type { Log } from '../log.ts';
+import type { Platform, PlatformId } from '../platforms/platform.ts';
+import { isPlatformError, type PlatformError } from '../platforms/platform.ts';
+import type { Health } from './health.ts';
+import type { PollResult } from './ingest.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import type { Store } from './repositories.ts';
+import { backoffMs, sleep } from './sleep.ts';
+import { ChatCallError, type ConversationContext, type MessageRef, type TeamChat } from './team-chat.ts';
+
+export type ConversationAnswer = string | undefined;
+
+/**
+ * Private conversations as the team works them: one Slack thread each in the DMs channel, its
+ * parent message kept up to date (state, owner, last message), and the Assign and Resolve buttons.
+ */
+export class Conversations {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly store: Store,
+    private readonly platforms: ReadonlyMap<PlatformId, Platform>,
+    private readonly chat: TeamChat,
+    private readonly log: Log,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  find(key: string): Promise<ConversationRecord | undefined> {
+    return this.store.conversations.get(key);
+  }
+
+  /** The customer's latest message, for the private reply modal. */
+  async lastInboundText(key: string): Promise<string | undefined> {
+    const messages = await this.store.conversations.messagesOf(key);
+    return messages.filter((message) => message.direction === 'in').at(-1)?.text;
+  }
+
+  /** What the parent message shows beside the record: the contact, the network, the opening message. */
+  async context(conversation: ConversationRecord): Promise<ConversationContext> {
+    const contact = await this.store.contacts.get(conversation.contactId);
+    const platform = this.platforms.get(conversation.platform);
+    const opening = (await this.store.conversations.messagesOf(conversation.key)).find((message) => message.direction === 'in');
+    return {
+      contact: {
+        id: conversation.contactId,
+        name: contact?.name ?? conversation.participants[0]?.name ?? 'Unknown',
+        company: contact?.company,
+        tags: contact?.tags,
+      },
+      platformName: platform?.displayName ?? conversation.platform,
+      brandHandle: platform?.brandHandle ?? 'brand',
+      opening,
+    };
+  }
+
+  /** Re-renders the parent message from the stored record. A failure is logged: the state is saved either way. */
+  async refresh(conversation: ConversationRecord): Promise<void> {
+    const ts = conversation.slack.ts;
+    if (!ts) return;
+    try {
+      await this.chat.updateConversation({ ...conversation, slack: { ...conversation.slack, ts } }, await this.context(conversation));
+    } catch (error) {
+      this.log.warn(`could not update the thread of ${conversation.key}`, { error });
+    }
+  }
+
+  async update(
+    key: string,
+    change: (current: ConversationRecord) => ConversationRecord | undefined,
+  ): Promise<ConversationRecord | undefined> {
+    const updated = await this.store.conversations.upsert(key, (current) => (current ? change(current) : undefined));
+    if (updated) await this.refresh(updated);
+    return updated;
+  }
+
+  /** Assigns to the presser; their second press unassigns; someone else's press is told who owns it. */
+  assign(key: string, userId: string): Promise<ConversationAnswer> {
+    return this.mutex.run(key, async () => {
+      const conversation = await this.find(key);
+      if (!conversation) return 'This conversation is not known to Switchboard (erased?).';
+      const owner = conversation.assignee;
+      if (owner && owner !== userId) return `<@${owner}> owns this conversation. Ask them before taking it over.`;
+      await this.update(key, (current) => ({ ...current, assignee: owner ? undefined : userId }));
+      return undefined;
+    });
+  }
+
+  toggleResolved(key: string, userId: string): Promise<ConversationAnswer> {
+    return this.mutex.run(key, async () => {
+      const conversation = await this.find(key);
+      if (!conversation) return 'This conversation is not known to Switchboard (erased?).';
+      const at = this.now().toISOString();
+      await this.update(key, (current) =>
+        current.status === 'resolved'
+          ? { ...current, status: 'open', resolved: undefined }
+          : { ...current, status: 'resolved', resolved: { by: userId, at } },
+      );
+      return undefined;
+    });
+  }
+}
+
+export interface DirectMessageIngestOptions {
+  channel: string;
+  backfillHours: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  now?: () => Date;
+}
+
+/**
+ * Brings one network's private messages into the DMs channel, each exactly once, by the same rule
+ * as mentions: a message is written down (with the time of the attempt) before its Slack post, is
+ * seen only with the post's ts, and the network cursor moves only once every message read is in
+ * Slack. After a crash the thread is searched for the message's key before posting again.
+ */
+export class DirectMessageIngest {
+  private readonly now: () => Date;
+  /** The network refused access to private messages (Bluesky: app password scope): said once. */
+  private refusedScope?: string;
+  gapWarning?: string;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly store: Store,
+    private readonly chat: TeamChat,
+    private readonly conversations: Conversations,
+    private readonly health: Health,
+    private readonly log: Log,
+    private readonly options: DirectMessageIngestOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private get stream() {
+    return `${this.platform.id}:dms` as const;
+  }
+
+  async pollOnce(signal: AbortSignal): Promise<PollResult> {
+    const dms = this.platform.directMessages;
+    if (!dms) return { fetched: 0, posted: 0, pages: 0 };
+    const after = await this.store.cursors.get(this.stream);
+    const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
+    let batch: Awaited<ReturnType<typeof dms.read>>;
+    try {
+      batch = await dms.read({
+        after,
+        notBefore,
+        isStored: async (id) => (await this.store.conversations.getMessages([directMessageKey(this.platform.id, id)])).size > 0,
+      });
+    } catch (error) {
+      if (isPlatformError(error) && error.code === 'scope') return this.scopeRefused(error);
+      throw error;
+    }
+    this.refusedScope = undefined;
+    const messages = [...batch.messages].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    let posted = 0;
+    for (const message of messages) {
+      if (signal.aborted) break;
+      const outcome = await this.take(message, signal);
+      if (outcome === 'interrupted') break;
+      if (outcome === 'posted') posted++;
+    }
+    // Only a read taken whole moves the cursor: what was not posted is read again next time.
+    if (!signal.aborted && batch.cursor && batch.cursor !== after) await this.store.cursors.set(this.stream, batch.cursor);
+    return { fetched: messages.length, posted, pages: 1, rateLimit: batch.rateLimit };
+  }
+
+  /** Says once, in the log and on /healthz, what to do; mentions keep working meanwhile. */
+  private scopeRefused(error: PlatformError): PollResult {
+    if (this.refusedScope !== error.message) this.log.error(`private messages are not read: ${error.message}`);
+    this.refusedScope = error.message;
+    return { fetched: 0, posted: 0, pages: 0, needsPerson: `private messages are not read: ${error.message}` };
+  }
+
+  /** One message: stored once, posted once into its conversation's thread. */
+  private async take(message: InboundDirectMessage, signal: AbortSignal): Promise<'posted' | 'known' | 'interrupted'> {
+    const platform = this.platform.id;
+    const key = directMessageKey(platform, message.id);
+    const conversationKeyOf = conversationKey(platform, message.conversationId);
+    const erasedAt = await this.store.conversations.erasedAt(conversationKeyOf);
+    // An erased conversation's older messages never come back (GDPR); a new one starts it afresh.
+    if (erasedAt && message.createdAt <= erasedAt) return 'known';
+    const known = (await this.store.conversations.getMessages([key])).get(key);
+    if (known && (known.direction === 'out' || known.slack?.ts)) return 'known';
+
+    const customer = message.participants[0] ?? message.sender;
+    const [contact] = await this.store.contacts.ensureForAuthors(platform, [customer]);
+    if (!contact) throw new Error(`no contact for ${key}`);
+    const before = await this.store.conversations.get(conversationKeyOf);
+    const attemptedAt = this.now().toISOString();
+    const conversation = await this.store.conversations.upsert(conversationKeyOf, (current) =>
+      known
+        ? current
+        : conversationAfterInbound(current, message, { contactId: contact.key, slack: { channel: this.options.channel, attemptedAt } }),
+    );
+    if (!conversation) throw new Error(`the conversation ${conversationKeyOf} was not stored`);
+    const reopened = before?.status === 'resolved' && conversation.status === 'open';
+
+    if (message.fromBrand) {
+      // Written from the network's own app (or a reply of ours read back): kept for the timeline
+      // and the "answered" state, never posted as the customer's.
+      await this.store.conversations.addMessage(this.record(message, conversation, 'out'));
+      await this.conversations.refresh(conversation);
+      return 'known';
+    }
+
+    const stored =
+      known ?? (await this.store.conversations.addMessage({ ...this.record(message, conversation, 'in'), slack: { attemptedAt } })).message;
+    if (stored.slack?.ts) return 'known';
+
+    // The thread's parent first: its first message opens it (and is quoted in it).
+    const parent = await this.ensureParent(conversation, signal, Boolean(before));
+    if (!parent) return 'interrupted';
+    if (parent.openedWith === stored.key) {
+      await this.store.conversations.updateMessage(key, (current) => ({ ...current, slack: { attemptedAt, ts: parent.ref.ts } }));
+      return 'posted';
+    }
+    const thread = { ...parent.conversation, slack: { ...parent.conversation.slack, ts: parent.ref.ts } };
+    const ts = await this.deliver(
+      () => this.chat.postDirectMessage(thread, stored, { reopened }),
+      known ? () => this.chat.findDirectMessage(thread, stored) : undefined,
+      signal,
+    );
+    if (!ts) return 'interrupted';
+    await this.store.conversations.updateMessage(key, (current) => ({
+      ...current,
+      slack: { attemptedAt: current.slack?.attemptedAt ?? attemptedAt, ts },
+    }));
+    await this.conversations.refresh(thread);
+    this.log.info(`posted ${key} into the thread of ${conversationKeyOf}${reopened ? ' (reopened)' : ''}`);
+    return 'posted';
+  }
+
+  /** The conversation's parent message, posted now or found after an earlier attempt. */
+  private async ensureParent(
+    conversation: ConversationRecord,
+    signal: AbortSignal,
+    /** The conversation was stored before this message: an earlier attempt may have posted its parent. */
+    attemptedBefore: boolean,
+  ): Promise<{ ref: MessageRef; conversation: ConversationRecord; openedWith?: string } | undefined> {
+    if (conversation.slack.ts) return { ref: { channel: conversation.slack.channel, ts: conversation.slack.ts }, conversation };
+    const context = await this.conversations.context(conversation);
+    const ts = await this.deliver(
+      () => this.chat.postConversation(conversation, context),
+      () => this.chat.findConversation(conversation),
+      signal,
+      !attemptedBefore,
+    );
+    if (!ts) return undefined;
+    const updated =
+      (await this.store.conversations.upsert(conversation.key, (current) =>
+        current ? { ...current, slack: { ...current.slack, ts: current.slack.ts ?? ts } } : undefined,
+      )) ?? conversation;
+    const openedWith = context.opening?.key;
+    return { ref: { channel: updated.slack.channel, ts: updated.slack.ts ?? ts }, conversation: updated, openedWith };
+  }
+
+  /**
+   * One Slack post with the ingest's rules: a rate limit waits; an uncertain call looks before
+   * posting again; a refusal stops the poll (the cursor stays). `find` first when an attempt was
+   * already made. Undefined when the bot is stopping.
+   */
+  private async deliver(
+    post: () => Promise<MessageRef>,
+    find: (() => Promise<MessageRef | undefined>) | undefined,
+    signal: AbortSignal,
+    skipFirstLookup = false,
+  ): Promise<string | undefined> {
+    if (find && !skipFirstLookup) {
+      const found = await find().catch(() => undefined);
+      if (found) return found.ts;
+    }
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const posted = await post();
+        this.health.set('slack', 'ok');
+        return posted.ts;
+      } catch (error) {
+        if (!(error instanceof ChatCallError) || error.kind === 'rejected') throw error;
+        const wait =
+          error.kind === 'rate_limited'
+            ? (error.retryAfterSeconds ?? 1) * 1000
+            : backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
+        this.log.warn(`Slack post of a private message ${error.kind} (${error.detail}); trying again in ${wait} ms`);
+        await sleep(wait, signal);
+        if (signal.aborted) return undefined;
+        if (error.kind === 'uncertain' && find) {
+          const found = await find().catch(() => undefined);
+          if (found) return found.ts;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private record(message: InboundDirectMessage, conversation: ConversationRecord, direction: 'in' | 'out'): DirectMessageRecord {
+    return {
+      key: directMessageKey(message.platform, message.id),
+      conversationKey: conversation.key,
+      contactId: conversation.contactId,
+      platform: message.platform,
+      id: message.id,
+      direction,
+      text: message.text,
+      author: { id: message.sender.id, handle: message.sender.handle, name: message.sender.name },
+      sentAt: message.createdAt,
+    };
+  }
+}
