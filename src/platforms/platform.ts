@@ -157,7 +157,7 @@ export interface DirectMessageQuery {
 }
 
 export interface DirectMessageBatch {
-  /** Every message newer than the cursor, in any order (the caller sorts by time). */
+  /** Every message newer than the cursor, oldest first within a conversation (the caller sorts by time, keeping ties in this order). */
   messages: InboundDirectMessage[];
   /** Where the next read starts once all of these are stored; absent when it stays where it was. */
   cursor?: string;

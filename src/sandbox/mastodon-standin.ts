@@ -71,6 +71,9 @@ export class MastodonStandin extends StandinServer {
   private readonly windows: RateWindows;
   private nextId = 113_500_000_000_000_000n;
   private readonly now: () => number;
+  /** Direct conversations by the ID of the thread's first status: the conversation's own ID. */
+  private readonly conversations = new Map<string, string>();
+  private nextConversationId = 1;
 
   constructor(options: MastodonStandinOptions = {}) {
     super();
@@ -112,6 +115,24 @@ export class MastodonStandin extends StandinServer {
     return status;
   }
 
+  /**
+   * A customer writes to the brand privately: a direct status mentioning it, in reply to the
+   * newest status of their conversation with the brand when there is one (as a client answers), so
+   * it joins that conversation. Mastodon notifies the brand of it as a mention too.
+   */
+  addDirectMessage(author: { username: string; display_name?: string; domain?: string }, text: string): MastodonStatus {
+    const account = this.account(author);
+    const previous = [...this.statuses]
+      .reverse()
+      .find((status) => status.visibility === 'direct' && this.conversationAccounts(status).some((a) => a.id === account.id));
+    return this.addMention(author, text, { visibility: 'direct', replyTo: previous });
+  }
+
+  /** The brand's direct statuses, oldest first. */
+  directByBrand(): MastodonStatus[] {
+    return this.published().filter((status) => status.visibility === 'direct');
+  }
+
   /** Commits the notifications held back by `uncommitted`: listed from now on, under their older IDs. */
   commitNotifications(): void {
     for (const notification of this.notifications) delete notification.pending;
@@ -145,6 +166,8 @@ export class MastodonStandin extends StandinServer {
 
   protected operationOf(req: http.IncomingMessage, path: string): string {
     if (path === '/api/v1/notifications') return 'notifications';
+    if (path === '/api/v1/conversations') return 'conversations';
+    if (/^\/api\/v1\/statuses\/[^/]+\/context$/.test(path)) return 'statuses.context';
     if (path === '/api/v1/statuses' && req.method === 'POST') return 'statuses.create';
     if (/^\/api\/v1\/statuses\/[^/]+\/favourite$/.test(path)) return 'statuses.favourite';
     if (/^\/api\/v1\/statuses\/[^/]+$/.test(path)) return 'statuses.get';
@@ -183,6 +206,13 @@ export class MastodonStandin extends StandinServer {
         return ok(this.brand, headers);
       case 'notifications':
         return this.listNotifications(query, headers);
+      case 'conversations':
+        return this.listConversations(query, headers);
+      case 'statuses.context': {
+        const status = this.statuses.find((s) => s.id === id);
+        if (!status) return { status: 404, body: { error: 'Record not found' }, headers };
+        return ok({ ancestors: this.ancestorsOf(status), descendants: this.descendantsOf(status) }, headers);
+      }
       case 'statuses.get': {
         const status = this.statuses.find((s) => s.id === id);
         return status ? ok(status, headers) : { status: 404, body: { error: 'Record not found' }, headers };
@@ -227,6 +257,74 @@ export class MastodonStandin extends StandinServer {
     if (page.length === limit) links.push(`<${base}&max_id=${page.at(-1)?.id}>; rel="next"`);
     if (page.length > 0) links.push(`<${base}&min_id=${page[0]?.id}>; rel="prev"`);
     return ok(page, links.length ? { ...headers, link: links.join(', ') } : headers);
+  }
+
+  /**
+   * GET /api/v1/conversations: the brand's direct conversations, newest last status first; paged by
+   * the last status's ID (`max_id`, `since_id`, `min_id`), with a `Link` header as the server does.
+   */
+  private listConversations(query: Record<string, string>, headers: Record<string, string>): Reply {
+    const limit = Math.min(Math.max(Number(query.limit ?? 20) || 20, 1), 40);
+    const newer = (a: string, b: string) => a.length > b.length || (a.length === b.length && a > b);
+    let list = [...this.conversations.entries()]
+      .map(([rootId, id]) => ({ id, last: this.lastOfThread(rootId) }))
+      .filter((conversation): conversation is { id: string; last: MastodonStatus } => Boolean(conversation.last))
+      .sort((a, b) => (newer(a.last.id, b.last.id) ? -1 : 1));
+    if (query.max_id) list = list.filter((c) => newer(query.max_id as string, c.last.id));
+    if (query.since_id) list = list.filter((c) => newer(c.last.id, query.since_id as string));
+    if (query.min_id) list = list.filter((c) => newer(c.last.id, query.min_id as string)).slice(-limit);
+    const page = list.slice(0, limit);
+    const links: string[] = [];
+    const base = `${this.url}/api/v1/conversations?limit=${limit}`;
+    if (page.length === limit) links.push(`<${base}&max_id=${page.at(-1)?.last.id}>; rel="next"`);
+    if (page.length > 0) links.push(`<${base}&min_id=${page[0]?.last.id}>; rel="prev"`);
+    const body = page.map(({ id, last }) => ({
+      id,
+      unread: last.account.id !== this.brand.id,
+      accounts: this.conversationAccounts(last).filter((account) => account.id !== this.brand.id),
+      last_status: last,
+    }));
+    return ok(body, links.length ? { ...headers, link: links.join(', ') } : headers);
+  }
+
+  private rootOf(status: MastodonStatus): MastodonStatus {
+    let current = status;
+    for (;;) {
+      const parent = current.in_reply_to_id ? this.statuses.find((s) => s.id === current.in_reply_to_id) : undefined;
+      if (!parent) return current;
+      current = parent;
+    }
+  }
+
+  private ancestorsOf(status: MastodonStatus): MastodonStatus[] {
+    const ancestors: MastodonStatus[] = [];
+    let current = status;
+    for (;;) {
+      const parent = current.in_reply_to_id ? this.statuses.find((s) => s.id === current.in_reply_to_id) : undefined;
+      if (!parent) return ancestors.reverse();
+      ancestors.push(parent);
+      current = parent;
+    }
+  }
+
+  private descendantsOf(status: MastodonStatus): MastodonStatus[] {
+    const children = this.statuses.filter((s) => s.in_reply_to_id === status.id);
+    return children.flatMap((child) => [child, ...this.descendantsOf(child)]);
+  }
+
+  private lastOfThread(rootId: string): MastodonStatus | undefined {
+    const root = this.statuses.find((s) => s.id === rootId);
+    if (!root) return undefined;
+    return [root, ...this.descendantsOf(root)].filter((s) => s.visibility === 'direct').at(-1);
+  }
+
+  /** Who is in a direct status's conversation: its author and everyone it mentions. */
+  private conversationAccounts(status: MastodonStatus): MastodonAccount[] {
+    const mentioned = status.mentions
+      .map((mention) => this.accounts.get(mention.acct) ?? this.accounts.get(mention.acct.split('@')[0] ?? ''))
+      .filter((account): account is MastodonAccount => Boolean(account));
+    const all = [status.account, ...mentioned];
+    return all.filter((account, index) => all.findIndex((other) => other.id === account.id) === index);
   }
 
   /** POST /api/v1/statuses with Idempotency-Key, in_reply_to_id and visibility. */
@@ -294,6 +392,11 @@ export class MastodonStandin extends StandinServer {
       })),
     };
     this.statuses.push(status);
+    // A direct status starts a conversation, or joins the one its thread belongs to.
+    if (visibility === 'direct') {
+      const root = this.rootOf(status);
+      if (!this.conversations.has(root.id)) this.conversations.set(root.id, String(this.nextConversationId++));
+    }
     return status;
   }
 

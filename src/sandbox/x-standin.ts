@@ -46,7 +46,27 @@ export interface XStandinOptions {
 
 const WINDOW_MS = 15 * 60_000;
 /** Requests per 15 minutes per user, from X's rate-limit table (pay-per-use / Pro). */
-const WINDOW_LIMITS: Record<string, number> = { 'tweets.create': 100, 'likes.create': 50, 'users.me': 75, 'users.lookup': 300 };
+const WINDOW_LIMITS: Record<string, number> = {
+  'tweets.create': 100,
+  'likes.create': 50,
+  'users.me': 75,
+  'users.lookup': 300,
+  // Direct messages: 15 reads and 15 sends per 15 minutes per user (and 1,440 sends a day).
+  'dm_events.read': 15,
+  'dm_conversation.events': 15,
+  'dm.create': 15,
+};
+const DM_SENDS_PER_DAY = 1_440;
+
+/** A direct-message event as X returns it (MessageCreate; the others are not modelled). */
+export interface XDmEvent {
+  id: string;
+  event_type: 'MessageCreate';
+  text: string;
+  sender_id: string;
+  dm_conversation_id: string;
+  created_at: string;
+}
 /** X: "only the 800 most recent mentions can be reached". */
 const TIMELINE_DEPTH = 800;
 
@@ -66,6 +86,11 @@ export class XStandin extends StandinServer {
   private readonly windows: RateWindows;
   private readonly now: () => number;
   mentionsLimit: number;
+  private readonly dmEvents: XDmEvent[] = [];
+  /** Users (by ID) whose settings accept no DMs from the brand. */
+  readonly closedInboxes = new Set<string>();
+  /** Sends in the rolling day, for X's 1,440-a-day cap. */
+  private readonly dmSendTimes: number[] = [];
 
   constructor(options: XStandinOptions = {}) {
     super();
@@ -109,6 +134,43 @@ export class XStandin extends StandinServer {
     const post = this.addPost(author, mentioning, createdAt, replyTo);
     this.emit('change', { type: 'mention', post, author: this.users.get(post.author_id) });
     return post;
+  }
+
+  /** A customer sends the brand a direct message (a one-to-one conversation); returns the event. */
+  addDirectMessage(author: Omit<XUser, 'id'> & { id?: string }, text: string, createdAt?: Date): XDmEvent {
+    const user = this.userFor(author);
+    const event = this.dmEvent(user.id, this.conversationWith(user.id), text, createdAt);
+    this.emit('change', { type: 'dm', event });
+    return event;
+  }
+
+  /** The one-to-one conversation's ID, as X names it: the two user IDs, smaller first. */
+  conversationWith(userId: string): string {
+    const [a, b] = [userId, this.brand.id].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+    return `${a}-${b}`;
+  }
+
+  /** DMs the brand sent, oldest first. */
+  sentDirectMessages(): XDmEvent[] {
+    return this.dmEvents.filter((event) => event.sender_id === this.brand.id);
+  }
+
+  userNamed(username: string): XUser | undefined {
+    return [...this.users.values()].find((user) => user.username.toLowerCase() === username.toLowerCase());
+  }
+
+  private dmEvent(senderId: string, conversationId: string, text: string, createdAt?: Date): XDmEvent {
+    const written = createdAt ?? new Date(this.now());
+    const event: XDmEvent = {
+      id: this.snowflake(written.getTime(), createdAt === undefined).toString(),
+      event_type: 'MessageCreate',
+      text,
+      sender_id: senderId,
+      dm_conversation_id: conversationId,
+      created_at: written.toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+    };
+    this.dmEvents.push(event);
+    return event;
   }
 
   /** Publishes any post (one that does not mention the brand, too). */
@@ -172,6 +234,9 @@ export class XStandin extends StandinServer {
     if (req.method === 'POST' && path === '/2/tweets') return 'tweets.create';
     if (req.method === 'POST' && /^\/2\/users\/[^/]+\/likes$/.test(path)) return 'likes.create';
     if (req.method === 'GET' && /^\/2\/users\/\d+$/.test(path)) return 'users.lookup';
+    if (req.method === 'GET' && path === '/2/dm_events') return 'dm_events.read';
+    if (req.method === 'GET' && /^\/2\/dm_conversations\/[^/]+\/dm_events$/.test(path)) return 'dm_conversation.events';
+    if (req.method === 'POST' && /^\/2\/dm_conversations\/[^/]+\/messages$/.test(path)) return 'dm.create';
     return `${req.method} ${path}`;
   }
 
@@ -220,6 +285,7 @@ export class XStandin extends StandinServer {
     body: Record<string, unknown>,
   ): Reply {
     const auth = req.headers.authorization ?? '';
+    if (operation.startsWith('dm')) return this.directMessages(operation, req, path, query, body);
     if (operation === 'users.me' || operation === 'tweets.create' || operation === 'likes.create') {
       if (!auth.startsWith('OAuth ')) {
         return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
@@ -247,6 +313,96 @@ export class XStandin extends StandinServer {
     const userId = path.split('/')[3] ?? '';
     if (userId !== this.brand.id) return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
     return this.mentionTimeline(query, headers);
+  }
+
+  /**
+   * Direct messages (https://docs.x.com/x-api/direct-messages): the brand's own, with its OAuth 1.0a
+   * user context only (an app-only token is refused as for any user-context endpoint); events newest
+   * first with `pagination_token`, `max_results` 1–100, `expansions` for senders; a send answers 201
+   * with the conversation and event IDs; a person whose settings refuse DMs gets X's 403.
+   */
+  private directMessages(
+    operation: string,
+    req: http.IncomingMessage,
+    path: string,
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): Reply {
+    if (!(req.headers.authorization ?? '').startsWith('OAuth ')) {
+      return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
+    }
+    if (!this.isSignedByBrand(req, path, query)) return problem(401, 'Unauthorized', 'Unauthorized');
+    const headers = this.rateHeaders(operation, true);
+    if (headers['x-rate-limit-remaining'] === '-1') return problem(429, 'Too Many Requests', 'Too Many Requests', headers);
+    const conversationId = decodeURIComponent(path.split('/')[3] ?? '');
+    if (operation === 'dm.create') {
+      const text = typeof body.text === 'string' ? body.text : '';
+      if (!text.trim()) return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
+      if (Array.from(text).length > 10_000) {
+        return problem(400, 'Invalid Request', 'The `text` field must be at most 10000 characters.', headers, ['text', 'too long']);
+      }
+      const customer = conversationId.split('-').find((id) => id !== this.brand.id) ?? '';
+      if (!this.dmEvents.some((event) => event.dm_conversation_id === conversationId)) {
+        return problem(403, 'Forbidden', 'You are not permitted to send messages to this conversation.', headers);
+      }
+      if (this.closedInboxes.has(customer)) {
+        return problem(403, 'Forbidden', 'You are not permitted to send messages to this user.', headers);
+      }
+      const dayAgo = this.now() - 86_400_000;
+      while ((this.dmSendTimes[0] ?? Number.POSITIVE_INFINITY) < dayAgo) this.dmSendTimes.shift();
+      if (this.dmSendTimes.length >= DM_SENDS_PER_DAY) return problem(429, 'Too Many Requests', 'Too Many Requests', headers);
+      this.dmSendTimes.push(this.now());
+      const event = this.dmEvent(this.brand.id, conversationId, text);
+      this.emit('change', { type: 'dm-sent', event });
+      return { status: 201, headers, body: { data: { dm_conversation_id: conversationId, dm_event_id: event.id } } };
+    }
+    const maxResults = query.max_results ? Number(query.max_results) : 100;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
+      return problem(
+        400,
+        'Invalid Request',
+        `The \`max_results\` query parameter value [${query.max_results}] is not between 1 and 100`,
+        headers,
+        ['max_results', String(query.max_results)],
+      );
+    }
+    let until: bigint | undefined;
+    try {
+      until = query.pagination_token ? BigInt(Buffer.from(query.pagination_token, 'base64url').toString('utf8')) : undefined;
+    } catch {
+      return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
+    }
+    // The last 30 days only.
+    const oldest = this.now() - 30 * 86_400_000;
+    const matching = this.dmEvents
+      .filter((event) => operation !== 'dm_conversation.events' || event.dm_conversation_id === conversationId)
+      .filter((event) => Date.parse(event.created_at) >= oldest && (until === undefined || BigInt(event.id) < until))
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+    const page = matching.slice(0, maxResults);
+    const last = page.at(-1);
+    if (page.length === 0) return { status: 200, headers, body: { meta: { result_count: 0 } } };
+    const fields = new Set((query['dm_event.fields'] ?? '').split(','));
+    const senders = [...new Set(page.map((event) => event.sender_id))];
+    const wantsSenders = (query.expansions ?? '').split(',').includes('sender_id');
+    return {
+      status: 200,
+      headers,
+      body: {
+        data: page.map((event) => ({
+          id: event.id,
+          event_type: event.event_type,
+          text: event.text,
+          ...(fields.has('sender_id') ? { sender_id: event.sender_id } : {}),
+          ...(fields.has('dm_conversation_id') ? { dm_conversation_id: event.dm_conversation_id } : {}),
+          ...(fields.has('created_at') ? { created_at: event.created_at } : {}),
+        })),
+        ...(wantsSenders ? { includes: { users: senders.map((id) => this.users.get(id)).filter(Boolean) } } : {}),
+        meta: {
+          result_count: page.length,
+          ...(matching.length > page.length && last ? { next_token: Buffer.from(last.id).toString('base64url') } : {}),
+        },
+      },
+    };
   }
 
   /** https://docs.x.com/x-api/posts/create-post, with the rules a support bot meets. */

@@ -1,75 +1,315 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack-standin.ts';
-import { platformEnv, useTestBed, waitUntil } from '../helpers/harness.ts';
+import type { StandinServer } from '../../src/sandbox/standin-server.ts';
+import { platformEnv, type Standins, useChildBotBed, useTestBed, waitUntil } from '../helpers/harness.ts';
 import { replyFlow, textOf } from '../helpers/reply-flow.ts';
 
 const DMS = 'C0SOCDMS1';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Private messages end to end, one network at a time, against the stand-ins: a conversation opens
- * one thread in the DMs channel, later messages go into it, a reply goes out once, and nothing is
- * lost or posted twice across downtime, rate limits and restarts.
- */
-describe('private messages on Bluesky (chat through the PDS)', () => {
+/** What a test does with one network's private messages, in that network's own terms. */
+interface Network {
+  name: 'x' | 'bluesky' | 'mastodon';
+  label: string;
+  env(standins: Standins): Record<string, string>;
+  /** The customer (Ada) writes to the brand. */
+  customerWrites(standins: Standins, text: string): void;
+  /** Texts the brand sent privately, oldest first (Mastodon's with the participant's @handle added). */
+  sentByBrand(standins: Standins): string[];
+  standin(standins: Standins): StandinServer;
+  /** The stand-in's operation names for a read of new messages and for a send. */
+  readOperation: string;
+  sendOperation: string;
+  /** Ada's settings refuse the brand's messages (X and Bluesky). */
+  closeInbox?(standins: Standins): void;
+}
+
+const ada = { username: 'ada_l', name: 'Ada Lovelace' };
+const NETWORKS: Network[] = [
+  {
+    name: 'x',
+    label: 'X direct messages (GET /2/dm_events, OAuth 1.0a)',
+    env: (standins) => ({ ...standins.x.env, X_DM_POLL_INTERVAL_SECONDS: '1' }),
+    customerWrites: (standins, text) => void standins.x.addDirectMessage(ada, text),
+    sentByBrand: (standins) => standins.x.sentDirectMessages().map((event) => event.text),
+    standin: (standins) => standins.x,
+    readOperation: 'dm_events.read',
+    sendOperation: 'dm.create',
+    closeInbox: (standins) => standins.x.closedInboxes.add(standins.x.userNamed(ada.username)?.id ?? ''),
+  },
+  {
+    name: 'bluesky',
+    label: 'Bluesky chat (chat.bsky.convo through the PDS)',
+    env: (standins) => platformEnv(standins, 'bluesky'),
+    customerWrites: (standins, text) => void standins.bluesky.addChatMessage({ handle: 'ada.bsky.social', displayName: ada.name }, text),
+    sentByBrand: (standins) => standins.bluesky.chat.sentByBrand().map((message) => message.text),
+    standin: (standins) => standins.bluesky,
+    readOperation: 'chat.bsky.convo.getLog',
+    sendOperation: 'chat.bsky.convo.sendMessage',
+    closeInbox: (standins) => standins.bluesky.chat.closedInboxes.add(standins.bluesky.profileOf({ handle: 'ada.bsky.social' }).did),
+  },
+  {
+    name: 'mastodon',
+    label: 'Mastodon direct conversations (GET /api/v1/conversations)',
+    env: (standins) => platformEnv(standins, 'mastodon'),
+    customerWrites: (standins, text) => void standins.mastodon.addDirectMessage({ username: 'ada', display_name: ada.name }, text),
+    sentByBrand: (standins) =>
+      standins.mastodon.directByBrand().map((status) =>
+        status.content
+          .replace(/<[^>]+>/g, '')
+          .replace(/^@ada\s*/, '')
+          .replace(/&#39;/g, "'"),
+      ),
+    standin: (standins) => standins.mastodon,
+    readOperation: 'conversations',
+    sendOperation: 'statuses.create',
+  },
+];
+
+/** The DMs channel as a person reads it. */
+function dmChannel(standins: () => Standins) {
+  const all = () => standins().slack.messages(DMS);
+  const parents = () => all().filter((m) => m.metadata?.event_type === 'switchboard_conversation');
+  return {
+    parents,
+    current: (parent: StoredMessage) => all().find((m) => m.ts === parent.ts),
+    customerMessagesIn: (parent: StoredMessage) =>
+      all().filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts && m.metadata?.event_type === 'switchboard_direct_message'),
+    confirmationIn: (parent: StoredMessage) =>
+      all().find((m) => m.thread_ts === parent.ts && m.metadata?.event_type === 'switchboard_reply'),
+    async waitForThread(timeoutMs = 15_000) {
+      const parent = await waitUntil(() => parents()[0], timeoutMs, 'the conversation thread');
+      return { parent, key: String(parent.metadata?.event_payload.key), message: parent };
+    },
+  };
+}
+
+describe.each(NETWORKS)('private messages: $label', (network) => {
   const bed = useTestBed();
   const flow = replyFlow(
     () => bed.standins,
     () => bed.bot.url,
   );
-  const start = (extra: Record<string, string> = {}) =>
-    bed.start({ ...platformEnv(bed.standins, 'bluesky'), SLACK_CHANNEL_DMS: DMS, ...extra });
-  const ada = { handle: 'ada.bsky.social', displayName: 'Ada Lovelace' };
-  const parents = () => bed.standins.slack.messages(DMS).filter((m) => m.metadata?.event_type === 'switchboard_conversation');
-  const threadOf = (parent: StoredMessage) =>
-    bed.standins.slack.messages(DMS).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
-  const customerMessagesIn = (parent: StoredMessage) =>
-    threadOf(parent).filter((m) => m.metadata?.event_type === 'switchboard_direct_message');
-  const currentParent = () => bed.standins.slack.messages(DMS).find((m) => m.ts === parents()[0]?.ts);
+  const channel = dmChannel(() => bed.standins);
+  const start = () => bed.start({ ...network.env(bed.standins), SLACK_CHANNEL_DMS: DMS });
+  const sent = () => network.sentByBrand(bed.standins);
 
-  it('opens one thread per conversation, posts follow-ups into it, replies once from the thread, and reopens a resolved one', async () => {
-    bed.standins.bluesky.addChatMessage(ada, 'Hi, my order #4411 never arrived. Can you check?');
+  it('opens one thread, posts follow-ups into it, replies once from the modal and from the thread, and reopens a resolved one', async () => {
+    network.customerWrites(bed.standins, 'Hi, my order #4411 never arrived. Can you check?');
     await start();
-    const parent = await waitUntil(() => parents()[0], 15_000, 'the conversation thread');
+    const thread = await channel.waitForThread();
+    const { parent } = thread;
     expect(textOf(parent)).toContain('order #4411');
     expect(textOf(parent)).toContain('Ada Lovelace');
-    expect(textOf(parent)).toContain('Bluesky');
-    expect(textOf(parent)).toContain('message request');
-    for (const label of ['Reply', 'Assign to me', 'Resolve', 'Link contact']) expect(textOf(parent)).toContain(label);
-    // Nothing private in the mentions channels.
-    expect(JSON.stringify(bed.standins.slack.messages('C0MENTIONS'))).not.toContain('4411');
+    for (const label of ['Reply', 'Assign to me', 'Resolve', 'Link contact', 'Waiting for an answer'])
+      expect(textOf(parent)).toContain(label);
+    // Nothing private outside the DMs channel, and no mention message for it.
+    for (const other of ['C0MENTIONS', 'C0QUESTION', 'C0DIGESTS']) {
+      expect(JSON.stringify(bed.standins.slack.messages(other))).not.toContain('4411');
+    }
 
-    bed.standins.bluesky.addChatMessage(ada, 'My address is 12 Elm Street, if that helps');
+    network.customerWrites(bed.standins, 'My address is 12 Elm Street, if that helps');
     bed.bot.running.pollNow();
-    await waitUntil(() => customerMessagesIn(parent).length === 1, 10_000, 'the follow-up in the thread');
-    expect(textOf(customerMessagesIn(parent)[0])).toContain('12 Elm Street');
-    expect(parents()).toHaveLength(1);
+    await waitUntil(() => channel.customerMessagesIn(parent).length === 1, 10_000, 'the follow-up in the thread');
+    expect(textOf(channel.customerMessagesIn(parent)[0])).toContain('12 Elm Street');
+    expect(channel.parents()).toHaveLength(1);
 
-    const conversationKey = String(parent.metadata?.event_payload.key);
-    const mention = { key: conversationKey, message: parent };
-    await flow.writeInThread(mention, 'reply: Sorry Ada! A new parcel leaves today.');
-    await waitUntil(() => bed.standins.bluesky.chat.sentByBrand().length === 1, 10_000, 'the reply on Bluesky');
-    await waitUntil(
-      () => textOf(flow.threadOf(mention).find((m) => m.metadata?.event_type === 'switchboard_reply')).includes('Sent by'),
-      5_000,
-      'the confirmation',
-    );
-    // Slack retries the same event: nothing new is sent.
-    const thread = bed.standins.slack.messages(DMS).filter((m) => m.thread_ts === parent.ts && !m.bot_id);
-    await flow.writeInThread(mention, 'reply: Sorry Ada! A new parcel leaves today.', { ts: thread.at(-1)?.ts, retryNum: 1 });
+    // The Reply button opens a private modal; Send sends once, whatever Slack repeats.
+    const viewsBefore = bed.standins.slack.views().length;
+    await flow.press('conversation_reply', parent, thread.key);
+    const modal = await waitUntil(() => bed.standins.slack.views()[viewsBefore], 5_000, 'the private reply modal');
+    expect(JSON.stringify(modal.view)).toContain('Private reply');
+    await flow.submitReply(modal, 'Sorry Ada, a new parcel leaves today.');
+    await flow.submitReply(modal, 'Sorry Ada, a new parcel leaves today.');
+    await waitUntil(() => sent().length === 1, 10_000, 'the reply on the network');
+    await waitUntil(() => textOf(channel.confirmationIn(parent)).includes('Sent by'), 5_000, 'the confirmation in the thread');
+    await waitUntil(() => !textOf(channel.current(parent)).includes('Waiting for an answer'), 5_000, 'the parent to show it answered');
+
+    // `reply:` in the thread, with Slack retrying the event: one more message, once.
+    const event = await flow.writeInThread(thread, 'reply: Tracking number follows by email.');
+    await flow.writeInThread(thread, 'reply: Tracking number follows by email.', { ts: event.json.event.ts, retryNum: 1 });
+    await waitUntil(() => sent().length === 2, 10_000, 'the thread reply on the network');
     await sleep(500);
-    expect(bed.standins.bluesky.chat.sentByBrand().map((m) => m.text)).toEqual(['Sorry Ada! A new parcel leaves today.']);
-    await waitUntil(() => !textOf(currentParent()).includes('Waiting for an answer'), 5_000, 'the parent to show it answered');
-
-    await flow.press('conversation_resolve', parent, conversationKey);
-    await waitUntil(() => textOf(currentParent()).includes('Resolved by'), 5_000, 'resolved');
-    bed.standins.bluesky.addChatMessage(ada, 'It came! But the box was damaged.');
+    expect(sent()).toEqual(['Sorry Ada, a new parcel leaves today.', 'Tracking number follows by email.']);
+    // Our own replies, read back from the network, are not posted as the customer's.
     bed.bot.running.pollNow();
-    await waitUntil(() => customerMessagesIn(parent).length === 2, 10_000, 'the new message');
-    const reopening = customerMessagesIn(parent)[1];
+    await sleep(800);
+    expect(channel.customerMessagesIn(parent)).toHaveLength(1);
+
+    await flow.press('conversation_resolve', parent, thread.key);
+    await waitUntil(() => textOf(channel.current(parent)).includes('Resolved by'), 5_000, 'resolved');
+    network.customerWrites(bed.standins, 'It came! But the box was damaged.');
+    bed.bot.running.pollNow();
+    await waitUntil(() => channel.customerMessagesIn(parent).length === 2, 10_000, 'the new message');
+    const reopening = channel.customerMessagesIn(parent)[1];
     expect(textOf(reopening)).toContain('Reopened');
     expect(reopening?.reply_broadcast).toBe(true);
-    await waitUntil(() => textOf(currentParent()).includes(':large_green_circle: Open'), 5_000, 'the parent reopened');
-    expect(parents()).toHaveLength(1);
+    await waitUntil(() => textOf(channel.current(parent)).includes(':large_green_circle: Open'), 5_000, 'the parent reopened');
+    expect(channel.parents()).toHaveLength(1);
+  });
+
+  it('waits out a rate limit on reading, then posts what arrived once', async () => {
+    network.customerWrites(bed.standins, 'first message');
+    await start();
+    const { parent } = await channel.waitForThread();
+    network.standin(bed.standins).faults.inject(network.readOperation, { kind: 'rate_limit', retryAfterSeconds: 2 });
+    network.customerWrites(bed.standins, 'second message, sent while the bot waits');
+    bed.bot.running.pollNow();
+    await waitUntil(
+      async () => (await bed.health()).platforms[`${network.name}:dms`]?.state === 'rate_limited',
+      5_000,
+      'rate_limited on /healthz',
+    );
+    await waitUntil(() => channel.customerMessagesIn(parent).length === 1, 15_000, 'the message after the reset');
+    await sleep(1_500);
+    expect(channel.customerMessagesIn(parent)).toHaveLength(1);
+    expect(channel.parents()).toHaveLength(1);
+  });
+
+  it('posts a message that arrived while the bot was down, once, into the same thread', async () => {
+    network.customerWrites(bed.standins, 'before the restart');
+    await start();
+    const { parent } = await channel.waitForThread();
+    await bed.bot.stop();
+    network.customerWrites(bed.standins, 'while the bot was down');
+    await start();
+    await waitUntil(() => channel.customerMessagesIn(parent).length === 1, 15_000, 'the message after the restart');
+    await sleep(1_500);
+    expect(textOf(channel.customerMessagesIn(parent)[0])).toContain('while the bot was down');
+    expect(channel.parents()).toHaveLength(1);
+    expect(channel.customerMessagesIn(parent)).toHaveLength(1);
+  });
+
+  it('settles a send whose answer was lost as sent, without sending twice', async () => {
+    network.customerWrites(bed.standins, 'is my refund through?');
+    await start();
+    const thread = await channel.waitForThread();
+    // The network takes the message, then the connection drops before its answer.
+    network.standin(bed.standins).faults.inject(network.sendOperation, { kind: 'drop_after_commit' });
+    await flow.writeInThread(thread, 'reply: Yes, it went out this morning.');
+    await waitUntil(() => textOf(channel.confirmationIn(thread.parent)).includes('Sent by'), 10_000, 'the reply settled as sent');
+    await sleep(500);
+    expect(sent()).toEqual(['Yes, it went out this morning.']);
+  });
+
+  if (network.closeInbox) {
+    it("tells the agent in words when the customer's settings refuse the brand's messages, and sends nothing", async () => {
+      network.customerWrites(bed.standins, 'please DM me the label');
+      await start();
+      const thread = await channel.waitForThread();
+      network.closeInbox?.(bed.standins);
+      await flow.writeInThread(thread, 'reply: Here it is.');
+      const told = await waitUntil(
+        () => flow.ephemeralsFor('U0AGENT01').find((m) => /not sent/i.test(m.text)),
+        10_000,
+        'the refusal told to the agent',
+      );
+      expect(told.text).toMatch(/settings do not accept/);
+      expect(sent()).toEqual([]);
+    });
+  }
+});
+
+describe('private messages: network-specific rules', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+  const channel = dmChannel(() => bed.standins);
+
+  it('Mastodon: a direct status comes as a conversation, never as a mention; a reply stays direct and mentions no outsider', async () => {
+    bed.standins.mastodon.addDirectMessage({ username: 'ada', display_name: 'Ada Lovelace' }, 'my card was charged twice');
+    await bed.start({ ...platformEnv(bed.standins, 'mastodon'), SLACK_CHANNEL_DMS: DMS });
+    const thread = await channel.waitForThread();
+    await sleep(1_000);
+    expect(bed.mentionKeys()).toEqual([]);
+    await flow.writeInThread(thread, 'reply: @grace please look at this one');
+    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.includes('@grace')), 5_000, 'the refusal');
+    expect(bed.standins.mastodon.directByBrand()).toEqual([]);
+    await flow.writeInThread(thread, 'reply: Refund on its way.');
+    const reply = await waitUntil(() => bed.standins.mastodon.directByBrand()[0], 10_000, 'the direct reply');
+    expect(reply.visibility).toBe('direct');
+    expect(reply.mentions.map((mention) => mention.username)).toEqual(['ada']);
+    expect(reply.in_reply_to_id).not.toBeNull();
+  });
+
+  it('Bluesky: an app password without access to direct messages is said once, on /healthz too, and mentions keep working', async () => {
+    bed.standins.bluesky.chat.appPasswordAllowsChat = false;
+    bed.standins.bluesky.addChatMessage({ handle: 'ada.bsky.social' }, 'hello?');
+    const bot = await bed.start({ ...platformEnv(bed.standins, 'bluesky'), SLACK_CHANNEL_DMS: DMS });
+    const health = await waitUntil(
+      async () => {
+        const h = await bed.health();
+        return h.platforms['bluesky:dms']?.state === 'failing' ? h : undefined;
+      },
+      10_000,
+      'failing on /healthz',
+    );
+    expect(health.platforms['bluesky:dms']?.detail).toContain('Allow access to your direct messages');
+    bed.standins.bluesky.addMention({ handle: 'grace.bsky.social' }, 'do you ship to Oslo?');
+    bot.running.pollNow();
+    await waitUntil(() => bed.mentionKeys().length === 1, 10_000, 'the mention');
+    bot.running.pollNow();
+    await sleep(1_000);
+    expect(bot.logs.filter((line) => line.includes('Allow access to your direct messages'))).toHaveLength(1);
+    expect(channel.parents()).toEqual([]);
+  });
+
+  it('X: keeps 30 follow-ups in order, and a read with nothing new asks for one small page, never the pages below what is stored', async () => {
+    bed.standins.x.addDirectMessage(ada, 'first');
+    await bed.start({ SLACK_CHANNEL_DMS: DMS, X_DM_POLL_INTERVAL_SECONDS: '1' });
+    const { parent } = await channel.waitForThread();
+    for (let i = 0; i < 30; i++) bed.standins.x.addDirectMessage(ada, `follow-up ${i}`);
+    bed.bot.running.pollNow();
+    await waitUntil(() => channel.customerMessagesIn(parent).length === 30, 20_000, 'the 30 follow-ups');
+    const readsBefore = bed.standins.x.callsTo('dm_events.read').length;
+    bed.bot.running.pollNow();
+    await waitUntil(() => bed.standins.x.callsTo('dm_events.read').length > readsBefore, 5_000, 'another read');
+    await sleep(300);
+    // A read with nothing new asks for one small page and stops at the first stored event.
+    const last = bed.standins.x.callsTo('dm_events.read').at(-1);
+    expect(last?.query.max_results).toBe('10');
+    expect(last?.query.pagination_token).toBeUndefined();
+    expect(channel.customerMessagesIn(parent).map((m) => textOf(m).match(/follow-up \d+/)?.[0])).toEqual(
+      Array.from({ length: 30 }, (_, i) => `follow-up ${i}`),
+    );
+  });
+});
+
+describe.each(NETWORKS)('private messages across kill -9: $label', (network) => {
+  const bed = useChildBotBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.current().url(),
+  );
+  const channel = dmChannel(() => bed.standins);
+  const start = () => bed.start({ ...network.env(bed.standins), SLACK_CHANNEL_DMS: DMS, REPLY_UNDO_SECONDS: '1' });
+
+  it('sends a reply once when the bot dies between the send and recording it', async () => {
+    network.customerWrites(bed.standins, 'where is my parcel?');
+    await start();
+    const thread = await channel.waitForThread(20_000);
+    // The bot is killed the moment its send reaches the network; the network still takes it.
+    const killed = new Promise<void>((resolve) => {
+      const onRequest = (request: { method: string }) => {
+        if (request.method !== network.sendOperation) return;
+        network.standin(bed.standins).off('request', onRequest);
+        bed.current().child.kill('SIGKILL');
+        resolve();
+      };
+      network.standin(bed.standins).on('request', onRequest);
+    });
+    await flow.writeInThread(thread, 'reply: It is out for delivery.');
+    await killed;
+    await bed.current().exited;
+    await waitUntil(() => network.sentByBrand(bed.standins).length === 1, 5_000, 'the network to take the message');
+
+    await start();
+    await waitUntil(() => textOf(channel.confirmationIn(thread.parent)).includes('Sent by'), 20_000, 'the reply settled after the restart');
+    await sleep(1_500);
+    expect(network.sentByBrand(bed.standins)).toEqual(['It is out for delivery.']);
+    // Read back from the network, the reply is not posted as the customer's.
+    expect(channel.customerMessagesIn(thread.parent)).toEqual([]);
   });
 });

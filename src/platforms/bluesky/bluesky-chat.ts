@@ -125,7 +125,7 @@ export class BlueskyChat implements DirectMessaging {
       }
       page = listed.data.messages.length ? listed.data.cursor : undefined;
     } while (page);
-    return found;
+    return found.reverse(); // oldest first
   }
 
   private call<T>(run: () => Promise<T>): Promise<T> {

@@ -98,7 +98,8 @@ export class XDirectMessages implements DirectMessaging {
         throw new PlatformError('rate_limited', 'X DM read limit reached while paging', { resetAt: rateLimit.resetAt });
       }
     }
-    return { messages, cursor: newest, rateLimit };
+    // Read newest first; written oldest first (X gives times to the second: equal times keep this order).
+    return { messages: messages.reverse(), cursor: newest, rateLimit };
   }
 
   private toMessage(event: XDmEvent, createdAt: string, users: Map<string, { id: string; username: string; name: string }>) {
