@@ -9,7 +9,8 @@ export type ContactMatch = { kind: 'one'; contact: ContactRecord } | { kind: 'ma
 
 export interface Interaction {
   at: string;
-  kind: 'mention' | 'reply' | 'like' | 'note' | 'order';
+  /** `private`: a private message, either way (shown to agents only). */
+  kind: 'mention' | 'reply' | 'like' | 'note' | 'order' | 'private';
   text: string;
   by?: string;
   url?: string;
@@ -30,6 +31,8 @@ export interface ContactProfile {
   openQuestions: MentionRecord[];
   latest: Interaction[];
   orders: { count: number; totals: Record<string, number> };
+  /** Private conversations: how many, how many open (agents only see this). */
+  privateConversations: { count: number; open: number };
 }
 
 /** A best hit this far ahead of the next counts as the one meant. */
@@ -90,6 +93,17 @@ export class Crm {
       }
     }
     for (const note of notes) interactions.push({ at: note.at, kind: 'note', text: note.text, by: note.by });
+    const conversations = await this.store.conversations.forContact(contact.key);
+    for (const conversation of conversations) {
+      for (const message of await this.store.conversations.messagesOf(conversation.key)) {
+        interactions.push({
+          at: message.sentAt,
+          kind: 'private',
+          text: `${message.direction === 'in' ? 'from them' : 'from us'}: ${message.text}`,
+          by: message.sentBy,
+        });
+      }
+    }
     interactions.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 
     const orders = await this.store.orders.forContact(contact.key);
@@ -118,6 +132,10 @@ export class Crm {
       ),
       latest: interactions.slice(0, CARD_INTERACTIONS),
       orders: { count: orders.length, totals },
+      privateConversations: {
+        count: conversations.length,
+        open: conversations.filter((conversation) => conversation.status === 'open').length,
+      },
     };
   }
 

@@ -1,3 +1,4 @@
+import type { ConversationRecord, DirectMessageRecord } from '../../src/domain/conversations.ts';
 import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats.ts';
 import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
 import type { ContactProfile } from '../../src/services/crm.ts';
@@ -9,11 +10,12 @@ import {
   renderErasureDone,
   renderForgetConfirmation,
 } from '../../src/slack/views/contact-card.ts';
+import { renderConversationMessage, renderDirectMessage } from '../../src/slack/views/conversation-message.ts';
 import { renderDigestMessage } from '../../src/slack/views/digest-message.ts';
 import { renderContactOptions, renderLinkContactModal } from '../../src/slack/views/link-contact-modal.ts';
 import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from '../../src/slack/views/mention-message.ts';
 import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcement.ts';
-import { renderReplyModal } from '../../src/slack/views/reply-modal.ts';
+import { renderPrivateReplyModal, renderReplyModal } from '../../src/slack/views/reply-modal.ts';
 import { mentionRecord } from './factories.ts';
 
 export type RenderedView = { text?: string; blocks?: unknown[] };
@@ -58,8 +60,42 @@ export function renderEveryView(outside: {
     latest: [
       { at: '2026-11-25T09:00:00.000Z', kind: 'mention', text: long, url: 'https://x.com/ada/status/1861' },
       { at: '2026-11-25T09:05:00.000Z', kind: 'note', text: long, by: 'U0AGENT01' },
+      { at: '2026-11-25T09:06:00.000Z', kind: 'private', text: `from them: ${long}` },
     ],
     orders: { count: 1, totals: { EUR: 4990 } },
+    privateConversations: { count: 1, open: 1 },
+  };
+  const conversation: ConversationRecord = {
+    key: 'bluesky:dm:3lconvo',
+    platform: 'bluesky',
+    conversationId: '3lconvo',
+    participants: [{ id: 'did:plc:ada', handle, name: text, profileUrl: 'https://bsky.app/profile/ada.bsky.social' }],
+    contactId: contact.key,
+    status: 'open',
+    assignee: 'U0AGENT01',
+    reopenedAt: '2026-11-25T09:20:00.000Z',
+    isRequest: true,
+    lastMessageAt: '2026-11-25T09:20:00.000Z',
+    lastInboundAt: '2026-11-25T09:20:00.000Z',
+    awaitingSince: '2026-11-25T09:20:00.000Z',
+    slack: { channel: 'C0SOCDMS1', attemptedAt: '2026-11-25T09:00:01.000Z', ts: '1764061201.000200' },
+  };
+  const directMessage: DirectMessageRecord = {
+    key: 'bluesky:dm-message:m1',
+    conversationKey: conversation.key,
+    contactId: contact.key,
+    platform: 'bluesky',
+    id: 'm1',
+    direction: 'in',
+    text: long,
+    author: { id: 'did:plc:ada', handle, name: text },
+    sentAt: '2026-11-25T09:20:00.000Z',
+  };
+  const conversationShown = {
+    contact: { id: contact.key, name: text, company: text, tags: [tag] },
+    platformName: 'Bluesky',
+    brandHandle: 'northwind.bsky.social',
+    opening: { key: directMessage.key, text: long, sentAt: '2026-11-25T09:00:00.000Z' },
   };
   const reply: ReplyRecord = {
     key: 'view:V1',
@@ -173,6 +209,25 @@ export function renderEveryView(outside: {
       ...modalInput,
       firstName: { value: 'there', fromDisplayName: false },
     }) as { blocks?: unknown[] },
+    'private reply modal': renderPrivateReplyModal({
+      conversationKey: conversation.key,
+      customer: { name: text, handle },
+      lastMessage: long,
+      brandHandle: 'northwind.bsky.social',
+      platformName: 'Bluesky',
+      limit: 1000,
+      undoSeconds: 10,
+      savedReplies: [{ name: text.slice(0, 40), text: long, createdBy: 'U0AGENT01', createdAt: '2026-11-25T09:00:00.000Z' }],
+      text: long,
+      revision: 0,
+    }) as { blocks?: unknown[] },
+    'conversation thread': renderConversationMessage(conversation, conversationShown),
+    'conversation thread, resolved': renderConversationMessage(
+      { ...conversation, status: 'resolved', resolved: { by: 'U0AGENT01', at: '2026-11-25T10:00:00.000Z' }, awaitingSince: undefined },
+      conversationShown,
+    ),
+    'private message in a thread': renderDirectMessage(directMessage, { reopened: false }),
+    'private message that reopened a conversation': renderDirectMessage(directMessage, { reopened: true }),
     'link contact modal': renderLinkContactModal({ key: posted.key, author: posted.mention.author }, contact) as { blocks?: unknown[] },
     'contact options': { blocks: renderContactOptions([contact]) as unknown[] },
     'contact card, agent': renderContactCard(profile, { personalData: true }),

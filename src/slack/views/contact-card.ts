@@ -15,6 +15,7 @@ const KIND_EMOJI: Record<Interaction['kind'], string> = {
   like: ':heart:',
   note: ':memo:',
   order: ':package:',
+  private: ':envelope:',
 };
 
 function identitiesLine(contact: ContactRecord): string {
@@ -56,13 +57,17 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
         contact.phone ? `:phone: ${escapeMrkdwn(contact.phone)}` : undefined,
         contact.tags?.length ? `:label: ${contact.tags.map((tag) => `\`${escapeMrkdwn(tag)}\``).join(' ')}` : undefined,
       ].filter(Boolean)
-    : [':lock: Contact details, orders and notes are shown to support agents.'];
+    : [':lock: Contact details, orders, notes and private messages are shown to support agents.'];
   const figures = [
     `*Mentions* ${profile.mentions}`,
     `*Replies received* ${profile.repliesReceived}`,
     `*Likes received* ${profile.likesReceived}`,
     `*Notes* ${profile.notes}`,
     `*Orders* ${profile.orders.count}${personalData ? ordersTotal(profile.orders.totals) : ''}`,
+    // Private conversations are personal data: agents see them, viewers do not even see that there are any.
+    ...(personalData
+      ? [`*Private conversations* ${profile.privateConversations.count}${profile.privateConversations.count ? ` (${profile.privateConversations.open} open)` : ''}`]
+      : []),
     `*Last contact* ${when(profile.lastContactAt)}`,
     `*First response (median)* ${profile.medianFirstResponseMinutes === undefined ? 'none yet' : `${Math.round(profile.medianFirstResponseMinutes)} min`}`,
   ];
@@ -81,8 +86,8 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
       );
     blocks.push(section(`*Open questions (${profile.openQuestions.length})*\n${lines.join('\n')}`));
   }
-  // Staff notes and orders are about the person, not public posts: agents only.
-  const visible = personalData ? profile.latest : profile.latest.filter((item) => item.kind !== 'note' && item.kind !== 'order');
+  // Staff notes, orders and private messages are about the person, not public posts: agents only.
+  const visible = personalData ? profile.latest : profile.latest.filter((item) => item.kind === 'mention' || item.kind === 'reply' || item.kind === 'like');
   const latest = visible.map((item) => {
     const by = item.by ? ` by <@${item.by}>` : '';
     const text = item.kind === 'reply' || item.kind === 'like' ? '' : `: ${escapeMrkdwn(truncate(item.text, 100))}`;
