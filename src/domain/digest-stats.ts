@@ -88,6 +88,46 @@ export interface DigestFigures {
   /** The period's most distinctive words against the days before (TF-IDF). */
   terms: string[];
   chart: { bucket: 'hour' | 'day'; buckets: ChartBucket[] };
+  /** Private messages of the period, counted only: a digest quotes none. Absent when none are read. */
+  privateMessages?: PrivateMessageFigures;
+}
+
+export interface PrivateMessageFigures {
+  received: number;
+  /** Conversations with a customer message in the period. */
+  conversations: number;
+  /** Of those: answered (the brand spoke last, or a teammate resolved it) and still waiting. */
+  answered: number;
+  waiting: number;
+  /** From the oldest unanswered customer message to the brand's reply, for replies sent in the period. */
+  medianFirstResponseMinutes?: number;
+  repliesSent: number;
+}
+
+/**
+ * The period's private-message figures, from the messages sent in it (either way) and the state of
+ * their conversations now. Counts and times only: no text goes into a digest.
+ */
+export function privateMessageFigures(
+  messages: ReadonlyArray<{ direction: 'in' | 'out'; conversationKey: string; responseMs?: number }>,
+  isWaiting: ReadonlyMap<string, boolean>,
+): PrivateMessageFigures {
+  const conversations = new Set(messages.filter((message) => message.direction === 'in').map((message) => message.conversationKey));
+  const waiting = [...conversations].filter((key) => isWaiting.get(key)).length;
+  const replies = messages.filter((message) => message.direction === 'out');
+  const times = replies
+    .map((reply) => reply.responseMs)
+    .filter((ms): ms is number => ms !== undefined)
+    .map((ms) => ms / 60_000)
+    .sort((a, b) => a - b);
+  return {
+    received: messages.length - replies.length,
+    conversations: conversations.size,
+    answered: conversations.size - waiting,
+    waiting,
+    medianFirstResponseMinutes: percentile(times, 0.5),
+    repliesSent: replies.length,
+  };
 }
 
 const SENTIMENT_EDGE = 0.1;

@@ -6,12 +6,13 @@ import {
   type DigestMention,
   firstDayNeeded,
   type Period,
+  privateMessageFigures,
 } from '../domain/digest-stats.ts';
 import type { DigestLogEntry, MentionRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
 import type { Health } from './health.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import type { LikeRepository, MentionRepository, Store } from './repositories.ts';
+import type { ConversationRepository, LikeRepository, MentionRepository, Store } from './repositories.ts';
 import type { MessageRef, TeamChat } from './team-chat.ts';
 
 export interface DigestOptions {
@@ -146,7 +147,7 @@ export class DigestService {
  * so the cost follows the period's traffic, not the size of the history.
  */
 export async function digestFiguresFrom(
-  store: { mentions: MentionRepository; likes?: LikeRepository },
+  store: { mentions: MentionRepository; likes?: LikeRepository; conversations?: ConversationRepository },
   period: Period,
   options: { timeZone: string; responseTargetMinutes: number },
 ): Promise<DigestFigures> {
@@ -165,13 +166,36 @@ export async function digestFiguresFrom(
       }
     }
   }
-  return computeDigestFigures({
+  const figures = computeDigestFigures({
     period,
     timeZone: options.timeZone,
     mentions,
     likes,
     responseTargetMinutes: options.responseTargetMinutes,
   });
+  if (store.conversations) figures.privateMessages = await privateFigures(store.conversations, period, options.timeZone);
+  return figures;
+}
+
+/** Private messages sent in the period (either way), and whether their conversations still wait for an answer. */
+async function privateFigures(conversations: ConversationRepository, period: Period, timeZone: string) {
+  const start = dayWindow(period.first, timeZone).start.getTime();
+  const end = dayWindow(period.last, timeZone).end.getTime();
+  const messages: Array<{ direction: 'in' | 'out'; conversationKey: string; responseMs?: number }> = [];
+  for (let day = shiftDay(period.first, -1); day <= shiftDay(period.last, 1); day = shiftDay(day, 1)) {
+    for await (const message of conversations.readMessagesDay(day)) {
+      const at = Date.parse(message.sentAt);
+      if (at >= start && at < end) {
+        messages.push({ direction: message.direction, conversationKey: message.conversationKey, responseMs: message.responseMs });
+      }
+    }
+  }
+  const isWaiting = new Map<string, boolean>();
+  for (const key of new Set(messages.map((message) => message.conversationKey))) {
+    const conversation = await conversations.get(key);
+    isWaiting.set(key, Boolean(conversation?.awaitingSince) && conversation?.status !== 'resolved');
+  }
+  return privateMessageFigures(messages, isWaiting);
 }
 
 function toDigestMention(record: MentionRecord): DigestMention {

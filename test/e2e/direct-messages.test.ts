@@ -313,3 +313,80 @@ describe.each(NETWORKS)('private messages across kill -9: $label', (network) => 
     expect(channel.customerMessagesIn(thread.parent)).toEqual([]);
   });
 });
+
+describe('private messages: privacy', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+  const channel = dmChannel(() => bed.standins);
+  const SECRET = 'my door code is 4711';
+  const botText = (messages: StoredMessage[]) =>
+    JSON.stringify(messages.filter((m) => m.bot_id).map((m) => [m.text, m.blocks, m.metadata]));
+
+  it('keeps private text to the DMs channel and the timeline: the digest counts, lookups show agents only, export and forget cover it', async () => {
+    bed.standins.bluesky.addChatMessage({ handle: 'ada.bsky.social', displayName: 'Ada Lovelace' }, `Hello, ${SECRET}`);
+    await bed.start({ ...platformEnv(bed.standins, 'bluesky'), SLACK_CHANNEL_DMS: DMS, SLACK_AGENTS: 'U0AGENT01' });
+    const thread = await channel.waitForThread();
+    await flow.writeInThread(thread, 'She prefers evening deliveries');
+    await flow.writeInThread(thread, 'reply: Thanks Ada, the courier will use it.');
+    await waitUntil(() => bed.standins.bluesky.chat.sentByBrand().length === 1, 10_000, 'the reply');
+    await waitUntil(() => textOf(channel.confirmationIn(thread.parent)).includes('Sent by'), 5_000, 'the confirmation');
+
+    // The digest counts private messages and quotes none.
+    await flow.command('digest');
+    const digest = await waitUntil(
+      () => bed.standins.slack.allMessages().find((m) => m.metadata?.event_type === 'switchboard_digest'),
+      10_000,
+      'the digest',
+    );
+    expect(textOf(digest)).toContain('*Private messages* 1 message in 1 conversation: 1 answered, 0 waiting for us · 1 reply sent');
+    for (const other of ['C0MENTIONS', 'C0QUESTION', 'C0DIGESTS']) {
+      expect(botText(bed.standins.slack.messages(other))).not.toContain('4711');
+      expect(botText(bed.standins.slack.messages(other))).not.toContain('courier');
+    }
+
+    // An agent's lookup shows the conversation on the timeline; a viewer's shows none of it.
+    const agentCard = JSON.stringify(await flow.command('lookup @ada.bsky.social'));
+    expect(agentCard).toContain('4711');
+    expect(agentCard).toContain('Private conversations* 1');
+    const viewerCard = JSON.stringify(await flow.command('lookup @ada.bsky.social', 'U0VIEWER01'));
+    expect(viewerCard).toContain('Ada Lovelace');
+    expect(viewerCard).not.toContain('4711');
+    expect(viewerCard).not.toContain('Private conversations');
+
+    // Export holds the conversation, both ways.
+    const before = bed.standins.slack.files.size;
+    await flow.command('export @ada.bsky.social');
+    await waitUntil(() => bed.standins.slack.files.size > before, 5_000, 'the export file');
+    const exported = [...bed.standins.slack.files.values()].at(-1)?.content?.toString('utf8') ?? '';
+    expect(exported).toContain('privateConversations');
+    expect(exported).toContain(SECRET);
+    expect(exported).toContain('the courier will use it');
+
+    // Forget: nothing left on disk, and the thread's bot messages say "erased".
+    const { buttonClick } = await import('../../src/sandbox/slack-payloads.ts');
+    const question = await flow.command('forget @ada.bsky.social');
+    const contactId = JSON.stringify(question).match(/"value":"([^"]+)"/)?.[1] ?? '';
+    await flow.send(buttonClick({ actionId: 'crm_forget_confirm', value: contactId, channel: 'C0MENTIONS', messageTs: '1.1' }));
+    await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.startsWith('Erased')), 10_000, 'the erasure');
+    const { jsonFilesText } = await import('../helpers/data-files.ts');
+    const files = await jsonFilesText(bed.dataDir);
+    for (const trace of ['4711', 'courier', 'ada.bsky.social', 'Ada Lovelace', thread.key]) expect(files, trace).not.toContain(trace);
+    const dms = botText(bed.standins.slack.messages(DMS));
+    for (const trace of ['4711', 'courier', 'ada.bsky.social', thread.key]) expect(dms, trace).not.toContain(trace);
+    expect(dms).toContain("Erased at the person's request");
+
+    // A later read of the network never brings the erased conversation back; a new message starts afresh.
+    const threadsBefore = channel.parents().length;
+    bed.bot.running.pollNow();
+    await sleep(1_000);
+    expect(channel.parents()).toHaveLength(threadsBefore);
+    bed.standins.bluesky.addChatMessage({ handle: 'ada.bsky.social' }, 'one more thing');
+    bed.bot.running.pollNow();
+    await waitUntil(() => channel.parents().length === threadsBefore + 1, 10_000, 'a new thread for a new message');
+    expect(textOf(channel.parents().at(-1))).toContain('one more thing');
+    expect(textOf(channel.parents().at(-1))).not.toContain('4711');
+  });
+});

@@ -139,6 +139,7 @@ export function renderEveryView(outside: {
     repliesByStaff: [{ user: 'U0AGENT01', replies: 1 }],
     terms: [tag, 'refund'],
     chart: { bucket: 'hour', buckets: [] },
+    privateMessages: { received: 5, conversations: 3, answered: 2, waiting: 1, medianFirstResponseMinutes: 14, repliesSent: 2 },
   };
 
   const modalInput = {

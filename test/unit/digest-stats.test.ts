@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayWindow, isDay, localDay, shiftDay } from '../../src/domain/calendar.ts';
-import { computeDigestFigures, type DigestMention } from '../../src/domain/digest-stats.ts';
+import { computeDigestFigures, type DigestMention, privateMessageFigures } from '../../src/domain/digest-stats.ts';
 
 const mention = (overrides: Partial<DigestMention> & { createdAt: string }): DigestMention => ({
   key: `x:${overrides.createdAt}`,
@@ -200,5 +200,41 @@ describe('likes of the brand posts', () => {
     expect(figures.topContacts[0]).toMatchObject({ contactId: 'c1', mentions: 1, likesGiven: 2 });
     expect(figures.topContacts.find((c) => c.contactId === 'c9')).toMatchObject({ mentions: 0, likesGiven: 1 });
     expect(figures.topContacts.some((c) => c.name === 'stranger')).toBe(false);
+  });
+});
+
+describe('privateMessageFigures', () => {
+  it('counts messages, conversations, answered and waiting ones, and the median wait for a reply; no text goes in', () => {
+    const figures = privateMessageFigures(
+      [
+        { direction: 'in', conversationKey: 'x:dm:a' },
+        { direction: 'in', conversationKey: 'x:dm:a' },
+        { direction: 'out', conversationKey: 'x:dm:a', responseMs: 10 * 60_000 },
+        { direction: 'in', conversationKey: 'bluesky:dm:b' },
+        { direction: 'out', conversationKey: 'bluesky:dm:b', responseMs: 30 * 60_000 },
+        { direction: 'in', conversationKey: 'mastodon:dm:c' },
+        // A reply in a conversation whose customer wrote before the period: counted as a reply, not a conversation.
+        { direction: 'out', conversationKey: 'x:dm:old', responseMs: 50 * 60_000 },
+      ],
+      new Map([
+        ['x:dm:a', false],
+        ['bluesky:dm:b', false],
+        ['mastodon:dm:c', true],
+      ]),
+    );
+    expect(figures).toEqual({
+      received: 4,
+      conversations: 3,
+      answered: 2,
+      waiting: 1,
+      medianFirstResponseMinutes: 30,
+      repliesSent: 3,
+    });
+  });
+
+  it('has no median when no reply was timed', () => {
+    expect(
+      privateMessageFigures([{ direction: 'in', conversationKey: 'x:dm:a' }], new Map([['x:dm:a', true]])).medianFirstResponseMinutes,
+    ).toBeUndefined();
   });
 });

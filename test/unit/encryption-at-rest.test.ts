@@ -18,6 +18,7 @@ const PERSONAL = [
   'vip-hedy',
   'card ending 4242',
   'parcel 88-HL',
+  'my flat is 3B',
 ];
 
 async function fillEveryStore(store: Store): Promise<void> {
@@ -92,6 +93,28 @@ async function fillEveryStore(store: Store): Promise<void> {
     mentionKey: mention.key,
     text: '@hedy_l sorry about the card ending 4242',
   });
+  // A private conversation: who is in it, and every message, either way.
+  await store.conversations.upsert('x:dm:4242-1500000000000000001', () => ({
+    key: 'x:dm:4242-1500000000000000001',
+    platform: 'x',
+    conversationId: '4242-1500000000000000001',
+    participants: [{ id: '4242', handle: 'hedy_l', name: 'Hedy Lamarr', profileUrl: 'https://x.com/hedy_l' }],
+    contactId: contact.key,
+    status: 'open',
+    lastMessageAt: '2026-11-25T13:00:00.000Z',
+    slack: { channel: 'C0SOCDMS1', attemptedAt: '2026-11-25T13:00:00.000Z', ts: '2.1' },
+  }));
+  await store.conversations.addMessage({
+    key: 'x:dm-message:777',
+    conversationKey: 'x:dm:4242-1500000000000000001',
+    contactId: contact.key,
+    platform: 'x',
+    id: '777',
+    direction: 'in',
+    text: 'my flat is 3B, the parcel 88-HL is not here',
+    author: { id: '4242', handle: 'hedy_l', name: 'Hedy Lamarr' },
+    sentAt: '2026-11-25T13:00:00.000Z',
+  });
 }
 
 /** Every file under the folder, as text. */
@@ -132,7 +155,7 @@ describe('encryption at rest', () => {
     const files = await everyFile(dataDir);
     expect(plainFound(files)).toEqual([]);
     // The test would pass on an empty folder: make sure every store wrote its file.
-    for (const folder of ['mentions', 'contacts', 'timeline', 'likes', 'orders', 'outbox', 'audit']) {
+    for (const folder of ['mentions', 'contacts', 'timeline', 'likes', 'orders', 'outbox', 'audit', 'conversations', 'direct-messages']) {
       expect(
         [...files.keys()].some((file) => file.startsWith(`${folder}/`)),
         folder,
@@ -149,6 +172,8 @@ describe('encryption at rest', () => {
       expect((await reopened.orders.forContact(contact?.key ?? ''))[0]?.email).toBe('hedy@mgm.example');
       expect((await reopened.outbox.get('view:V1'))?.text).toContain('card ending 4242');
       expect((await reopened.likes.forPerson(contact?.key ?? '', []))[0]?.author.name).toBe('Hedy Lamarr');
+      expect((await reopened.conversations.messagesOf('x:dm:4242-1500000000000000001'))[0]?.text).toContain('my flat is 3B');
+      expect((await reopened.conversations.forContact(contact?.key ?? ''))[0]?.participants[0]?.handle).toBe('hedy_l');
     } finally {
       reopened.close();
     }
@@ -202,7 +227,8 @@ describe('encryption at rest', () => {
 
     const sealed = await crm(dataDir, { PII_ENCRYPTION_KEY: TEST_KEY }, 'encrypt');
     expect(sealed.stderr).toBe('');
-    expect(sealed.stdout).toMatch(/^Sealed 7 records with the key [0-9a-f]{8}:/);
+    // One record in each of seven collections, and a private conversation with its message.
+    expect(sealed.stdout).toMatch(/^Sealed 9 records with the key [0-9a-f]{8}:/);
     expect(plainFound(await everyFile(dataDir))).toEqual([]);
 
     const again = await crm(dataDir, { PII_ENCRYPTION_KEY: TEST_KEY }, 'encrypt');
@@ -221,7 +247,7 @@ describe('encryption at rest', () => {
     both.close();
 
     const resealed = await crm(dataDir, { PII_ENCRYPTION_KEY: SECOND_TEST_KEY, PII_ENCRYPTION_OLD_KEYS: TEST_KEY }, 'encrypt');
-    expect(resealed.stdout).toMatch(/^Sealed 7 records/);
+    expect(resealed.stdout).toMatch(/^Sealed 9 records/);
 
     // The old key can go: everything opens with the new one alone.
     const newOnly = await openStore(dataDir, { cipher: PiiCipher.fromKeys(SECOND_TEST_KEY) });

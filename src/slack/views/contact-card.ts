@@ -66,7 +66,9 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
     `*Orders* ${profile.orders.count}${personalData ? ordersTotal(profile.orders.totals) : ''}`,
     // Private conversations are personal data: agents see them, viewers do not even see that there are any.
     ...(personalData
-      ? [`*Private conversations* ${profile.privateConversations.count}${profile.privateConversations.count ? ` (${profile.privateConversations.open} open)` : ''}`]
+      ? [
+          `*Private conversations* ${profile.privateConversations.count}${profile.privateConversations.count ? ` (${profile.privateConversations.open} open)` : ''}`,
+        ]
       : []),
     `*Last contact* ${when(profile.lastContactAt)}`,
     `*First response (median)* ${profile.medianFirstResponseMinutes === undefined ? 'none yet' : `${Math.round(profile.medianFirstResponseMinutes)} min`}`,
@@ -87,7 +89,9 @@ export function renderContactCard(profile: ContactProfile, options: { personalDa
     blocks.push(section(`*Open questions (${profile.openQuestions.length})*\n${lines.join('\n')}`));
   }
   // Staff notes, orders and private messages are about the person, not public posts: agents only.
-  const visible = personalData ? profile.latest : profile.latest.filter((item) => item.kind === 'mention' || item.kind === 'reply' || item.kind === 'like');
+  const visible = personalData
+    ? profile.latest
+    : profile.latest.filter((item) => item.kind === 'mention' || item.kind === 'reply' || item.kind === 'like');
   const latest = visible.map((item) => {
     const by = item.by ? ` by <@${item.by}>` : '';
     const text = item.kind === 'reply' || item.kind === 'like' ? '' : `: ${escapeMrkdwn(truncate(item.text, 100))}`;

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { DigestFigures, DigestMention, Trend } from '../../domain/digest-stats.ts';
+import type { DigestFigures, DigestMention, PrivateMessageFigures, Trend } from '../../domain/digest-stats.ts';
 import { LABELS } from '../../domain/triage/labels.ts';
 import type { PlatformId } from '../../platforms/platform.ts';
 import { DIGEST_METADATA_EVENT } from '../ids.ts';
@@ -39,6 +39,8 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
   const footer: KnownBlock = contextBlock(`Days in ${context.timeZone}${asked}`);
   const before = figures.period.days === 1 ? `the day before` : `the ${figures.period.days} days before`;
 
+  const privately = figures.privateMessages;
+  const privateBlocks = privately && (privately.received || privately.repliesSent) ? [section(privateText(privately))] : [];
   if (figures.total.count === 0) {
     const text = `${title}: a quiet ${figures.period.days === 1 ? 'day' : 'period'}, no mentions (${figures.total.previous} ${before}).`;
     return {
@@ -47,6 +49,8 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
         section(
           `:zzz: *${title}*: a quiet ${figures.period.days === 1 ? 'day' : 'period'}, no mentions (${figures.total.previous} ${before}).`,
         ),
+        // A day of private messages only is not quiet for the team.
+        ...privateBlocks,
         footer,
       ],
       metadata,
@@ -76,6 +80,7 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
 
   blocks.push(section(unansweredText(figures.unanswered, context.workspaceUrl)));
   blocks.push(section(responseText(figures.firstResponse)));
+  blocks.push(...privateBlocks);
   blocks.push(section(sentimentText(figures.sentiment, context.workspaceUrl)));
   blocks.push(
     section(
@@ -117,6 +122,13 @@ function unansweredText(unanswered: DigestMention[], workspaceUrl: string): stri
   const lines = unanswered.slice(0, MAX_LISTED).map((m) => `• ${mentionLine(m, workspaceUrl)}`);
   if (unanswered.length > MAX_LISTED) lines.push(`…and ${unanswered.length - MAX_LISTED} more`);
   return `*Still unanswered* (${unanswered.length}, oldest first)\n${lines.join('\n')}`;
+}
+
+/** Private messages, counted: their texts stay in the DMs channel. */
+function privateText(figures: PrivateMessageFigures): string {
+  const response =
+    figures.medianFirstResponseMinutes === undefined ? '' : ` · first response median ${duration(figures.medianFirstResponseMinutes)}`;
+  return `:envelope: *Private messages* ${plural(figures.received, 'message')} in ${plural(figures.conversations, 'conversation')}: ${figures.answered} answered, ${figures.waiting} waiting for us · ${plural(figures.repliesSent, 'reply', 'replies')} sent${response}`;
 }
 
 function responseText(response: DigestFigures['firstResponse']): string {
