@@ -49,6 +49,9 @@ export interface ConversationRecord {
   lastInboundAt?: string;
   /** The oldest customer message not answered yet; absent when the brand spoke last. */
   awaitingSince?: string;
+  /** The first customer message (the thread's parent quotes it) and the newest one's ID on the network (a reply threads under it). */
+  openingKey?: string;
+  lastInboundId?: string;
   slack: { channel: string; attemptedAt: string; ts?: string };
 }
 
@@ -97,16 +100,19 @@ export function conversationAfterInbound(
     // The brand answered from the network's own app: nothing is awaited any more.
     return { ...base, lastMessageAt: later(base.lastMessageAt, message.createdAt), awaitingSince: undefined };
   }
-  const reopened = base.status === 'resolved';
+  // Only a message written after the resolve reopens it (one read late, from before, does not).
+  const reopened = base.status === 'resolved' && (!base.resolved || message.createdAt > base.resolved.at);
   return {
     ...base,
     participants: message.participants.length ? message.participants : base.participants,
     isRequest: message.isRequest ?? base.isRequest,
-    status: 'open',
+    status: reopened || base.status === 'open' ? 'open' : base.status,
     resolved: reopened ? undefined : base.resolved,
     reopenedAt: reopened ? message.createdAt : base.reopenedAt,
     lastMessageAt: later(base.lastMessageAt, message.createdAt),
     lastInboundAt: later(base.lastInboundAt, message.createdAt),
+    openingKey: base.openingKey ?? directMessageKey(message.platform, message.id),
+    lastInboundId: !base.lastInboundAt || message.createdAt >= base.lastInboundAt ? message.id : base.lastInboundId,
     awaitingSince: base.awaitingSince && base.awaitingSince < message.createdAt ? base.awaitingSince : message.createdAt,
   };
 }

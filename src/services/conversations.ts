@@ -47,7 +47,10 @@ export class Conversations {
   async context(conversation: ConversationRecord): Promise<ConversationContext> {
     const contact = await this.store.contacts.get(conversation.contactId);
     const platform = this.platforms.get(conversation.platform);
-    const opening = (await this.store.conversations.messagesOf(conversation.key)).find((message) => message.direction === 'in');
+    // One read, whatever the conversation's length: the record names its opening message.
+    const opening = conversation.openingKey
+      ? (await this.store.conversations.getMessages([conversation.openingKey])).get(conversation.openingKey)
+      : undefined;
     return {
       contact: {
         id: conversation.contactId,

@@ -357,11 +357,10 @@ export class ReplyService {
     const dms = platform.directMessages;
     const conversation = await this.store.conversations.get(reply.mentionKey);
     if (!dms || !conversation) throw new PlatformError('rejected', 'the conversation is no longer known (erased?)');
-    const messages = await this.store.conversations.messagesOf(conversation.key);
     const target = {
       conversationId: conversation.conversationId,
       participants: conversation.participants,
-      lastInboundId: messages.filter((message) => message.direction === 'in').at(-1)?.id,
+      lastInboundId: conversation.lastInboundId,
     };
     if (isRetry) {
       const found = await dms.findSent(target, reply.text, reply.requestedAt);
