@@ -100,8 +100,9 @@ export function conversationAfterInbound(
     // The brand answered from the network's own app: nothing is awaited any more.
     return { ...base, lastMessageAt: later(base.lastMessageAt, message.createdAt), awaitingSince: undefined };
   }
-  // Only a message written after the resolve reopens it (one read late, from before, does not).
-  const reopened = base.status === 'resolved' && (!base.resolved || message.createdAt > base.resolved.at);
+  // Only a message written after the resolve reopens it (one read late, from before, does not). To
+  // the second: X gives message times without milliseconds.
+  const reopened = base.status === 'resolved' && (!base.resolved || message.createdAt.slice(0, 19) >= base.resolved.at.slice(0, 19));
   return {
     ...base,
     participants: message.participants.length ? message.participants : base.participants,
@@ -124,9 +125,11 @@ export function conversationAfterReply(
 ): { conversation: ConversationRecord; responseMs?: number } {
   const waited = conversation.awaitingSince ? Date.parse(sentAt) - Date.parse(conversation.awaitingSince) : undefined;
   return {
+    // Answering a message request accepts it (Bluesky).
     conversation: {
       ...conversation,
       awaitingSince: undefined,
+      isRequest: false,
       lastMessageAt: sentAt > conversation.lastMessageAt ? sentAt : conversation.lastMessageAt,
     },
     responseMs: waited !== undefined && waited >= 0 ? waited : undefined,

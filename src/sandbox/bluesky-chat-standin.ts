@@ -78,6 +78,19 @@ export class BlueskyChatStandin {
     return [...this.convos.values()].flatMap((convo) => convo.messages.filter((message) => message.sender.did === this.brand.did));
   }
 
+  /** Every message in every conversation, oldest first (the sandbox's Networks view). */
+  allMessages(): ChatMessage[] {
+    return [...this.convos.values()].flatMap((convo) => convo.messages).sort((a, b) => (a.rev < b.rev ? -1 : 1));
+  }
+
+  memberOf(did: string): ChatProfile | undefined {
+    for (const convo of this.convos.values()) {
+      const member = convo.members.find((candidate) => candidate.did === did);
+      if (member) return member;
+    }
+    return undefined;
+  }
+
   conversationOf(customer: ChatProfile): string | undefined {
     return [...this.convos.values()].find((convo) => convo.members.some((member) => member.did === customer.did))?.id;
   }

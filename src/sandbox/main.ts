@@ -69,7 +69,11 @@ const env = {
   SLACK_CHANNEL_MENTIONS: 'C0MENTIONS',
   SLACK_CHANNEL_QUESTIONS: 'C0QUESTION',
   SLACK_CHANNEL_DIGEST: 'C0DIGESTS',
+  // Private messages, one thread each (in a workspace: a private channel, support only).
+  SLACK_CHANNEL_DMS: 'C0SOCDMS1',
   ...x.env,
+  // Nothing is billed here: read X DMs as often as the other networks.
+  X_DM_POLL_INTERVAL_SECONDS: '3',
   MASTODON_URL: mastodon.apiUrl,
   MASTODON_ACCESS_TOKEN: mastodon.accessToken,
   BLUESKY_SERVICE: bluesky.apiUrl,
@@ -97,6 +101,15 @@ const publish = () => {
   else x.addMention(author, text);
 };
 for (let i = 0; i < 3; i++) publish();
+// Two customers already wrote privately: their conversations wait in #social-dms.
+const [firstCustomer, secondCustomer] = DEMO_CUSTOMERS;
+if (firstCustomer) x.addDirectMessage(firstCustomer, 'Hi! My order #2231 shows delivered but nothing came. Can you check?');
+if (secondCustomer) {
+  bluesky.addChatMessage(
+    { handle: demoBlueskyHandle(secondCustomer.username), displayName: secondCustomer.name },
+    'Could you change the delivery address on my order? I moved last week.',
+  );
+}
 
 let botPort = 0;
 const bot = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(import.meta.dirname, '../main.ts')], {

@@ -236,6 +236,19 @@ export class SandboxServer {
         }
         return json(res, 200, { post: this.x.addMention({ username: handle, name }, body.text ?? '') });
       }
+      case '/api/dm': {
+        const handle = (body.username ?? 'customer').replace(/^@/, '');
+        const name = body.name || handle || 'Customer';
+        const text = body.text ?? '';
+        if (body.network === 'mastodon' && this.mastodon) {
+          const [username = handle, domain] = handle.split('@');
+          return json(res, 200, { message: this.mastodon.addDirectMessage({ username, display_name: name, domain }, text) });
+        }
+        if (body.network === 'bluesky' && this.bluesky) {
+          return json(res, 200, { message: this.bluesky.addChatMessage({ handle, displayName: name }, text) });
+        }
+        return json(res, 200, { message: this.x.addDirectMessage({ username: handle, name }, text) });
+      }
       default:
         return json(res, 404, { error: 'not found' });
     }
@@ -296,6 +309,8 @@ export class SandboxServer {
       isBrand: boolean;
       inReplyTo?: string;
       liked: boolean;
+      /** A private message (X DM, Mastodon direct status, Bluesky chat), not a public post. */
+      isPrivate?: boolean;
     }> = [];
     const brandX = this.x.brand;
     for (const post of this.x.mentions()) {
@@ -323,6 +338,20 @@ export class SandboxServer {
         liked: false,
       });
     }
+    for (const event of this.x.directMessages()) {
+      const sender = this.x.userById(event.sender_id);
+      posts.push({
+        network: 'x',
+        id: event.id,
+        name: sender?.name ?? event.sender_id,
+        handle: sender?.username ?? event.sender_id,
+        text: event.text,
+        createdAt: event.created_at,
+        isBrand: event.sender_id === brandX.id,
+        liked: false,
+        isPrivate: true,
+      });
+    }
     const m = this.mastodon;
     if (m) {
       for (const status of [...m.mentionStatuses(), ...m.published()]) {
@@ -337,6 +366,7 @@ export class SandboxServer {
           isBrand,
           inReplyTo: status.in_reply_to_id ?? undefined,
           liked: m.favourites.has(status.id),
+          isPrivate: status.visibility === 'direct',
         });
       }
     }
@@ -353,6 +383,22 @@ export class SandboxServer {
           isBrand: post.author.did === b.brand.did,
           inReplyTo: post.record.reply?.parent.uri,
           liked: b.likes.has(post.uri),
+        });
+      }
+    }
+    if (b) {
+      for (const message of b.chat.allMessages()) {
+        const sender = message.sender.did === b.brand.did ? b.brand : b.chat.memberOf(message.sender.did);
+        posts.push({
+          network: 'bluesky',
+          id: message.id,
+          name: sender?.displayName ?? sender?.handle ?? message.sender.did,
+          handle: sender?.handle ?? message.sender.did,
+          text: message.text,
+          createdAt: message.sentAt,
+          isBrand: message.sender.did === b.brand.did,
+          liked: false,
+          isPrivate: true,
         });
       }
     }

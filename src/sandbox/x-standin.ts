@@ -150,6 +150,15 @@ export class XStandin extends StandinServer {
     return `${a}-${b}`;
   }
 
+  /** Every DM either way, oldest first (the sandbox's Networks view). */
+  directMessages(): XDmEvent[] {
+    return [...this.dmEvents];
+  }
+
+  userById(id: string): XUser | undefined {
+    return this.users.get(id);
+  }
+
   /** DMs the brand sent, oldest first. */
   sentDirectMessages(): XDmEvent[] {
     return this.dmEvents.filter((event) => event.sender_id === this.brand.id);
@@ -285,7 +294,7 @@ export class XStandin extends StandinServer {
     body: Record<string, unknown>,
   ): Reply {
     const auth = req.headers.authorization ?? '';
-    if (operation.startsWith('dm')) return this.directMessages(operation, req, path, query, body);
+    if (operation.startsWith('dm')) return this.directMessageEndpoints(operation, req, path, query, body);
     if (operation === 'users.me' || operation === 'tweets.create' || operation === 'likes.create') {
       if (!auth.startsWith('OAuth ')) {
         return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
@@ -321,7 +330,7 @@ export class XStandin extends StandinServer {
    * first with `pagination_token`, `max_results` 1–100, `expansions` for senders; a send answers 201
    * with the conversation and event IDs; a person whose settings refuse DMs gets X's 403.
    */
-  private directMessages(
+  private directMessageEndpoints(
     operation: string,
     req: http.IncomingMessage,
     path: string,

@@ -24,6 +24,7 @@ export type ConversationAnswer = string | undefined;
  */
 export class Conversations {
   private readonly mutex = new KeyedMutex();
+  private readonly redraws = new KeyedMutex();
 
   constructor(
     private readonly store: Store,
@@ -64,15 +65,22 @@ export class Conversations {
     };
   }
 
-  /** Re-renders the parent message from the stored record. A failure is logged: the state is saved either way. */
-  async refresh(conversation: ConversationRecord): Promise<void> {
-    const ts = conversation.slack.ts;
-    if (!ts) return;
-    try {
-      await this.chat.updateConversation({ ...conversation, slack: { ...conversation.slack, ts } }, await this.context(conversation));
-    } catch (error) {
-      this.log.warn(`could not update the thread of ${conversation.key}`, { error });
-    }
+  /**
+   * Re-renders the parent message from the record as stored now (not as the caller last saw it),
+   * one redraw at a time per conversation: a reply settling and a message arriving at once end with
+   * the latest state on screen. A failure is logged: the state is saved either way.
+   */
+  refresh(conversation: Pick<ConversationRecord, 'key'>): Promise<void> {
+    return this.redraws.run(conversation.key, async () => {
+      const latest = await this.store.conversations.get(conversation.key);
+      const ts = latest?.slack.ts;
+      if (!latest || !ts) return;
+      try {
+        await this.chat.updateConversation({ ...latest, slack: { ...latest.slack, ts } }, await this.context(latest));
+      } catch (error) {
+        this.log.warn(`could not update the thread of ${conversation.key}`, { error });
+      }
+    });
   }
 
   async update(

@@ -124,6 +124,8 @@ describe.each(NETWORKS)('private messages: $label', (network) => {
     await waitUntil(() => sent().length === 1, 10_000, 'the reply on the network');
     await waitUntil(() => textOf(channel.confirmationIn(parent)).includes('Sent by'), 5_000, 'the confirmation in the thread');
     await waitUntil(() => !textOf(channel.current(parent)).includes('Waiting for an answer'), 5_000, 'the parent to show it answered');
+    // Answering a message request accepts it.
+    expect(textOf(channel.current(parent))).not.toContain('message request');
 
     // `reply:` in the thread, with Slack retrying the event: one more message, once.
     const event = await flow.writeInThread(thread, 'reply: Tracking number follows by email.');

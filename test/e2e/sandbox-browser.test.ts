@@ -242,6 +242,48 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.click('text=# social-mentions');
   });
 
+  it('answers a private message from its thread in #social-dms, and the customer gets it privately', async () => {
+    // A customer writes privately from the Networks view.
+    await page.click('.tabs button[data-tab="x"]');
+    await page.selectOption('#mention-network', 'bluesky');
+    await page.fill('#mention-handle', '@grace.bsky.social');
+    await page.fill('#mention-name', 'Grace Hopper');
+    await page.fill('#mention-text', 'my parcel 77-GH is lost, can you help?');
+    await page.click('#dm-submit');
+    await page.locator('#x-timeline .tweet.private', { hasText: 'my parcel 77-GH is lost' }).waitFor();
+    await page.click('.tabs button[data-tab="thread"]');
+
+    await page.click('text=# social-dms');
+    const conversation = page.locator('#messages .message', { hasText: 'my parcel 77-GH is lost' });
+    await conversation.waitFor({ timeout: 20_000 });
+    for (const label of ['Reply', 'Assign to me', 'Resolve', 'Link contact']) {
+      await expect(conversation.locator('button.bk', { hasText: label }).count()).resolves.toBe(1);
+    }
+    expect(await conversation.innerText()).toContain('Waiting for an answer');
+    // The demo's earlier conversations are there too, one thread each.
+    await page.locator('#messages .message', { hasText: 'order #2231' }).waitFor();
+    // Nothing private reached the mentions channels.
+    for (const channel of ['# social-mentions', '# social-questions']) {
+      await page.click(`text=${channel}`);
+      expect(await page.locator('#messages .message', { hasText: '77-GH' }).count()).toBe(0);
+    }
+
+    await page.click('text=# social-dms');
+    await conversation.locator('button.bk', { hasText: 'Assign to me' }).click();
+    await conversation.filter({ hasText: 'Owned by' }).waitFor();
+    await conversation.locator('.thread-link').click();
+    await page.fill('#thread-input', 'reply: So sorry Grace, a new parcel ships today.');
+    await page.press('#thread-input', 'Enter');
+    await page.locator('#thread .message', { hasText: 'So sorry Grace' }).filter({ hasText: 'Sent by' }).waitFor({ timeout: 15_000 });
+    await conversation.filter({ hasNotText: 'Waiting for an answer' }).waitFor();
+    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/private-messages.png') });
+
+    await page.click('.tabs button[data-tab="x"]');
+    await page.locator('#x-timeline .tweet.brand.private', { hasText: 'So sorry Grace, a new parcel ships today.' }).waitFor();
+    await page.click('.tabs button[data-tab="thread"]');
+    await page.click('text=# social-mentions');
+  });
+
   it('logs the signed requests the page sent and the bot’s calls to the stand-ins', async () => {
     await page.click('.tabs button[data-tab="log"]');
     await page.locator('#log .log-entry', { hasText: 'page → bot' }).first().waitFor();

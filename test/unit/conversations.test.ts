@@ -42,6 +42,7 @@ describe('a conversation as messages arrive', () => {
     const replied = conversationAfterReply(opened, '2026-11-25T09:14:00.000Z');
     expect(replied.responseMs).toBe(14 * 60_000);
     expect(replied.conversation.awaitingSince).toBeUndefined();
+    expect(conversationAfterReply({ ...opened, isRequest: true }, '2026-11-25T09:14:00.000Z').conversation.isRequest).toBe(false);
     expect(conversationAfterReply(replied.conversation, '2026-11-25T09:20:00.000Z').responseMs).toBeUndefined();
     const fromApp = conversationAfterInbound(opened, message('b1', '2026-11-25T09:30:00.000Z', true), start);
     expect(fromApp.awaitingSince).toBeUndefined();

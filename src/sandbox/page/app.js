@@ -173,6 +173,9 @@ function renderThread() {
   if (!parent) return;
   ui.threadEmpty.hidden = true;
   ui.threadForm.hidden = false;
+  // In a private conversation's thread, `reply:` answers privately.
+  const isPrivate = parent.metadata?.event_type === 'switchboard_conversation';
+  ui.threadInput.placeholder = isPrivate ? 'Internal note, or reply: to answer privately' : 'Internal note, or reply: to answer publicly';
   const items = [...repliesOf(parent), ...myEphemerals(channel.id, parent.ts)].sort((a, b) => Number(a.ts) - Number(b.ts));
   keepScroll(
     ui.thread,
@@ -188,7 +191,7 @@ function renderX() {
   ui.xTimeline.replaceChildren(
     ...posts.map((post) => {
       const el = document.createElement('div');
-      el.className = `tweet ${post.network}${post.isBrand ? ' brand' : ''}`;
+      el.className = `tweet ${post.network}${post.isBrand ? ' brand' : ''}${post.isPrivate ? ' private' : ''}`;
       el.dataset.id = post.id;
       const who = document.createElement('div');
       const badge = document.createElement('span');
@@ -200,6 +203,12 @@ function renderX() {
       handle.className = 'handle';
       handle.textContent = ` @${post.handle} · ${new Date(post.createdAt).toLocaleTimeString()}`;
       who.append(badge, name, handle);
+      if (post.isPrivate) {
+        const lock = document.createElement('span');
+        lock.className = 'private-badge';
+        lock.textContent = ' ✉ private message';
+        who.append(lock);
+      }
       const text = document.createElement('div');
       text.textContent = post.text;
       el.append(who, text);
@@ -352,14 +361,19 @@ ui.threadForm.addEventListener('submit', async (event) => {
   await refresh();
   followNext.thread = false;
 });
+const customerForm = () => ({
+  network: document.querySelector('#mention-network').value,
+  username: document.querySelector('#mention-handle').value,
+  name: document.querySelector('#mention-name').value,
+  text: document.querySelector('#mention-text').value,
+});
 document.querySelector('#mention-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  await api('/api/mention', {
-    network: document.querySelector('#mention-network').value,
-    username: document.querySelector('#mention-handle').value,
-    name: document.querySelector('#mention-name').value,
-    text: document.querySelector('#mention-text').value,
-  });
+  await api('/api/mention', customerForm());
+});
+// The same customer, privately: an X DM, a Bluesky chat message or a Mastodon direct status.
+document.querySelector('#dm-submit').addEventListener('click', async () => {
+  await api('/api/dm', customerForm());
 });
 
 let pending = null;

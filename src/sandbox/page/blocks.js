@@ -41,6 +41,9 @@ const EMOJI = {
   arrow_lower_right: '↘️',
   arrow_right: '➡️',
   globe_with_meridians: '🌐',
+  large_green_circle: '🟢',
+  incoming_envelope: '📨',
+  arrows_counterclockwise: '🔄',
 };
 
 /** Slack's entities in mrkdwn are &amp; &lt; &gt;: decoded for display as text, never as markup. */
