@@ -258,7 +258,7 @@ describe('private messages: network-specific rules', () => {
     expect(channel.parents()).toEqual([]);
   });
 
-  it('X: keeps 30 follow-ups in order, and a read with nothing new asks for one small page, never the pages below what is stored', async () => {
+  it('X: keeps 30 follow-ups in order, and a read with nothing new asks for the newest event alone, never the pages below what is stored', async () => {
     bed.standins.x.addDirectMessage(ada, 'first');
     await bed.start({ SLACK_CHANNEL_DMS: DMS, X_DM_POLL_INTERVAL_SECONDS: '1' });
     const { parent } = await channel.waitForThread();
@@ -269,9 +269,9 @@ describe('private messages: network-specific rules', () => {
     bed.bot.running.pollNow();
     await waitUntil(() => bed.standins.x.callsTo('dm_events.read').length > readsBefore, 5_000, 'another read');
     await sleep(300);
-    // A read with nothing new asks for one small page and stops at the first stored event.
+    // A read with nothing new asks for the newest event alone (X bills each event read) and stops there.
     const last = bed.standins.x.callsTo('dm_events.read').at(-1);
-    expect(last?.query.max_results).toBe('10');
+    expect(last?.query.max_results).toBe('1');
     expect(last?.query.pagination_token).toBeUndefined();
     expect(channel.customerMessagesIn(parent).map((m) => textOf(m).match(/follow-up \d+/)?.[0])).toEqual(
       Array.from({ length: 30 }, (_, i) => `follow-up ${i}`),

@@ -36,9 +36,13 @@ const FIELDS = {
   expansions: 'sender_id,participant_ids',
   'user.fields': 'username,name',
 };
-/** Most reads find a handful of new events: a small first page re-reads (and is billed for) few stored ones. */
-const FIRST_PAGE = 10;
-const LATER_PAGES = 100;
+/**
+ * X bills every DM event a read returns ($0.010 each) and has no `since_id` for DMs: a read first
+ * asks for the newest event alone, and only when it is new reads on, 100 at a time. A quiet poll
+ * costs one event, not a page of already-stored ones.
+ */
+const PROBE = 1;
+const PAGE = 100;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
@@ -66,7 +70,7 @@ export class XDirectMessages implements DirectMessaging {
     let newest = query.after;
     let first = true;
     for (;;) {
-      const params: Record<string, string> = { ...FIELDS, max_results: String(first && query.after ? FIRST_PAGE : LATER_PAGES) };
+      const params: Record<string, string> = { ...FIELDS, max_results: String(first && query.after ? PROBE : PAGE) };
       if (pageToken) params.pagination_token = pageToken;
       const response = await callX(() =>
         this.writer.v2.get<XDmEventsResponse>('dm_events', params, { fullResponse: true, timeout: REQUEST_TIMEOUT_MS }),
