@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PiiCipher } from '../src/store/pii-cipher.ts';
 import { benchLookup } from './contact-lookup.ts';
+import { benchDirectMessages } from './direct-messages.ts';
 import { benchIngestPipeline } from './ingest-pipeline.ts';
 import { benchPostgres } from './postgres-store.ts';
 import { benchSlackAcks } from './slack-acks.ts';
@@ -74,6 +75,25 @@ console.log(
   throughput.perSecond >= 5_000 ? 'met' : 'NOT met',
 );
 console.log('  classify only       %s per second', fmt(triage.perSecond, 0));
+
+{
+  // Private messages: 40 reads of 500 (100 new conversations of five messages each), 20,000 stored at the end.
+  const dms = await benchDirectMessages(quick ? 8 : 40, 500);
+  const growth = dms.lateMs / dms.earlyMs;
+  console.log('\nprivate messages, no network (DirectMessageIngest: contacts, conversations, write-ahead, thread posts, parents redrawn)');
+  console.log(
+    '  per message         %s ms in the first quarter, %s ms in the last (%s stored by then); %s per second',
+    fmt(dms.earlyMs),
+    fmt(dms.lateMs),
+    dms.stored.toLocaleString('en'),
+    fmt(dms.perSecond, 0),
+  );
+  console.log(
+    '  ratio last/first    %s   (goal ≤ 1.5, cost not growing with the history: %s)',
+    fmt(growth),
+    growth <= 1.5 ? 'met' : 'NOT met',
+  );
+}
 
 const sealedThroughput = await benchIngestPipeline(5_000, PiiCipher.fromBytes(randomBytes(32)));
 console.log('\nencryption at rest (PII_ENCRYPTION_KEY): the same pipeline, personal fields sealed with AES-256-GCM');

@@ -18,6 +18,10 @@ import { ChatCallError, type ConversationContext, type MessageRef, type TeamChat
 
 export type ConversationAnswer = string | undefined;
 
+/** Posted messages' ts are written at least this often (as for mentions). */
+const FLUSH_EVERY = 100;
+const FLUSH_AFTER_MS = 1_000;
+
 /**
  * Private conversations as the team works them: one Slack thread each in the DMs channel, its
  * parent message kept up to date (state, owner, last message), and the Assign and Resolve buttons.
@@ -172,17 +176,14 @@ export class DirectMessageIngest {
       throw error;
     }
     this.refusedScope = undefined;
+    // Oldest first; a stable sort keeps a conversation's messages of the same second in the order read.
     const messages = [...batch.messages].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    let posted = 0;
-    for (const message of messages) {
-      if (signal.aborted) break;
-      const outcome = await this.take(message, signal);
-      if (outcome === 'interrupted') break;
-      if (outcome === 'posted') posted++;
-    }
+    const posted = await this.take(messages, signal);
     // Only a read taken whole moves the cursor: what was not posted is read again next time.
-    if (!signal.aborted && batch.cursor && batch.cursor !== after) await this.store.cursors.set(this.stream, batch.cursor);
-    return { fetched: messages.length, posted, pages: 1, rateLimit: batch.rateLimit };
+    if (posted !== undefined && !signal.aborted && batch.cursor && batch.cursor !== after) {
+      await this.store.cursors.set(this.stream, batch.cursor);
+    }
+    return { fetched: messages.length, posted: posted ?? 0, pages: 1, rateLimit: batch.rateLimit };
   }
 
   /** Says once, in the log and on /healthz, what to do; mentions keep working meanwhile. */
@@ -192,63 +193,121 @@ export class DirectMessageIngest {
     return { fetched: 0, posted: 0, pages: 0, needsPerson: `private messages are not read: ${error.message}` };
   }
 
-  /** One message: stored once, posted once into its conversation's thread. */
-  private async take(message: InboundDirectMessage, signal: AbortSignal): Promise<'posted' | 'known' | 'interrupted'> {
+  /**
+   * A read's messages into Slack, each once, with the writes batched as for mentions: what is
+   * already known is read in one go, every customer linked to a contact in one write, each
+   * conversation updated once, the intents written in one write before any Slack call, and the
+   * posted ts recorded together (every 100 messages or second). Returns how many were posted, or
+   * undefined when a stop interrupted it.
+   */
+  private async take(messages: InboundDirectMessage[], signal: AbortSignal): Promise<number | undefined> {
     const platform = this.platform.id;
-    const key = directMessageKey(platform, message.id);
-    const conversationKeyOf = conversationKey(platform, message.conversationId);
-    const erasedAt = await this.store.conversations.erasedAt(conversationKeyOf);
+    const { conversations, contacts } = this.store;
+    const keyOf = (message: InboundDirectMessage) => directMessageKey(platform, message.id);
+    const conversationOf = (message: InboundDirectMessage) => conversationKey(platform, message.conversationId);
+    const known = await conversations.getMessages(messages.map(keyOf));
+    const erasedAt = new Map<string, string | undefined>();
+    for (const key of new Set(messages.map(conversationOf))) erasedAt.set(key, await conversations.erasedAt(key));
     // An erased conversation's older messages never come back (GDPR); a new one starts it afresh.
-    if (erasedAt && message.createdAt <= erasedAt) return 'known';
-    const known = (await this.store.conversations.getMessages([key])).get(key);
-    if (known && (known.direction === 'out' || known.slack?.ts)) return 'known';
+    // A message already in Slack, or the brand's already stored, is done.
+    const open = messages.filter((message) => {
+      const erased = erasedAt.get(conversationOf(message));
+      const stored = known.get(keyOf(message));
+      return !(erased && message.createdAt <= erased) && !(stored && (stored.direction === 'out' || stored.slack?.ts));
+    });
+    if (open.length === 0) return 0;
 
-    const customer = message.participants[0] ?? message.sender;
-    const [contact] = await this.store.contacts.ensureForAuthors(platform, [customer]);
-    if (!contact) throw new Error(`no contact for ${key}`);
-    const before = await this.store.conversations.get(conversationKeyOf);
+    // Contacts for the customers, in one write; then each conversation once, folding in its new messages.
+    const customers = open.map((message) => message.participants[0] ?? message.sender);
+    const linked = await contacts.ensureForAuthors(platform, customers);
+    const contactOf = new Map(open.map((message, index) => [keyOf(message), linked[index]?.key ?? '']));
     const attemptedAt = this.now().toISOString();
-    const conversation = await this.store.conversations.upsert(conversationKeyOf, (current) =>
-      known
-        ? current
-        : conversationAfterInbound(current, message, { contactId: contact.key, slack: { channel: this.options.channel, attemptedAt } }),
-    );
-    if (!conversation) throw new Error(`the conversation ${conversationKeyOf} was not stored`);
-    const reopened = before?.status === 'resolved' && conversation.status === 'open';
-
-    if (message.fromBrand) {
-      // Written from the network's own app (or a reply of ours read back): kept for the timeline
-      // and the "answered" state, never posted as the customer's.
-      await this.store.conversations.addMessage(this.record(message, conversation, 'out'));
-      await this.conversations.refresh(conversation);
-      return 'known';
+    /** The message that reopened its conversation, by conversation. */
+    const reopenedBy = new Map<string, string>();
+    const grouped = new Map<string, InboundDirectMessage[]>();
+    for (const message of open) grouped.set(conversationOf(message), [...(grouped.get(conversationOf(message)) ?? []), message]);
+    const existedBefore = new Set<string>();
+    const updated = await conversations.upsertMany([...grouped.keys()], (key, current) => {
+      if (current) existedBefore.add(key);
+      let next = current;
+      for (const message of grouped.get(key) ?? []) {
+        if (known.has(keyOf(message))) continue; // an earlier attempt already folded it in
+        const before = next;
+        next = conversationAfterInbound(next, message, {
+          contactId: contactOf.get(keyOf(message)) ?? '',
+          slack: { channel: this.options.channel, attemptedAt },
+        });
+        if (before?.status === 'resolved' && next.status === 'open') reopenedBy.set(key, keyOf(message));
+      }
+      return next === current ? undefined : next;
+    });
+    const state = new Map(updated.map((conversation) => [conversation.key, conversation]));
+    for (const key of grouped.keys()) {
+      if (!state.has(key)) {
+        const stored = await conversations.get(key);
+        if (stored) state.set(key, stored);
+      }
     }
 
-    const stored =
-      known ?? (await this.store.conversations.addMessage({ ...this.record(message, conversation, 'in'), slack: { attemptedAt } })).message;
-    if (stored.slack?.ts) return 'known';
+    // Write-ahead: every new message before any Slack call, in one write.
+    const records = open
+      .filter((message) => !known.has(keyOf(message)))
+      .map((message) => {
+        const conversation = state.get(conversationOf(message));
+        if (!conversation) throw new Error(`the conversation of ${keyOf(message)} was not stored`);
+        const record = this.record(message, conversation, message.fromBrand ? 'out' : 'in');
+        return message.fromBrand ? record : { ...record, slack: { attemptedAt } };
+      });
+    await conversations.addMessages(records);
+    const written = new Map([...known, ...records.map((record) => [record.key, record] as const)]);
 
-    // The thread's parent first: its first message opens it (and is quoted in it).
-    const parent = await this.ensureParent(conversation, signal, Boolean(before));
-    if (!parent) return 'interrupted';
-    if (parent.openedWith === stored.key) {
-      await this.store.conversations.updateMessage(key, (current) => ({ ...current, slack: { attemptedAt, ts: parent.ref.ts } }));
-      return 'posted';
+    let posted = 0;
+    let pending: Array<{ key: string; ts: string }> = [];
+    let lastFlush = Date.now();
+    const flush = async () => {
+      if (pending.length) await conversations.recordMessagesPosted(pending);
+      pending = [];
+      lastFlush = Date.now();
+    };
+    const touched = new Set<string>();
+    try {
+      for (const message of open) {
+        if (signal.aborted) return undefined;
+        const key = conversationOf(message);
+        touched.add(key);
+        const record = written.get(keyOf(message));
+        if (message.fromBrand || !record) continue; // the brand's (from its own app): kept for the timeline and "answered"
+        let conversation = state.get(key);
+        if (!conversation) continue;
+        // The thread's parent first: the conversation's first message opens it (and is quoted in it).
+        const parent = await this.ensureParent(conversation, signal, existedBefore.has(key));
+        if (!parent) return undefined;
+        conversation = parent.conversation;
+        state.set(key, conversation);
+        if (parent.openedWith === record.key) {
+          pending.push({ key: record.key, ts: parent.ref.ts });
+          posted++;
+          continue;
+        }
+        const thread = { ...conversation, slack: { ...conversation.slack, ts: parent.ref.ts } };
+        const reopened = reopenedBy.get(key) === record.key;
+        const ts = await this.deliver(
+          () => this.chat.postDirectMessage(thread, record, { reopened }),
+          known.has(record.key) ? () => this.chat.findDirectMessage(thread, record) : undefined,
+          signal,
+        );
+        if (!ts) return undefined;
+        pending.push({ key: record.key, ts });
+        posted++;
+        this.log.info(`posted ${record.key} into the thread of ${key}${reopened ? ' (reopened)' : ''}`);
+        if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_AFTER_MS) await flush();
+      }
+    } finally {
+      await flush();
+      // Each thread's parent redrawn once (state, owner, last message), not once per message.
+      for (const key of touched) await this.conversations.refresh({ key });
     }
-    const thread = { ...parent.conversation, slack: { ...parent.conversation.slack, ts: parent.ref.ts } };
-    const ts = await this.deliver(
-      () => this.chat.postDirectMessage(thread, stored, { reopened }),
-      known ? () => this.chat.findDirectMessage(thread, stored) : undefined,
-      signal,
-    );
-    if (!ts) return 'interrupted';
-    await this.store.conversations.updateMessage(key, (current) => ({
-      ...current,
-      slack: { attemptedAt: current.slack?.attemptedAt ?? attemptedAt, ts },
-    }));
-    await this.conversations.refresh(thread);
-    this.log.info(`posted ${key} into the thread of ${conversationKeyOf}${reopened ? ' (reopened)' : ''}`);
-    return 'posted';
+    return posted;
   }
 
   /** The conversation's parent message, posted now or found after an earlier attempt. */

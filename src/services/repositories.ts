@@ -149,7 +149,16 @@ export interface ConversationRepository {
   forContact(contactId: string): Promise<ConversationRecord[]>;
   /** Every conversation (the digest's unanswered count, export). */
   all(): AsyncIterable<ConversationRecord>;
+  /** `upsert` for several conversations as one write (a read's conversations, on the files one write per segment). */
+  upsertMany(
+    keys: readonly string[],
+    change: (key: string, current: ConversationRecord | undefined) => ConversationRecord | undefined,
+  ): Promise<ConversationRecord[]>;
   getMessages(keys: readonly string[]): Promise<Map<string, DirectMessageRecord>>;
+  /** Write-ahead for a read's messages, in one write: each stored unless its key is known. Returns those newly stored. */
+  addMessages(messages: readonly DirectMessageRecord[]): Promise<DirectMessageRecord[]>;
+  /** These messages are in Slack: their thread message's ts, in one write (keys unknown, or already posted, are skipped). */
+  recordMessagesPosted(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number>;
   /** Stores the message unless its key is known; returns what is stored under the key, and whether it was new. */
   addMessage(message: DirectMessageRecord): Promise<{ message: DirectMessageRecord; isNew: boolean }>;
   updateMessage(

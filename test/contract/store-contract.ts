@@ -270,6 +270,38 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       expect(all).toBe(1);
     });
 
+    it('writes a read of private messages in batches: conversations once each, intents once, posted ts together', async () => {
+      const keys = ['bluesky:dm:a', 'bluesky:dm:b'];
+      const first = await store.conversations.upsertMany(keys, (key, current) =>
+        current ? undefined : conversationRecord(key, { contactId: 'c1', attemptedAt: '2026-11-24T09:00:00.000Z' }),
+      );
+      expect(first.map((conversation) => conversation.key).sort()).toEqual(keys);
+      // A key `change` declines is left as it is and not returned.
+      const second = await store.conversations.upsertMany(keys, (key, current) =>
+        key === 'bluesky:dm:a' && current ? { ...current, assignee: 'U1' } : undefined,
+      );
+      expect(second.map((conversation) => conversation.assignee)).toEqual(['U1']);
+      const messages = [
+        directMessage(keys[0] ?? '', 'x1', '2026-11-24T09:00:00.000Z'),
+        directMessage(keys[1] ?? '', 'x2', '2026-11-24T09:01:00.000Z'),
+      ].map((message) => ({ ...message, slack: { attemptedAt: '2026-11-24T09:02:00.000Z' } }));
+      expect(await store.conversations.addMessages(messages)).toHaveLength(2);
+      expect(await store.conversations.addMessages(messages)).toHaveLength(0); // stored once
+      expect(
+        await store.conversations.recordMessagesPosted([
+          { key: 'bluesky:dm-message:x1', ts: '1.1' },
+          { key: 'bluesky:dm-message:nope', ts: '1.2' },
+        ]),
+      ).toBe(1);
+      // A message already posted keeps its first ts.
+      expect(await store.conversations.recordMessagesPosted([{ key: 'bluesky:dm-message:x1', ts: '9.9' }])).toBe(0);
+      await reopen();
+      const stored = await store.conversations.getMessages(['bluesky:dm-message:x1', 'bluesky:dm-message:x2']);
+      expect(stored.get('bluesky:dm-message:x1')?.slack).toEqual({ attemptedAt: '2026-11-24T09:02:00.000Z', ts: '1.1' });
+      expect(stored.get('bluesky:dm-message:x2')?.slack?.ts).toBeUndefined();
+      expect((await store.conversations.get('bluesky:dm:a'))?.assignee).toBe('U1');
+    });
+
     it('moves conversations with a merge, and erases them for good: a re-read never stores their messages again', async () => {
       const key = conversationKey('x', '111-222');
       await store.conversations.upsert(key, () => conversationRecord(key, { contactId: 'c1', attemptedAt: '2026-11-24T09:00:00.000Z' }));

@@ -220,6 +220,50 @@ describe('private messages: network-specific rules', () => {
   );
   const channel = dmChannel(() => bed.standins);
 
+  it('links the customer to a known contact, assigns to one agent at a time, and refuses a viewer', async () => {
+    bed.standins.x.addMention({ username: 'margaret_h', name: 'Margaret Hamilton' }, 'my public account');
+    bed.standins.x.addDirectMessage({ username: 'apollo_guidance', name: 'Apollo Guidance' }, 'this is Margaret, from my other account');
+    await bed.start({ SLACK_CHANNEL_DMS: DMS, X_DM_POLL_INTERVAL_SECONDS: '1', SLACK_AGENTS: 'U0AGENT01,U0AGENT02' });
+    await waitUntil(() => bed.mentionKeys().length === 1, 10_000, 'the public mention');
+    const thread = await channel.waitForThread();
+    expect(textOf(thread.parent)).toContain('Contact: *Apollo Guidance*');
+
+    // Link contact: the type-ahead finds Margaret; the conversation and the identity move to her.
+    const before = bed.standins.slack.views().length;
+    await flow.press('conversation_link_contact', thread.parent, thread.key);
+    const view = await waitUntil(() => bed.standins.slack.views()[before], 5_000, 'the Link contact modal');
+    const { blockSuggestion, viewSubmission } = await import('../../src/sandbox/slack-payloads.ts');
+    const suggested = await flow.send(blockSuggestion({ view, actionId: 'contact_pick', blockId: 'contact_pick', value: 'margret' }));
+    const options = (JSON.parse(suggested.text) as { options: Array<{ text: { text: string }; value: string }> }).options;
+    expect(options[0]?.text.text).toContain('Margaret Hamilton');
+    await flow.send(viewSubmission({ view, values: { contact_pick: options[0]?.value ?? '' } }));
+    await waitUntil(() => textOf(channel.current(thread.parent)).includes('Contact: *Margaret Hamilton*'), 5_000, 'the thread relinked');
+    const card = JSON.stringify(await flow.command('lookup @margaret_h'));
+    expect(card).toContain('@apollo_guidance');
+    expect(card).toContain('Private conversations* 1 (1 open)');
+
+    // Assign: the presser owns it; a second agent is told who does; the owner's second press lets go.
+    await flow.press('conversation_assign_to_me', thread.parent, thread.key);
+    await waitUntil(() => textOf(channel.current(thread.parent)).includes('Owned by <@U0AGENT01>'), 5_000, 'assigned');
+    await flow.press('conversation_assign_to_me', thread.parent, thread.key, 'U0AGENT02');
+    await waitUntil(
+      () => flow.ephemeralsFor('U0AGENT02').some((m) => m.text.includes('<@U0AGENT01> owns this conversation')),
+      5_000,
+      'told',
+    );
+    await flow.press('conversation_assign_to_me', thread.parent, thread.key);
+    await waitUntil(() => textOf(channel.current(thread.parent)).includes('Nobody owns it yet'), 5_000, 'unassigned');
+
+    // A viewer may not reply, privately either: refused in words, no form, nothing sent.
+    const views = bed.standins.slack.views().length;
+    await flow.press('conversation_reply', thread.parent, thread.key, 'U0VIEWER01');
+    await waitUntil(() => flow.ephemeralsFor('U0VIEWER01').length > 0, 5_000, 'the refusal');
+    await flow.writeInThread(thread, 'reply: hello from a viewer', { userId: 'U0VIEWER01' });
+    await sleep(500);
+    expect(bed.standins.slack.views()).toHaveLength(views);
+    expect(bed.standins.x.sentDirectMessages()).toEqual([]);
+  });
+
   it('Mastodon: a direct status comes as a conversation, never as a mention; a reply stays direct and mentions no outsider', async () => {
     bed.standins.mastodon.addDirectMessage({ username: 'ada', display_name: 'Ada Lovelace' }, 'my card was charged twice');
     await bed.start({ ...platformEnv(bed.standins, 'mastodon'), SLACK_CHANNEL_DMS: DMS });

@@ -24,6 +24,8 @@ export class ConversationStore implements ConversationRepository {
   private messages!: SegmentedCollection<DirectMessageRecord, 'text' | 'author', 'conversationKey' | 'contactId'>;
   private erased!: Low<ErasedData>;
   private readonly conversationsByContact = new Map<string, Set<string>>();
+  /** Each conversation's contact, so a move updates one entry of the index above. */
+  private readonly contactOf = new Map<string, string>();
   private readonly messagesByConversation = new Map<string, Set<string>>();
   private readonly messagesByContact = new Map<string, Set<string>>();
 
@@ -34,7 +36,7 @@ export class ConversationStore implements ConversationRepository {
       {
         partitionOf: (conversation) => conversation.slack.attemptedAt.slice(0, 10),
         isRecord: isConversationRecord,
-        onOpenPlain: (conversation) => addTo(store.conversationsByContact, conversation.contactId, conversation.key),
+        onOpenPlain: (conversation) => store.indexConversation(conversation),
         indexFields: ['contactId'],
         personal: PERSONAL.conversations,
         cipher: options.cipher,
@@ -67,7 +69,7 @@ export class ConversationStore implements ConversationRepository {
         ...conversations,
         write: async (records) => {
           await conversations.write(records);
-          for (const record of records) if (isConversationRecord(record)) addTo(this.conversationsByContact, record.contactId, record.key);
+          for (const record of records) if (isConversationRecord(record)) this.indexConversation(record);
         },
       },
       directMessages: {
@@ -103,11 +105,45 @@ export class ConversationStore implements ConversationRepository {
       return next;
     });
     if (written) {
-      // A merge may have moved it to another contact: the index follows.
-      for (const [contact, keys] of this.conversationsByContact) if (contact !== written.contactId) keys.delete(key);
-      addTo(this.conversationsByContact, written.contactId, key);
+      // A merge or a Link contact may have moved it to another contact: the index follows.
+      const before = this.contactOf.get(key);
+      if (before !== undefined && before !== written.contactId) this.conversationsByContact.get(before)?.delete(key);
+      this.indexConversation(written);
     }
     return written ?? unchanged;
+  }
+
+  async upsertMany(
+    keys: readonly string[],
+    change: (key: string, current: ConversationRecord | undefined) => ConversationRecord | undefined,
+  ): Promise<ConversationRecord[]> {
+    const written = await this.conversations.upsertMany(keys, change);
+    for (const conversation of written) {
+      const before = this.contactOf.get(conversation.key);
+      if (before !== undefined && before !== conversation.contactId) this.conversationsByContact.get(before)?.delete(conversation.key);
+      this.indexConversation(conversation);
+    }
+    return written;
+  }
+
+  async addMessages(messages: readonly DirectMessageRecord[]): Promise<DirectMessageRecord[]> {
+    const byKey = new Map(messages.map((message) => [message.key, message]));
+    const written = await this.messages.upsertMany([...byKey.keys()], (key, current) => (current ? undefined : byKey.get(key)));
+    for (const message of written) this.indexMessage(message);
+    return written;
+  }
+
+  async recordMessagesPosted(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number> {
+    const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
+    const written = await this.messages.upsertMany(
+      [...tsOf.keys()].filter((key) => this.messages.has(key)),
+      (key, current) => {
+        const ts = tsOf.get(key);
+        if (!current || !ts || current.slack?.ts) return undefined;
+        return { ...current, slack: { attemptedAt: current.slack?.attemptedAt ?? ts, ts } };
+      },
+    );
+    return written.length;
   }
 
   async forContact(contactId: string): Promise<ConversationRecord[]> {
@@ -189,6 +225,7 @@ export class ConversationStore implements ConversationRepository {
     for (const conversation of conversations) {
       await this.conversations.delete(conversation.key);
       this.messagesByConversation.delete(conversation.key);
+      this.contactOf.delete(conversation.key);
     }
     this.conversationsByContact.delete(contactId);
     this.messagesByContact.delete(contactId);
@@ -197,6 +234,11 @@ export class ConversationStore implements ConversationRepository {
 
   async erasedAt(conversationKey: string): Promise<string | undefined> {
     return this.erased.data.erased[erasureHash(conversationKey)];
+  }
+
+  private indexConversation(conversation: Pick<ConversationRecord, 'key' | 'contactId'>): void {
+    addTo(this.conversationsByContact, conversation.contactId, conversation.key);
+    this.contactOf.set(conversation.key, conversation.contactId);
   }
 
   private indexMessage(message: Pick<DirectMessageRecord, 'key' | 'conversationKey' | 'contactId'>): void {

@@ -956,6 +956,47 @@ export class PgConversations implements ConversationRepository {
     });
   }
 
+  upsertMany(
+    keys: readonly string[],
+    change: (key: string, current: ConversationRecord | undefined) => ConversationRecord | undefined,
+  ): Promise<ConversationRecord[]> {
+    // One transaction (one commit); keys in one order for every caller, so two never deadlock.
+    return this.db.transaction(async (tx) => {
+      const repository = new PgConversations(tx, this.conversations.cipher);
+      const written: ConversationRecord[] = [];
+      for (const key of [...new Set(keys)].sort()) {
+        let changed = false;
+        const result = await repository.upsert(key, (current) => {
+          const next = change(key, current);
+          changed = next !== undefined;
+          return next;
+        });
+        if (changed && result) written.push(result);
+      }
+      return written;
+    });
+  }
+
+  addMessages(messages: readonly DirectMessageRecord[]): Promise<DirectMessageRecord[]> {
+    return this.db.transaction(async (tx) => {
+      const written: DirectMessageRecord[] = [];
+      for (const message of messages) if ((await this.writeMessage(tx, message, 'NOTHING')) === 1) written.push(message);
+      return written;
+    });
+  }
+
+  async recordMessagesPosted(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number> {
+    if (!posted.length) return 0;
+    // The Slack place is never sealed: set in place, without opening the message.
+    const { rowCount } = await this.db.query(
+      `UPDATE direct_messages d SET record = jsonb_set(d.record, '{slack,ts}', to_jsonb(v.ts))
+       FROM unnest($1::text[], $2::text[]) AS v(key, ts)
+       WHERE d.key = v.key AND d.record ? 'slack' AND NOT (d.record->'slack' ? 'ts')`,
+      [posted.map((entry) => entry.key), posted.map((entry) => entry.ts)],
+    );
+    return rowCount ?? 0;
+  }
+
   async forContact(contactId: string): Promise<ConversationRecord[]> {
     const { rows } = await this.db.query<{ record: unknown }>('SELECT record FROM conversations WHERE contact_id = $1', [contactId]);
     return rows.map((row) => this.openConversation(row.record)).sort((a, b) => (a.lastMessageAt < b.lastMessageAt ? 1 : -1));
