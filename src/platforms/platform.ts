@@ -152,7 +152,7 @@ export interface DirectMessageQuery {
   after?: string;
   /** On the first read only: the oldest message worth reading (`BACKFILL_HOURS`). */
   notBefore: Date;
-  /** Whether a message (by its ID on the network) is stored already: paging stops at the first that is. */
+  /** Whether a message (by its ID on the network) is done (in Slack, or the brand's own): such a message is not handed back. */
   isStored(messageId: string): Promise<boolean>;
 }
 

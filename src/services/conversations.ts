@@ -169,7 +169,12 @@ export class DirectMessageIngest {
       batch = await dms.read({
         after,
         notBefore,
-        isStored: async (id) => (await this.store.conversations.getMessages([directMessageKey(this.platform.id, id)])).size > 0,
+        // Done means in Slack (or the brand's own): a message only attempted before a crash is read again.
+        isStored: async (id) => {
+          const key = directMessageKey(this.platform.id, id);
+          const stored = (await this.store.conversations.getMessages([key])).get(key);
+          return Boolean(stored && (stored.direction === 'out' || stored.slack?.ts));
+        },
       });
     } catch (error) {
       if (isPlatformError(error) && error.code === 'scope') return this.scopeRefused(error);
@@ -317,7 +322,10 @@ export class DirectMessageIngest {
     /** The conversation was stored before this message: an earlier attempt may have posted its parent. */
     attemptedBefore: boolean,
   ): Promise<{ ref: MessageRef; conversation: ConversationRecord; openedWith?: string } | undefined> {
-    if (conversation.slack.ts) return { ref: { channel: conversation.slack.channel, ts: conversation.slack.ts }, conversation };
+    // Posted already: the opening message lives in it (a crash may have left only that unrecorded).
+    if (conversation.slack.ts) {
+      return { ref: { channel: conversation.slack.channel, ts: conversation.slack.ts }, conversation, openedWith: conversation.openingKey };
+    }
     const context = await this.conversations.context(conversation);
     const ts = await this.deliver(
       () => this.chat.postConversation(conversation, context),

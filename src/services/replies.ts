@@ -367,11 +367,13 @@ export class ReplyService {
       if (found) return { id: found.id, url: '' };
     }
     if (dms.sendsPerDay !== undefined) {
-      const sentToday = await this.privateSendsInLastDay(platform.id);
-      if (sentToday >= dms.sendsPerDay) {
+      const day = await this.privateSendsInLastDay(platform.id);
+      if (day.count >= dms.sendsPerDay) {
+        // A slot frees when the oldest of the day's sends is 24 hours old.
+        const freeAt = day.oldest ? new Date(Date.parse(day.oldest) + 86_400_000).toISOString().slice(11, 16) : undefined;
         throw new PlatformError(
           'rejected',
-          `${platform.displayName} allows ${dms.sendsPerDay} private messages a day from one account, and ${sentToday} went out in the last 24 hours; send it later`,
+          `${platform.displayName} allows ${dms.sendsPerDay.toLocaleString('en')} private messages a day from one account, and ${day.count.toLocaleString('en')} went out in the last 24 hours; send it ${freeAt ? `after ${freeAt} UTC` : 'later'}`,
         );
       }
     }
@@ -379,17 +381,20 @@ export class ReplyService {
     return { id: sent.id, url: '' };
   }
 
-  /** The brand's private messages on a network in the last 24 hours (two days of records, read once per send). */
-  private async privateSendsInLastDay(platform: PlatformId): Promise<number> {
+  /** The brand's private messages on a network in the last 24 hours, and the oldest of them (two days of records, read once per send). */
+  private async privateSendsInLastDay(platform: PlatformId): Promise<{ count: number; oldest?: string }> {
     const now = this.now().getTime();
     const since = new Date(now - 86_400_000).toISOString();
     let count = 0;
-    for (const day of [since.slice(0, 10), new Date(now).toISOString().slice(0, 10)]) {
+    let oldest: string | undefined;
+    for (const day of new Set([since.slice(0, 10), new Date(now).toISOString().slice(0, 10)])) {
       for await (const message of this.store.conversations.readMessagesDay(day)) {
-        if (message.platform === platform && message.direction === 'out' && message.sentAt >= since) count++;
+        if (message.platform !== platform || message.direction !== 'out' || message.sentAt < since) continue;
+        count++;
+        if (!oldest || message.sentAt < oldest) oldest = message.sentAt;
       }
     }
-    return count;
+    return { count, oldest };
   }
 
   /**

@@ -436,3 +436,129 @@ describe('private messages: privacy', () => {
     expect(textOf(channel.parents().at(-1))).not.toContain('4711');
   });
 });
+
+describe('private messages: crashes while posting to Slack, outages, Undo and refusals', () => {
+  const child = useChildBotBed();
+  const channel = dmChannel(() => child.standins);
+  const bluesky = NETWORKS.find((network) => network.name === 'bluesky') as Network;
+
+  /** Kills the bot the moment its `nth` post to the DMs channel reaches Slack; Slack still posts it (1.5 s later). */
+  const killOnDmPost = (nth: number) =>
+    new Promise<void>((resolve) => {
+      let seen = 0;
+      const onRequest = (request: { method: string; body: Record<string, unknown> }) => {
+        if (request.method !== 'chat.postMessage' || request.body.channel !== DMS || ++seen < nth) return;
+        child.standins.slack.off('request', onRequest);
+        child.current().child.kill('SIGKILL');
+        resolve();
+      };
+      child.standins.slack.faults.inject('chat.postMessage', { kind: 'delay', ms: 1_500 }, 1, { after: nth - 1 });
+      child.standins.slack.on('request', onRequest);
+    });
+
+  for (const [nth, what] of [
+    [1, "the thread's parent"],
+    [2, 'a message in the thread'],
+  ] as const) {
+    it(`after kill -9 while ${what} was being posted, finds it in Slack and posts each message once`, async () => {
+      bluesky.customerWrites(child.standins, 'first: where is my parcel?');
+      bluesky.customerWrites(child.standins, 'second: it was due Monday');
+      const killed = killOnDmPost(nth);
+      await child.start({ ...bluesky.env(child.standins), SLACK_CHANNEL_DMS: DMS });
+      await killed;
+      await child.current().exited;
+      await sleep(2_000); // Slack finishes the post the bot never heard back about
+
+      await child.start({ ...bluesky.env(child.standins), SLACK_CHANNEL_DMS: DMS });
+      const { parent } = await channel.waitForThread(20_000);
+      await waitUntil(() => channel.customerMessagesIn(parent).length === 1, 20_000, 'the second message in the thread');
+      await sleep(2_000);
+      expect(channel.parents()).toHaveLength(1);
+      expect(channel.customerMessagesIn(parent)).toHaveLength(1);
+      expect(textOf(parent)).toContain('first: where is my parcel?');
+      expect(textOf(channel.customerMessagesIn(parent)[0])).toContain('second: it was due Monday');
+      expect(
+        child.standins.slack.callsTo('conversations.history').length + child.standins.slack.callsTo('conversations.replies').length,
+      ).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('private messages: outages, Undo and refusals', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+  const channel = dmChannel(() => bed.standins);
+
+  it('backs off while the chat service is down, says so on /healthz, and posts what arrived once it is back', async () => {
+    bed.standins.bluesky.addChatMessage({ handle: 'ada.bsky.social' }, 'before the outage');
+    await bed.start({ ...platformEnv(bed.standins, 'bluesky'), SLACK_CHANNEL_DMS: DMS });
+    const { parent } = await channel.waitForThread();
+    bed.standins.bluesky.faults.inject(
+      'chat.bsky.convo.getLog',
+      { kind: 'status', status: 502, body: { error: 'UpstreamFailure', message: 'Bad gateway' } },
+      3,
+    );
+    bed.standins.bluesky.addChatMessage({ handle: 'ada.bsky.social' }, 'during the outage');
+    bed.bot.running.pollNow();
+    await waitUntil(async () => (await bed.health()).platforms['bluesky:dms']?.state === 'backing_off', 5_000, 'backing_off on /healthz');
+    await waitUntil(() => channel.customerMessagesIn(parent).length === 1, 15_000, 'the message after the outage');
+    await waitUntil(async () => (await bed.health()).platforms['bluesky:dms']?.state === 'ok', 5_000, 'ok again');
+    expect(channel.customerMessagesIn(parent)).toHaveLength(1);
+  });
+
+  it('holds a private reply for the Undo window; Undo sends nothing', async () => {
+    bed.standins.x.addDirectMessage(ada, 'please cancel my order');
+    await bed.start({ SLACK_CHANNEL_DMS: DMS, X_DM_POLL_INTERVAL_SECONDS: '1', REPLY_UNDO_SECONDS: '3' });
+    const thread = await channel.waitForThread();
+    await flow.writeInThread(thread, 'reply: Cancelled, Ada.');
+    const announcement = await waitUntil(() => channel.confirmationIn(thread.parent), 5_000, 'the announcement');
+    expect(textOf(announcement)).toContain('Sending in');
+    await flow.press('reply_undo', announcement, String(announcement.metadata?.event_payload.key));
+    await waitUntil(() => textOf(channel.confirmationIn(thread.parent)).includes('Undone'), 5_000, 'undone');
+    await sleep(3_500);
+    expect(bed.standins.x.sentDirectMessages()).toEqual([]);
+  });
+
+  it('Bluesky: tells the agent in words when the customer left the conversation', async () => {
+    bed.standins.bluesky.addChatMessage({ handle: 'ada.bsky.social' }, 'never mind');
+    await bed.start({ ...platformEnv(bed.standins, 'bluesky'), SLACK_CHANNEL_DMS: DMS });
+    const thread = await channel.waitForThread();
+    bed.standins.bluesky.chat.leave(bed.standins.bluesky.profileOf({ handle: 'ada.bsky.social' }));
+    await flow.writeInThread(thread, 'reply: Are you still there?');
+    const told = await waitUntil(() => flow.ephemeralsFor('U0AGENT01').find((m) => /not sent/i.test(m.text)), 10_000, 'the refusal');
+    expect(told.text).toContain('this conversation is locked');
+    expect(bed.standins.bluesky.chat.sentByBrand()).toEqual([]);
+  });
+
+  it('X: refuses a reply once the brand has sent 1,440 DMs in 24 hours, saying when, and sends nothing', async () => {
+    bed.standins.x.addDirectMessage(ada, 'hello?');
+    // The day's 1,440 sends are already in the store (written as the bot writes its own).
+    const { openFileStore } = await import('../../src/store/files/file-store.ts');
+    const store = await openFileStore(bed.dataDir);
+    const now = Date.now();
+    await store.conversations.addMessages(
+      Array.from({ length: 1_440 }, (_, i) => ({
+        key: `x:dm-message:sent-${i}`,
+        conversationKey: 'x:dm:other',
+        contactId: 'someone',
+        platform: 'x' as const,
+        id: `sent-${i}`,
+        direction: 'out' as const,
+        text: 'earlier answer',
+        author: { id: 'brand', handle: 'northwind', name: 'X' },
+        sentAt: new Date(now - 60_000 - i * 1_000).toISOString(),
+      })),
+    );
+    await store.close();
+    await bed.start({ SLACK_CHANNEL_DMS: DMS, X_DM_POLL_INTERVAL_SECONDS: '1' });
+    const thread = await channel.waitForThread();
+    await flow.writeInThread(thread, 'reply: Hi Ada!');
+    const told = await waitUntil(() => flow.ephemeralsFor('U0AGENT01').find((m) => /not sent/i.test(m.text)), 10_000, 'the refusal');
+    expect(told.text).toContain('X allows 1,440 private messages a day from one account, and 1,440 went out in the last 24 hours');
+    expect(told.text).toMatch(/send it after \d\d:\d\d UTC/);
+    expect(bed.standins.x.callsTo('dm.create')).toEqual([]);
+  });
+});
