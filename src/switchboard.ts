@@ -122,7 +122,16 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     // /healthz: what this replica does. Every replica answers Slack and works the outbox; polling
     // (each platform account) and the digest belong to whichever replica holds the duty.
     health.reportRoles(() => [
-      ...leadership.held().flatMap((duty) => (duty === 'ingest' ? [...platforms.keys()].map((id) => `poller:${id}`) : [duty])),
+      ...leadership
+        .held()
+        .flatMap((duty) =>
+          duty === 'ingest'
+            ? [...platforms.values()].flatMap((platform) => [
+                `poller:${platform.id}`,
+                ...(platform.directMessages && config.slack.dmChannel ? [`poller:${platform.id}:dms`] : []),
+              ])
+            : [duty],
+        ),
       'outbox',
     ]);
     const pacer = new ChannelPacer({ perSecond: tune.slackPostsPerSecond, burst: tune.slackBurst });

@@ -293,6 +293,8 @@ describe('private messages: network-specific rules', () => {
       'failing on /healthz',
     );
     expect(health.platforms['bluesky:dms']?.detail).toContain('Allow access to your direct messages');
+    const roles = ((await (await fetch(`${bot.url}/healthz`)).json()) as { roles: string[] }).roles;
+    expect(roles).toEqual(expect.arrayContaining(['poller:bluesky', 'poller:bluesky:dms']));
     bed.standins.bluesky.addMention({ handle: 'grace.bsky.social' }, 'do you ship to Oslo?');
     bot.running.pollNow();
     await waitUntil(() => bed.mentionKeys().length === 1, 10_000, 'the mention');
