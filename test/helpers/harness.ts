@@ -58,7 +58,8 @@ export function platformEnv(standins: Standins, platform: 'x' | 'mastodon' | 'bl
 
 export async function tempDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-test-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  // A listener still finishing when the bot stops may write one more file while the folder is removed: retry.
+  return { dir, remove: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 /** The environment a real deployment would have, pointed at the stand-ins. */
