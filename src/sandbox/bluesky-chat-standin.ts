@@ -1,11 +1,12 @@
-import type { Reply } from './standin-server.ts';
+import type http from 'node:http';
+import { type Reply, StandinServer } from './standin-server.ts';
 
 /**
  * The Bluesky chat service (chat.bsky.convo.*), as the brand's PDS forwards it, built from the
- * lexicons and docs.bsky.app: the PDS forwards a call only with `atproto-proxy:
- * did:web:api.bsky.chat#bsky_chat` (without it, it answers 501 as for any method it lacks); an app
- * password made without "Allow access to your direct messages" gets `400 InvalidToken: Bad token
- * scope`; every change is a log entry with a rev (sortable, increasing) that `getLog` pages from;
+ * lexicons and docs.bsky.app, and checked against the reference PDS (test/real): the PDS forwards a
+ * call only with `atproto-proxy: did:web:api.bsky.chat#bsky_chat` (without it, to the AppView, which
+ * has no chat: 501); an app password made without "Allow access to your direct messages" gets
+ * `400 InvalidToken: Bad token method`; every change is a log entry with a rev (sortable, increasing) that `getLog` pages from;
  * `listConvos` and `getMessages` list newest first; a conversation someone opened with the brand
  * is a request until the brand answers; `sendMessage` takes 1,000 graphemes and 10,000 bytes and
  * refuses a conversation the customer left, or a customer who accepts no messages.
@@ -102,10 +103,12 @@ export class BlueskyChatStandin {
     body: Record<string, unknown>,
     rate: Record<string, string>,
   ): Reply {
+    // The PDS checks the token's right to chat first (the reference PDS's words; older ones said
+    // "Bad token scope"), then forwards: without the header, to the AppView, which has no chat.
+    if (!this.appPasswordAllowsChat) return error(400, 'InvalidToken', 'Bad token method', rate);
     if (headers['atproto-proxy'] !== CHAT_PROXY) {
       return error(501, 'MethodNotImplemented', `Method Not Implemented: ${operation}`, rate);
     }
-    if (!this.appPasswordAllowsChat) return error(400, 'InvalidToken', 'Bad token scope', rate);
     switch (operation) {
       case 'chat.bsky.convo.listConvos': {
         const limit = Math.min(Number(query.get('limit') ?? 50) || 50, 100);
@@ -235,3 +238,50 @@ const error = (status: number, name: string, message: string, headers: Record<st
   body: { error: name, message },
   headers,
 });
+
+/**
+ * The chat service on its own, as the real PDS proxies to it (test/real points the reference PDS's
+ * `did:web:api.bsky.chat` at this): each call carries the PDS's service-auth JWT for the user, with
+ * the method it may call (`lxm`) and this service as audience. The JWT's claims are checked; its
+ * signature is not (that needs the user's key from the PLC directory).
+ */
+export class ChatServiceStandin extends StandinServer {
+  readonly chat: BlueskyChatStandin;
+  /** The service-auth claims of every call, for a test to read. */
+  readonly claims: Array<Record<string, unknown>> = [];
+
+  constructor(brand: ChatProfile, now: () => number = Date.now) {
+    super();
+    this.chat = new BlueskyChatStandin(brand, now);
+  }
+
+  protected operationOf(_req: http.IncomingMessage, path: string): string {
+    return path.replace(/^\/xrpc\//, '');
+  }
+
+  protected outageReply(): Reply {
+    return { status: 503, body: { error: 'InternalServerError', message: 'Service Unavailable' } };
+  }
+
+  protected handle(
+    operation: string,
+    req: http.IncomingMessage,
+    _path: string,
+    _query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): Reply {
+    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    let claims: Record<string, unknown>;
+    try {
+      claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return error(401, 'AuthenticationRequired', 'jwt malformed', {});
+    }
+    this.claims.push(claims);
+    if (claims.aud !== CHAT_PROXY.split('#')[0]) return error(401, 'BadJwtAudience', 'jwt audience does not match service did', {});
+    if (claims.lxm !== operation) return error(401, 'BadJwtLexiconMethod', 'jwt lexicon method ("lxm") does not match', {});
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return error(401, 'JwtExpired', 'jwt expired', {});
+    const url = new URL(req.url ?? '/', 'http://standin');
+    return this.chat.handle(operation, { 'atproto-proxy': CHAT_PROXY }, url.searchParams, body, {});
+  }
+}

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AtpAgent, RichText } from '@atproto/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { ChatServiceStandin } from '../../src/sandbox/bluesky-chat-standin.ts';
 import {
   botEnv,
   FAST,
@@ -341,6 +342,82 @@ describe.runIf(available)('Bluesky: the atproto reference network', () => {
     expect(JSON.parse(tooManyBytes.text).response_action).toBe('errors');
     expect(tooManyBytes.text).toMatch(/7500 bytes; a post may have at most 3,000/);
     expect((await brandRecords('app.bsky.feed.post')).length).toBe(postsBefore);
+  });
+
+  it('reads and answers private messages through the real PDS: its scope check, its proxy and service auth, to the chat service', async () => {
+    const brandDid = brand.session?.did ?? '';
+    const chatService = new ChatServiceStandin({ did: brandDid, handle: 'northwind.test', displayName: 'Northwind' });
+    await chatService.listen();
+    // The chat service is not open source: the reference PDS resolves did:web:api.bsky.chat to our stand-in of it.
+    const dids = real.network.pds.ctx.idResolver.did;
+    const resolve = dids.resolve.bind(dids);
+    dids.resolve = async (did: string, ...rest: unknown[]) =>
+      did === 'did:web:api.bsky.chat'
+        ? {
+            '@context': ['https://www.w3.org/ns/did/v1'],
+            id: did,
+            service: [{ id: '#bsky_chat', type: 'BskyChatService', serviceEndpoint: chatService.url }],
+          }
+        : resolve(did, ...rest);
+    try {
+      // An app password made without access to direct messages: the real PDS and our PDS stand-in answer alike.
+      const failureOf = (call: Promise<unknown>) =>
+        call.then(
+          () => 'answered',
+          (error: { status?: number; error?: string; message?: string }) => ({
+            status: error.status,
+            error: error.error,
+            message: error.message,
+          }),
+        );
+      const viaApp = new AtpAgent({ service: real.pdsUrl });
+      await viaApp.login({ identifier: 'northwind.test', password: appPassword });
+      const viaStandin = new AtpAgent({ service: standins.bluesky.apiUrl });
+      await viaStandin.login({ identifier: standins.bluesky.brand.handle, password: standins.bluesky.appPassword });
+      standins.bluesky.chat.appPasswordAllowsChat = false;
+      for (const proxied of [true, false]) {
+        const call = (agent: AtpAgent) =>
+          (proxied ? agent.withProxy('bsky_chat', 'did:web:api.bsky.chat') : agent).chat.bsky.convo.listConvos({});
+        const [realAnswer, standinAnswer] = [await failureOf(call(viaApp)), await failureOf(call(viaStandin))];
+        expect(standinAnswer, `proxied: ${proxied}`).toEqual(realAnswer);
+        expect(realAnswer).toMatchObject({ status: 400, error: 'InvalidToken' });
+      }
+      standins.bluesky.chat.appPasswordAllowsChat = true;
+
+      // With DM access: the bot reads the customer's message and answers it, every call through the real PDS.
+      const privileged = (await brand.com.atproto.server.createAppPassword({ name: 'switchboard-dms', privileged: true })).data.password;
+      await start({ BLUESKY_APP_PASSWORD: privileged, SLACK_CHANNEL_DMS: 'C0SOCDMS1' });
+      const ada = await customer('ada.test');
+      chatService.chat.customerWrites(
+        { did: ada.session?.did ?? '', handle: 'ada.test', displayName: 'Ada' },
+        'hello, my order 55 is late',
+      );
+      current().running.pollNow();
+      const parent = await waitUntil(
+        () => standins.slack.messages('C0SOCDMS1').find((m) => m.metadata?.event_type === 'switchboard_conversation'),
+        20_000,
+        'the conversation thread',
+      );
+      expect(textOf(parent)).toContain('hello, my order 55 is late');
+      expect(textOf(parent)).toContain('@ada.test');
+      await flow.writeInThread({ key: String(parent.metadata?.event_payload.key), message: parent }, 'reply: Sorry Ada, it ships today.');
+      await waitUntil(() => chatService.chat.sentByBrand().length === 1, 20_000, 'the reply at the chat service');
+      expect(chatService.chat.sentByBrand()[0]?.text).toBe('Sorry Ada, it ships today.');
+      // Each call came through the PDS with a service-auth token for the brand and that one method.
+      const methods = new Set(chatService.claims.map((claims) => claims.lxm));
+      for (const method of [
+        'chat.bsky.convo.listConvos',
+        'chat.bsky.convo.getConvo',
+        'chat.bsky.convo.getMessages',
+        'chat.bsky.convo.sendMessage',
+      ]) {
+        expect(methods).toContain(method);
+      }
+      expect(new Set(chatService.claims.map((claims) => claims.iss))).toEqual(new Set([brandDid]));
+    } finally {
+      dids.resolve = resolve;
+      await chatService.close();
+    }
   });
 
   it('refreshes an expired access token after a restart, with no new login and nothing posted twice', async () => {

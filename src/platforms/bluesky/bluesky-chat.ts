@@ -163,7 +163,8 @@ function chatError(error: unknown, translate: (error: unknown) => PlatformError)
   {
     const mapped = translate(error);
     const message = error instanceof Error ? error.message : '';
-    if (/bad token scope/i.test(message)) {
+    // "Bad token method" from the reference PDS, "Bad token scope" from older ones.
+    if (/bad token (scope|method)/i.test(message)) {
       return new PlatformError(
         'scope',
         'the Bluesky app password does not allow direct messages: create a new one in Settings → Privacy and security → App passwords with "Allow access to your direct messages" ticked, set it as BLUESKY_APP_PASSWORD and restart',
