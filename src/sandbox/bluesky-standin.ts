@@ -69,7 +69,8 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 export class BlueskyStandin extends StandinServer {
   readonly brand: BskyProfile;
-  readonly appPassword: string;
+  /** The brand's app password; a test may change it (the operator made a new one). */
+  appPassword: string;
   accessTokenTtlMs: number;
   /** How many times createSession succeeded (the bot should log in once, then refresh). */
   sessionsCreated = 0;

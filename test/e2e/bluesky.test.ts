@@ -54,6 +54,24 @@ describe('Bluesky: the same stories as X', () => {
     expect(postedKeys()).toEqual([first, second, during].map(keyOf));
   });
 
+  it('logs in again, once, when the app password was changed: a new one (allowed to read DMs, say) takes effect at once', async () => {
+    await start();
+    await flow.posted(keyOf(bed.standins.bluesky.addMention({ handle: 'grace' }, 'hello')));
+    await bed.bot.stop();
+    // The operator made a new app password and put it in the configuration.
+    bed.standins.bluesky.appPassword = 'wxyz-wxyz-wxyz-wxyz';
+    await start({ BLUESKY_APP_PASSWORD: 'wxyz-wxyz-wxyz-wxyz' });
+    await flow.posted(keyOf(bed.standins.bluesky.addMention({ handle: 'grace' }, 'with the new password')));
+    expect(bed.standins.bluesky.sessionsCreated).toBe(2);
+    // The saved session names the password by a hash only.
+    const file = await readFile(path.join(bed.dataDir, 'bluesky-session.json'), 'utf8');
+    expect(file).not.toContain('wxyz-wxyz');
+    await bed.bot.stop();
+    await start({ BLUESKY_APP_PASSWORD: 'wxyz-wxyz-wxyz-wxyz' });
+    await flow.posted(keyOf(bed.standins.bluesky.addMention({ handle: 'grace' }, 'resumed')));
+    expect(bed.standins.bluesky.sessionsCreated).toBe(2);
+  });
+
   it('keeps the saved session sealed when PII_ENCRYPTION_KEY is set, and still resumes it', async () => {
     const sealed = { PII_ENCRYPTION_KEY: TEST_KEY };
     await start(sealed);

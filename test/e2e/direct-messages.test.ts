@@ -273,6 +273,13 @@ describe('private messages: network-specific rules', () => {
     await flow.writeInThread(thread, 'reply: @grace please look at this one');
     await waitUntil(() => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.includes('@grace')), 5_000, 'the refusal');
     expect(bed.standins.mastodon.directByBrand()).toEqual([]);
+    // 497 characters fit the instance's 500, but not with "@ada@social.example " in front (counted as "@ada ").
+    await flow.writeInThread(thread, `reply: ${'a'.repeat(497)}`);
+    await waitUntil(
+      () => flow.ephemeralsFor('U0AGENT01').some((m) => m.text.includes("With the participants' @handles in front")),
+      5_000,
+      'the length refusal',
+    );
     await flow.writeInThread(thread, 'reply: Refund on its way.');
     const reply = await waitUntil(() => bed.standins.mastodon.directByBrand()[0], 10_000, 'the direct reply');
     expect(reply.visibility).toBe('direct');

@@ -68,6 +68,8 @@ export class BlueskyPlatform implements Platform {
     options: { sessions: SessionRepository; pageSize?: number; log: Log; directMessages?: { pollIntervalMs: number } },
   ): Promise<BlueskyPlatform> {
     const { sessions } = options;
+    // Which app password the saved session was made with, as a hash (never the password itself).
+    const fingerprint = createHash('sha256').update(`switchboard-bluesky-session:${config.identifier}:${config.appPassword}`).digest('hex');
     // The agent reports session changes synchronously; they are written in order, one after another.
     let writes = Promise.resolve();
     const persist = (write: () => Promise<void>) => {
@@ -76,12 +78,18 @@ export class BlueskyPlatform implements Platform {
     const agent = new AtpAgent({
       service: config.service,
       persistSession: (event, session) => {
-        if ((event === 'create' || event === 'update') && session) persist(() => sessions.save('bluesky', session));
+        if ((event === 'create' || event === 'update') && session) {
+          persist(() => sessions.save('bluesky', { ...session, passwordFingerprint: fingerprint }));
+        }
         if (event === 'expired' || event === 'create-failed') persist(() => sessions.clear('bluesky'));
       },
     });
-    const saved = asSession(await sessions.load('bluesky'));
-    const sameAccount = saved && (saved.handle === config.identifier || saved.did === config.identifier);
+    const stored = await sessions.load('bluesky');
+    const saved = asSession(stored);
+    // A session made with another app password is not resumed: a new password (one allowed to read
+    // direct messages, say) must take effect, not be ignored for the old session's lifetime.
+    const samePassword = (stored as { passwordFingerprint?: unknown } | undefined)?.passwordFingerprint === fingerprint;
+    const sameAccount = saved && samePassword && (saved.handle === config.identifier || saved.did === config.identifier);
     let resumed = false;
     if (saved && sameAccount) {
       try {

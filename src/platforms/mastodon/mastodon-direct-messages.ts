@@ -128,13 +128,17 @@ export class MastodonDirectMessages implements DirectMessaging {
     const outsiders = handles.filter(
       (handle) => !target.participants.some((participant) => mentionsAccount(`@${handle}`, participant.handle, this.instanceHost)),
     );
-    if (outsiders.length === 0) return undefined;
+    if (outsiders.length === 0) {
+      // The participants' @handles are added in front: they count toward the instance's limit too.
+      const sent = measureForMastodon(this.withParticipants(target, text), this.maxCharacters, this.urlLength);
+      if (sent.length <= sent.limit) return undefined;
+      return `With the participants' @handles in front, as a direct reply needs, it is ${sent.length} characters; this instance allows ${sent.limit}. Shorten it by ${sent.length - sent.limit}.`;
+    }
     return `On Mastodon everyone a direct message mentions can read it: remove ${outsiders.map((handle) => `@${handle}`).join(', ')}, who ${outsiders.length === 1 ? 'is' : 'are'} not in this conversation.`;
   }
 
   async send(target: DirectReplyTarget, text: string, idempotencyKey: string): Promise<SentDirectMessage> {
-    const missing = target.participants.filter((participant) => !mentionsAccount(text, participant.handle, this.instanceHost));
-    const status = `${missing.map((participant) => `@${participant.handle} `).join('')}${text}`;
+    const status = this.withParticipants(target, text);
     const created = (
       await this.call<StatusView>(
         'POST',
@@ -144,6 +148,12 @@ export class MastodonDirectMessages implements DirectMessaging {
       )
     ).body;
     return { id: created.id, sentAt: created.created_at };
+  }
+
+  /** The text as sent: every participant it does not @-mention yet, in front (or they would not see it). */
+  private withParticipants(target: DirectReplyTarget, text: string): string {
+    const missing = target.participants.filter((participant) => !mentionsAccount(text, participant.handle, this.instanceHost));
+    return `${missing.map((participant) => `@${participant.handle} `).join('')}${text}`;
   }
 
   /** Mastodon keeps an Idempotency-Key for an hour: sending again with it is the lookup. */
