@@ -34,6 +34,8 @@ export class Poller {
   private failures = 0;
   private readonly now: () => Date;
   private wake?: () => void;
+  /** `pollNow` was asked while a poll ran. */
+  private wakeRequested = false;
 
   constructor(
     private readonly platformId: string,
@@ -57,9 +59,13 @@ export class Poller {
     this.health.set(this.component, 'stopped');
   }
 
-  /** Polls now instead of at the next interval (the sandbox's "new mention" button). */
+  /**
+   * Polls now instead of at the next interval (the sandbox's "new mention" button). Asked while a
+   * poll is running, the next poll follows it at once: the request is not lost.
+   */
   pollNow(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.wakeRequested = true;
   }
 
   private get component() {
@@ -98,6 +104,10 @@ export class Poller {
   }
 
   private idle(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
     const wakeUp = new AbortController();
     this.wake = () => wakeUp.abort();
     return sleep(ms, AbortSignal.any([signal, wakeUp.signal])).finally(() => {
