@@ -15,6 +15,9 @@ import { openFileStore } from '../src/store/files/file-store.ts';
  * redrawn after each message, Block Kit rendering; Slack answers at once), read in batches while the
  * history grows: the cost of a message must not grow with the number already stored.
  */
+/** Reads of 500 (100 new conversations each) that fill one 1,000-record segment of conversations. */
+const SEGMENT_CYCLE = 10;
+
 export async function benchDirectMessages(batches: number, perBatch: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-dms-'));
   const store = await openFileStore(dir);
@@ -83,11 +86,12 @@ export async function benchDirectMessages(batches: number, perBatch: number) {
       perMessageMs.push((performance.now() - t0) / perBatch);
     }
     // Segment files hold 1,000 records: a write's cost rises as its segment fills and falls when a new
-    // one starts, so the first and last quarters of the run are compared, not two single batches.
-    const quarter = Math.max(1, Math.floor(batches / 4));
+    // one starts (with 100 new conversations a read, every 10 reads), so whole cycles are compared:
+    // the first 10 reads against the last 10.
+    const cycle = Math.min(SEGMENT_CYCLE, Math.floor(batches / 2));
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-    const early = mean(perMessageMs.slice(0, quarter));
-    const late = mean(perMessageMs.slice(-quarter));
+    const early = mean(perMessageMs.slice(0, cycle));
+    const late = mean(perMessageMs.slice(-cycle));
     return { stored: batches * perBatch, earlyMs: early, lateMs: late, perSecond: 1000 / late, perBatchMs: perMessageMs };
   } finally {
     await store.close();

@@ -49,6 +49,8 @@ export async function benchSlackAcks(samples: number): Promise<AckFigures[]> {
     ...x.env,
     REPLY_UNDO_SECONDS: '600',
     POLL_INTERVAL_SECONDS: '3600',
+    SLACK_CHANNEL_DMS: 'C0SOCDMS1',
+    X_DM_POLL_INTERVAL_SECONDS: '3600',
     PORT: '0',
     DATA_DIR: dataDir,
   });
@@ -60,14 +62,19 @@ export async function benchSlackAcks(samples: number): Promise<AckFigures[]> {
   });
   const url = `http://127.0.0.1:${bot.port}/slack/events`;
   try {
-    // The mentions to act on, posted while Slack is still fast.
-    for (let i = 0; i < samples; i++) x.addMention({ username: `customer${i}`, name: `Customer ${i}` }, `where is my order ${i}?`);
+    // The mentions and private conversations to act on, posted while Slack is still fast.
+    for (let i = 0; i < samples; i++) {
+      x.addMention({ username: `customer${i}`, name: `Customer ${i}` }, `where is my order ${i}?`);
+      x.addDirectMessage({ username: `customer${i}`, name: `Customer ${i}` }, `my address for order ${i} changed`);
+    }
     bot.pollNow();
     const deadline = Date.now() + 60_000;
-    while (slack.allMessages().filter((m) => m.metadata?.event_type === 'switchboard_mention').length < samples) {
-      if (Date.now() > deadline) throw new Error('the mentions did not reach Slack');
+    const countOf = (event: string) => slack.allMessages().filter((m) => m.metadata?.event_type === event).length;
+    while (countOf('switchboard_mention') < samples || countOf('switchboard_conversation') < samples) {
+      if (Date.now() > deadline) throw new Error('the mentions and conversations did not reach Slack');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const conversations = slack.allMessages().filter((m) => m.metadata?.event_type === 'switchboard_conversation');
     const mentions = slack.allMessages().filter((m) => m.metadata?.event_type === 'switchboard_mention');
     const keyOf = (message: (typeof mentions)[number]) => String(message.metadata?.event_payload.key);
     // Reply forms opened ahead (each submission needs its own view), then Slack turns slow.
@@ -128,6 +135,36 @@ export async function benchSlackAcks(samples: number): Promise<AckFigures[]> {
             threadTs: mentions[i]!.ts,
             text: `reply: @customer${i} noted`,
             ts: `1790000000.${String(i).padStart(6, '0')}`,
+          }),
+      ],
+      [
+        'button: DM Assign to me',
+        (i) =>
+          buttonClick({
+            actionId: 'conversation_assign_to_me',
+            value: keyOf(conversations[i]!),
+            channel: conversations[i]!.channel,
+            messageTs: conversations[i]!.ts,
+          }),
+      ],
+      [
+        'button: DM Resolve',
+        (i) =>
+          buttonClick({
+            actionId: 'conversation_resolve',
+            value: keyOf(conversations[i]!),
+            channel: conversations[i]!.channel,
+            messageTs: conversations[i]!.ts,
+          }),
+      ],
+      [
+        'event: reply: in a DM thread',
+        (i) =>
+          threadMessageEvent({
+            channel: conversations[i]!.channel,
+            threadTs: conversations[i]!.ts,
+            text: `reply: thanks, noted for order ${i}`,
+            ts: `1790000001.${String(i).padStart(6, '0')}`,
           }),
       ],
       ['command: /crm lookup', (i) => slashCommand({ text: `lookup @customer${i}` })],
