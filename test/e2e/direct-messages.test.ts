@@ -268,6 +268,9 @@ describe('private messages: network-specific rules', () => {
     bed.standins.mastodon.addDirectMessage({ username: 'ada', display_name: 'Ada Lovelace' }, 'my card was charged twice');
     await bed.start({ ...platformEnv(bed.standins, 'mastodon'), SLACK_CHANNEL_DMS: DMS });
     const thread = await channel.waitForThread();
+    // The brand's @handle every direct status begins with is left out of what the team reads.
+    expect(textOf(thread.parent)).toContain('"text":">my card was charged twice');
+    expect(textOf(thread.parent)).not.toContain('@northwind');
     await sleep(1_000);
     expect(bed.mentionKeys()).toEqual([]);
     await flow.writeInThread(thread, 'reply: @grace please look at this one');

@@ -59,6 +59,8 @@ export class MastodonDirectMessages implements DirectMessaging {
     private readonly urlLength: number,
     readonly pollIntervalMs: number,
     private readonly toAuthor: (account: MastodonAccountView) => Author,
+    /** The brand's username on its instance (`northwind`). */
+    private readonly brandUsername: string,
   ) {}
 
   async read(query: DirectMessageQuery): Promise<DirectMessageBatch> {
@@ -109,7 +111,7 @@ export class MastodonDirectMessages implements DirectMessaging {
         platform: 'mastodon',
         id: status.id,
         conversationId: conversation.id,
-        text: htmlToText(status.content),
+        text: fromBrand ? htmlToText(status.content) : this.withoutBrandInFront(htmlToText(status.content)),
         createdAt: status.created_at,
         sender: this.toAuthor(status.account),
         fromBrand,
@@ -117,6 +119,19 @@ export class MastodonDirectMessages implements DirectMessaging {
       });
     }
     return found;
+  }
+
+  /**
+   * A direct status must @-mention whoever it is for, so a customer's begins with the brand's
+   * handle: it says nothing to the team and is left out (other handles in front stay).
+   */
+  private withoutBrandInFront(text: string): string {
+    let rest = text;
+    for (;;) {
+      const first = /^\s*(@[\w.-]+(?:@[\w.-]+\w)?)\s+/.exec(rest);
+      if (!first?.[1] || !mentionsAccount(first[1], this.brandUsername, this.instanceHost)) return rest;
+      rest = rest.slice(first[0].length);
+    }
   }
 
   measure(text: string): TextMeasure {

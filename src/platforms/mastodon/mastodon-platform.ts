@@ -102,6 +102,7 @@ export class MastodonPlatform implements Platform {
         platform.urlLength,
         options.directMessages.pollIntervalMs,
         (account) => platform.toAuthor(account),
+        me.username,
       );
     }
     return platform;
