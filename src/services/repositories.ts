@@ -161,10 +161,6 @@ export interface ConversationRepository {
   recordMessagesPosted(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number>;
   /** Stores the message unless its key is known; returns what is stored under the key, and whether it was new. */
   addMessage(message: DirectMessageRecord): Promise<{ message: DirectMessageRecord; isNew: boolean }>;
-  updateMessage(
-    key: string,
-    change: (message: DirectMessageRecord) => DirectMessageRecord | undefined,
-  ): Promise<DirectMessageRecord | undefined>;
   /** A conversation's messages, oldest first. */
   messagesOf(conversationKey: string): Promise<DirectMessageRecord[]>;
   /** Messages sent (either way) on one UTC day. */

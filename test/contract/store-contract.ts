@@ -247,12 +247,16 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
         store.conversations.upsert(key, (current) => current && { ...current, status: 'resolved', resolved: { by: 'U2', at: 'now' } }),
       ]);
       const messages = Array.from({ length: 5 }, (_, i) => directMessage(key, `m${i}`, `2026-11-2${4 + (i % 2)}T09:0${i}:00.000Z`));
-      const added = await Promise.all([...messages, ...messages].map((message) => store.conversations.addMessage(message)));
+      // m0 was attempted (written down before its Slack post); the others not.
+      const attempted = messages.map((message) => (message.id === 'm0' ? { ...message, slack: { attemptedAt: 'then' } } : message));
+      const added = await Promise.all([...attempted, ...attempted].map((message) => store.conversations.addMessage(message)));
       expect(added.filter((result) => result.isNew)).toHaveLength(5);
-      await store.conversations.updateMessage('bluesky:dm-message:m0', (message) => ({
-        ...message,
-        slack: { attemptedAt: 'then', ts: '1.1' },
-      }));
+      expect(
+        await store.conversations.recordMessagesPosted([
+          { key: 'bluesky:dm-message:m0', ts: '1.1' },
+          { key: 'bluesky:dm-message:m1', ts: '1.2' }, // never attempted: skipped
+        ]),
+      ).toBe(1);
       expect(await store.conversations.upsert(key, () => undefined)).toMatchObject({ assignee: 'U1', status: 'resolved' });
 
       await reopen();

@@ -139,8 +139,9 @@ export class ConversationStore implements ConversationRepository {
       [...tsOf.keys()].filter((key) => this.messages.has(key)),
       (key, current) => {
         const ts = tsOf.get(key);
-        if (!current || !ts || current.slack?.ts) return undefined;
-        return { ...current, slack: { attemptedAt: current.slack?.attemptedAt ?? ts, ts } };
+        // Only an attempt (a customer's message written down before its post) is completed.
+        if (!current?.slack || !ts || current.slack.ts) return undefined;
+        return { ...current, slack: { ...current.slack, ts } };
       },
     );
     return written.length;
@@ -177,13 +178,6 @@ export class ConversationStore implements ConversationRepository {
     });
     if (written) this.indexMessage(written);
     return written ? { message: written, isNew: true } : { message: existing ?? message, isNew: false };
-  }
-
-  updateMessage(
-    key: string,
-    change: (message: DirectMessageRecord) => DirectMessageRecord | undefined,
-  ): Promise<DirectMessageRecord | undefined> {
-    return this.messages.update(key, change);
   }
 
   async messagesOf(conversationKey: string): Promise<DirectMessageRecord[]> {

@@ -1023,15 +1023,6 @@ export class PgConversations implements ConversationRepository {
     return { message: stored ?? message, isNew: false };
   }
 
-  updateMessage(
-    key: string,
-    change: (message: DirectMessageRecord) => DirectMessageRecord | undefined,
-  ): Promise<DirectMessageRecord | undefined> {
-    return updateRow(this.db, 'direct_messages', key, this.openMessage, change, async (tx, next) => {
-      await this.writeMessage(tx, next, 'UPDATE SET contact_id = excluded.contact_id, record = excluded.record');
-    });
-  }
-
   async messagesOf(conversationKey: string): Promise<DirectMessageRecord[]> {
     const { rows } = await this.db.query<{ record: unknown }>(
       'SELECT record FROM direct_messages WHERE conversation_key = $1 ORDER BY sent_at, key',
