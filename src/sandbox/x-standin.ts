@@ -294,14 +294,15 @@ export class XStandin extends StandinServer {
     body: Record<string, unknown>,
   ): Reply {
     const auth = req.headers.authorization ?? '';
-    if (operation.startsWith('dm')) return this.directMessageEndpoints(operation, req, path, query, body);
-    if (operation === 'users.me' || operation === 'tweets.create' || operation === 'likes.create') {
+    // The brand's own endpoints (and its DMs): its OAuth 1.0a user context only.
+    if (operation === 'users.me' || operation === 'tweets.create' || operation === 'likes.create' || operation.startsWith('dm')) {
       if (!auth.startsWith('OAuth ')) {
         return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
       }
       if (!this.isSignedByBrand(req, path, query)) return problem(401, 'Unauthorized', 'Unauthorized');
       const headers = this.rateHeaders(operation, true);
       if (headers['x-rate-limit-remaining'] === '-1') return problem(429, 'Too Many Requests', 'Too Many Requests', headers);
+      if (operation.startsWith('dm')) return this.directMessageEndpoints(operation, path, query, body, headers);
       if (operation === 'users.me') return { status: 200, body: { data: this.brand }, headers };
       if (operation === 'likes.create') return this.like(path, body, headers);
       return this.createPost(body, headers);
@@ -332,17 +333,11 @@ export class XStandin extends StandinServer {
    */
   private directMessageEndpoints(
     operation: string,
-    req: http.IncomingMessage,
     path: string,
     query: Record<string, string>,
     body: Record<string, unknown>,
+    headers: Record<string, string>,
   ): Reply {
-    if (!(req.headers.authorization ?? '').startsWith('OAuth ')) {
-      return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
-    }
-    if (!this.isSignedByBrand(req, path, query)) return problem(401, 'Unauthorized', 'Unauthorized');
-    const headers = this.rateHeaders(operation, true);
-    if (headers['x-rate-limit-remaining'] === '-1') return problem(429, 'Too Many Requests', 'Too Many Requests', headers);
     const conversationId = decodeURIComponent(path.split('/')[3] ?? '');
     if (operation === 'dm.create') {
       const text = typeof body.text === 'string' ? body.text : '';
@@ -365,22 +360,9 @@ export class XStandin extends StandinServer {
       this.emit('change', { type: 'dm-sent', event });
       return { status: 201, headers, body: { data: { dm_conversation_id: conversationId, dm_event_id: event.id } } };
     }
-    const maxResults = query.max_results ? Number(query.max_results) : 100;
-    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
-      return problem(
-        400,
-        'Invalid Request',
-        `The \`max_results\` query parameter value [${query.max_results}] is not between 1 and 100`,
-        headers,
-        ['max_results', String(query.max_results)],
-      );
-    }
-    let until: bigint | undefined;
-    try {
-      until = query.pagination_token ? BigInt(Buffer.from(query.pagination_token, 'base64url').toString('utf8')) : undefined;
-    } catch {
-      return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
-    }
+    const paging = pagingOf(query, headers, { min: 1, max: 100, byDefault: 100 });
+    if ('status' in paging) return paging;
+    const { maxResults, until } = paging;
     // The last 30 days only.
     const oldest = this.now() - 30 * 86_400_000;
     const matching = this.dmEvents
@@ -460,21 +442,12 @@ export class XStandin extends StandinServer {
   }
 
   private mentionTimeline(query: Record<string, string>, headers: Record<string, string>): Reply {
-    const maxResults = query.max_results ? Number(query.max_results) : 10;
-    if (!Number.isInteger(maxResults) || maxResults < 5 || maxResults > 100) {
-      return problem(
-        400,
-        'Invalid Request',
-        `The \`max_results\` query parameter value [${query.max_results}] is not between 5 and 100`,
-        headers,
-        ['max_results', String(query.max_results)],
-      );
-    }
+    const paging = pagingOf(query, headers, { min: 5, max: 100, byDefault: 10 });
+    if ('status' in paging) return paging;
+    const { maxResults, until } = paging;
     let since: bigint | undefined;
-    let until: bigint | undefined;
     try {
       since = query.since_id ? BigInt(query.since_id) : undefined;
-      until = query.pagination_token ? BigInt(Buffer.from(query.pagination_token, 'base64url').toString('utf8')) : undefined;
     } catch {
       return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
     }
@@ -548,6 +521,32 @@ export class XStandin extends StandinServer {
       'x-rate-limit-remaining': String(window.remaining),
       'x-rate-limit-reset': String(Math.ceil(window.resetAt / 1000)),
     };
+  }
+}
+
+/** `max_results` within the endpoint's bounds, and the ID a `pagination_token` continues below; or X's 400. */
+function pagingOf(
+  query: Record<string, string>,
+  headers: Record<string, string>,
+  bounds: { min: number; max: number; byDefault: number },
+): { maxResults: number; until?: bigint } | Reply {
+  const maxResults = query.max_results ? Number(query.max_results) : bounds.byDefault;
+  if (!Number.isInteger(maxResults) || maxResults < bounds.min || maxResults > bounds.max) {
+    return problem(
+      400,
+      'Invalid Request',
+      `The \`max_results\` query parameter value [${query.max_results}] is not between ${bounds.min} and ${bounds.max}`,
+      headers,
+      ['max_results', String(query.max_results)],
+    );
+  }
+  try {
+    return {
+      maxResults,
+      until: query.pagination_token ? BigInt(Buffer.from(query.pagination_token, 'base64url').toString('utf8')) : undefined,
+    };
+  } catch {
+    return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.', headers);
   }
 }
 

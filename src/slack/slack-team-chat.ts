@@ -20,7 +20,7 @@ import {
   MENTION_METADATA_EVENT,
   REPLY_METADATA_EVENT,
 } from './ids.ts';
-import type { SlackGateway } from './slack-gateway.ts';
+import type { MessageToPost, SlackGateway } from './slack-gateway.ts';
 import { renderConversationMessage, renderDirectMessage } from './views/conversation-message.ts';
 import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
 import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from './views/mention-message.ts';
@@ -39,13 +39,18 @@ export class SlackTeamChat implements TeamChat {
     private readonly pacer: ChannelPacer,
   ) {}
 
-  async postMention(record: MentionRecord, contact: ContactLabel): Promise<MessageRef> {
-    const channel = record.slack.channel;
-    await this.pacer.take(channel);
+  postMention(record: MentionRecord, contact: ContactLabel): Promise<MessageRef> {
+    return this.postPaced({ channel: record.slack.channel, ...renderMentionMessage(record, contact) });
+  }
+
+  /** A post that keeps to the channel's pace, and holds the channel off for a 429's Retry-After. */
+  private async postPaced(message: MessageToPost): Promise<MessageRef> {
+    await this.pacer.take(message.channel);
     try {
-      return await this.slack.postMessage({ channel, ...renderMentionMessage(record, contact) });
+      return await this.slack.postMessage(message);
     } catch (error) {
-      if (error instanceof ChatCallError && error.kind === 'rate_limited') this.pacer.holdOff(channel, error.retryAfterSeconds ?? 1);
+      if (error instanceof ChatCallError && error.kind === 'rate_limited')
+        this.pacer.holdOff(message.channel, error.retryAfterSeconds ?? 1);
       throw error;
     }
   }
@@ -106,15 +111,8 @@ export class SlackTeamChat implements TeamChat {
     await this.slack.updateMessage({ ...from, ...renderMovedMessage(to, move, await this.workspaceUrl().catch(() => undefined)) });
   }
 
-  async postConversation(conversation: ConversationRecord, shown: ConversationContext): Promise<MessageRef> {
-    const channel = conversation.slack.channel;
-    await this.pacer.take(channel);
-    try {
-      return await this.slack.postMessage({ channel, ...renderConversationMessage(conversation, shown) });
-    } catch (error) {
-      if (error instanceof ChatCallError && error.kind === 'rate_limited') this.pacer.holdOff(channel, error.retryAfterSeconds ?? 1);
-      throw error;
-    }
+  postConversation(conversation: ConversationRecord, shown: ConversationContext): Promise<MessageRef> {
+    return this.postPaced({ channel: conversation.slack.channel, ...renderConversationMessage(conversation, shown) });
   }
 
   async updateConversation(conversation: ConversationRecord & { slack: { ts: string } }, shown: ConversationContext): Promise<void> {
@@ -132,25 +130,18 @@ export class SlackTeamChat implements TeamChat {
     );
   }
 
-  async postDirectMessage(
+  postDirectMessage(
     conversation: ConversationRecord & { slack: { ts: string } },
     message: DirectMessageRecord,
     shown: { reopened: boolean },
   ): Promise<MessageRef> {
-    const channel = conversation.slack.channel;
-    await this.pacer.take(channel);
-    try {
-      // Into the thread, and also to the channel when it reopened a resolved conversation: the team must see it.
-      return await this.slack.postMessage({
-        channel,
-        threadTs: conversation.slack.ts,
-        replyBroadcast: shown.reopened,
-        ...renderDirectMessage(message, shown),
-      });
-    } catch (error) {
-      if (error instanceof ChatCallError && error.kind === 'rate_limited') this.pacer.holdOff(channel, error.retryAfterSeconds ?? 1);
-      throw error;
-    }
+    // Into the thread, and also to the channel when it reopened a resolved conversation: the team must see it.
+    return this.postPaced({
+      channel: conversation.slack.channel,
+      threadTs: conversation.slack.ts,
+      replyBroadcast: shown.reopened,
+      ...renderDirectMessage(message, shown),
+    });
   }
 
   findDirectMessage(
