@@ -42,10 +42,11 @@ export class Conversations {
     return this.store.conversations.get(key);
   }
 
-  /** The customer's latest message, for the private reply modal. */
-  async lastInboundText(key: string): Promise<string | undefined> {
-    const messages = await this.store.conversations.messagesOf(key);
-    return messages.filter((message) => message.direction === 'in').at(-1)?.text;
+  /** The customer's latest message, for the private reply modal: one read, named by the record. */
+  async lastInboundText(conversation: Pick<ConversationRecord, 'platform' | 'lastInboundId'>): Promise<string | undefined> {
+    if (!conversation.lastInboundId) return undefined;
+    const key = directMessageKey(conversation.platform, conversation.lastInboundId);
+    return (await this.store.conversations.getMessages([key])).get(key)?.text;
   }
 
   /** What the parent message shows beside the record: the contact, the network, the opening message. */

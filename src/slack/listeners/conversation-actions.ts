@@ -6,6 +6,7 @@ import { ACTION } from '../ids.ts';
 import { renderLinkContactModal } from '../views/link-contact-modal.ts';
 import { renderPrivateReplyModal } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
+import { replyFormBasics } from './reply-modal.ts';
 
 /**
  * The buttons of a private conversation's parent message: Reply (a private modal), Assign to me,
@@ -63,14 +64,7 @@ export async function privateReplyModalFor(
   return renderPrivateReplyModal({
     conversationKey: conversation.key,
     customer,
-    lastMessage: await context.conversations.lastInboundText(conversation.key),
-    brandHandle: platform.brandHandle,
-    platformName: platform.displayName,
-    limit: rules.limit,
-    countingRule: rules.countingRule,
-    undoSeconds: context.undoSeconds,
-    savedReplies: await context.crm.savedReplies(),
-    text,
-    revision,
+    lastMessage: await context.conversations.lastInboundText(conversation),
+    ...(await replyFormBasics(context, platform, rules, text, revision)),
   });
 }

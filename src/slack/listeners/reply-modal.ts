@@ -3,7 +3,7 @@ import type { View } from '@slack/types';
 import { isConversationKey } from '../../domain/conversations.ts';
 import type { MentionRecord } from '../../domain/records.ts';
 import { fillTemplate, firstNameOf } from '../../domain/reply-text.ts';
-import type { Platform } from '../../platforms/platform.ts';
+import type { Platform, TextMeasure } from '../../platforms/platform.ts';
 import { ACTION, VIEW } from '../ids.ts';
 import { parseReplyModalMetadata, type ReplyModalInput, renderReplyModal, replyTextBlockId } from '../views/reply-modal.ts';
 import type { ListenerContext } from './context.ts';
@@ -80,9 +80,12 @@ export async function replyModalFor(
   revision: number,
   firstName?: ReplyModalInput['firstName'],
 ): Promise<View> {
-  const rules = platform.measureText('');
-  return renderReplyModal({
-    mention,
+  return renderReplyModal({ mention, ...(await replyFormBasics(context, platform, platform.measureText(''), text, revision)), firstName });
+}
+
+/** What every reply form shows alike, public or private: who sends, the limit as the network counts, the undo window, saved replies. */
+export async function replyFormBasics(context: ListenerContext, platform: Platform, rules: TextMeasure, text: string, revision: number) {
+  return {
     brandHandle: platform.brandHandle,
     platformName: platform.displayName,
     limit: rules.limit,
@@ -91,6 +94,5 @@ export async function replyModalFor(
     savedReplies: await context.crm.savedReplies(),
     text,
     revision,
-    firstName,
-  });
+  };
 }
