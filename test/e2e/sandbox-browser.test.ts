@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,7 +277,8 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.press('#thread-input', 'Enter');
     await page.locator('#thread .message', { hasText: 'So sorry Grace' }).filter({ hasText: 'Sent by' }).waitFor({ timeout: 15_000 });
     await conversation.filter({ hasNotText: 'Waiting for an answer' }).waitFor();
-    await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/private-messages.png') });
+    // What a person sees, for a look after a run (README's copy is committed, not rewritten by tests).
+    await page.screenshot({ path: path.join(os.tmpdir(), 'switchboard-private-messages.png') });
 
     await page.click('.tabs button[data-tab="x"]');
     await page.locator('#x-timeline .tweet.brand.private', { hasText: 'So sorry Grace, a new parcel ships today.' }).waitFor();
