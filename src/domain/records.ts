@@ -13,6 +13,19 @@ export interface MentionWorkflow {
   resolved?: { by: string; at: string };
   liked?: { by: string; at: string };
   replies?: Array<{ by: string; at: string; url?: string }>;
+  /** What an automatic-reply rule did here (shown as "Auto-replied by rule …"). */
+  automatic?: AutomaticTouch;
+}
+
+/** The latest automatic-reply rule to act on a mention, and how its reply stands. */
+export interface AutomaticTouch {
+  rule: string;
+  state: 'dry_run' | 'scheduled' | 'sent' | 'cancelled' | 'held' | 'failed';
+  at: string;
+  /** Why it was held back or cancelled; or, for a dry run, what it would have sent. */
+  detail?: string;
+  /** The rule assigned the mention to this person (a rule's assignment is not a person acting). */
+  assigned?: string;
 }
 
 /**
@@ -104,6 +117,10 @@ export interface ReplyRecord {
   sent?: { id?: string; url?: string; at: string; note?: string };
   cancelledBy?: string;
   failure?: string;
+  /** Set when a rule asked for it: which rule, at which version (a reply of an older version is not sent). */
+  automatic?: { ruleId: string; ruleName: string; ruleVersion: number };
+  /** Why it was cancelled when nobody pressed Undo (a person took over, automation was paused…). */
+  cancelReason?: string;
   /**
    * Which process is sending it, until when: with several replicas, the one that claimed a due reply
    * sends it; another takes over only once the lease has run out (its holder died mid-send).
@@ -123,12 +140,21 @@ export type AuditAction =
   /** A teammate corrected a mention's triage label (`detail`: from → to). */
   | 'relabel'
   /** A contact's personal data was erased (GDPR); the entry names no one but the person who did it. */
-  | 'erasure';
+  | 'erasure'
+  /** An admin added, edited, switched or deleted an automatic-reply rule (`detail` says what). */
+  | 'rule_change'
+  /** Automatic replies paused or resumed for everyone. */
+  | 'automation_paused'
+  | 'automation_resumed'
+  /** A rule in dry run would have replied (`text`: what it would have sent). */
+  | 'auto_reply_dry_run'
+  /** A rule assigned a mention (`detail`: to whom). */
+  | 'auto_assigned';
 
 export interface AuditEntry {
   key: string;
   at: string;
-  /** Slack user ID of the person who acted (or `switchboard` for the bot's own steps). */
+  /** Slack user ID of the person who acted, `rule <name>` for an automatic-reply rule, or `switchboard` for the bot's own steps. */
   actor: string;
   action: AuditAction;
   mentionKey?: string;

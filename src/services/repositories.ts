@@ -1,4 +1,5 @@
 import type { SearchHit } from '../domain/contact-search.ts';
+import type { AutoReplyDecision, AutoReplyRule, DecisionLimits, DecisionResult } from '../domain/auto-replies/rules.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { CustomerData } from '../domain/customer-data.ts';
 import type {
@@ -176,6 +177,34 @@ export interface ConversationRepository {
   erasedAt(conversationKey: string): Promise<string | undefined>;
 }
 
+/**
+ * Automatic-reply rules, the global pause, and what each rule decided per item. `decide` is the
+ * guard: it stores a decision to reply only while the author's window and the rule's daily cap
+ * allow it, checked and written as one step, whichever replica asks.
+ */
+export interface AutoReplyRepository {
+  rules(): Promise<AutoReplyRule[]>;
+  getRule(id: string): Promise<AutoReplyRule | undefined>;
+  /** Adds a rule; false (and nothing written) when another has the same name, in any case. */
+  addRule(rule: AutoReplyRule): Promise<boolean>;
+  /** Read-modify-write of one rule, atomic; `change` returning undefined leaves it as it was. */
+  updateRule(id: string, change: (rule: AutoReplyRule) => AutoReplyRule | undefined): Promise<AutoReplyRule | undefined>;
+  removeRule(id: string): Promise<boolean>;
+  paused(): Promise<{ by: string; at: string } | undefined>;
+  setPaused(state: { by: string; at: string } | undefined): Promise<void>;
+  /** Stores a decision unless its key is known; a `reply` or `dry_run` also only within `limits`. */
+  decide(decision: AutoReplyDecision, limits?: DecisionLimits): Promise<DecisionResult>;
+  getDecision(key: string): Promise<AutoReplyDecision | undefined>;
+  /** The latest `reply` decision for a contact at or after `since`. */
+  lastReplyTo(contactId: string, since: string): Promise<string | undefined>;
+  /** How many decisions of a rule with this outcome at or after `since`. */
+  countFor(ruleId: string, outcome: AutoReplyDecision['outcome'], since: string): Promise<number>;
+  forContact(contactId: string): Promise<AutoReplyDecision[]>;
+  reassignContact(from: string, to: string): Promise<void>;
+  /** Erasure: forgets a contact's decisions. Returns how many. */
+  deleteForContact(contactId: string): Promise<number>;
+}
+
 export interface SavedReplyRepository {
   list(): Promise<SavedReply[]>;
   find(name: string): Promise<SavedReply | undefined>;
@@ -240,6 +269,7 @@ export interface Repositories {
   outbox: OutboxRepository;
   audit: AuditRepository;
   savedReplies: SavedReplyRepository;
+  autoReplies: AutoReplyRepository;
   triageCorrections: TriageCorrectionRepository;
   conversations: ConversationRepository;
   timeline: TimelineRepository;

@@ -1,3 +1,5 @@
+import type { AutoReplyDecision, AutoReplyRule } from '../domain/auto-replies/rules.ts';
+
 /**
  * What `npm run store -- migrate` reads from one store and writes to the other, collection by
  * collection: records as the core sees them (decrypted on the way out, sealed with the target's key
@@ -11,6 +13,7 @@ export const COLLECTIONS = [
   'outbox',
   'audit',
   'savedReplies',
+  'autoReplies',
   'triageCorrections',
   'conversations',
   'directMessages',
@@ -50,6 +53,12 @@ export interface SessionRow {
   name: string;
   session: unknown;
 }
+/** Automatic replies travel as one collection: the rules, the pause (when set) and recent decisions. */
+export type AutoReplyRow =
+  | { kind: 'rule'; rule: AutoReplyRule }
+  | { kind: 'pause'; paused: { by: string; at: string } }
+  | { kind: 'decision'; decision: AutoReplyDecision };
+
 export interface FactRow {
   name: string;
   value: string;

@@ -78,6 +78,7 @@ const pick = (r: Repositories): Repositories => ({
   outbox: r.outbox,
   audit: r.audit,
   savedReplies: r.savedReplies,
+  autoReplies: r.autoReplies,
   triageCorrections: r.triageCorrections,
   conversations: r.conversations,
   timeline: r.timeline,

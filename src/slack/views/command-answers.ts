@@ -59,7 +59,19 @@ const ACTION_WORDS: Record<AuditEntry['action'], string> = {
   refused: 'was refused',
   relabel: 'relabelled a mention',
   erasure: 'erased a contact',
+  rule_change: 'changed an automatic-reply rule',
+  automation_paused: 'paused automatic replies',
+  automation_resumed: 'resumed automatic replies',
+  auto_reply_dry_run: 'would have replied (dry run)',
+  auto_assigned: 'assigned a mention',
 };
+
+/** Who acted: a person named (never pinged in an ephemeral answer), or a rule by its name. */
+export function describeActor(actor: string): string {
+  if (actor.startsWith('rule ')) return `_${escapeMrkdwn(actor)}_`;
+  if (actor === 'switchboard') return 'Switchboard';
+  return /^[UW][A-Z0-9]+$/.test(actor) ? `<@${actor}>` : escapeMrkdwn(actor);
+}
 
 /**
  * `/crm triage`: per label the model gave, how often the team kept it (precision from
@@ -87,7 +99,7 @@ export function renderAudit(entries: AuditEntry[]): CommandAnswer {
     const what = entry.text ? `: “${escapeMrkdwn(truncate(entry.text, 120))}”` : '';
     const post = entry.platformPostId ? ` (post ${escapeMrkdwn(entry.platformPostId)})` : '';
     const detail = entry.detail ? ` (${escapeMrkdwn(truncate(entry.detail, 120))})` : '';
-    return `• ${when} <@${entry.actor}> ${ACTION_WORDS[entry.action]}${what}${post}${detail} · ${escapeMrkdwn(entry.mentionKey ?? '')}`;
+    return `• ${when} ${describeActor(entry.actor)} ${ACTION_WORDS[entry.action]}${what}${post}${detail} · ${escapeMrkdwn(entry.mentionKey ?? '')}`;
   });
   const text = `*Audit log*, newest first\n${lines.join('\n')}`;
   // Quotes reply texts: verbatim, so a bare "@here" in one stays text (staff are named with <@U…> on purpose).

@@ -4,6 +4,7 @@ import type { InterruptedOperation, Store } from '../../services/repositories.ts
 import type { PiiCipher } from '../pii-cipher.ts';
 import type { StoreCopy } from '../store-copy.ts';
 import { AuditStore } from './audit-store.ts';
+import { AutoReplyStore } from './auto-reply-store.ts';
 import { ContactStore } from './contact-store.ts';
 import { ConversationStore } from './conversation-store.ts';
 import { CursorStore } from './cursor-store.ts';
@@ -29,6 +30,7 @@ export interface FileStore extends Store {
   outbox: OutboxStore;
   audit: AuditStore;
   savedReplies: SavedReplyStore;
+  autoReplies: AutoReplyStore;
   triageCorrections: TriageCorrectionStore;
   conversations: ConversationStore;
   timeline: TimelineStore;
@@ -61,6 +63,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       outbox,
       audit,
       savedReplies,
+      autoReplies,
       triageCorrections,
       conversations,
       timeline,
@@ -75,6 +78,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       OutboxStore.open(dataDir, { cipher }),
       AuditStore.open(dataDir, { cipher }),
       SavedReplyStore.open(dataDir),
+      AutoReplyStore.open(dataDir),
       TriageCorrectionStore.open(dataDir),
       ConversationStore.open(dataDir, { cipher }),
       TimelineStore.open(dataDir, { cipher }),
@@ -91,6 +95,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       outbox,
       audit,
       savedReplies,
+      autoReplies,
       triageCorrections,
       conversations,
       timeline,
@@ -126,6 +131,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         outbox: outbox.copy,
         audit: audit.copy,
         savedReplies: savedReplies.copy,
+        autoReplies: autoReplies.copy,
         triageCorrections: triageCorrections.copy,
         ...conversations.copy,
         timeline: timeline.copy,

@@ -109,6 +109,26 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE TABLE erased_conversations (hash text PRIMARY KEY, erased_at timestamptz NOT NULL DEFAULT now());
     `,
   },
+  {
+    id: 5,
+    name: 'automatic replies',
+    sql: `
+      -- Rules by ID, their names unique in any case.
+      CREATE TABLE auto_reply_rules (id text PRIMARY KEY, folded_name text NOT NULL UNIQUE, record jsonb NOT NULL);
+      -- One row at most: who paused automatic replies, and when.
+      CREATE TABLE auto_reply_pause (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), record jsonb NOT NULL);
+      CREATE TABLE auto_reply_decisions (
+        key text PRIMARY KEY,
+        contact_id text NOT NULL,
+        rule_id text NOT NULL,
+        outcome text NOT NULL,
+        at text NOT NULL,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX auto_reply_decisions_by_contact ON auto_reply_decisions (contact_id, at);
+      CREATE INDEX auto_reply_decisions_by_rule ON auto_reply_decisions (rule_id, outcome, at);
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

@@ -4,6 +4,7 @@ import type { PiiCipher } from '../pii-cipher.ts';
 import type { StoreCopy } from '../store-copy.ts';
 import { Db } from './db.ts';
 import { migrate } from './migrations.ts';
+import { PgAutoReplies } from './pg-auto-replies.ts';
 import { PgContacts } from './pg-contacts.ts';
 import {
   PgAudit,
@@ -54,6 +55,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       outbox: new PgOutbox(on, cipher),
       audit: new PgAudit(on, cipher),
       savedReplies: new PgSavedReplies(on),
+      autoReplies: new PgAutoReplies(on),
       triageCorrections: new PgTriageCorrections(on),
       conversations: new PgConversations(on, cipher),
       timeline: new PgTimeline(on, cipher),
@@ -76,6 +78,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         outbox: repositories.outbox.copy,
         audit: repositories.audit.copy,
         savedReplies: repositories.savedReplies.copy,
+        autoReplies: repositories.autoReplies.copy,
         triageCorrections: repositories.triageCorrections.copy,
         ...repositories.conversations.copy,
         timeline: repositories.timeline.copy,
