@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type BusinessHours, isTimeZone, parseBusinessHours } from './domain/auto-replies/business-hours.ts';
+import { AUTHOR_WINDOW_HOURS } from './domain/auto-replies/guardrails.ts';
 import { cronProblem } from './domain/digest-schedule.ts';
 import { SwitchboardError } from './errors.ts';
 import { parseKey } from './store/pii-cipher.ts';
@@ -29,6 +31,8 @@ export interface Config {
   backfillHours: number;
   digest: { cron: string; timezone: string; responseTargetMinutes: number };
   replyUndoSeconds: number;
+  /** Automatic-reply rules: their Undo window, the author guardrail's window, business hours. */
+  autoReplies: { undoSeconds: number; authorWindowHours: number; businessHours?: BusinessHours };
   /**
    * Who holds which role (user and user-group IDs). `agents` empty: everyone in the workspace is an
    * agent (the first wave's default); `admins` empty: nobody is, and admin actions are refused.
@@ -161,15 +165,6 @@ const integer = (name: string, min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name} must be a whole number between ${min} and ${max}`);
 
-const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const envSchema = z.object({
   SLACK_BOT_TOKEN: requiredText('SLACK_BOT_TOKEN', 'set it to the bot token (xoxb-…) from your Slack app').refine(
     (value) => value.startsWith('xoxb-'),
@@ -226,6 +221,20 @@ const envSchema = z.object({
   DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
   RESPONSE_TARGET_MINUTES: optional(integer('RESPONSE_TARGET_MINUTES', 1, 10_080)),
   REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
+  // At least 10 s: an automatic reply always leaves the team a moment to stop it.
+  AUTO_REPLY_UNDO_SECONDS: optional(integer('AUTO_REPLY_UNDO_SECONDS', 10, 3_600)),
+  // One automatic reply per author per this many hours: may be made shorter, never off.
+  AUTO_REPLY_AUTHOR_WINDOW_HOURS: optional(integer('AUTO_REPLY_AUTHOR_WINDOW_HOURS', 1, 24)),
+  BUSINESS_HOURS: optional(
+    z.string().transform((value, context) => {
+      const hours = parseBusinessHours(value);
+      if ('problem' in hours) {
+        context.addIssue({ code: 'custom', message: `BUSINESS_HOURS cannot be used: ${hours.problem}` });
+        return z.NEVER;
+      }
+      return hours;
+    }),
+  ),
   REPLY_ALLOWED_USERS: principals('REPLY_ALLOWED_USERS'),
   SLACK_AGENTS: principals('SLACK_AGENTS'),
   SLACK_ADMINS: principals('SLACK_ADMINS'),
@@ -347,6 +356,11 @@ export function loadConfig(env: Env): Config {
       responseTargetMinutes: e.RESPONSE_TARGET_MINUTES ?? 60,
     },
     replyUndoSeconds: e.REPLY_UNDO_SECONDS ?? 10,
+    autoReplies: {
+      undoSeconds: e.AUTO_REPLY_UNDO_SECONDS ?? 60,
+      authorWindowHours: e.AUTO_REPLY_AUTHOR_WINDOW_HOURS ?? AUTHOR_WINDOW_HOURS,
+      businessHours: e.BUSINESS_HOURS,
+    },
     // REPLY_ALLOWED_USERS was the first wave's name for agents: it keeps working.
     roles: { agents: e.SLACK_AGENTS ?? e.REPLY_ALLOWED_USERS ?? [], admins: e.SLACK_ADMINS ?? [] },
     dataDir: e.DATA_DIR ?? './data',

@@ -13,6 +13,7 @@ import { MastodonPlatform } from './platforms/mastodon/mastodon-platform.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
+import { AutoReplies } from './services/auto-replies.ts';
 import { Conversations, DirectMessageIngest } from './services/conversations.ts';
 import { Crm } from './services/crm.ts';
 import { CustomerSync } from './services/customer-sync.ts';
@@ -146,13 +147,19 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       retryDelayMs: tune.retryBaseMs,
       replica,
     });
-    const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'));
+    const triage = await TriageService.start(store, chat, mentionMessages, config.slack.channels, log.child('triage'));
+    const autoReplies = new AutoReplies(store, platforms, replies, mentionMessages, chat, triage.classifier, log.child('auto-replies'), {
+      ...config.autoReplies,
+      timeZone: config.digest.timezone,
+    });
+    const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'), undefined, (key, user, what) =>
+      autoReplies.personActed(key, user, what),
+    );
     const digests = new DigestService(store, chat, health, log.child('digest'), {
       channel: config.slack.channels.digest,
       timeZone: config.digest.timezone,
       responseTargetMinutes: config.digest.responseTargetMinutes,
     });
-    const triage = await TriageService.start(store, chat, mentionMessages, config.slack.channels, log.child('triage'));
     const crm = new Crm(store);
     const erasure = new ErasureService(store, replies, chat, digests, log.child('erasure'));
     // A merge or an erasure a crash cut short is finished before anything reads the store.
@@ -170,6 +177,8 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       triage,
       actions,
       conversations,
+      autoReplies,
+      businessHours: config.autoReplies.businessHours,
       crm,
       erasure,
       mentionMessages,
@@ -204,6 +213,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
         backfillHours: config.backfillHours,
         retryBaseMs: tune.retryBaseMs,
         retryMaxMs: tune.retryMaxMs,
+        onPosted: (records) => autoReplies.considerMentions(records),
       });
       const poller = new Poller(platform.id, ingest, health, log.child(`poller.${platform.id}`), {
         platformName: platform.displayName,

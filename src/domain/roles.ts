@@ -4,7 +4,7 @@
  * - agent (`SLACK_AGENTS`, formerly `REPLY_ALLOWED_USERS`): replies, likes, assigns, resolves, writes
  *   notes, links and tags contacts, and sees personal data;
  * - admin (`SLACK_ADMINS`): merges, erases and exports contacts, edits saved replies, posts a digest
- *   on demand, reads the audit log.
+ *   on demand, reads the audit log, manages automatic-reply rules and pauses them.
  * Every action a person can ask for is named here with the role it needs: one table, checked in one
  * place (the Slack role guard), so a new action cannot be forgotten.
  */
@@ -25,6 +25,7 @@ export type GuardedAction =
   | 'forget'
   | 'export'
   | 'edit_saved_replies'
+  | 'edit_rules'
   | 'post_digest'
   | 'read_audit';
 
@@ -45,6 +46,7 @@ export const REQUIRED_ROLE: Record<GuardedAction, Role> = {
   forget: 'admin',
   export: 'admin',
   edit_saved_replies: 'admin',
+  edit_rules: 'admin',
   post_digest: 'admin',
   read_audit: 'admin',
 };
@@ -65,6 +67,7 @@ const ACTION_WORDS: Record<GuardedAction, string> = {
   forget: 'Erasing a contact',
   export: 'Exporting a contact’s data',
   edit_saved_replies: 'Changing saved replies',
+  edit_rules: 'Changing automatic-reply rules (or pausing them)',
   post_digest: 'Posting the digest on demand',
   read_audit: 'Reading the audit log',
 };

@@ -16,6 +16,8 @@ export interface IngestOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   now?: () => Date;
+  /** Told of each batch of new mentions once they are in Slack and recorded (automatic-reply rules). */
+  onPosted?: (records: MentionRecord[]) => Promise<void>;
 }
 
 /** Mentions whose intent is written in one go before they are posted. */
@@ -113,18 +115,25 @@ export class MentionIngest {
     // mentions or second and always before the cursor moves past them.
     let posted = 0;
     let pending: Array<{ key: string; ts: string }> = [];
+    let pendingRecords: MentionRecord[] = [];
     let pendingCursor: string | undefined;
     let lastFlush = Date.now();
     const flush = async () => {
-      const [done, cursor] = [pending, pendingCursor];
+      const [done, cursor, records] = [pending, pendingCursor, pendingRecords];
       // One write for both (on PostgreSQL one commit): the posted ts and the cursor past them.
       await this.store.together(async ({ mentions, cursors }) => {
         if (done.length) await mentions.recordPostedMany(done);
         if (cursor) await this.advanceCursor(cursors, cursor);
       });
       pending = [];
+      pendingRecords = [];
       pendingCursor = undefined;
       lastFlush = Date.now();
+      // A mention found in Slack after a crash is included: the rules' decisions are keyed by
+      // mention, so one acted on before the crash is not acted on twice.
+      if (records.length && this.options.onPosted) {
+        await this.options.onPosted(records).catch((error: unknown) => this.log.error('acting on new mentions failed', { error }));
+      }
     };
     try {
       chunks: for (let start = 0; start < mentions.length && !signal.aborted; start += ATTEMPT_CHUNK) {
@@ -138,6 +147,7 @@ export class MentionIngest {
           if (delivery === undefined) break chunks; // shutting down mid-retry: the cursor stays before this mention
           if (delivery.kind !== 'already_posted') {
             pending.push({ key: step.record.key, ts: delivery.ts });
+            pendingRecords.push({ ...step.record, slack: { ...step.record.slack, ts: delivery.ts } });
             posted++;
             if (step.isLate) this.log.info(`${step.record.key} was listed late, below mentions already posted: posted now`);
           }

@@ -21,6 +21,8 @@ export class MentionActions {
     private readonly messages: MentionMessages,
     private readonly log: Log,
     private readonly now: () => Date = () => new Date(),
+    /** Told when a person takes a mention over (assigns or resolves it): a rule's reply waiting on it is cancelled. */
+    private readonly onPersonActed?: (mentionKey: string, userId: string, what: string) => Promise<void>,
   ) {}
 
   /** The mention behind a button or a form, if it is still known (an erasure may have removed it). */
@@ -56,7 +58,8 @@ export class MentionActions {
       if (!mention) return 'This mention is not known to Switchboard.';
       const owner = mention.workflow?.assignee;
       if (owner && owner !== userId) return `<@${owner}> owns this one. Ask them before taking it over.`;
-      await this.messages.update(mentionKey, (workflow) => ({ ...workflow, assignee: owner ? undefined : userId }));
+      const taken = await this.messages.update(mentionKey, (workflow) => ({ ...workflow, assignee: owner ? undefined : userId }));
+      if (taken.workflow?.assignee === userId) await this.onPersonActed?.(mentionKey, userId, 'assigned');
       return undefined;
     });
   }
@@ -70,6 +73,7 @@ export class MentionActions {
         ...workflow,
         resolved: isResolved ? undefined : { by: userId, at: this.now().toISOString() },
       }));
+      if (!isResolved) await this.onPersonActed?.(mentionKey, userId, 'resolved');
       return undefined;
     });
   }

@@ -18,7 +18,21 @@ export interface ReplyRequest {
   requestKey: string;
   mentionKey: string;
   text: string;
+  /** The Slack user who asked; for a rule's reply, `rule <name>` (as the audit log names it). */
   userId: string;
+  /** Set when an automatic-reply rule asks: its own Undo window (AUTO_REPLY_UNDO_SECONDS), and checks before it goes. */
+  automatic?: NonNullable<ReplyRecord['automatic']> & { undoSeconds: number };
+}
+
+/**
+ * What the replies need from automatic-reply rules (services/auto-replies.ts): a last word before
+ * an automatic reply goes out, and to hear how each ended.
+ */
+export interface AutomaticReplyGate {
+  /** Why this automatic reply must not go out now (paused, the rule changed, a person acted), or undefined. */
+  reasonToCancel(reply: ReplyRecord): Promise<string | undefined>;
+  /** An automatic reply ended (sent, cancelled, failed): shown on its item. */
+  settled(reply: ReplyRecord): Promise<void>;
 }
 
 export type ReplyOutcome =
@@ -74,6 +88,7 @@ export class ReplyService {
   private readonly replica: string;
   private sweeper?: NodeJS.Timeout;
   private stopped = false;
+  private automation?: AutomaticReplyGate;
 
   constructor(
     private readonly store: Store,
@@ -85,6 +100,11 @@ export class ReplyService {
   ) {
     this.now = options.now ?? (() => new Date());
     this.replica = options.replica ?? 'local';
+  }
+
+  /** Automatic-reply rules are built on these replies; they attach once both exist. */
+  attachAutomation(gate: AutomaticReplyGate): void {
+    this.automation = gate;
   }
 
   async request(request: ReplyRequest): Promise<ReplyOutcome> {
@@ -107,6 +127,11 @@ export class ReplyService {
         return { kind: 'refused', message: 'This mention was erased at the person’s request meanwhile. Nothing was sent.' };
       }
       const now = this.now();
+      const undoSeconds = request.automatic?.undoSeconds ?? this.options.undoSeconds;
+      // A person replying takes over from a rule's reply still in its Undo window.
+      const tookOver = request.automatic
+        ? undefined
+        : await this.cancelAutomaticFor(request.mentionKey, request.userId, 'a person replied instead');
       const reply: ReplyRecord = {
         key: request.requestKey,
         mentionKey: request.mentionKey,
@@ -115,11 +140,17 @@ export class ReplyService {
         text: request.text,
         requestedBy: request.userId,
         requestedAt: now.toISOString(),
-        sendAt: new Date(now.getTime() + this.options.undoSeconds * 1000).toISOString(),
+        sendAt: new Date(now.getTime() + undoSeconds * 1000).toISOString(),
         state: 'scheduled',
         thread,
         attempts: 0,
+        automatic: request.automatic && {
+          ruleId: request.automatic.ruleId,
+          ruleName: request.automatic.ruleName,
+          ruleVersion: request.automatic.ruleVersion,
+        },
       };
+      if (tookOver) this.track(this.afterAutomaticCancelled(tookOver));
       // The store is the guard, across replicas too: one request per key, one pending reply per mention.
       if (!(await outbox.create(reply))) {
         const same = await outbox.get(request.requestKey);
@@ -211,9 +242,51 @@ export class ReplyService {
       const cancelled = reply;
       this.clearTimer(replyKey);
       await this.store.audit.record({ actor: userId, action: 'reply_undone', mentionKey: reply.mentionKey, text: reply.text });
-      await this.showAnnouncement(cancelled);
+      if (cancelled.automatic) await this.afterAutomaticCancelled(cancelled);
+      else await this.showAnnouncement(cancelled);
       return { kind: 'undone', message: 'Undone: nothing was sent.' };
     });
+  }
+
+  /**
+   * Cancels automatic replies still in their Undo window: one item's (a person acted on it), one
+   * rule's (it was edited, switched off or deleted), or all (automation paused). Returns how many.
+   */
+  async cancelAutomatic(which: { mentionKey?: string; ruleId?: string }, by: string, reason: string): Promise<number> {
+    let cancelled = 0;
+    for (const pending of await this.store.outbox.unsettled()) {
+      if (!pending.automatic || pending.state !== 'scheduled') continue;
+      if (which.mentionKey !== undefined && pending.mentionKey !== which.mentionKey) continue;
+      if (which.ruleId !== undefined && pending.automatic.ruleId !== which.ruleId) continue;
+      const done = await this.mutex.run(pending.mentionKey, () => this.cancelAutomaticFor(pending.mentionKey, by, reason));
+      if (done) {
+        cancelled++;
+        await this.afterAutomaticCancelled(done);
+      }
+    }
+    return cancelled;
+  }
+
+  /** Inside the item's lock: cancels its automatic reply if one waits in its window. Returns it, cancelled. */
+  private async cancelAutomaticFor(mentionKey: string, by: string, reason: string): Promise<ReplyRecord | undefined> {
+    const waiting = await this.store.outbox.activeFor(mentionKey);
+    if (!waiting?.automatic || waiting.state !== 'scheduled') return undefined;
+    let cancelledNow = false;
+    const cancelled = await this.store.outbox.update(waiting.key, (current) => {
+      if (current.state !== 'scheduled') return undefined;
+      cancelledNow = true;
+      return { ...current, state: 'cancelled', cancelledBy: by, cancelReason: reason, lease: undefined };
+    });
+    if (!cancelledNow || !cancelled) return undefined;
+    this.clearTimer(waiting.key);
+    await this.store.audit.record({ actor: by, action: 'reply_undone', mentionKey, text: cancelled.text, detail: reason });
+    return cancelled;
+  }
+
+  /** The thread and the item show that an automatic reply will not go. */
+  private async afterAutomaticCancelled(reply: ReplyRecord): Promise<void> {
+    await this.showAnnouncement(reply);
+    await this.automation?.settled(reply).catch((error: unknown) => this.log.warn(`could not show how ${reply.key} ended`, { error }));
   }
 
   /**
@@ -300,6 +373,22 @@ export class ReplyService {
     if (!platform) {
       await this.settle(reply, { state: 'failed', failure: `${reply.platform} is not configured any more` });
       return;
+    }
+    if (reply.automatic && reply.attempts === 0) {
+      // The last word before a rule's reply goes: paused meanwhile, the rule changed, a person acted.
+      const reason = this.automation ? await this.automation.reasonToCancel(reply) : 'automatic replies are not running';
+      if (reason) {
+        const cancelled = await this.store.outbox.update(reply.key, (current) =>
+          current.state === 'scheduled' && current.lease?.by === this.replica
+            ? { ...current, state: 'cancelled', cancelledBy: 'switchboard', cancelReason: reason, lease: undefined }
+            : undefined,
+        );
+        if (cancelled?.state === 'cancelled' && cancelled.cancelReason === reason) {
+          this.log.info(`automatic reply ${reply.key} cancelled: ${reason}`);
+          await this.afterAutomaticCancelled(cancelled);
+        }
+        return;
+      }
     }
     for (;;) {
       const isRetry = reply.attempts > 0; // an earlier attempt may have gone out
@@ -454,6 +543,11 @@ export class ReplyService {
         audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note }),
       );
       await afterwards('recording it in the conversation', () => this.recordPrivateReply(settled));
+    } else if (settled.state === 'sent' && settled.automatic) {
+      this.log.info(`automatic reply ${settled.key} published`, { id: settled.sent?.id });
+      await afterwards('recording it in the audit log', () =>
+        audit.record({ ...base, action: 'reply_sent', platformPostId: settled.sent?.id, detail: settled.sent?.note }),
+      );
     } else if (settled.state === 'sent') {
       this.log.info(`reply ${settled.key} published`, { id: settled.sent?.id });
       await afterwards('recording it in the audit log', () =>
@@ -470,15 +564,18 @@ export class ReplyService {
       this.log.warn(`reply ${settled.key} ${settled.state}: ${settled.failure}`);
       await afterwards('recording it in the audit log', () => audit.record({ ...base, action, detail: settled.failure }));
       const platformName = this.platforms.get(settled.platform)?.displayName ?? settled.platform;
-      await afterwards('telling the requester', () =>
-        this.tellRequester(
-          settled,
-          settled.state === 'uncertain'
-            ? `It is not known whether your reply was published (${settled.failure}). Check ${platformName} before sending it again: Switchboard will not retry it.`
-            : `Your reply was not sent: ${settled.failure}.`,
-        ),
-      );
+      // A rule has nobody to tell privately: its announcement in the thread says it.
+      if (!settled.automatic)
+        await afterwards('telling the requester', () =>
+          this.tellRequester(
+            settled,
+            settled.state === 'uncertain'
+              ? `It is not known whether your reply was published (${settled.failure}). Check ${platformName} before sending it again: Switchboard will not retry it.`
+              : `Your reply was not sent: ${settled.failure}.`,
+          ),
+        );
     }
+    if (settled.automatic) await afterwards('showing it on the item', async () => this.automation?.settled(settled));
     await this.showAnnouncement(settled);
   }
 

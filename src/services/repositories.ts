@@ -1,5 +1,5 @@
-import type { SearchHit } from '../domain/contact-search.ts';
 import type { AutoReplyDecision, AutoReplyRule, DecisionLimits, DecisionResult } from '../domain/auto-replies/rules.ts';
+import type { SearchHit } from '../domain/contact-search.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { CustomerData } from '../domain/customer-data.ts';
 import type {

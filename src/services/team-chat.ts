@@ -50,11 +50,29 @@ export interface TeamChat {
     message: DirectMessageRecord,
   ): Promise<MessageRef | undefined>;
 
+  /** What an automatic-reply rule tells the team: a dry run in the item's thread, or a note to a channel. */
+  postAutomationNote(note: AutomationNote): Promise<MessageRef>;
+
   /** Replaces a message the bot wrote about a person with "erased" (GDPR erasure). */
   showErased(message: MessageRef): Promise<void>;
   /** A line only `user` sees, in the thread when `threadTs` is given. */
   tellPrivately(to: { channel: string; user: string; threadTs?: string }, text: string): Promise<void>;
 }
+
+export type AutomationNote =
+  /** In the item's thread: what a rule in dry run would have done (sent this text, assigned, told a channel). */
+  | {
+      kind: 'dry_run';
+      thread: MessageRef;
+      ruleName: string;
+      text?: string;
+      assignTo?: string;
+      notifyChannel?: string;
+      brandHandle: string;
+      platformName: string;
+    }
+  /** To the rule's channel: a link to the item's message, who wrote it (handle only) and how it was triaged. */
+  | { kind: 'notify'; channel: string; ruleName: string; item: MessageRef; label?: Label; handle: string; platformName: string };
 
 export interface MessageRef {
   channel: string;

@@ -51,6 +51,30 @@ export const BLOCK = {
 export const VIEW = {
   replyModal: 'reply_modal',
   linkContactModal: 'link_contact_modal',
+  /** Add or edit an automatic-reply rule (`/crm rules add`, `/crm rules edit <name>`). */
+  ruleModal: 'auto_reply_rule_modal',
+} as const;
+
+/**
+ * The fields of the rule modal: each input's block_id and its element's action_id are the same
+ * word, so a submission is read as `values[field][field]`.
+ */
+export const RULE_FIELD = {
+  name: 'rule_name',
+  platforms: 'rule_platforms',
+  kinds: 'rule_kinds',
+  labels: 'rule_labels',
+  languages: 'rule_languages',
+  keywords: 'rule_keywords',
+  pattern: 'rule_pattern',
+  contact: 'rule_contact',
+  tag: 'rule_tag',
+  hours: 'rule_hours',
+  savedReply: 'rule_saved_reply',
+  assignTo: 'rule_assign_to',
+  notifyChannel: 'rule_notify_channel',
+  dailyCap: 'rule_daily_cap',
+  continueAfter: 'rule_continue',
 } as const;
 
 /** Message metadata event type carried by every mention message: how a restart finds what it already posted. */
@@ -72,3 +96,6 @@ export const CONVERSATION_METADATA_EVENT = 'switchboard_conversation';
 
 /** Carried by each customer message posted into a conversation's thread. */
 export const DIRECT_MESSAGE_METADATA_EVENT = 'switchboard_direct_message';
+
+/** Carried by what an automatic-reply rule posts (a dry run in a thread, a note to a channel). */
+export const AUTOMATION_METADATA_EVENT = 'switchboard_automation';

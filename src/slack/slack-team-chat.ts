@@ -4,6 +4,7 @@ import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import type { Label } from '../domain/triage/labels.ts';
 import {
+  type AutomationNote,
   ChatCallError,
   type ContactLabel,
   type ConversationContext,
@@ -21,6 +22,7 @@ import {
   REPLY_METADATA_EVENT,
 } from './ids.ts';
 import type { MessageToPost, SlackGateway } from './slack-gateway.ts';
+import { renderAutomationNote } from './views/automation-note.ts';
 import { renderConversationMessage, renderDirectMessage } from './views/conversation-message.ts';
 import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
 import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from './views/mention-message.ts';
@@ -149,6 +151,13 @@ export class SlackTeamChat implements TeamChat {
     message: DirectMessageRecord,
   ): Promise<MessageRef | undefined> {
     return this.slack.findInThread(conversation.slack.channel, conversation.slack.ts, DIRECT_MESSAGE_METADATA_EVENT, message.key);
+  }
+
+  async postAutomationNote(note: AutomationNote): Promise<MessageRef> {
+    const assigneeName = note.kind === 'dry_run' && note.assignTo ? await this.slack.displayName(note.assignTo) : undefined;
+    const rendered = renderAutomationNote(note, { workspaceUrl: await this.workspaceUrl(), assigneeName });
+    if (note.kind === 'notify') return this.postPaced({ channel: note.channel, ...rendered });
+    return this.postPaced({ channel: note.thread.channel, threadTs: note.thread.ts, ...rendered });
   }
 
   async showErased(message: MessageRef): Promise<void> {

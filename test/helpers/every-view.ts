@@ -1,8 +1,10 @@
+import type { AutoReplyRule } from '../../src/domain/auto-replies/rules.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../../src/domain/conversations.ts';
 import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats.ts';
 import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
 import type { ContactProfile } from '../../src/services/crm.ts';
 import { mrkdwnWith } from '../../src/slack/mrkdwn.ts';
+import { renderAutomationNote } from '../../src/slack/views/automation-note.ts';
 import { renderAudit, renderHelp, renderNotice, renderSavedReplies, renderTriageReport } from '../../src/slack/views/command-answers.ts';
 import {
   renderContactCard,
@@ -16,6 +18,8 @@ import { renderContactOptions, renderLinkContactModal } from '../../src/slack/vi
 import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from '../../src/slack/views/mention-message.ts';
 import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcement.ts';
 import { renderPrivateReplyModal, renderReplyModal } from '../../src/slack/views/reply-modal.ts';
+import { renderRuleList, renderRuleTest } from '../../src/slack/views/rule-answers.ts';
+import { renderRuleModal } from '../../src/slack/views/rule-modal.ts';
 import { mentionRecord } from './factories.ts';
 
 export type RenderedView = { text?: string; blocks?: unknown[] };
@@ -142,6 +146,28 @@ export function renderEveryView(outside: {
     privateMessages: { received: 5, conversations: 3, answered: 2, waiting: 1, medianFirstResponseMinutes: 14, repliesSent: 2 },
   };
 
+  const automaticReply: ReplyRecord = {
+    ...reply,
+    key: 'auto:rule-1:x:1861',
+    requestedBy: `rule ${text}`,
+    automatic: { ruleId: 'rule-1', ruleName: text, ruleVersion: 1 },
+  };
+  const rule: AutoReplyRule = {
+    id: 'rule-1',
+    name: text,
+    position: 1,
+    mode: 'live',
+    when: { labels: ['Question'], keywords: [text, tag], pattern: text.slice(0, 20), tag, hours: 'outside' },
+    actions: { savedReply: text, assignTo: 'U0AGENT01', notifyChannel: 'C0ESCALATE' },
+    continueAfter: true,
+    dailyCap: 50,
+    version: 1,
+    createdBy: 'U0AGENT01',
+    createdAt: '2026-11-25T09:00:00.000Z',
+    updatedBy: 'U0AGENT01',
+    updatedAt: '2026-11-25T09:00:00.000Z',
+  };
+
   const modalInput = {
     mention: posted,
     brandHandle: 'northwind',
@@ -264,5 +290,79 @@ export function renderEveryView(outside: {
       staffNames: new Map([['U0AGENT01', text]]),
     }),
     'erased message': renderErasedMessage(),
+    'mention message, auto-replied by a rule': renderMentionMessage(
+      {
+        ...posted,
+        workflow: {
+          assignee: 'U0AGENT01',
+          automatic: { rule: text, state: 'sent', at: '2026-11-25T09:11:00.000Z', assigned: 'U0AGENT01' },
+        },
+      },
+      { id: 'contact-1', name: text },
+    ),
+    'mention message, rule held back': renderMentionMessage(
+      { ...posted, workflow: { automatic: { rule: text, state: 'held', at: '2026-11-25T09:11:00.000Z', detail: long } } },
+      { id: 'contact-1', name: text },
+    ),
+    'automatic reply announcement': renderReplyAnnouncement(automaticReply, {
+      brandHandle: 'northwind',
+      platformName: 'X',
+      now: new Date('2026-11-25T09:10:01Z'),
+    }),
+    'automatic reply announcement, cancelled': renderReplyAnnouncement(
+      { ...automaticReply, state: 'cancelled', cancelledBy: 'U0AGENT01', cancelReason: 'a person replied instead' },
+      { brandHandle: 'northwind', platformName: 'X', now: new Date('2026-11-25T09:10:30Z') },
+    ),
+    'rule dry run in a thread': renderAutomationNote(
+      {
+        kind: 'dry_run',
+        thread: { channel: 'C0MENTIONS', ts: '1764061201.000100' },
+        ruleName: text,
+        text: long,
+        assignTo: 'U0AGENT01',
+        notifyChannel: 'C0ESCALATE',
+        brandHandle: 'northwind',
+        platformName: 'X',
+      },
+      { workspaceUrl: 'https://acme.slack.com/', assigneeName: text },
+    ),
+    'rule note to a channel': renderAutomationNote(
+      {
+        kind: 'notify',
+        channel: 'C0ESCALATE',
+        ruleName: text,
+        item: { channel: 'C0MENTIONS', ts: '1764061201.000100' },
+        label: 'Complaint',
+        handle,
+        platformName: 'X',
+      },
+      { workspaceUrl: 'https://acme.slack.com/' },
+    ),
+    'rule list': renderRuleList([rule, { ...rule, id: 'rule-2', name: `${text} 2`, mode: 'dry_run' }], {
+      by: 'U0AGENT01',
+      at: '2026-11-25T09:00:00.000Z',
+    }),
+    'rule test': renderRuleTest({
+      subject: {
+        platform: 'x',
+        kind: 'mention',
+        text: long,
+        label: 'Question',
+        language: 'en',
+        contact: { isKnown: false, tags: [] },
+        at: new Date('2026-11-25T09:00:00Z'),
+      },
+      trials: [
+        { rule, match: { matches: true }, acts: true },
+        { rule, match: { matches: false, because: `the contact is not tagged ${tag}` }, acts: false },
+        { rule, match: { matches: true }, acts: true, guardrail: { code: 'author_window', words: text } },
+      ],
+      paused: true,
+    }),
+    'rule modal': renderRuleModal({
+      rule,
+      savedReplies: [{ name: text, text: long, createdBy: 'U0AGENT01', createdAt: '2026-11-25T09:00:00.000Z' }],
+      timeZone: 'Europe/Paris',
+    }) as { blocks?: unknown[] },
   };
 }

@@ -40,6 +40,7 @@ export function recordingTeamChat(): TeamChat & { calls: string[] } {
     postDirectMessage: async (conversation) => posted('postDirectMessage', conversation.slack.channel),
     findDirectMessage: async () => nothingFound('findDirectMessage'),
     showMoved: async () => done('showMoved'),
+    postAutomationNote: async (note) => posted('postAutomationNote', note.kind === 'notify' ? note.channel : note.thread.channel),
     showErased: async () => done('showErased'),
     tellPrivately: async () => done('tellPrivately'),
   };

@@ -58,7 +58,8 @@ export function parseBusinessHours(text: string): BusinessHours | { problem: str
     const last = match[2] === undefined ? first : dayIndex(match[2]);
     const fromMinute = minuteOf(match[3] ?? '');
     const toMinute = minuteOf(match[4] ?? '');
-    if (first === undefined || last === undefined) return { problem: `"${part}" names a day that is not Mon, Tue, Wed, Thu, Fri, Sat or Sun` };
+    if (first === undefined || last === undefined)
+      return { problem: `"${part}" names a day that is not Mon, Tue, Wed, Thu, Fri, Sat or Sun` };
     if (fromMinute === undefined || toMinute === undefined) return { problem: `"${part}" has a time that is not HH:MM (00:00 to 24:00)` };
     if (toMinute <= fromMinute) {
       return { problem: `"${part}" ends before it starts; hours that pass midnight are two spans (\`Fri 22:00-24:00, Sat 00:00-02:00\`)` };

@@ -50,7 +50,10 @@ export function guardrailBlocking(rule: Pick<AutoReplyRule, 'dailyCap' | 'when'>
   if (facts.personActed) return { code: 'person_acted', words: facts.personActed };
   const isPrivateRule = rule.when.kinds?.includes('dm') ?? false;
   if (facts.kind !== 'dm' && (facts.visibility === 'followers' || facts.visibility === 'direct') && !isPrivateRule) {
-    return { code: 'not_public', words: `the post is ${facts.visibility === 'direct' ? 'a direct post' : 'for followers only'}, so no public automatic reply` };
+    return {
+      code: 'not_public',
+      words: `the post is ${facts.visibility === 'direct' ? 'a direct post' : 'for followers only'}, so no public automatic reply`,
+    };
   }
   if (facts.platform === 'x' && facts.kind !== 'dm' && !facts.mentionsBrand) {
     return { code: 'x_needs_mention', words: 'X allows automatic replies only to posts that @mention the brand' };

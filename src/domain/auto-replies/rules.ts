@@ -1,6 +1,6 @@
 import type { PlatformId } from '../../platforms/platform.ts';
-import type { DetectedLanguage } from '../triage/language.ts';
 import type { Label } from '../triage/labels.ts';
+import type { DetectedLanguage } from '../triage/language.ts';
 import { type BusinessHours, isWithinBusinessHours } from './business-hours.ts';
 
 /**
@@ -51,7 +51,7 @@ export interface AutoReplyRule {
   position: number;
   mode: RuleMode;
   when: RuleConditions;
-  then: RuleActions;
+  actions: RuleActions;
   /** Go on to the next rule after this one acted. */
   continueAfter: boolean;
   /** Automatic replies this rule may send a day (in the business-hours zone); never unlimited. */
@@ -132,7 +132,8 @@ export function matchRule(rule: Pick<AutoReplyRule, 'when'>, subject: RuleSubjec
   const when = rule.when;
   const no = (because: string): RuleMatch => ({ matches: false, because });
   const kinds = when.kinds?.length ? when.kinds : (['mention', 'comment'] as ItemKind[]);
-  if (!kinds.includes(subject.kind)) return no(`it is a ${describeKind(subject.kind)}, and the rule is for ${kinds.map(describeKind).join(' or ')}`);
+  if (!kinds.includes(subject.kind))
+    return no(`it is a ${describeKind(subject.kind)}, and the rule is for ${kinds.map(describeKind).join(' or ')}`);
   if (when.platforms?.length && !when.platforms.includes(subject.platform)) return no(`the rule is not for ${subject.platform}`);
   if (when.labels?.length && (!subject.label || !when.labels.includes(subject.label))) {
     return no(`it is labelled ${subject.label ?? 'nothing'}, and the rule wants ${when.labels.join(' or ')}`);
@@ -216,3 +217,56 @@ export type DecisionResult =
   | { stored: false; because: 'known' }
   | { stored: false; because: 'author_window'; lastToAuthorAt: string }
   | { stored: false; because: 'daily_cap' };
+
+/** What an admin fills in to add or edit a rule; the rest (ID, order, mode, version) is the service's. */
+export interface RuleDraft {
+  name: string;
+  when: RuleConditions;
+  actions: RuleActions;
+  continueAfter: boolean;
+  dailyCap: number;
+}
+
+/** Which part of a draft is wrong, in words for the form: keyed by the field (`name`, `pattern`, `actions`, `dailyCap`). */
+export type DraftProblems = Partial<Record<'name' | 'pattern' | 'actions' | 'dailyCap' | 'kinds', string>>;
+
+/** Checks a draft before it is stored: a name, a valid pattern, at least one action, a cap within bounds. */
+export function checkRuleDraft(draft: RuleDraft, known: { savedReplies: readonly string[]; takenNames: readonly string[] }): DraftProblems {
+  const problems: DraftProblems = {};
+  const name = draft.name.trim();
+  if (!name) problems.name = 'Give the rule a name.';
+  else if (name.length > 60) problems.name = 'A rule name is at most 60 characters.';
+  else if (/[\s]{2,}|[<>]/.test(name)) problems.name = 'A rule name cannot hold < or > or runs of spaces.';
+  else if (known.takenNames.some((taken) => taken.toLowerCase() === name.toLowerCase()))
+    problems.name = `Another rule is called “${name}”.`;
+  if (draft.when.pattern) {
+    const pattern = compilePattern(draft.when.pattern);
+    if (!(pattern instanceof RegExp)) problems.pattern = pattern.problem;
+  }
+  const { savedReply, assignTo, notifyChannel } = draft.actions;
+  if (!savedReply && !assignTo && !notifyChannel)
+    problems.actions = 'Choose at least one thing the rule does: a saved reply, an assignee or a channel to tell.';
+  else if (savedReply && !known.savedReplies.some((reply) => reply.toLowerCase() === savedReply.toLowerCase())) {
+    problems.actions = `There is no saved reply called “${savedReply}”: add it with /crm saved add first.`;
+  }
+  if (!Number.isInteger(draft.dailyCap) || draft.dailyCap < 1 || draft.dailyCap > MAX_DAILY_CAP) {
+    problems.dailyCap = `A daily cap is a whole number from 1 to ${MAX_DAILY_CAP}.`;
+  }
+  if (draft.when.kinds?.length === 0) problems.kinds = 'Choose at least one kind of item.';
+  return problems;
+}
+
+/** One line per condition, for lists and the dry-run note. */
+export function describeConditions(when: RuleConditions): string[] {
+  const parts: string[] = [];
+  parts.push((when.kinds?.length ? when.kinds : (['mention', 'comment'] as ItemKind[])).map(describeKind).join(' or '));
+  if (when.platforms?.length) parts.push(`on ${when.platforms.join(', ')}`);
+  if (when.labels?.length) parts.push(`labelled ${when.labels.join(' or ')}`);
+  if (when.languages?.length) parts.push(`in ${when.languages.join(', ')}`);
+  if (when.keywords?.length) parts.push(`with ${when.keywords.map((keyword) => `“${keyword}”`).join(' or ')}`);
+  if (when.pattern) parts.push(`matching /${when.pattern}/`);
+  if (when.contact) parts.push(`from ${when.contact === 'known' ? 'a known contact' : 'someone new'}`);
+  if (when.tag) parts.push(`tagged ${when.tag}`);
+  if (when.hours) parts.push(`${when.hours} business hours`);
+  return parts;
+}

@@ -1,6 +1,8 @@
 import type { SlackIdentity } from '../../app.ts';
+import type { BusinessHours } from '../../domain/auto-replies/business-hours.ts';
 import type { Log } from '../../log.ts';
 import type { Platform, PlatformId } from '../../platforms/platform.ts';
+import type { AutoReplies } from '../../services/auto-replies.ts';
 import type { Conversations } from '../../services/conversations.ts';
 import type { Crm } from '../../services/crm.ts';
 import type { DigestService } from '../../services/digest.ts';
@@ -22,6 +24,9 @@ export interface ListenerContext {
   triage: TriageService;
   actions: MentionActions;
   conversations: Conversations;
+  autoReplies: AutoReplies;
+  /** BUSINESS_HOURS, shown in the rule form. */
+  businessHours?: BusinessHours;
   crm: Crm;
   erasure: ErasureService;
   mentionMessages: MentionMessages;

@@ -17,6 +17,7 @@ import { renderContactCard, renderContactChoices, renderErasureDone, renderForge
 import { formatDay } from '../views/digest-message.ts';
 import { PLATFORM_NAME } from '../views/platform-names.ts';
 import type { ListenerContext } from './context.ts';
+import { answerRules } from './rules-command.ts';
 
 const DEFAULT_AUDIT_COUNT = 10;
 const MAX_AUDIT_COUNT = 50;
@@ -94,6 +95,8 @@ async function answerCommand(
       return answerSaved(rest, userId, context);
     case 'audit':
       return answerAudit(rest, context);
+    case 'rules':
+      return answerRules(argument, request, context);
     case 'digest':
       return answerDigest(rest, userId, request.later, context);
     case 'triage':

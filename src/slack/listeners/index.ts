@@ -6,6 +6,7 @@ import { registerLinkContactModal } from './link-contact-modal.ts';
 import { registerMentionActions } from './mention-actions.ts';
 import { registerReplyModal } from './reply-modal.ts';
 import { registerRoleGuard } from './role-guard.ts';
+import { registerRuleModal } from './rules-command.ts';
 import { registerThreadMessages } from './thread-messages.ts';
 import { registerWorkspaceGuard } from './workspace-guard.ts';
 
@@ -20,6 +21,7 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerConversationActions(app, context);
   registerReplyModal(app, context);
   registerLinkContactModal(app, context);
+  registerRuleModal(app, context);
   registerThreadMessages(app, context);
   registerCrmCommand(app, context);
 }

@@ -50,6 +50,7 @@ const BY_ACTION_ID: Record<string, GuardedAction> = {
 
 const BY_VIEW: Record<string, GuardedAction> = {
   [VIEW.replyModal]: 'reply',
+  [VIEW.ruleModal]: 'edit_rules',
   [VIEW.linkContactModal]: 'link_contact',
 };
 
@@ -75,6 +76,9 @@ function commandAction(text: string): GuardedAction | undefined {
       return 'post_digest';
     case 'saved':
       return second === 'add' || second === 'remove' ? 'edit_saved_replies' : undefined;
+    case 'rules':
+      // Listing and testing are for everyone; every change (pause included) is an admin's.
+      return ['', 'list', 'test', 'help'].includes(second) ? undefined : 'edit_rules';
     default:
       return undefined;
   }

@@ -31,6 +31,7 @@ export function renderHelp(prefix?: string): CommandAnswer {
     '• `/crm saved list`: the saved replies offered in the Reply form',
     '• `/crm saved add <name> <text>`: add or replace one; `{{first_name}}`, `{{handle}}` and `{{agent}}` are filled in',
     '• `/crm saved remove <name>`',
+    '• `/crm rules`: the automatic-reply rules; `add`, `edit <name>`, `on`/`dry-run`/`off <name>`, `move <name> <n>`, `delete <name>`, `test <text>`, `pause`, `resume` (changes: admins)',
     '• `/crm audit [n]`: the latest public actions and refusals (admins)',
     '• `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: post the engagement digest to the digest channel now',
     '• `/crm triage`: how often the team kept each triage label in the last 30 days (from the *Relabel* menu)',

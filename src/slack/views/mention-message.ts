@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { MentionRecord, MentionWorkflow } from '../../domain/records.ts';
+import type { AutomaticTouch, MentionRecord, MentionWorkflow } from '../../domain/records.ts';
 import { type Classification, LABELS, type Sentiment } from '../../domain/triage/labels.ts';
 import { LANGUAGE_NAMES } from '../../domain/triage/language.ts';
 import { ACTION, BLOCK, ERASED_METADATA_EVENT, MENTION_METADATA_EVENT, relabelValue } from '../ids.ts';
@@ -111,7 +111,12 @@ function languageNote(classification: Classification): string {
 function workflowBlocks(workflow: MentionWorkflow | undefined): KnownBlock[] {
   if (!workflow) return [];
   const parts: string[] = [];
-  if (workflow.assignee) parts.push(`:raising_hand: Assigned to <@${workflow.assignee}>`);
+  const automatic = workflow.automatic;
+  if (workflow.assignee) {
+    const byRule = automatic?.assigned === workflow.assignee ? ` by rule “${escapeMrkdwn(automatic.rule)}”` : '';
+    parts.push(`:raising_hand: Assigned to <@${workflow.assignee}>${byRule}`);
+  }
+  if (automatic) parts.push(automaticLine(automatic));
   for (const reply of workflow.replies ?? []) {
     parts.push(`:speech_balloon: Replied by <@${reply.by}>${reply.url ? ` · ${link(reply.url, 'view reply')}` : ''}`);
   }
@@ -119,6 +124,28 @@ function workflowBlocks(workflow: MentionWorkflow | undefined): KnownBlock[] {
   if (workflow.resolved) parts.push(`:white_check_mark: Resolved by <@${workflow.resolved.by}>`);
   if (parts.length === 0) return [];
   return [context(parts.join('  ·  '))];
+}
+
+/** What an automatic-reply rule did here, in one line; the thread holds the text and the Undo. */
+function automaticLine(automatic: AutomaticTouch): string {
+  const rule = `rule “${escapeMrkdwn(truncate(automatic.rule, 60))}”`;
+  const detail = automatic.detail ? escapeMrkdwn(truncate(automatic.detail, 160)) : '';
+  switch (automatic.state) {
+    case 'sent':
+      return `:robot_face: Auto-replied by ${rule}`;
+    case 'scheduled':
+      return `:robot_face: Automatic reply by ${rule} waiting in its Undo window (see the thread)`;
+    case 'cancelled':
+      return `:robot_face: ${rule[0]?.toUpperCase()}${rule.slice(1)}'s automatic reply was cancelled${detail ? `: ${detail}` : ''}`;
+    case 'failed':
+      return `:robot_face: ${rule[0]?.toUpperCase()}${rule.slice(1)}'s automatic reply was not sent${detail ? `: ${detail}` : ''}`;
+    case 'dry_run':
+      return `:test_tube: ${rule[0]?.toUpperCase()}${rule.slice(1)} would have replied (dry run, nothing sent)`;
+    case 'held':
+      return detail
+        ? `:robot_face: ${rule[0]?.toUpperCase()}${rule.slice(1)} matched; no automatic reply: ${detail}`
+        : `:robot_face: Handled by ${rule}`;
+  }
 }
 
 function formatScore(score: number): string {

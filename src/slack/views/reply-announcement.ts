@@ -25,6 +25,9 @@ export function renderReplyAnnouncement(reply: ReplyRecord, context: Announcemen
   if (reply.state === 'scheduled' && context.warning) {
     blocks.push(contextBlock(`:moneybag: ${escapeMrkdwn(context.warning)}`));
   }
+  if (reply.state === 'scheduled' && reply.automatic) {
+    blocks.push(contextBlock('Anyone on the team can press Undo, or reply themselves to take over: either way this one is not sent.'));
+  }
   if (reply.state === 'scheduled') {
     blocks.push({
       type: 'actions',
@@ -38,6 +41,7 @@ export function renderReplyAnnouncement(reply: ReplyRecord, context: Announcemen
 }
 
 function headline(reply: ReplyRecord, context: AnnouncementContext, as: string): string {
+  if (reply.automatic) return automaticHeadline(reply, context, as);
   const by = `<@${reply.requestedBy}>`;
   switch (reply.state) {
     case 'scheduled': {
@@ -56,5 +60,33 @@ function headline(reply: ReplyRecord, context: AnnouncementContext, as: string):
       return `:x: *Not sent*: ${escapeMrkdwn(reply.failure ?? 'the platform refused it')}. Nothing was published.`;
     case 'uncertain':
       return `:warning: *Not known whether this reply was published*: ${escapeMrkdwn(reply.failure ?? 'the platform did not answer')}. Check ${as} on ${context.platformName} before sending it again; Switchboard will not retry it.`;
+  }
+}
+
+/** A rule's reply: named by its rule (never a person), and what became of it. */
+function automaticHeadline(reply: ReplyRecord, context: AnnouncementContext, as: string): string {
+  const rule = `rule “${escapeMrkdwn(reply.automatic?.ruleName ?? '')}”`;
+  switch (reply.state) {
+    case 'scheduled': {
+      const seconds = Math.max(0, Math.ceil((Date.parse(reply.sendAt) - context.now.getTime()) / 1000));
+      return `:robot_face: *Automatic reply in ${seconds} s* as ${as} on ${context.platformName}, by ${rule}:`;
+    }
+    case 'sending':
+      return `:outbox_tray: *Sending the automatic reply now* as ${as} on ${context.platformName}, by ${rule}:`;
+    case 'sent':
+      return `:white_check_mark: *Auto-replied by ${rule}* as ${as}${reply.sent?.url ? ` · ${link(reply.sent.url, `view on ${context.platformName}`)}` : ''}:`;
+    case 'cancelled': {
+      const why =
+        reply.cancelReason && reply.cancelledBy && /^[UW][A-Z0-9]+$/.test(reply.cancelledBy)
+          ? `${escapeMrkdwn(reply.cancelReason)} (<@${reply.cancelledBy}>)`
+          : reply.cancelReason
+            ? escapeMrkdwn(reply.cancelReason)
+            : `undone by <@${reply.cancelledBy ?? 'someone'}>`;
+      return `:leftwards_arrow_with_hook: *Automatic reply cancelled*: ${why}. Nothing was sent.`;
+    }
+    case 'failed':
+      return `:x: *Automatic reply not sent*: ${escapeMrkdwn(reply.failure ?? 'the platform refused it')}. Nothing was published.`;
+    case 'uncertain':
+      return `:warning: *Not known whether the automatic reply was published*: ${escapeMrkdwn(reply.failure ?? 'the platform did not answer')}. Check ${as} on ${context.platformName}; Switchboard will not retry it.`;
   }
 }

@@ -4,7 +4,8 @@ import { isObject } from '../record-shapes.ts';
 import type { AutoReplyRow, CollectionCopy } from '../store-copy.ts';
 import type { Db } from './db.ts';
 
-const isRule = (value: unknown): value is AutoReplyRule => isObject(value) && typeof value.id === 'string' && typeof value.name === 'string';
+const isRule = (value: unknown): value is AutoReplyRule =>
+  isObject(value) && typeof value.id === 'string' && typeof value.name === 'string';
 const isDecision = (value: unknown): value is AutoReplyDecision =>
   isObject(value) && typeof value.key === 'string' && typeof value.contactId === 'string';
 const isPause = (value: unknown): value is { by: string; at: string } =>
@@ -86,10 +87,14 @@ export class PgAutoReplies implements AutoReplyRepository {
           return { stored: false, because: 'daily_cap' } as const;
         }
       }
-      await tx.query(
-        'INSERT INTO auto_reply_decisions (key, contact_id, rule_id, outcome, at, record) VALUES ($1, $2, $3, $4, $5, $6)',
-        [decision.key, decision.contactId, decision.ruleId, decision.outcome, decision.at, JSON.stringify(decision)],
-      );
+      await tx.query('INSERT INTO auto_reply_decisions (key, contact_id, rule_id, outcome, at, record) VALUES ($1, $2, $3, $4, $5, $6)', [
+        decision.key,
+        decision.contactId,
+        decision.ruleId,
+        decision.outcome,
+        decision.at,
+        JSON.stringify(decision),
+      ]);
       return { stored: true } as const;
     });
   }
