@@ -221,8 +221,8 @@ const envSchema = z.object({
   DIGEST_TIMEZONE: optional(z.string().refine(isTimeZone, 'DIGEST_TIMEZONE must be an IANA time zone like Europe/Paris or UTC')),
   RESPONSE_TARGET_MINUTES: optional(integer('RESPONSE_TARGET_MINUTES', 1, 10_080)),
   REPLY_UNDO_SECONDS: optional(integer('REPLY_UNDO_SECONDS', 0, 600)),
-  // At least 10 s: an automatic reply always leaves the team a moment to stop it.
-  AUTO_REPLY_UNDO_SECONDS: optional(integer('AUTO_REPLY_UNDO_SECONDS', 10, 3_600)),
+  // Never 0: an automatic reply always leaves the team a moment to stop it.
+  AUTO_REPLY_UNDO_SECONDS: optional(integer('AUTO_REPLY_UNDO_SECONDS', 1, 3_600)),
   // One automatic reply per author per this many hours: may be made shorter, never off.
   AUTO_REPLY_AUTHOR_WINDOW_HOURS: optional(integer('AUTO_REPLY_AUTHOR_WINDOW_HOURS', 1, 24)),
   BUSINESS_HOURS: optional(

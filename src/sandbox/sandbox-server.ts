@@ -207,6 +207,7 @@ export class SandboxServer {
             userId: person.id,
             channel: body.channel,
             responseUrl: this.slack.responseUrl(body.channel ?? '', person.id),
+            triggerId: this.slack.issueTriggerId(person.id),
           }),
           `/crm ${body.text ?? ''}`,
         );

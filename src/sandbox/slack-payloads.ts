@@ -95,7 +95,8 @@ export function buttonClick(options: {
 export function viewSubmission(options: {
   view: { id: string; hash: string; view: Record<string, unknown> };
   userId?: string;
-  values: Record<string, string>;
+  /** By action ID: text for inputs and single selects; a list for checkboxes and multi-selects. */
+  values: Record<string, string | string[]>;
   teamId?: string;
 }) {
   const blocks = (options.view.view.blocks ?? []) as Array<{
@@ -108,12 +109,22 @@ export function viewSubmission(options: {
     const actionId = block.element?.action_id;
     const type = block.element?.type ?? 'plain_text_input';
     if (block.type !== 'input' || !block.block_id || !actionId) continue;
-    const value = options.values[actionId];
-    // Slack reports every input block; selects carry the chosen option, text inputs their value.
+    const given = options.values[actionId];
+    const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
+    const value = Array.isArray(given) ? given[0] : given;
+    const picked = (chosen: string) => ({ text: { type: 'plain_text', text: chosen }, value: chosen });
+    // Slack reports every input block, each element in its own shape (Bolt's ViewStateValue).
     state[block.block_id] = {
-      [actionId]: type.endsWith('_select')
-        ? { type, selected_option: value ? { text: { type: 'plain_text', text: value }, value } : null }
-        : { type, value: value ?? null },
+      [actionId]:
+        type === 'checkboxes' || type.startsWith('multi_')
+          ? { type, selected_options: list.map(picked) }
+          : type === 'users_select'
+            ? { type, selected_user: value ?? null }
+            : type === 'conversations_select'
+              ? { type, selected_conversation: value ?? null }
+              : type.endsWith('_select')
+                ? { type, selected_option: value ? picked(value) : null }
+                : { type, value: value ?? null },
     };
   }
   const userId = options.userId ?? 'U0AGENT01';
@@ -176,7 +187,15 @@ export function threadMessageEvent(options: {
 }
 
 /** A slash command as Slack posts it (form-encoded). */
-export function slashCommand(options: { text: string; userId?: string; channel?: string; teamId?: string; responseUrl?: string }) {
+export function slashCommand(options: {
+  text: string;
+  userId?: string;
+  channel?: string;
+  teamId?: string;
+  responseUrl?: string;
+  /** One the Slack stand-in issued, for a command that opens a form. */
+  triggerId?: string;
+}) {
   return {
     form: {
       token: 'legacy-verification-token',
@@ -190,7 +209,7 @@ export function slashCommand(options: { text: string; userId?: string; channel?:
       text: options.text,
       api_app_id: 'A0SWITCHBD',
       response_url: options.responseUrl ?? 'https://hooks.slack.com/commands/T0STANDIN/1/abc',
-      trigger_id: `${Date.now()}.1.cmd`,
+      trigger_id: options.triggerId ?? `${Date.now()}.1.cmd`,
     },
   };
 }

@@ -95,6 +95,8 @@ export class SlackStandin extends StandinServer {
       { id: 'C0DIGESTS', name: 'social-digest' },
       // Private messages: a private channel, support only (README says so).
       { id: 'C0SOCDMS1', name: 'social-dms' },
+      // Where an automatic-reply rule tells the team about what needs a lead (the sandbox's demo rule).
+      { id: 'C0ESCALATE', name: 'escalations' },
     ]) {
       this.channels.set(channel.id, { ...channel, messages: [] });
     }

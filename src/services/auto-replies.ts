@@ -162,6 +162,7 @@ export class AutoReplies implements AutomaticReplyGate {
       platform: record.mention.platform,
       kind: record.mention.isComment ? ('comment' as const) : ('mention' as const),
       visibility: record.mention.visibility,
+      label: record.classification.label,
       mentionsBrand: platform ? mentionsHandle(record.mention.text, platform.brandHandle) : false,
     };
   }
@@ -384,7 +385,7 @@ export class AutoReplies implements AutomaticReplyGate {
   }
 
   /**
-   * What the rules would do with a text, as a new public mention from someone new, on the first
+   * What the rules would do with a text, as a new public @mention from someone new, on the first
    * configured network: triaged by the same model, evaluated in order, guardrails checked.
    */
   async test(text: string, on?: PlatformId): Promise<{ subject: RuleSubject; trials: RuleTrial[]; paused: boolean }> {
@@ -409,7 +410,9 @@ export class AutoReplies implements AutomaticReplyGate {
         ? guardrailBlocking(rule, {
             platform: subject.platform,
             kind: 'mention',
-            mentionsBrand: platform ? mentionsHandle(text, platform.brandHandle) : false,
+            label: subject.label,
+            // A mention, by definition: it names the brand (X lists only posts that @mention it).
+            mentionsBrand: true,
             paused: undefined,
             authorWindowHours: this.options.authorWindowHours,
             sentToday: 0,

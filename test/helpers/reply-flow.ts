@@ -93,7 +93,14 @@ export function replyFlow(standins: () => Standins, botUrl: () => string) {
     },
 
     async command(text: string, userId = 'U0AGENT01') {
-      const response = await send(slashCommand({ text, userId, responseUrl: standins().slack.responseUrl('C0MENTIONS', userId) }));
+      const response = await send(
+        slashCommand({
+          text,
+          userId,
+          responseUrl: standins().slack.responseUrl('C0MENTIONS', userId),
+          triggerId: standins().slack.issueTriggerId(userId),
+        }),
+      );
       expect(response.status).toBe(200);
       return JSON.parse(response.text || '{}') as { response_type?: string; text?: string };
     },

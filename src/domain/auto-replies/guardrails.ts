@@ -1,4 +1,5 @@
 import type { PlatformId } from '../../platforms/platform.ts';
+import type { Label } from '../triage/labels.ts';
 import type { AutoReplyRule, ItemKind } from './rules.ts';
 
 /**
@@ -17,6 +18,8 @@ export type GuardrailCode =
   | 'daily_cap'
   /** X allows automated replies only to posts that @mention the account. */
   | 'x_needs_mention'
+  /** …and only to people asking for help (a question or a complaint), never on a keyword alone. */
+  | 'x_needs_request'
   /** Followers-only and direct posts get no public automatic reply (a DM rule answers privately). */
   | 'not_public';
 
@@ -34,6 +37,8 @@ export interface GuardrailFacts {
   visibility?: 'public' | 'unlisted' | 'followers' | 'direct';
   /** Whether the text @mentions the brand's own handle (not merely a reply to one of its posts). */
   mentionsBrand: boolean;
+  /** The item's triage label: on X, only a question or a complaint asks for help. */
+  label?: Label;
   paused?: { by: string; at: string };
   /** A person has replied to, assigned or resolved the item. */
   personActed?: string;
@@ -57,6 +62,12 @@ export function guardrailBlocking(rule: Pick<AutoReplyRule, 'dailyCap' | 'when'>
   }
   if (facts.platform === 'x' && facts.kind !== 'dm' && !facts.mentionsBrand) {
     return { code: 'x_needs_mention', words: 'X allows automatic replies only to posts that @mention the brand' };
+  }
+  if (facts.platform === 'x' && facts.kind !== 'dm' && facts.label !== 'Question' && facts.label !== 'Complaint') {
+    return {
+      code: 'x_needs_request',
+      words: `X allows automatic replies only to people asking for help, and this reads as ${facts.label === 'Praise' ? 'praise' : 'neither a question nor a complaint'}`,
+    };
   }
   if (facts.lastToAuthorAt) {
     return {

@@ -1,8 +1,10 @@
 import { type AutoReplyRule, describeConditions, type RuleSubject } from '../../domain/auto-replies/rules.ts';
+import { LANGUAGE_NAMES } from '../../domain/triage/language.ts';
 import type { RuleTrial } from '../../services/auto-replies.ts';
 import { escapeMrkdwn, quote, truncate } from '../mrkdwn.ts';
 import { context, section, slackDate } from './blocks.ts';
 import type { CommandAnswer } from './command-answers.ts';
+import { PLATFORM_NAME } from './platform-names.ts';
 
 const MODE_BADGE: Record<AutoReplyRule['mode'], string> = {
   live: ':large_green_circle: live',
@@ -33,11 +35,10 @@ export function renderRuleList(rules: AutoReplyRule[], paused?: { by: string; at
     (rule, index) =>
       `${index + 1}. *${escapeMrkdwn(rule.name)}* · ${MODE_BADGE[rule.mode]} · when ${escapeMrkdwn(describeConditions(rule.when).join(', '))} → ${describeActions(rule)}${rule.continueAfter ? ', then the next rules' : ''} · at most ${rule.dailyCap} a day`,
   );
-  const text = `*Automatic-reply rules*, in the order they are tried\n${lines.join('\n')}`;
+  const text = [pause, `*Automatic-reply rules*, in the order they are tried\n${lines.join('\n')}`].filter(Boolean).join('\n');
   return {
     text,
     blocks: [
-      ...(pause ? [section(pause)] : []),
       section(truncate(text, 2900)),
       context(
         '`/crm rules add` · `edit <name>` · `on <name>` · `dry-run <name>` · `off <name>` · `move <name> <position>` · `delete <name>` · `test <text>` · `pause` · `resume`',
@@ -49,7 +50,8 @@ export function renderRuleList(rules: AutoReplyRule[], paused?: { by: string; at
 /** `/crm rules test <text>`: how the text was read, and what each rule would do with it. */
 export function renderRuleTest(result: { subject: RuleSubject; trials: RuleTrial[]; paused: boolean }): CommandAnswer {
   const { subject, trials } = result;
-  const read = `Read as a *${subject.label ?? 'unlabelled'}* mention in *${subject.language ?? 'an unknown language'}* on ${subject.platform}, from someone new, now:`;
+  const language = subject.language ? LANGUAGE_NAMES[subject.language] : 'an unknown language';
+  const read = `Read as a *${subject.label ?? 'unlabelled'}* in *${language}*, as a public @mention on ${PLATFORM_NAME[subject.platform]} from someone new, now:`;
   const lines = trials.map((trial) => {
     const name = `*${escapeMrkdwn(trial.rule.name)}* (${MODE_BADGE[trial.rule.mode]})`;
     if (!trial.match.matches) return `• ${name}: no, ${escapeMrkdwn(trial.match.because)}`;
