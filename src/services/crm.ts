@@ -344,6 +344,7 @@ export class Crm {
       notes: await this.store.timeline.forContact(contact.key),
       orders: await this.store.orders.forContact(contact.key),
       likesOfOurPosts: await this.store.likes.forPerson(contact.key, contact.identities),
+      automaticReplyDecisions: await this.store.autoReplies.forContact(contact.key),
       audit: await this.store.audit.forMentions(mentionKeys),
     };
   }
@@ -419,6 +420,8 @@ async function applyMerge(repositories: Repositories, targetId: string, sourceId
   await repositories.timeline.reassign(source.key, target.key);
   await repositories.orders.reassign(source.key, target.key);
   await repositories.likes.reassign(source.key, target.key);
+  // The guardrails count automatic replies per person: a merged person keeps their recent ones.
+  await repositories.autoReplies.reassignContact(source.key, target.key);
   await repositories.contacts.delete(source.key);
   return merged;
 }

@@ -109,7 +109,7 @@ interface ErasedData {
 
 /** Every step can run twice: a second run finishes what a first one began. The contact goes last. */
 async function erase(repositories: Repositories, contactId: string, actor: string, journalId: string): Promise<ErasedData> {
-  const { mentions, timeline, orders, outbox, audit, contacts, likes, triageCorrections, conversations } = repositories;
+  const { mentions, timeline, orders, outbox, audit, contacts, likes, triageCorrections, conversations, autoReplies } = repositories;
   const contact = (await contacts.get(contactId)) ?? { key: contactId, identities: [] };
   const messages: MessageRef[] = [];
   // The UTC days of everything the person did: the digests that covered them are redrawn.
@@ -153,6 +153,7 @@ async function erase(repositories: Repositories, contactId: string, actor: strin
   await timeline.deleteForContact(contact.key);
   await orders.deleteForContact(contact.key);
   await likes.deleteForPerson(contact.key, contact.identities);
+  await autoReplies.deleteForContact(contact.key);
   messages.push(...(await outbox.redactForMentions(erasedKeys)));
   await audit.redactForMentions(erasedKeys);
   await contacts.delete(contact.key);

@@ -456,6 +456,77 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       expect(await store.likes.deleteForPerson('nobody', [{ platform: 'x', userId: '9' }])).toBe(1);
     });
 
+    it('keeps automatic-reply rules, the pause and decisions across a restart; a decision to reply holds the author’s window and the rule’s cap, however many ask at once', async () => {
+      const { autoReplies } = store;
+      const rule = {
+        id: 'rule-1',
+        name: 'Order status',
+        position: 1,
+        mode: 'dry_run' as const,
+        when: { keywords: ['order'] },
+        actions: { savedReply: 'order-status' },
+        continueAfter: false,
+        dailyCap: 3,
+        version: 1,
+        createdBy: 'U0ADMIN01',
+        createdAt: '2026-11-25T09:00:00.000Z',
+        updatedBy: 'U0ADMIN01',
+        updatedAt: '2026-11-25T09:00:00.000Z',
+      };
+      expect(await autoReplies.addRule(rule)).toBe(true);
+      expect(await autoReplies.addRule({ ...rule, id: 'rule-2', name: 'ORDER STATUS' })).toBe(false);
+      // Concurrent edits of one rule all land.
+      await Promise.all(
+        Array.from({ length: 10 }, () => autoReplies.updateRule('rule-1', (current) => ({ ...current, version: current.version + 1 }))),
+      );
+      await autoReplies.setPaused({ by: 'U0ADMIN01', at: '2026-11-25T10:00:00.000Z' });
+
+      const decision = (item: string, contactId: string, at: string) => ({
+        key: `${item}|rule-1`,
+        itemKey: item,
+        ruleId: 'rule-1',
+        contactId,
+        at,
+        outcome: 'reply' as const,
+      });
+      // Relative to now: the files keep decisions for a week, as long as any guardrail looks back.
+      const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      const limits = { authorSince: at(24 * 60), daySince: at(120), dailyCap: 3 };
+      const adaAt = at(30);
+      // Ten items by ten people at once, cap 3: exactly three are stored.
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => autoReplies.decide(decision(`x:${i}`, `person-${i}`, at(60)), limits)),
+      );
+      expect(results.filter((result) => result.stored)).toHaveLength(3);
+      expect(results.filter((result) => !result.stored && result.because === 'daily_cap')).toHaveLength(7);
+      // Two items by one person at once: one reply.
+      const person = await Promise.all(
+        ['x:a', 'x:b'].map((item) => autoReplies.decide(decision(item, 'ada', adaAt), { ...limits, dailyCap: 100 })),
+      );
+      expect(person.filter((result) => result.stored)).toHaveLength(1);
+      expect(person.find((result) => !result.stored)).toEqual({
+        stored: false,
+        because: 'author_window',
+        lastToAuthorAt: adaAt,
+      });
+      // The same item again is known, whatever the limits say.
+      expect(await autoReplies.decide(decision('x:a', 'ada', at(10)))).toMatchObject({ stored: false });
+
+      await reopen();
+      expect(await store.autoReplies.getRule('rule-1')).toMatchObject({ name: 'Order status', version: 11 });
+      expect(await store.autoReplies.paused()).toEqual({ by: 'U0ADMIN01', at: '2026-11-25T10:00:00.000Z' });
+      expect(await store.autoReplies.countFor('rule-1', 'reply', limits.daySince)).toBe(4);
+      expect(await store.autoReplies.lastReplyTo('ada', limits.daySince)).toBe(adaAt);
+      await store.autoReplies.reassignContact('ada', 'ada-merged');
+      expect(await store.autoReplies.forContact('ada-merged')).toHaveLength(1);
+      expect(await store.autoReplies.deleteForContact('ada-merged')).toBe(1);
+      expect(await store.autoReplies.forContact('ada-merged')).toEqual([]);
+      await store.autoReplies.setPaused(undefined);
+      expect(await store.autoReplies.paused()).toBeUndefined();
+      expect(await store.autoReplies.removeRule('rule-1')).toBe(true);
+      expect(await store.autoReplies.rules()).toEqual([]);
+    });
+
     it('keeps a platform session across a restart, and forgets it when cleared', async () => {
       expect(await store.sessions.load('bluesky')).toBeUndefined();
       await store.sessions.save('bluesky', {
