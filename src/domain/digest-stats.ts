@@ -27,6 +27,8 @@ export interface DigestMention {
   /** A reply to one of the brand's posts (a comment), not a mention. */
   isComment?: boolean;
   resolved: boolean;
+  /** What an automatic-reply rule did with it (its latest state), if one acted. */
+  automatic?: { state: 'dry_run' | 'scheduled' | 'sent' | 'cancelled' | 'held' | 'failed'; at: string };
   /** Where the mention message is in Slack, for links. */
   slack?: { channel: string; ts: string };
   url: string;
@@ -90,6 +92,19 @@ export interface DigestFigures {
   chart: { bucket: 'hour' | 'day'; buckets: ChartBucket[] };
   /** Private messages of the period, counted only: a digest quotes none. Absent when none are read. */
   privateMessages?: PrivateMessageFigures;
+  /** What automatic-reply rules did with the period's mentions. Absent when no rule acted. */
+  automaticReplies?: AutomaticReplyFigures;
+}
+
+export interface AutomaticReplyFigures {
+  sent: number;
+  /** Undone, taken over by a person, or stopped by a pause or a rule change within the Undo window. */
+  cancelled: number;
+  /** Of the sent: how many a person also answered afterwards (the automatic one was not enough). */
+  followedUp: number;
+  /** Rules that matched and were held back by a guardrail, or are still dry runs. */
+  heldBack: number;
+  dryRuns: number;
 }
 
 export interface PrivateMessageFigures {
@@ -232,6 +247,7 @@ export function computeDigestFigures(options: {
         .slice(0, 3),
     },
     topContacts: topContacts(current, likesInPeriod),
+    automaticReplies: automaticReplyFigures(current),
     likesReceived: { count: likesInPeriod.length, people: new Set(likesInPeriod.map((like) => like.contactId ?? like.name)).size },
     repliesByStaff: repliesByStaff(current),
     terms: distinctiveTerms(
@@ -242,6 +258,20 @@ export function computeDigestFigures(options: {
       length === 1
         ? hourlyChart(windows.at(-1) as (typeof windows)[number], current, baseline, windows, timeZone)
         : dailyChart(periodDays, windows.length, current, currentDayIndex, baseline.length),
+  };
+}
+
+/** Automatic replies among the period's mentions; a follow-up is a person's reply after the rule's. */
+function automaticReplyFigures(current: DigestMention[]): AutomaticReplyFigures | undefined {
+  const touched = current.filter((m) => m.automatic);
+  if (touched.length === 0) return undefined;
+  const sent = touched.filter((m) => m.automatic?.state === 'sent');
+  return {
+    sent: sent.length,
+    cancelled: count(touched, (m) => m.automatic?.state === 'cancelled'),
+    followedUp: count(sent, (m) => m.replies.some((reply) => reply.at > (m.automatic?.at ?? ''))),
+    heldBack: count(touched, (m) => m.automatic?.state === 'held'),
+    dryRuns: count(touched, (m) => m.automatic?.state === 'dry_run'),
   };
 }
 

@@ -213,6 +213,7 @@ function toDigestMention(record: MentionRecord): DigestMention {
     likes: workflow?.liked ? 1 : 0,
     isComment: Boolean(mention.isComment),
     resolved: Boolean(workflow?.resolved),
+    automatic: workflow?.automatic && { state: workflow.automatic.state, at: workflow.automatic.at },
     slack: record.slack.ts ? { channel: record.slack.channel, ts: record.slack.ts } : undefined,
     url: mention.url,
   };

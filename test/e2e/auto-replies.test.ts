@@ -259,6 +259,17 @@ describe('automatic replies: rules answer common questions, within guardrails', 
     await messageSays(capped, 'the rule has sent its 2 for today');
     await sleep(1_500);
     expect(published()).toHaveLength(2);
+
+    // A person follows up on one of them; the digest counts what the rule did.
+    await flow.writeInThread(first, 'reply: @ada_l and it ships tomorrow morning');
+    await waitUntil(() => flow.repliesOnX(first).length === 2, 8_000, 'the person’s follow-up');
+    await flow.command('digest');
+    const digest = await waitUntil(
+      () => bed.standins.slack.messages('C0DIGESTS').find((m) => textOf(m).includes('Automatic replies')),
+      10_000,
+      'the digest',
+    );
+    expect(textOf(digest)).toContain('*Automatic replies* 2 sent, 0 cancelled in their Undo window · a person followed up on 1 of 2 · 2 held back by a guardrail');
   });
 
   it('Mastodon: a followers-only post gets no public automatic reply; a public one does', async () => {

@@ -144,6 +144,7 @@ export function renderEveryView(outside: {
     terms: [tag, 'refund'],
     chart: { bucket: 'hour', buckets: [] },
     privateMessages: { received: 5, conversations: 3, answered: 2, waiting: 1, medianFirstResponseMinutes: 14, repliesSent: 2 },
+    automaticReplies: { sent: 4, cancelled: 1, followedUp: 2, heldBack: 3, dryRuns: 1 },
   };
 
   const automaticReply: ReplyRecord = {

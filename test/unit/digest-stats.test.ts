@@ -94,6 +94,36 @@ describe('computeDigestFigures', () => {
     expect(figures.byPlatform).toEqual({ mastodon: { count: 1, previous: 0, average: 0 }, x: { count: 5, previous: 2, average: 3 / 7 } });
   });
 
+  it('leaves out automatic replies when no rule acted, and counts them when rules did: sent, cancelled, followed up by a person', () => {
+    expect(figures.automaticReplies).toBeUndefined();
+    const at = (time: string) => `2026-11-25T${time}:00Z`;
+    const automatic = computeDigestFigures({
+      period: { first: day, last: day },
+      timeZone: 'Europe/Paris',
+      responseTargetMinutes: 60,
+      mentions: [
+        // Sent, and a person answered after it: a follow-up.
+        mention({
+          createdAt: at('08:00'),
+          automatic: { state: 'sent', at: at('08:01') },
+          replies: [{ by: 'U0ALICE001', at: at('09:00') }],
+        }),
+        // Sent, and nobody needed to add anything.
+        mention({ createdAt: at('08:10'), automatic: { state: 'sent', at: at('08:11') } }),
+        // A person took over inside the window.
+        mention({
+          createdAt: at('08:20'),
+          automatic: { state: 'cancelled', at: at('08:20') },
+          replies: [{ by: 'U0BOB00001', at: at('08:20') }],
+        }),
+        mention({ createdAt: at('08:30'), automatic: { state: 'held', at: at('08:30') } }),
+        mention({ createdAt: at('08:40'), automatic: { state: 'dry_run', at: at('08:40') } }),
+        mention({ createdAt: at('08:50') }),
+      ],
+    });
+    expect(automatic.automaticReplies).toEqual({ sent: 2, cancelled: 1, followedUp: 1, heldBack: 1, dryRuns: 1 });
+  });
+
   it('lists unanswered questions and complaints, oldest first, leaving out resolved ones', () => {
     expect(figures.unanswered.map((m) => m.createdAt)).toEqual(['2026-11-25T09:00:00Z']);
   });

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { DigestFigures, DigestMention, PrivateMessageFigures, Trend } from '../../domain/digest-stats.ts';
+import type { AutomaticReplyFigures, DigestFigures, DigestMention, PrivateMessageFigures, Trend } from '../../domain/digest-stats.ts';
 import { LABELS } from '../../domain/triage/labels.ts';
 import type { PlatformId } from '../../platforms/platform.ts';
 import { DIGEST_METADATA_EVENT } from '../ids.ts';
@@ -80,6 +80,7 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
 
   blocks.push(section(unansweredText(figures.unanswered, context.workspaceUrl)));
   blocks.push(section(responseText(figures.firstResponse)));
+  if (figures.automaticReplies) blocks.push(section(automaticText(figures.automaticReplies)));
   blocks.push(...privateBlocks);
   blocks.push(section(sentimentText(figures.sentiment, context.workspaceUrl)));
   blocks.push(
@@ -122,6 +123,14 @@ function unansweredText(unanswered: DigestMention[], workspaceUrl: string): stri
   const lines = unanswered.slice(0, MAX_LISTED).map((m) => `• ${mentionLine(m, workspaceUrl)}`);
   if (unanswered.length > MAX_LISTED) lines.push(`…and ${unanswered.length - MAX_LISTED} more`);
   return `*Still unanswered* (${unanswered.length}, oldest first)\n${lines.join('\n')}`;
+}
+
+/** What the rules did: sent, stopped in their Undo window, and how often a person still had to answer. */
+function automaticText(figures: AutomaticReplyFigures): string {
+  const followed = figures.sent ? ` · a person followed up on ${figures.followedUp} of ${figures.sent}` : '';
+  const held = figures.heldBack ? ` · ${figures.heldBack} held back by a guardrail` : '';
+  const dry = figures.dryRuns ? ` · ${plural(figures.dryRuns, 'dry run')}` : '';
+  return `:robot_face: *Automatic replies* ${figures.sent} sent, ${figures.cancelled} cancelled in their Undo window${followed}${held}${dry}`;
 }
 
 /** Private messages, counted: their texts stay in the DMs channel. */
