@@ -1,3 +1,4 @@
+import type { AutoReplyRule } from '../domain/auto-replies/rules.ts';
 import type { LikeRecord, MentionRecord } from '../domain/records.ts';
 import type { Classification } from '../domain/triage/labels.ts';
 
@@ -38,6 +39,56 @@ export const DEMO_SAVED_REPLIES = [
     text: '{{handle}} Sorry for the wait, {{first_name}}! Could you DM us your order number? We will check it right away. {{agent}}',
     createdBy: 'U0ALICE001',
     createdAt: '2026-11-01T09:00:00.000Z',
+  },
+  {
+    name: 'delivery-times',
+    text: 'Hi {{first_name}}! Orders ship within one working day; delivery takes 2 to 4 days in the UK and Ireland, 3 to 6 elsewhere in Europe. Tracking comes by email.',
+    createdBy: 'U0ALICE001',
+    createdAt: '2026-11-01T09:00:00.000Z',
+  },
+  {
+    name: 'refund-sorry',
+    text: 'Hi {{first_name}}, sorry about this. Refunds reach your card within 5 working days of the return; send us your order number by DM and we will check where yours is.',
+    createdBy: 'U0ALICE001',
+    createdAt: '2026-11-01T09:00:00.000Z',
+  },
+];
+
+/**
+ * Two automatic-reply rules, so a newcomer sees both states: one live (delivery questions get the
+ * shipping times, with an Undo window), one still a dry run (refund complaints: it says in the
+ * thread what it would send and tells #escalations nothing until an admin switches it on).
+ */
+export const DEMO_RULES: AutoReplyRule[] = [
+  {
+    id: 'demo-rule-delivery',
+    name: 'Delivery times',
+    position: 1,
+    mode: 'live',
+    when: { labels: ['Question'], keywords: ['delivery', 'shipping', 'ship', 'arrive'] },
+    actions: { savedReply: 'delivery-times' },
+    continueAfter: false,
+    dailyCap: 50,
+    version: 1,
+    createdBy: 'U0ALICE001',
+    createdAt: '2026-11-01T09:00:00.000Z',
+    updatedBy: 'U0ALICE001',
+    updatedAt: '2026-11-01T09:00:00.000Z',
+  },
+  {
+    id: 'demo-rule-refunds',
+    name: 'Refund worries',
+    position: 2,
+    mode: 'dry_run',
+    when: { labels: ['Complaint'], keywords: ['refund', 'charged'] },
+    actions: { savedReply: 'refund-sorry', notifyChannel: 'C0ESCALATE' },
+    continueAfter: false,
+    dailyCap: 20,
+    version: 1,
+    createdBy: 'U0ALICE001',
+    createdAt: '2026-11-01T09:00:00.000Z',
+    updatedBy: 'U0ALICE001',
+    updatedAt: '2026-11-01T09:00:00.000Z',
   },
 ];
 

@@ -19,6 +19,7 @@ import {
   DEMO_MASTODON_SERVER,
   DEMO_MENTIONS,
   DEMO_ORDERS,
+  DEMO_RULES,
   DEMO_SAVED_REPLIES,
   demoBlueskyHandle,
   demoHistory,
@@ -40,6 +41,7 @@ await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
 // Demo data in the store's own file format, as if the team had used Switchboard for a while.
 await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
+await writeFile(path.join(dataDir, 'auto-replies.json'), JSON.stringify({ rules: DEMO_RULES, decisions: [] }));
 await mkdir(path.join(dataDir, 'contacts'));
 await writeFile(path.join(dataDir, 'contacts', '2026-11.0.json'), JSON.stringify({ records: DEMO_CONTACTS }));
 await mkdir(path.join(dataDir, 'orders'));
@@ -81,6 +83,9 @@ const env = {
   BLUESKY_APP_PASSWORD: bluesky.appPassword,
   POLL_INTERVAL_SECONDS: '3',
   REPLY_UNDO_SECONDS: process.env.REPLY_UNDO_SECONDS ?? '10',
+  // Long enough to see the automatic reply's Undo, short enough not to wait a minute for it.
+  AUTO_REPLY_UNDO_SECONDS: process.env.AUTO_REPLY_UNDO_SECONDS ?? '20',
+  BUSINESS_HOURS: process.env.BUSINESS_HOURS ?? 'Mon-Fri 09:00-18:00',
   // Alice leads support (admin), Bob is an agent, Sam from marketing only looks (viewer).
   SLACK_AGENTS: `${alice?.id},${bob?.id}`,
   SLACK_ADMINS: `${alice?.id}`,

@@ -172,7 +172,7 @@ export class SandboxServer {
       case '/api/submit': {
         const view = this.slack.view(body.viewId ?? '');
         if (!view) return json(res, 404, { error: 'no such view' });
-        const values = JSON.parse(body.values ?? '{}') as Record<string, string>;
+        const values = JSON.parse(body.values ?? '{}') as Record<string, string | string[]>;
         const answer = await this.sendToBot(viewSubmission({ view, userId: person.id, values }), 'modal submission');
         const parsed = safeJson(answer.body) as { response_action?: string; errors?: Record<string, string> } | undefined;
         if (parsed?.response_action === 'errors' && parsed.errors) this.viewErrors.set(view.id, parsed.errors);

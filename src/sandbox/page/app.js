@@ -299,8 +299,14 @@ function renderModal() {
   submit.textContent = view.view.submit?.text ?? 'Submit';
   submit.addEventListener('click', async () => {
     const values = {};
-    // Selects submit their chosen option's value; text inputs their text.
-    for (const input of body.querySelectorAll('[data-action-id]')) values[input.dataset.actionId] = input.dataset.value ?? input.value;
+    // Selects submit their chosen option's value, checkboxes and multi-selects the list of what is
+    // chosen, text inputs their text.
+    for (const input of body.querySelectorAll('[data-action-id]')) {
+      if (input.dataset.list === 'true') {
+        const chosen = input.tagName === 'SELECT' ? [...input.selectedOptions] : [...input.querySelectorAll('input:checked')];
+        values[input.dataset.actionId] = chosen.map((option) => option.value);
+      } else values[input.dataset.actionId] = input.dataset.value ?? input.value;
+    }
     submit.disabled = true; // as Slack does while a submission is on its way
     await api('/api/submit', { viewId: view.id, values: JSON.stringify(values) });
     submit.disabled = false;

@@ -180,6 +180,69 @@ function renderElement(element, blockId, onAction) {
   return document.createTextNode(`[${element.type}]`);
 }
 
+/**
+ * The inputs a form offers besides text: checkboxes, selects (one or many), people, channels and
+ * numbers. The element carrying `data-action-id` holds the value; `data-list` marks one that
+ * submits a list (checkboxes, multi-selects). Users and channels are the workspace's, from `names`.
+ */
+function renderChoiceInput(element, blockId, names) {
+  if (!element) return undefined;
+  const initial = new Set((element.initial_options ?? []).map((option) => option.value));
+  if (element.initial_option) initial.add(element.initial_option.value);
+  const mark = (node, isList = false) => {
+    node.dataset.actionId = element.action_id ?? '';
+    node.dataset.blockId = blockId ?? '';
+    if (isList) node.dataset.list = 'true';
+    return node;
+  };
+  if (element.type === 'checkboxes') {
+    const box = mark(document.createElement('div'), true);
+    box.className = 'checkboxes';
+    for (const option of element.options ?? []) {
+      const row = document.createElement('label');
+      const tick = document.createElement('input');
+      tick.type = 'checkbox';
+      tick.value = option.value;
+      tick.checked = initial.has(option.value);
+      row.append(tick, ` ${option.text.text}`);
+      box.append(row);
+    }
+    return box;
+  }
+  const selectOf = (options, isList) => {
+    const select = mark(document.createElement('select'), isList);
+    select.className = 'bk';
+    select.multiple = isList;
+    if (!isList) select.append(new Option('—', ''));
+    for (const [value, text] of options) {
+      const option = new Option(text, value);
+      option.selected = initial.has(value) || value === element.initial_user || value === element.initial_conversation;
+      select.append(option);
+    }
+    return select;
+  };
+  const options = (element.options ?? []).map((option) => [option.value, option.text.text]);
+  const named = (prefix) => Object.entries(names).filter(([id]) => id.startsWith(prefix));
+  if (element.type === 'static_select') return selectOf(options, false);
+  if (element.type === 'multi_static_select') return selectOf(options, true);
+  if (element.type === 'users_select') return selectOf(named('U'), false);
+  if (element.type === 'conversations_select' || element.type === 'channels_select') {
+    return selectOf(
+      named('C').map(([id, name]) => [id, `#${name}`]),
+      false,
+    );
+  }
+  if (element.type === 'number_input') {
+    const input = mark(document.createElement('input'));
+    input.type = 'number';
+    input.value = element.initial_value ?? '';
+    if (element.min_value) input.min = element.min_value;
+    if (element.max_value) input.max = element.max_value;
+    return input;
+  }
+  return undefined;
+}
+
 /** Renders a list of blocks. `errors` maps an input block_id to its error (modals). */
 /** The error Slack returned for an input (`response_action: errors`), under it. */
 function appendError(parent, message) {
@@ -261,6 +324,12 @@ export function renderBlocks(blocks, { names = {}, onAction = () => {}, onSugges
         label.textContent = block.label?.text ?? '';
         if (block.element?.type === 'external_select') {
           el.append(label, renderExternalSelect(block.element, block.block_id, onSuggest));
+          appendError(el, errors[block.block_id]);
+          break;
+        }
+        const choice = renderChoiceInput(block.element, block.block_id, names);
+        if (choice) {
+          el.append(label, choice);
           appendError(el, errors[block.block_id]);
           break;
         }
