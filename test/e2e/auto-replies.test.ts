@@ -269,7 +269,9 @@ describe('automatic replies: rules answer common questions, within guardrails', 
       10_000,
       'the digest',
     );
-    expect(textOf(digest)).toContain('*Automatic replies* 2 sent, 0 cancelled in their Undo window · a person followed up on 1 of 2 · 2 held back by a guardrail');
+    expect(textOf(digest)).toContain(
+      '*Automatic replies* 2 sent, 0 cancelled in their Undo window · a person followed up on 1 of 2 · 2 held back by a guardrail',
+    );
   });
 
   it('Mastodon: a followers-only post gets no public automatic reply; a public one does', async () => {

@@ -35,6 +35,7 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
         SANDBOX_PORT: '0',
         PORT: '0',
         REPLY_UNDO_SECONDS: '2',
+        AUTO_REPLY_UNDO_SECONDS: '3',
         SANDBOX_MENTION_EVERY_MS: '3000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -240,6 +241,47 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.press('#command-input', 'Enter');
     await page.locator('#messages .message', { hasText: '7-day digest' }).first().waitFor({ timeout: 15_000 });
     await page.locator('#messages .message.ephemeral', { hasText: 'is in' }).first().waitFor({ timeout: 15_000 });
+    await page.click('text=# social-mentions');
+  });
+
+  it('answers a delivery question by the live demo rule after its Undo window; /crm rules shows both demo rules; a rule made in the form starts as a dry run', async () => {
+    await page.click('.tabs button[data-tab="x"]');
+    await page.selectOption('#mention-network', 'x');
+    await postMention('@ada_ships', 'Ada Ships', 'how long does delivery to Galway take?');
+    await page.click('text=# social-questions');
+    const message = page.locator('#messages .message', { hasText: 'delivery to Galway' });
+    await message.waitFor({ timeout: 20_000 });
+    await message.filter({ hasText: 'Automatic reply by rule “Delivery times”' }).waitFor({ timeout: 10_000 });
+    await message.locator('.thread-link').click();
+    await page.locator('#thread', { hasText: 'Automatic reply in' }).waitFor();
+    await page.locator('#thread', { hasText: 'Auto-replied by rule “Delivery times”' }).waitFor({ timeout: 15_000 });
+    await message.filter({ hasText: 'Auto-replied by rule “Delivery times”' }).waitFor();
+    await page.screenshot({ path: path.join(os.tmpdir(), 'switchboard-automatic-reply.png') });
+    await page.click('.tabs button[data-tab="x"]');
+    await page.locator('#x-timeline .tweet.brand', { hasText: 'Orders ship within one working day' }).first().waitFor();
+    await page.click('.tabs button[data-tab="thread"]');
+
+    await page.fill('#command-input', '/crm rules');
+    await page.press('#command-input', 'Enter');
+    const list = page.locator('#messages .message.ephemeral', { hasText: 'Automatic-reply rules' }).last();
+    await list.waitFor();
+    expect(await list.innerText()).toMatch(/Delivery times[\s\S]*live[\s\S]*Refund worries[\s\S]*dry run/);
+
+    await page.fill('#command-input', '/crm rules add');
+    await page.press('#command-input', 'Enter');
+    const modal = page.locator('.modal');
+    await modal.waitFor();
+    await modal.locator('input[data-action-id="rule_name"]').fill('Sizing help');
+    await modal.locator('[data-action-id="rule_labels"] input[value="Question"]').check();
+    await modal.locator('input[data-action-id="rule_keywords"]').fill('size, sizing, fit');
+    await modal.locator('select[data-action-id="rule_saved_reply"]').selectOption('order-status');
+    await modal.locator('select[data-action-id="rule_notify_channel"]').selectOption('C0ESCALATE');
+    await page.screenshot({ path: path.join(os.tmpdir(), 'switchboard-rule-form.png') });
+    await modal.locator('footer button', { hasText: 'Save as dry run' }).click();
+    await modal.waitFor({ state: 'detached' });
+    await page.fill('#command-input', '/crm rules');
+    await page.press('#command-input', 'Enter');
+    await page.locator('#messages .message.ephemeral', { hasText: 'Sizing help' }).last().filter({ hasText: 'dry run' }).waitFor();
     await page.click('text=# social-mentions');
   });
 

@@ -44,6 +44,10 @@ const EMOJI = {
   large_green_circle: '🟢',
   incoming_envelope: '📨',
   arrows_counterclockwise: '🔄',
+  robot_face: '🤖',
+  test_tube: '🧪',
+  double_vertical_bar: '⏸️',
+  white_circle: '⚪',
 };
 
 /** Slack's entities in mrkdwn are &amp; &lt; &gt;: decoded for display as text, never as markup. */
