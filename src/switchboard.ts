@@ -148,10 +148,17 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       replica,
     });
     const triage = await TriageService.start(store, chat, mentionMessages, config.slack.channels, log.child('triage'));
-    const autoReplies = new AutoReplies(store, platforms, replies, mentionMessages, chat, triage.classifier, log.child('auto-replies'), {
-      ...config.autoReplies,
-      timeZone: config.digest.timezone,
-    });
+    const autoReplies = new AutoReplies(
+      store,
+      platforms,
+      replies,
+      mentionMessages,
+      chat,
+      triage.classifier,
+      log.child('auto-replies'),
+      { ...config.autoReplies, timeZone: config.digest.timezone },
+      conversations,
+    );
     const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'), undefined, (key, user, what) =>
       autoReplies.personActed(key, user, what),
     );
@@ -232,6 +239,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
           backfillHours: config.backfillHours,
           retryBaseMs: tune.retryBaseMs,
           retryMaxMs: tune.retryMaxMs,
+          onReceived: (keys) => autoReplies.considerConversations(keys),
         });
         const dmPoller = new Poller(`${platform.id}:dms`, dmIngest, health, log.child(`poller.${platform.id}.dms`), {
           platformName: `${platform.displayName} (private messages)`,

@@ -17,15 +17,17 @@ import {
   rulesThatAct,
 } from '../domain/auto-replies/rules.ts';
 import { dayWindow, localDay } from '../domain/calendar.ts';
+import { type ConversationRecord, type DirectMessageRecord, directMessageKey, isConversationKey } from '../domain/conversations.ts';
 import type { AutomaticTouch, ContactRecord, MentionRecord, ReplyRecord } from '../domain/records.ts';
 import { fillTemplate, firstNameOf } from '../domain/reply-text.ts';
 import type { MentionClassifier } from '../domain/triage/triage-model.ts';
 import type { Log } from '../log.ts';
 import type { Platform, PlatformId } from '../platforms/platform.ts';
+import type { Conversations } from './conversations.ts';
 import type { MentionMessages } from './mention-messages.ts';
 import type { AutomaticReplyGate, ReplyService } from './replies.ts';
 import type { Store } from './repositories.ts';
-import type { TeamChat } from './team-chat.ts';
+import type { AutomationNote, MessageRef, TeamChat } from './team-chat.ts';
 
 export interface AutoReplyOptions {
   /** AUTO_REPLY_UNDO_SECONDS. */
@@ -71,6 +73,8 @@ export class AutoReplies implements AutomaticReplyGate {
     private readonly classifier: MentionClassifier | undefined,
     private readonly log: Log,
     private readonly options: AutoReplyOptions,
+    /** Private conversations: a rule for private messages assigns through it (the thread is redrawn). */
+    private readonly conversations?: Conversations,
   ) {
     this.now = options.now ?? (() => new Date());
     replies.attachAutomation(this);
@@ -192,37 +196,43 @@ export class AutoReplies implements AutomaticReplyGate {
 
   private async tellDryRun(rule: AutoReplyRule, record: MentionRecord, text: string | undefined, platform: Platform | undefined) {
     if (!record.slack.ts) return;
-    try {
-      await this.chat.postAutomationNote({
-        kind: 'dry_run',
-        thread: { channel: record.slack.channel, ts: record.slack.ts },
-        ruleName: rule.name,
-        text,
-        assignTo: rule.actions.assignTo,
-        notifyChannel: rule.actions.notifyChannel,
-        brandHandle: platform?.brandHandle ?? 'brand',
-        platformName: platform?.displayName ?? record.mention.platform,
-      });
-    } catch (error) {
-      this.log.warn(`could not post rule "${rule.name}"'s dry run in ${record.key}'s thread`, { error });
-    }
+    await this.postDryRun(rule, { channel: record.slack.channel, ts: record.slack.ts }, text, platform);
+  }
+
+  /** In the item's thread: what the rule would have done. */
+  private postDryRun(rule: AutoReplyRule, thread: MessageRef, text: string | undefined, platform: Platform | undefined) {
+    return this.postNote(rule, {
+      kind: 'dry_run',
+      thread,
+      ruleName: rule.name,
+      text,
+      assignTo: rule.actions.assignTo,
+      notifyChannel: rule.actions.notifyChannel,
+      brandHandle: platform?.brandHandle ?? 'brand',
+      platformName: platform?.displayName ?? 'the network',
+    });
   }
 
   private async notify(rule: AutoReplyRule, record: MentionRecord, platform: Platform | undefined) {
     const channel = rule.actions.notifyChannel;
     if (!channel || !record.slack.ts) return;
+    await this.postNote(rule, {
+      kind: 'notify',
+      channel,
+      ruleName: rule.name,
+      item: { channel: record.slack.channel, ts: record.slack.ts },
+      label: record.classification.label,
+      handle: record.mention.author.handle,
+      platformName: platform?.displayName ?? record.mention.platform,
+    });
+  }
+
+  /** A rule's note; one that cannot be posted is logged (the rule's other actions stand). */
+  private async postNote(rule: AutoReplyRule, note: AutomationNote): Promise<void> {
     try {
-      await this.chat.postAutomationNote({
-        kind: 'notify',
-        channel,
-        ruleName: rule.name,
-        item: { channel: record.slack.channel, ts: record.slack.ts },
-        label: record.classification.label,
-        handle: record.mention.author.handle,
-        platformName: platform?.displayName ?? record.mention.platform,
-      });
+      await this.chat.postAutomationNote(note);
     } catch (error) {
-      this.log.warn(`rule "${rule.name}" could not tell ${channel} about ${record.key}`, { error });
+      this.log.warn(`rule "${rule.name}" could not post its ${note.kind === 'dry_run' ? 'dry run' : 'note'}`, { error });
     }
   }
 
@@ -245,13 +255,18 @@ export class AutoReplies implements AutomaticReplyGate {
     if (!rule) return 'its rule was deleted';
     if (rule.mode !== 'live') return `its rule was switched to ${rule.mode === 'off' ? 'off' : 'dry run'}`;
     if (rule.version !== reply.automatic.ruleVersion) return 'its rule was edited after it was scheduled';
+    if (isConversationKey(reply.mentionKey)) {
+      const conversation = await this.store.conversations.get(reply.mentionKey);
+      return conversation ? personActedOnConversation(conversation) : 'the conversation is no longer known';
+    }
     const mention = await this.store.mentions.get(reply.mentionKey);
     if (!mention) return 'the post is no longer known';
     return personActedOn(mention);
   }
 
   async settled(reply: ReplyRecord): Promise<void> {
-    if (!reply.automatic || !(await this.store.mentions.get(reply.mentionKey))) return;
+    // A conversation's thread shows it in the announcement; a mention's message shows it too.
+    if (!reply.automatic || isConversationKey(reply.mentionKey) || !(await this.store.mentions.get(reply.mentionKey))) return;
     const state: AutomaticTouch['state'] =
       reply.state === 'sent' ? 'sent' : reply.state === 'cancelled' ? 'cancelled' : reply.state === 'scheduled' ? 'scheduled' : 'failed';
     const detail = reply.state === 'cancelled' ? (reply.cancelReason ?? 'undone') : reply.failure;
@@ -260,6 +275,122 @@ export class AutoReplies implements AutomaticReplyGate {
       ...workflow,
       automatic: { rule, state, at: this.now().toISOString(), detail, assigned: workflow.automatic?.assigned },
     }));
+  }
+
+  /**
+   * Conversations that received private messages, now in their Slack threads: rules for private
+   * messages (kind `dm`) act on the latest customer message. Replies go privately, through the same
+   * outbox; an assignment becomes the conversation's owner (a person's, from then on).
+   */
+  async considerConversations(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const rules = (await this.store.autoReplies.rules()).filter((rule) => rule.mode !== 'off' && rule.when.kinds?.includes('dm'));
+    if (rules.length === 0 || (await this.store.autoReplies.paused())) return;
+    for (const key of keys) {
+      try {
+        const conversation = await this.store.conversations.get(key);
+        if (!conversation?.slack.ts || !conversation.lastInboundId) continue;
+        const messageKey = directMessageKey(conversation.platform, conversation.lastInboundId);
+        const message = (await this.store.conversations.getMessages([messageKey])).get(messageKey);
+        if (!message) continue;
+        const contact = await this.store.contacts.get(conversation.contactId);
+        const classification = this.classifier?.classify(message.text, {});
+        const subject: RuleSubject = {
+          platform: conversation.platform,
+          kind: 'dm',
+          text: message.text,
+          label: classification?.label,
+          language: classification?.language,
+          contact: { isKnown: isKnownContact(contact, conversation.slack.attemptedAt), tags: contact?.tags ?? [] },
+          at: this.now(),
+        };
+        for (const rule of rulesThatAct(rules, subject, this.clock)) {
+          await this.actOnConversation(rule, conversation as ConversationRecord & { slack: { ts: string } }, message, contact);
+        }
+      } catch (error) {
+        this.log.error(`automatic-reply rules failed on ${key}`, { error });
+      }
+    }
+  }
+
+  private async actOnConversation(
+    rule: AutoReplyRule,
+    conversation: ConversationRecord & { slack: { ts: string } },
+    message: DirectMessageRecord,
+    contact: ContactRecord | undefined,
+  ): Promise<void> {
+    const now = this.now();
+    const base = {
+      key: decisionKey(message.key, rule.id),
+      itemKey: message.key,
+      ruleId: rule.id,
+      contactId: conversation.contactId,
+      at: now.toISOString(),
+    };
+    const isLive = rule.mode === 'live';
+    const platform = this.platforms.get(conversation.platform);
+    const thread = { channel: conversation.slack.channel, ts: conversation.slack.ts };
+    const saved = rule.actions.savedReply ? await this.store.savedReplies.find(rule.actions.savedReply) : undefined;
+    const name = contact?.name ?? message.author.name;
+    const text =
+      saved &&
+      fillTemplate(saved.text, { first_name: firstNameOf(name).firstName, handle: `@${message.author.handle}`, agent: '' })
+        .replace(/[ \t]{2,}/g, ' ')
+        .trim();
+    const blocked = guardrailBlocking(rule, {
+      platform: conversation.platform,
+      kind: 'dm',
+      mentionsBrand: true,
+      label: undefined,
+      paused: await this.store.autoReplies.paused(),
+      personActed: personActedOnConversation(conversation),
+      authorWindowHours: this.options.authorWindowHours,
+      sentToday: 0,
+    });
+    const outcome = !text ? 'acted' : blocked ? 'held' : isLive ? 'reply' : 'dry_run';
+    const decided = await this.store.autoReplies.decide({ ...base, outcome }, text && !blocked ? this.limits(rule, now) : undefined);
+    if (!decided.stored && decided.because === 'known') return;
+    if (!decided.stored) {
+      await this.store.autoReplies.decide({ ...base, outcome: 'held' });
+      this.log.info(`rule "${rule.name}" held back on ${conversation.key}: ${decided.because}`);
+    } else if (text && !blocked && isLive) {
+      const outcome = await this.replies.request({
+        requestKey: `auto:${rule.id}:${message.key}`,
+        mentionKey: conversation.key,
+        text,
+        userId: `rule ${rule.name}`,
+        automatic: { ruleId: rule.id, ruleName: rule.name, ruleVersion: rule.version, undoSeconds: this.options.undoSeconds },
+      });
+      if (outcome.kind !== 'scheduled' && outcome.kind !== 'duplicate')
+        this.log.info(`rule "${rule.name}" did not reply in ${conversation.key}: ${outcome.message}`);
+    } else if (text && !blocked) {
+      await this.store.audit.record({ actor: `rule ${rule.name}`, action: 'auto_reply_dry_run', mentionKey: conversation.key });
+    } else if (blocked) {
+      this.log.info(`rule "${rule.name}" held back on ${conversation.key}: ${blocked.words}`);
+    }
+    if (!isLive && (text || rule.actions.assignTo || rule.actions.notifyChannel) && (!text || (!blocked && decided.stored))) {
+      await this.postDryRun(rule, thread, text, platform);
+    }
+    if (isLive && rule.actions.assignTo && !conversation.assignee && this.conversations) {
+      const assignee = rule.actions.assignTo;
+      await this.conversations.update(conversation.key, (current) => (current.assignee ? undefined : { ...current, assignee }));
+      await this.store.audit.record({
+        actor: `rule ${rule.name}`,
+        action: 'auto_assigned',
+        mentionKey: conversation.key,
+        detail: assignee,
+      });
+    }
+    if (isLive && rule.actions.notifyChannel) {
+      await this.postNote(rule, {
+        kind: 'notify',
+        channel: rule.actions.notifyChannel,
+        ruleName: rule.name,
+        item: thread,
+        handle: message.author.handle,
+        platformName: `${platform?.displayName ?? conversation.platform} (private message)`,
+      });
+    }
   }
 
   /** A person assigned, resolved or answered an item: a rule's reply waiting on it is not sent. */
@@ -442,10 +573,18 @@ function personActedOn(record: MentionRecord): string | undefined {
   return undefined;
 }
 
-/** The rules' view of a mention: the CRM knew the author if they were on record before this post arrived. */
-function subjectOf(record: MentionRecord, contact: ContactRecord | undefined, now: Date): RuleSubject {
-  const arrived = Date.parse(record.slack.attemptedAt);
-  const isKnown = Boolean(
+/** A person owns the conversation, resolved it, or the brand has answered since the customer wrote. */
+function personActedOnConversation(conversation: ConversationRecord): string | undefined {
+  if (conversation.isRequest) return 'it is a message request: a person accepts it first';
+  if (conversation.status === 'resolved') return 'a person resolved it';
+  if (conversation.assignee) return 'a person owns the conversation';
+  if (!conversation.awaitingSince) return 'the brand already answered';
+  return undefined;
+}
+
+/** The CRM knew the person if they were on record before this item arrived (an import, a link, an earlier post). */
+function isKnownContact(contact: ContactRecord | undefined, arrivedAt: string): boolean {
+  return Boolean(
     contact &&
       (contact.emails?.length ||
         contact.phone ||
@@ -453,8 +592,13 @@ function subjectOf(record: MentionRecord, contact: ContactRecord | undefined, no
         contact.tags?.length ||
         Object.keys(contact.fields ?? {}).length ||
         contact.identities.length > 1 ||
-        Date.parse(contact.createdAt) < arrived - 60_000),
+        Date.parse(contact.createdAt) < Date.parse(arrivedAt) - 60_000),
   );
+}
+
+/** The rules' view of a mention. */
+function subjectOf(record: MentionRecord, contact: ContactRecord | undefined, now: Date): RuleSubject {
+  const isKnown = isKnownContact(contact, record.slack.attemptedAt);
   return {
     platform: record.mention.platform,
     kind: record.mention.isComment ? 'comment' : 'mention',

@@ -130,6 +130,8 @@ export interface DirectMessageIngestOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   now?: () => Date;
+  /** Told which conversations received customer messages, once those are in their threads (automatic-reply rules). */
+  onReceived?: (conversationKeys: string[]) => Promise<void>;
 }
 
 /**
@@ -276,6 +278,8 @@ export class DirectMessageIngest {
       lastFlush = Date.now();
     };
     const touched = new Set<string>();
+    /** Conversations with a customer message posted now: what rules for private messages look at. */
+    const received = new Set<string>();
     try {
       for (const message of open) {
         if (signal.aborted) return undefined;
@@ -290,6 +294,7 @@ export class DirectMessageIngest {
         if (!parent) return undefined;
         conversation = parent.conversation;
         state.set(key, conversation);
+        received.add(key);
         if (parent.openedWith === record.key) {
           pending.push({ key: record.key, ts: parent.ref.ts });
           posted++;
@@ -312,6 +317,11 @@ export class DirectMessageIngest {
       await flush();
       // Each thread's parent redrawn once (state, owner, last message), not once per message.
       for (const key of touched) await this.conversations.refresh({ key });
+    }
+    if (received.size && this.options.onReceived) {
+      await this.options
+        .onReceived([...received])
+        .catch((error: unknown) => this.log.error('acting on new private messages failed', { error }));
     }
     return posted;
   }

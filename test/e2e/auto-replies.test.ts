@@ -297,6 +297,45 @@ describe('automatic replies: rules answer common questions, within guardrails', 
     expect(bed.standins.mastodon.published().filter((status) => status.in_reply_to_id === hidden.id)).toHaveLength(0);
   });
 
+  it('private messages: only a rule for DMs answers one, privately, through its Undo window; a mention rule never does; a person taking the conversation stops it', async () => {
+    await bed.start({ AUTO_REPLY_UNDO_SECONDS: '2', SLACK_CHANNEL_DMS: 'C0SOCDMS1', X_DM_POLL_INTERVAL_SECONDS: '1' });
+    await flow.command(`saved add order-status ${ORDER_REPLY}`);
+    await liveRule('Public orders', { rule_keywords: 'order', rule_saved_reply: 'order-status' });
+    await liveRule('Private orders', { rule_kinds: ['dm'], rule_keywords: 'order', rule_saved_reply: 'order-status' });
+    const parentOf = (name: string) =>
+      waitUntil(
+        () =>
+          bed.standins.slack
+            .messages('C0SOCDMS1')
+            .find((m) => m.metadata?.event_type === 'switchboard_conversation' && textOf(m).includes(name)),
+        15_000,
+        `${name}'s conversation`,
+      );
+    const inThread = (parent: StoredMessage, words: string) =>
+      waitUntil(
+        () => bed.standins.slack.messages('C0SOCDMS1').find((m) => m.thread_ts === parent.ts && textOf(m).includes(words)),
+        15_000,
+        `"${words}" in the conversation`,
+      );
+
+    bed.standins.x.addDirectMessage(customers[0]!, 'Hi, where is my order 4411?');
+    const ada = await parentOf('Ada Lovelace');
+    await inThread(ada, 'by rule “Private orders”');
+    await inThread(ada, 'Auto-replied by rule “Private orders”');
+    expect(bed.standins.x.sentDirectMessages().map((event) => event.text)).toEqual([
+      '@ada_l Hi Ada, every order can be tracked at https://example.com/track',
+    ]);
+    // Nothing public went out, and the mention rule did not touch it.
+    expect(published()).toHaveLength(0);
+
+    bed.standins.x.addDirectMessage(customers[1]!, 'my order 5522 is late');
+    const grace = await parentOf('Grace Hopper');
+    await inThread(grace, 'Automatic reply in');
+    await flow.press('conversation_assign_to_me', grace, String(grace.metadata?.event_payload.key));
+    await inThread(grace, 'Automatic reply cancelled*: a person owns the conversation');
+    expect(bed.standins.x.sentDirectMessages()).toHaveLength(1);
+  });
+
   it('rules are an admin’s to change: an agent may list and test them, not add, switch or pause', async () => {
     await bed.start({ SLACK_AGENTS: 'U0AGENT02', SLACK_ADMINS: 'U0AGENT01' });
     await flow.command(`saved add order-status ${ORDER_REPLY}`);
