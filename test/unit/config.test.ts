@@ -155,6 +155,27 @@ describe('platforms on and off', () => {
     );
   });
 
+  it('reads automatic replies: a 60 s Undo window and one per author a day by default, business hours checked in full', () => {
+    expect(loadConfig(minimal).autoReplies).toEqual({ undoSeconds: 60, authorWindowHours: 24, businessHours: undefined });
+    const config = loadConfig({
+      ...minimal,
+      AUTO_REPLY_UNDO_SECONDS: '30',
+      AUTO_REPLY_AUTHOR_WINDOW_HOURS: '6',
+      BUSINESS_HOURS: 'Mon-Fri 09:00-18:00, Sat 10:00-14:00 Europe/Paris',
+    });
+    expect(config.autoReplies).toMatchObject({ undoSeconds: 30, authorWindowHours: 6, businessHours: { timeZone: 'Europe/Paris' } });
+    expect(config.autoReplies.businessHours?.spans).toHaveLength(2);
+    expect(problemsOf({ ...minimal, AUTO_REPLY_UNDO_SECONDS: '0' })).toContain(
+      'AUTO_REPLY_UNDO_SECONDS must be a whole number between 1 and 3600',
+    );
+    expect(problemsOf({ ...minimal, AUTO_REPLY_AUTHOR_WINDOW_HOURS: '0' })).toContain(
+      'AUTO_REPLY_AUTHOR_WINDOW_HOURS must be a whole number between 1 and 24',
+    );
+    expect(problemsOf({ ...minimal, BUSINESS_HOURS: '9 to 5' })).toEqual([
+      'BUSINESS_HOURS cannot be used: "9 to 5" is not a span of days and hours; write it like `Mon-Fri 09:00-18:00` or `Mon-Fri 09:00-18:00, Sat 10:00-14:00 Europe/Paris`',
+    ]);
+  });
+
   it('needs at least one platform, and names half-set ones', () => {
     expect(problemsOf(slackOnly)).toEqual([expect.stringMatching(/^No social platform is configured/)]);
     expect(problemsOf({ ...slackOnly, MASTODON_URL: 'https://mastodon.social' })).toContain(
