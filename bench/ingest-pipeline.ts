@@ -1,13 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { MentionRecord } from '../src/domain/records.ts';
 import { type TriageModel, trainTriageModel } from '../src/domain/triage/triage-model.ts';
 import { createLog } from '../src/log.ts';
 import { compareNumericIds, type InboundMention, type Platform } from '../src/platforms/platform.ts';
+import { AutoReplies } from '../src/services/auto-replies.ts';
 import { Health } from '../src/services/health.ts';
 import { MentionIngest } from '../src/services/ingest.ts';
+import { MentionMessages } from '../src/services/mention-messages.ts';
+import { ReplyService } from '../src/services/replies.ts';
 import type { Store } from '../src/services/repositories.ts';
 import type { TeamChat } from '../src/services/team-chat.ts';
+import { renderAutomationNote } from '../src/slack/views/automation-note.ts';
 import { renderMentionMessage } from '../src/slack/views/mention-message.ts';
 import { openFileStore as openStore } from '../src/store/files/file-store.ts';
 import type { PiiCipher } from '../src/store/pii-cipher.ts';
@@ -31,8 +36,11 @@ export async function benchIngestPipeline(
   count: number,
   cipher?: PiiCipher,
   open: () => Promise<{ store: Store; dispose(): Promise<void> }> = openTempFiles(cipher),
+  /** Automatic-reply rules: ten, nine that never match and one dry run acting on every question (a note, a decision, a redraw). */
+  withRules = false,
 ): Promise<{ perSecond: number; readBackMs: number }> {
   const { store, dispose } = await open();
+  let replies: ReplyService | undefined;
   try {
     const mentions: InboundMention[] = Array.from({ length: count }, (_, i) => syntheticMention(i)).reverse();
     await store.cursors.set('x', '1'); // not a first start: nothing is skipped as too old
@@ -43,7 +51,13 @@ export async function benchIngestPipeline(
         ts += 1;
         return { channel: record.slack.channel, ts: `1764000000.${String(ts).padStart(6, '0')}` };
       },
-    } as Pick<TeamChat, 'postMention'> as TeamChat;
+      updateMention: async (record, contact) => void renderMentionMessage(record, contact),
+      postAutomationNote: async (note) => {
+        renderAutomationNote(note, {});
+        ts += 1;
+        return { channel: 'C0QUESTION', ts: `1764000000.${String(ts).padStart(6, '0')}` };
+      },
+    } as Pick<TeamChat, 'postMention' | 'updateMention' | 'postAutomationNote'> as TeamChat;
     const platform = {
       id: 'x',
       displayName: 'X',
@@ -55,11 +69,49 @@ export async function benchIngestPipeline(
         return { mentions: mentions.slice(start, next), nextPageToken: next < mentions.length ? String(next) : undefined };
       },
     } as unknown as Platform;
-    const ingest = new MentionIngest(platform, store, shippedModel(), chat, new Health(), createLog({ level: 'error' }), {
+    const log = createLog({ level: 'error' });
+    let onPosted: ((records: MentionRecord[]) => Promise<void>) | undefined;
+    if (withRules) {
+      await store.savedReplies.upsert({
+        name: 'help',
+        text: 'Hi {{first_name}}, we are on it.',
+        createdBy: 'U0ADMIN01',
+        createdAt: '2026-11-01T00:00:00Z',
+      });
+      for (let i = 0; i < 10; i++) {
+        const acts = i === 9;
+        await store.autoReplies.addRule({
+          id: `rule-${i}`,
+          name: `rule ${i}`,
+          position: i,
+          mode: 'dry_run',
+          when: acts ? { labels: ['Question', 'Complaint'] } : { keywords: [`never-${i}`], pattern: `nomatch${i}\\d+` },
+          actions: { savedReply: 'help' },
+          continueAfter: false,
+          dailyCap: 1_000,
+          version: 1,
+          createdBy: 'U0ADMIN01',
+          createdAt: '2026-11-01T00:00:00Z',
+          updatedBy: 'U0ADMIN01',
+          updatedAt: '2026-11-01T00:00:00Z',
+        });
+      }
+      const platforms = new Map([['x' as const, platform]]);
+      const messages = new MentionMessages(store, chat, log);
+      replies = new ReplyService(store, platforms, chat, messages, log, { undoSeconds: 60, retryDelayMs: 10 });
+      const rules = new AutoReplies(store, platforms, replies, messages, chat, shippedModel(), log, {
+        undoSeconds: 60,
+        authorWindowHours: 24,
+        timeZone: 'UTC',
+      });
+      onPosted = (records) => rules.considerMentions(records);
+    }
+    const ingest = new MentionIngest(platform, store, shippedModel(), chat, new Health(), log, {
       channels: { mentions: 'C0MENTIONS', questions: 'C0QUESTION' },
       backfillHours: 24 * 365 * 10,
       retryBaseMs: 10,
       retryMaxMs: 100,
+      onPosted,
     });
     const t0 = performance.now();
     const result = await ingest.pollOnce(new AbortController().signal);
@@ -72,6 +124,7 @@ export async function benchIngestPipeline(
     if (read !== count) throw new Error(`bench: read back ${read} of ${count}`);
     return { perSecond, readBackMs: performance.now() - r0 };
   } finally {
+    await replies?.stop();
     await dispose();
   }
 }

@@ -75,6 +75,16 @@ console.log(
   throughput.perSecond >= 5_000 ? 'met' : 'NOT met',
 );
 console.log('  classify only       %s per second', fmt(triage.perSecond, 0));
+{
+  // The same 5,000 with ten automatic-reply rules: nine never match, one (a dry run) acts on every question
+  // and complaint: a decision stored under the guardrails, a note in the thread, the message redrawn.
+  const ruled = await benchIngestPipeline(5_000, undefined, undefined, true);
+  console.log(
+    '  with 10 rules       %s per second (ratio %s to none; rules run after each batch is in Slack)',
+    fmt(ruled.perSecond, 0),
+    fmt(ruled.perSecond / throughput.perSecond),
+  );
+}
 
 {
   // Private messages: 40 reads of 500 (100 new conversations of five messages each), 20,000 stored at the end
