@@ -174,6 +174,8 @@ export async function benchSlackAcks(samples: number): Promise<AckFigures[]> {
         (i) => slashCommand({ text: `export @customer${i}`, responseUrl: slack.responseUrl('C0MENTIONS', 'U0AGENT01') }),
       ],
       ['command: /crm digest', () => slashCommand({ text: 'digest', responseUrl: slack.responseUrl('C0MENTIONS', 'U0AGENT01') })],
+      ['command: /crm rules', () => slashCommand({ text: 'rules' })],
+      ['command: /crm rules test', (i) => slashCommand({ text: `rules test where is my order ${i}? it has been a week` })],
     ];
     const figures: AckFigures[] = [];
     for (const [kind, payload] of kinds) {

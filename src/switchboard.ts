@@ -93,11 +93,13 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
   let server: Server | undefined;
   let app: ReturnType<typeof createSlackApp> | undefined;
   let replies: ReplyService | undefined;
+  let autoReplies: AutoReplies | undefined;
   let digestScheduler: DigestScheduler | undefined;
 
   const stop = async () => {
     shutdown.abort();
     await Promise.all(pollers.map((poller) => poller.stop()));
+    await autoReplies?.stop();
     await replies?.stop();
     await digestScheduler?.stop();
     await app?.stop().catch((error: unknown) => log.warn('Slack app did not stop cleanly', { error }));
@@ -148,7 +150,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       replica,
     });
     const triage = await TriageService.start(store, chat, mentionMessages, config.slack.channels, log.child('triage'));
-    const autoReplies = new AutoReplies(
+    const rules = new AutoReplies(
       store,
       platforms,
       replies,
@@ -159,8 +161,9 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       { ...config.autoReplies, timeZone: config.digest.timezone },
       conversations,
     );
+    autoReplies = rules;
     const actions = new MentionActions(store, platforms, mentionMessages, log.child('actions'), undefined, (key, user, what) =>
-      autoReplies.personActed(key, user, what),
+      rules.personActed(key, user, what),
     );
     const digests = new DigestService(store, chat, health, log.child('digest'), {
       channel: config.slack.channels.digest,
@@ -184,7 +187,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       triage,
       actions,
       conversations,
-      autoReplies,
+      autoReplies: rules,
       businessHours: config.autoReplies.businessHours,
       crm,
       erasure,
@@ -220,7 +223,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
         backfillHours: config.backfillHours,
         retryBaseMs: tune.retryBaseMs,
         retryMaxMs: tune.retryMaxMs,
-        onPosted: (records) => autoReplies.considerMentions(records),
+        onPosted: (records) => rules.considerMentions(records),
       });
       const poller = new Poller(platform.id, ingest, health, log.child(`poller.${platform.id}`), {
         platformName: platform.displayName,
@@ -239,7 +242,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
           backfillHours: config.backfillHours,
           retryBaseMs: tune.retryBaseMs,
           retryMaxMs: tune.retryMaxMs,
-          onReceived: (keys) => autoReplies.considerConversations(keys),
+          onReceived: (keys) => rules.considerConversations(keys),
         });
         const dmPoller = new Poller(`${platform.id}:dms`, dmIngest, health, log.child(`poller.${platform.id}.dms`), {
           platformName: `${platform.displayName} (private messages)`,

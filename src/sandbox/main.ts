@@ -41,7 +41,7 @@ await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
 // Demo data in the store's own file format, as if the team had used Switchboard for a while.
 await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
-await writeFile(path.join(dataDir, 'auto-replies.json'), JSON.stringify({ rules: DEMO_RULES, decisions: [] }));
+await writeFile(path.join(dataDir, 'auto-replies.json'), JSON.stringify({ rules: DEMO_RULES }));
 await mkdir(path.join(dataDir, 'contacts'));
 await writeFile(path.join(dataDir, 'contacts', '2026-11.0.json'), JSON.stringify({ records: DEMO_CONTACTS }));
 await mkdir(path.join(dataDir, 'orders'));

@@ -63,6 +63,8 @@ export type RuleChange =
  */
 export class AutoReplies implements AutomaticReplyGate {
   private readonly now: () => Date;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -84,9 +86,34 @@ export class AutoReplies implements AutomaticReplyGate {
     return { businessHours: this.options.businessHours, timeZone: this.options.businessHours?.timeZone ?? this.options.timeZone };
   }
 
-  /** New mentions, now in Slack: each rule that matches acts, in order. Failures are logged, never thrown at ingest. */
-  async considerMentions(records: readonly MentionRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * New mentions, now in Slack: queued, so ingest goes on posting while rules act (in arrival order,
+   * one batch at a time). A stop drops what is still queued: those mentions get no automatic reply,
+   * which is the safe side (a person answers them).
+   */
+  considerMentions(records: readonly MentionRecord[]): Promise<void> {
+    if (records.length && !this.stopped) this.enqueue(() => this.actOnMentions(records));
+    return Promise.resolve();
+  }
+
+  /** Resolves once every queued batch has been acted on (tests and the bench wait on it). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Lets the batch being acted on finish, and drops the rest. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.queue;
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.queue = this.queue
+      .then(() => (this.stopped ? undefined : work()))
+      .catch((error: unknown) => this.log.error('automatic-reply rules failed', { error }));
+  }
+
+  private async actOnMentions(records: readonly MentionRecord[]): Promise<void> {
     const rules = (await this.store.autoReplies.rules()).filter((rule) => rule.mode !== 'off');
     if (rules.length === 0 || (await this.store.autoReplies.paused())) return;
     for (const record of records) {
@@ -282,8 +309,12 @@ export class AutoReplies implements AutomaticReplyGate {
    * messages (kind `dm`) act on the latest customer message. Replies go privately, through the same
    * outbox; an assignment becomes the conversation's owner (a person's, from then on).
    */
-  async considerConversations(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
+  considerConversations(keys: readonly string[]): Promise<void> {
+    if (keys.length && !this.stopped) this.enqueue(() => this.actOnConversations(keys));
+    return Promise.resolve();
+  }
+
+  private async actOnConversations(keys: readonly string[]): Promise<void> {
     const rules = (await this.store.autoReplies.rules()).filter((rule) => rule.mode !== 'off' && rule.when.kinds?.includes('dm'));
     if (rules.length === 0 || (await this.store.autoReplies.paused())) return;
     for (const key of keys) {

@@ -1,18 +1,23 @@
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { AutoReplyDecision, AutoReplyRule, DecisionLimits, DecisionResult } from '../../domain/auto-replies/rules.ts';
 import type { AutoReplyRepository } from '../../services/repositories.ts';
 import { type AutoReplyRow, type CollectionCopy, toAsync } from '../store-copy.ts';
-import { isObject, openJsonFile } from './json-file.ts';
+import { isObject, openJsonFile, StoreFileError } from './json-file.ts';
 
 interface AutoReplyData {
   rules: AutoReplyRule[];
   paused?: { by: string; at: string };
-  decisions: AutoReplyDecision[];
+  /** Only in files written before decisions had their own file: moved there at open. */
+  decisions?: AutoReplyDecision[];
 }
 
 const isAutoReplyData = (data: unknown): data is AutoReplyData =>
-  isObject(data) && Array.isArray(data.rules) && Array.isArray(data.decisions);
+  isObject(data) && Array.isArray(data.rules) && (data.decisions === undefined || Array.isArray(data.decisions));
+
+const isDecision = (value: unknown): value is AutoReplyDecision =>
+  isObject(value) && typeof value.key === 'string' && typeof value.contactId === 'string' && typeof value.at === 'string';
 
 /**
  * Decisions are kept this long: longer than any guardrail looks back (a day's cap, the author's
@@ -21,19 +26,59 @@ const isAutoReplyData = (data: unknown): data is AutoReplyData =>
 const KEEP_DECISIONS_MS = 8 * 86_400_000;
 
 /**
- * `auto-replies.json`: rules, the pause, and recent decisions. One small file; every change is made
- * in memory without awaiting in between and then written, so a check and its write cannot interleave
- * with another's (the files serve one process: the data folder's lock).
+ * Rules and the pause in `auto-replies.json` (small, written whole); decisions in
+ * `auto-reply-decisions.jsonl`, one line appended per decision, so a decision costs the same however
+ * many came before. Decisions older than a week are dropped when the file is rewritten (at open, and
+ * when it has grown to twice what is kept). Every check is made in memory without awaiting before its
+ * write, so two cannot interleave (the files serve one process: the data folder's lock).
  */
 export class AutoReplyStore implements AutoReplyRepository {
+  /** Lines in the decisions file, kept or not: when it is twice what is kept, it is rewritten. */
+  private decisionLines: number;
+
   private constructor(
-    private readonly db: Low<AutoReplyData>,
+    private readonly db: Low<AutoReplyData & { decisions: AutoReplyDecision[] }>,
+    private readonly decisionsFile: string,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.decisionLines = db.data.decisions.length;
+  }
 
   static async open(dataDir: string, options: { now?: () => Date } = {}): Promise<AutoReplyStore> {
-    const db = await openJsonFile(path.join(dataDir, 'auto-replies.json'), { rules: [], decisions: [] }, isAutoReplyData);
-    return new AutoReplyStore(db, options.now ?? (() => new Date()));
+    const now = options.now ?? (() => new Date());
+    const db = await openJsonFile<AutoReplyData>(path.join(dataDir, 'auto-replies.json'), { rules: [] }, isAutoReplyData);
+    const file = path.join(dataDir, 'auto-reply-decisions.jsonl');
+    const older = db.data.decisions ?? [];
+    const decisions = [...older, ...(await readDecisions(file))];
+    db.data.decisions = decisions;
+    const store = new AutoReplyStore(db as Low<AutoReplyData & { decisions: AutoReplyDecision[] }>, file, now);
+    await store.compact();
+    // Moved to their own file (written above): the rules' file no longer carries them.
+    if (older.length) await store.writeRules();
+    return store;
+  }
+
+  /** Rewrites the decisions file with those still kept (temp file and rename: a crash leaves the old one). */
+  private async compact(): Promise<void> {
+    const keepFrom = new Date(this.now().getTime() - KEEP_DECISIONS_MS).toISOString();
+    this.db.data.decisions = this.db.data.decisions.filter((kept) => kept.at >= keepFrom);
+    const text = this.db.data.decisions.map((decision) => `${JSON.stringify(decision)}\n`).join('');
+    await writeFile(`${this.decisionsFile}.tmp`, text, { mode: 0o600 });
+    await rename(`${this.decisionsFile}.tmp`, this.decisionsFile);
+    this.decisionLines = this.db.data.decisions.length;
+  }
+
+  /** Adds one decision: one line appended; the file is rewritten only when mostly old lines. */
+  private async append(decision: AutoReplyDecision): Promise<void> {
+    await appendFile(this.decisionsFile, `${JSON.stringify(decision)}\n`, { mode: 0o600 });
+    this.decisionLines += 1;
+    if (this.decisionLines > 2 * this.db.data.decisions.length + 1_000) await this.compact();
+  }
+
+  /** The rules' file: rules and the pause (the decisions live in their own). */
+  private async writeRules(): Promise<void> {
+    const { decisions: _own, ...rest } = this.db.data;
+    await this.db.adapter.write(rest as AutoReplyData & { decisions: AutoReplyDecision[] });
   }
 
   async rules(): Promise<AutoReplyRule[]> {
@@ -49,7 +94,7 @@ export class AutoReplyStore implements AutoReplyRepository {
     const { rules } = this.db.data;
     if (rules.some((other) => other.id === rule.id || other.name.toLowerCase() === rule.name.toLowerCase())) return false;
     rules.push(structuredClone(rule));
-    await this.db.write();
+    await this.writeRules();
     return true;
   }
 
@@ -63,7 +108,7 @@ export class AutoReplyStore implements AutoReplyRepository {
     const clash = rules.some((other) => other.id !== id && other.name.toLowerCase() === changed.name.toLowerCase());
     if (clash) throw new Error(`another rule is already called "${changed.name}"`);
     rules[index] = structuredClone(changed);
-    await this.db.write();
+    await this.writeRules();
     return structuredClone(changed);
   }
 
@@ -71,7 +116,7 @@ export class AutoReplyStore implements AutoReplyRepository {
     const before = this.db.data.rules.length;
     this.db.data.rules = this.db.data.rules.filter((rule) => rule.id !== id);
     if (this.db.data.rules.length === before) return false;
-    await this.db.write();
+    await this.writeRules();
     return true;
   }
 
@@ -81,13 +126,11 @@ export class AutoReplyStore implements AutoReplyRepository {
 
   async setPaused(state: { by: string; at: string } | undefined): Promise<void> {
     this.db.data.paused = state && { ...state };
-    await this.db.write();
+    await this.writeRules();
   }
 
   async decide(decision: AutoReplyDecision, limits?: DecisionLimits): Promise<DecisionResult> {
     const data = this.db.data;
-    const keepFrom = new Date(this.now().getTime() - KEEP_DECISIONS_MS).toISOString();
-    data.decisions = data.decisions.filter((kept) => kept.at >= keepFrom);
     if (data.decisions.some((kept) => kept.key === decision.key)) return { stored: false, because: 'known' };
     if (limits && (decision.outcome === 'reply' || decision.outcome === 'dry_run')) {
       const last = lastReply(data.decisions, decision.contactId, limits.authorSince);
@@ -98,7 +141,7 @@ export class AutoReplyStore implements AutoReplyRepository {
       if (today >= limits.dailyCap) return { stored: false, because: 'daily_cap' };
     }
     data.decisions.push({ ...decision });
-    await this.db.write();
+    await this.append(decision);
     return { stored: true };
   }
 
@@ -126,14 +169,15 @@ export class AutoReplyStore implements AutoReplyRepository {
       decision.contactId = to;
       moved = true;
     }
-    if (moved) await this.db.write();
+    if (moved) await this.compact();
   }
 
   async deleteForContact(contactId: string): Promise<number> {
     const before = this.db.data.decisions.length;
     this.db.data.decisions = this.db.data.decisions.filter((decision) => decision.contactId !== contactId);
     const removed = before - this.db.data.decisions.length;
-    if (removed) await this.db.write();
+    // Rewritten at once: an erased person's decisions leave the disk now, not at the next start.
+    if (removed) await this.compact();
     return removed;
   }
 
@@ -157,10 +201,41 @@ export class AutoReplyStore implements AutoReplyRepository {
             this.db.data.decisions = [...this.db.data.decisions.filter((d) => d.key !== row.decision.key), { ...row.decision }];
           }
         }
-        await this.db.write();
+        await this.writeRules();
+        await this.compact();
       },
     };
   }
+}
+
+/**
+ * The decisions file: one JSON object per line. A last line cut short (a crash mid-append) is left
+ * out; any other line that does not parse stops start-up, naming the file, which is left as it was.
+ */
+async function readDecisions(file: string): Promise<AutoReplyDecision[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new StoreFileError(file, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  const lines = text.split('\n');
+  const decisions: AutoReplyDecision[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      const isTornTail = index === lines.length - 1 && !text.endsWith('\n');
+      if (isTornTail) continue;
+      throw new StoreFileError(file, `line ${index + 1} is not valid JSON`, { cause: error });
+    }
+    if (!isDecision(parsed)) throw new StoreFileError(file, `line ${index + 1} is not a decision`);
+    decisions.push(parsed);
+  }
+  return decisions;
 }
 
 function lastReply(decisions: readonly AutoReplyDecision[], contactId: string, since: string): string | undefined {
