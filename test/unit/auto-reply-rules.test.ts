@@ -10,6 +10,7 @@ import {
   type RuleSubject,
   rulesThatAct,
 } from '../../src/domain/auto-replies/rules.ts';
+import { readRuleForm } from '../../src/slack/views/rule-modal.ts';
 
 function hours(text: string) {
   const parsed = parseBusinessHours(text);
@@ -203,5 +204,26 @@ describe('checking a draft', () => {
       dailyCap: 'A daily cap is a whole number from 1 to 1000.',
     });
     expect(checkRuleDraft({ ...draft, actions: {} }, known).actions).toContain('Choose at least one thing the rule does');
+  });
+});
+
+describe('reading the rule form', () => {
+  it('keeps what Slack’s pickers give and drops what no picker could (a forged payload), never passing it on', () => {
+    const draft = readRuleForm({
+      rule_name: { rule_name: { value: '  Orders  ' } },
+      rule_kinds: { rule_kinds: { selected_options: [{ value: 'mention' }, { value: 'everything' }] } },
+      rule_labels: { rule_labels: { selected_options: [{ value: 'Question' }, { value: '<!channel>' }] } },
+      rule_assign_to: { rule_assign_to: { selected_user: '<!here>' } },
+      rule_notify_channel: { rule_notify_channel: { selected_conversation: 'C0ESCALATE' } },
+      rule_daily_cap: { rule_daily_cap: { value: '12' } },
+      rule_continue: { rule_continue: { selected_options: [{ value: 'continue' }] } },
+    });
+    expect(draft).toMatchObject({
+      name: 'Orders',
+      when: { kinds: ['mention'], labels: ['Question'] },
+      actions: { assignTo: undefined, notifyChannel: 'C0ESCALATE' },
+      dailyCap: 12,
+      continueAfter: true,
+    });
   });
 });

@@ -272,13 +272,16 @@ export function readRuleForm(values: Record<string, Record<string, SubmittedValu
     },
     actions: {
       savedReply: one(RULE_FIELD.savedReply),
-      assignTo: field(RULE_FIELD.assignTo)?.selected_user || undefined,
-      notifyChannel: field(RULE_FIELD.notifyChannel)?.selected_conversation || undefined,
+      // IDs only, as Slack's pickers give them: anything else (a forged payload) is dropped, never rendered.
+      assignTo: slackId(field(RULE_FIELD.assignTo)?.selected_user, /^[UW][A-Z0-9]{2,}$/),
+      notifyChannel: slackId(field(RULE_FIELD.notifyChannel)?.selected_conversation, /^[CG][A-Z0-9]{2,}$/),
     },
     continueAfter: (field(RULE_FIELD.continueAfter)?.selected_options ?? []).some((picked) => picked.value === 'continue'),
     dailyCap: Number(text(RULE_FIELD.dailyCap) ?? DEFAULT_DAILY_CAP),
   };
 }
+
+const slackId = (value: string | null | undefined, shape: RegExp): string | undefined => (value && shape.test(value) ? value : undefined);
 
 /** Which input a draft's problem belongs to, for Slack's `response_action: errors`. */
 export const RULE_PROBLEM_FIELD = {
