@@ -50,6 +50,23 @@ export interface MentionRecord {
   workflow?: MentionWorkflow;
 }
 
+/**
+ * Who needs an answer first, when Slack's pace (one message a second per channel) means a backlog:
+ * 1 — a question or complaint from someone the CRM knew before (an import, a link, an earlier
+ * post); 2 — any other question or complaint; 3 — the rest. Oldest first within a class.
+ */
+export type DeliveryPriority = 1 | 2 | 3;
+
+/** A mention message owed to Slack (services/mention-delivery.ts). */
+export interface QueuedMention {
+  key: string;
+  channel: string;
+  priority: DeliveryPriority;
+  /** When the post was written on its network: the order within a class. */
+  createdAt: string;
+  queuedAt: string;
+}
+
 /** A mention about to be posted: its Slack place is only a channel yet. */
 export type MentionAttempt = Omit<MentionRecord, 'slack'> & { slack: { channel: string } };
 

@@ -11,6 +11,7 @@ import type {
   MentionRecord,
   MentionWorkflow,
   OrderRecord,
+  QueuedMention,
   ReplyRecord,
   SavedReply,
   TimelineEntry,
@@ -205,6 +206,19 @@ export interface AutoReplyRepository {
   deleteForContact(contactId: string): Promise<number>;
 }
 
+/**
+ * Mention messages waiting for Slack, by channel: written with the mention's intent, before the
+ * cursor moves past it, and removed once its ts is recorded. After a restart it says what is still
+ * owed to Slack without reading every mention (a stored record without a ts may or may not be in
+ * Slack: the channel's history is looked through before posting it).
+ */
+export interface DeliveryQueueRepository {
+  /** Adds entries; one whose key is queued already is left as it is. */
+  add(entries: readonly QueuedMention[]): Promise<void>;
+  remove(keys: readonly string[]): Promise<void>;
+  all(): Promise<QueuedMention[]>;
+}
+
 export interface SavedReplyRepository {
   list(): Promise<SavedReply[]>;
   find(name: string): Promise<SavedReply | undefined>;
@@ -270,6 +284,7 @@ export interface Repositories {
   audit: AuditRepository;
   savedReplies: SavedReplyRepository;
   autoReplies: AutoReplyRepository;
+  deliveryQueue: DeliveryQueueRepository;
   triageCorrections: TriageCorrectionRepository;
   conversations: ConversationRepository;
   timeline: TimelineRepository;

@@ -79,6 +79,7 @@ const pick = (r: Repositories): Repositories => ({
   audit: r.audit,
   savedReplies: r.savedReplies,
   autoReplies: r.autoReplies,
+  deliveryQueue: r.deliveryQueue,
   triageCorrections: r.triageCorrections,
   conversations: r.conversations,
   timeline: r.timeline,
@@ -525,6 +526,25 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       expect(await store.autoReplies.paused()).toBeUndefined();
       expect(await store.autoReplies.removeRule('rule-1')).toBe(true);
       expect(await store.autoReplies.rules()).toEqual([]);
+    });
+
+    it('keeps the Slack delivery queue across a restart: each key once, removed when delivered', async () => {
+      const entry = (key: string, priority: 1 | 2 | 3) => ({
+        key,
+        channel: 'C0QUESTION',
+        priority,
+        createdAt: '2026-11-25T10:00:00.000Z',
+        queuedAt: '2026-11-25T10:00:01.000Z',
+      });
+      await store.deliveryQueue.add([entry('x:1', 1), entry('x:2', 3)]);
+      await store.deliveryQueue.add([entry('x:2', 1), entry('x:3', 2)]);
+      await store.deliveryQueue.remove(['x:3', 'x:unknown']);
+      await reopen();
+      const owed = (await store.deliveryQueue.all()).sort((a, b) => a.key.localeCompare(b.key));
+      expect(owed).toEqual([entry('x:1', 1), entry('x:2', 3)]);
+      await store.deliveryQueue.remove(['x:1', 'x:2']);
+      await reopen();
+      expect(await store.deliveryQueue.all()).toEqual([]);
     });
 
     it('keeps a platform session across a restart, and forgets it when cleared', async () => {

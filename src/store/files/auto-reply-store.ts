@@ -1,10 +1,10 @@
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { AutoReplyDecision, AutoReplyRule, DecisionLimits, DecisionResult } from '../../domain/auto-replies/rules.ts';
 import type { AutoReplyRepository } from '../../services/repositories.ts';
 import { type AutoReplyRow, type CollectionCopy, toAsync } from '../store-copy.ts';
-import { isObject, openJsonFile, StoreFileError } from './json-file.ts';
+import { isObject, openJsonFile } from './json-file.ts';
+import { JsonLinesFile } from './json-lines.ts';
 
 interface AutoReplyData {
   rules: AutoReplyRule[];
@@ -33,23 +33,18 @@ const KEEP_DECISIONS_MS = 8 * 86_400_000;
  * write, so two cannot interleave (the files serve one process: the data folder's lock).
  */
 export class AutoReplyStore implements AutoReplyRepository {
-  /** Lines in the decisions file, kept or not: when it is twice what is kept, it is rewritten. */
-  private decisionLines: number;
-
   private constructor(
     private readonly db: Low<AutoReplyData & { decisions: AutoReplyDecision[] }>,
-    private readonly decisionsFile: string,
+    private readonly decisionsFile: JsonLinesFile<AutoReplyDecision>,
     private readonly now: () => Date,
-  ) {
-    this.decisionLines = db.data.decisions.length;
-  }
+  ) {}
 
   static async open(dataDir: string, options: { now?: () => Date } = {}): Promise<AutoReplyStore> {
     const now = options.now ?? (() => new Date());
     const db = await openJsonFile<AutoReplyData>(path.join(dataDir, 'auto-replies.json'), { rules: [] }, isAutoReplyData);
-    const file = path.join(dataDir, 'auto-reply-decisions.jsonl');
+    const file = new JsonLinesFile<AutoReplyDecision>(path.join(dataDir, 'auto-reply-decisions.jsonl'));
     const older = db.data.decisions ?? [];
-    const decisions = [...older, ...(await readDecisions(file))];
+    const decisions = [...older, ...(await file.read(isDecision))];
     db.data.decisions = decisions;
     const store = new AutoReplyStore(db as Low<AutoReplyData & { decisions: AutoReplyDecision[] }>, file, now);
     await store.compact();
@@ -62,17 +57,13 @@ export class AutoReplyStore implements AutoReplyRepository {
   private async compact(): Promise<void> {
     const keepFrom = new Date(this.now().getTime() - KEEP_DECISIONS_MS).toISOString();
     this.db.data.decisions = this.db.data.decisions.filter((kept) => kept.at >= keepFrom);
-    const text = this.db.data.decisions.map((decision) => `${JSON.stringify(decision)}\n`).join('');
-    await writeFile(`${this.decisionsFile}.tmp`, text, { mode: 0o600 });
-    await rename(`${this.decisionsFile}.tmp`, this.decisionsFile);
-    this.decisionLines = this.db.data.decisions.length;
+    await this.decisionsFile.rewrite(this.db.data.decisions);
   }
 
   /** Adds one decision: one line appended; the file is rewritten only when mostly old lines. */
   private async append(decision: AutoReplyDecision): Promise<void> {
-    await appendFile(this.decisionsFile, `${JSON.stringify(decision)}\n`, { mode: 0o600 });
-    this.decisionLines += 1;
-    if (this.decisionLines > 2 * this.db.data.decisions.length + 1_000) await this.compact();
+    await this.decisionsFile.append([decision]);
+    if (this.decisionsFile.lines > 2 * this.db.data.decisions.length + 1_000) await this.compact();
   }
 
   /** The rules' file: rules and the pause (the decisions live in their own). */
@@ -206,36 +197,6 @@ export class AutoReplyStore implements AutoReplyRepository {
       },
     };
   }
-}
-
-/**
- * The decisions file: one JSON object per line. A last line cut short (a crash mid-append) is left
- * out; any other line that does not parse stops start-up, naming the file, which is left as it was.
- */
-async function readDecisions(file: string): Promise<AutoReplyDecision[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new StoreFileError(file, error instanceof Error ? error.message : String(error), { cause: error });
-  }
-  const lines = text.split('\n');
-  const decisions: AutoReplyDecision[] = [];
-  for (const [index, line] of lines.entries()) {
-    if (!line.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (error) {
-      const isTornTail = index === lines.length - 1 && !text.endsWith('\n');
-      if (isTornTail) continue;
-      throw new StoreFileError(file, `line ${index + 1} is not valid JSON`, { cause: error });
-    }
-    if (!isDecision(parsed)) throw new StoreFileError(file, `line ${index + 1} is not a decision`);
-    decisions.push(parsed);
-  }
-  return decisions;
 }
 
 function lastReply(decisions: readonly AutoReplyDecision[], contactId: string, since: string): string | undefined {

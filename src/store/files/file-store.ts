@@ -9,6 +9,7 @@ import { ContactStore } from './contact-store.ts';
 import { ConversationStore } from './conversation-store.ts';
 import { CursorStore } from './cursor-store.ts';
 import { DataDirLock, type DataDirLockOptions } from './data-dir-lock.ts';
+import { DeliveryQueueStore } from './delivery-queue-store.ts';
 import { DigestLogStore } from './digest-log-store.ts';
 import { Journal } from './journal.ts';
 import { LikeStore } from './like-store.ts';
@@ -31,6 +32,7 @@ export interface FileStore extends Store {
   audit: AuditStore;
   savedReplies: SavedReplyStore;
   autoReplies: AutoReplyStore;
+  deliveryQueue: DeliveryQueueStore;
   triageCorrections: TriageCorrectionStore;
   conversations: ConversationStore;
   timeline: TimelineStore;
@@ -64,6 +66,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       audit,
       savedReplies,
       autoReplies,
+      deliveryQueue,
       triageCorrections,
       conversations,
       timeline,
@@ -79,6 +82,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       AuditStore.open(dataDir, { cipher }),
       SavedReplyStore.open(dataDir),
       AutoReplyStore.open(dataDir),
+      DeliveryQueueStore.open(dataDir),
       TriageCorrectionStore.open(dataDir),
       ConversationStore.open(dataDir, { cipher }),
       TimelineStore.open(dataDir, { cipher }),
@@ -96,6 +100,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       audit,
       savedReplies,
       autoReplies,
+      deliveryQueue,
       triageCorrections,
       conversations,
       timeline,

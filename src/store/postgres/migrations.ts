@@ -129,6 +129,14 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE INDEX auto_reply_decisions_by_rule ON auto_reply_decisions (rule_id, outcome, at);
     `,
   },
+  {
+    id: 6,
+    name: 'slack delivery queue',
+    sql: `
+      -- Mention messages owed to Slack: written with the mention's intent, removed once its ts is recorded.
+      CREATE TABLE delivery_queue (key text PRIMARY KEY, record jsonb NOT NULL);
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

@@ -6,6 +6,7 @@ import { Db } from './db.ts';
 import { migrate } from './migrations.ts';
 import { PgAutoReplies } from './pg-auto-replies.ts';
 import { PgContacts } from './pg-contacts.ts';
+import { PgDeliveryQueue } from './pg-delivery-queue.ts';
 import {
   PgAudit,
   PgConversations,
@@ -56,6 +57,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       audit: new PgAudit(on, cipher),
       savedReplies: new PgSavedReplies(on),
       autoReplies: new PgAutoReplies(on),
+      deliveryQueue: new PgDeliveryQueue(on),
       triageCorrections: new PgTriageCorrections(on),
       conversations: new PgConversations(on, cipher),
       timeline: new PgTimeline(on, cipher),
