@@ -22,6 +22,7 @@ import { ErasureService } from './services/erasure.ts';
 import { Health, platformComponent } from './services/health.ts';
 import { MentionIngest } from './services/ingest.ts';
 import { MentionActions } from './services/mention-actions.ts';
+import { MentionDelivery } from './services/mention-delivery.ts';
 import { MentionMessages } from './services/mention-messages.ts';
 import { Permissions } from './services/permissions.ts';
 import { ReplyService } from './services/replies.ts';
@@ -94,11 +95,13 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
   let app: ReturnType<typeof createSlackApp> | undefined;
   let replies: ReplyService | undefined;
   let autoReplies: AutoReplies | undefined;
+  let delivery: MentionDelivery | undefined;
   let digestScheduler: DigestScheduler | undefined;
 
   const stop = async () => {
     shutdown.abort();
     await Promise.all(pollers.map((poller) => poller.stop()));
+    await delivery?.stop();
     await autoReplies?.stop();
     await replies?.stop();
     await digestScheduler?.stop();
@@ -216,14 +219,19 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     });
     await digestScheduler.start();
 
+    // One queue to Slack for every platform: channels are shared, and so is their pace.
+    const mentionDelivery = new MentionDelivery(store, chat, health, log.child('delivery'), {
+      retryBaseMs: tune.retryBaseMs,
+      retryMaxMs: tune.retryMaxMs,
+      leadership,
+      onPosted: (records) => rules.considerMentions(records),
+    });
+    delivery = mentionDelivery;
     const startPolling = (platform: Platform) => {
       platforms.set(platform.id, platform);
-      const ingest = new MentionIngest(platform, store, triage.classifier, chat, health, log.child(platform.id), {
+      const ingest = new MentionIngest(platform, store, triage.classifier, mentionDelivery, health, log.child(platform.id), {
         channels: config.slack.channels,
         backfillHours: config.backfillHours,
-        retryBaseMs: tune.retryBaseMs,
-        retryMaxMs: tune.retryMaxMs,
-        onPosted: (records) => rules.considerMentions(records),
       });
       const poller = new Poller(platform.id, ingest, health, log.child(`poller.${platform.id}`), {
         platformName: platform.displayName,

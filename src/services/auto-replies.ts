@@ -18,6 +18,7 @@ import {
 } from '../domain/auto-replies/rules.ts';
 import { dayWindow, localDay } from '../domain/calendar.ts';
 import { type ConversationRecord, type DirectMessageRecord, directMessageKey, isConversationKey } from '../domain/conversations.ts';
+import { isKnownContact } from '../domain/delivery-order.ts';
 import type { AutomaticTouch, ContactRecord, MentionRecord, ReplyRecord } from '../domain/records.ts';
 import { fillTemplate, firstNameOf } from '../domain/reply-text.ts';
 import type { MentionClassifier } from '../domain/triage/triage-model.ts';
@@ -611,20 +612,6 @@ function personActedOnConversation(conversation: ConversationRecord): string | u
   if (conversation.assignee) return 'a person owns the conversation';
   if (!conversation.awaitingSince) return 'the brand already answered';
   return undefined;
-}
-
-/** The CRM knew the person if they were on record before this item arrived (an import, a link, an earlier post). */
-function isKnownContact(contact: ContactRecord | undefined, arrivedAt: string): boolean {
-  return Boolean(
-    contact &&
-      (contact.emails?.length ||
-        contact.phone ||
-        contact.company ||
-        contact.tags?.length ||
-        Object.keys(contact.fields ?? {}).length ||
-        contact.identities.length > 1 ||
-        Date.parse(contact.createdAt) < Date.parse(arrivedAt) - 60_000),
-  );
 }
 
 /** The rules' view of a mention. */

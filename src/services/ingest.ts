@@ -1,9 +1,11 @@
-import { type ContactRecord, isPosted, type MentionAttempt, type MentionRecord, mentionKey } from '../domain/records.ts';
+import { isKnownContact, priorityOf } from '../domain/delivery-order.ts';
+import { isPosted, type MentionAttempt, type MentionRecord, mentionKey, type QueuedMention } from '../domain/records.ts';
 import type { Classification } from '../domain/triage/labels.ts';
 import type { MentionClassifier } from '../domain/triage/triage-model.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
 import { type Health, platformComponent } from './health.ts';
+import type { DeliveryItem, MentionDelivery } from './mention-delivery.ts';
 import type { CursorRepository, Store } from './repositories.ts';
 import { backoffMs, sleep } from './sleep.ts';
 import { ChatCallError, type TeamChat } from './team-chat.ts';
@@ -12,12 +14,7 @@ import { channelFor } from './triage.ts';
 export interface IngestOptions {
   channels: { mentions: string; questions: string };
   backfillHours: number;
-  /** Slack retry backoff after an uncertain call (network error, 5xx). */
-  retryBaseMs: number;
-  retryMaxMs: number;
   now?: () => Date;
-  /** Told of each batch of new mentions once they are in Slack and recorded (automatic-reply rules). */
-  onPosted?: (records: MentionRecord[]) => Promise<void>;
 }
 
 /** Mentions whose intent is written in one go before they are posted. */
@@ -26,13 +23,12 @@ const ATTEMPT_CHUNK = 100;
 const FLUSH_EVERY = 100;
 const FLUSH_AFTER_MS = 1_000;
 
-type Delivered = { kind: 'posted' | 'recovered_from_history'; ts: string };
-
 interface PostStep {
   kind: 'post';
   mention: InboundMention;
   record: MentionRecord;
-  contact: ContactRecord;
+  /** Its place in the delivery queue (stored with the intent). */
+  entry: QueuedMention;
   /** An earlier attempt exists (a crash, an uncertain call): Slack's history is searched first. */
   attemptedBefore: boolean;
   isLate: boolean;
@@ -74,8 +70,8 @@ export class MentionIngest {
     private readonly platform: Platform,
     private readonly store: Store,
     private readonly classifier: MentionClassifier,
-    /** Paces posts per channel itself (Slack takes about one message a second per channel). */
-    private readonly chat: TeamChat,
+    /** Posts the mention messages, in priority order at Slack's pace; ingest hands them over and moves on. */
+    private readonly delivery: MentionDelivery,
     private readonly health: Health,
     private readonly log: Log,
     private readonly options: IngestOptions,
@@ -85,6 +81,7 @@ export class MentionIngest {
 
   /** One poll: every new mention, oldest first, into Slack. Throws PlatformError / ChatCallError. */
   async pollOnce(signal: AbortSignal): Promise<PollResult> {
+    await this.delivery.ensureResumed();
     const after = await this.store.cursors.get(this.platform.id);
     const notBefore = new Date(this.now().getTime() - this.options.backfillHours * 3_600_000);
     const {
@@ -110,58 +107,29 @@ export class MentionIngest {
     // (stable) sort keeps mentions with equal cursors (X: the same millisecond) oldest first too.
     mentions.reverse().sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
 
-    // Written in batches: the intents of a chunk of mentions in one write per day file before any
-    // is posted, then the Slack ts of those posted and the cursor together, every FLUSH_EVERY
-    // mentions or second and always before the cursor moves past them.
-    let posted = 0;
-    let pending: Array<{ key: string; ts: string }> = [];
-    let pendingRecords: MentionRecord[] = [];
-    let pendingCursor: string | undefined;
-    let lastFlush = Date.now();
-    const flush = async () => {
-      const [done, cursor, records] = [pending, pendingCursor, pendingRecords];
-      // One write for both (on PostgreSQL one commit): the posted ts and the cursor past them.
-      await this.store.together(async ({ mentions, cursors }) => {
-        if (done.length) await mentions.recordPostedMany(done);
-        if (cursor) await this.advanceCursor(cursors, cursor);
-      });
-      pending = [];
-      pendingRecords = [];
-      pendingCursor = undefined;
-      lastFlush = Date.now();
-      // A mention found in Slack after a crash is included: the rules' decisions are keyed by
-      // mention, so one acted on before the crash is not acted on twice.
-      if (records.length && this.options.onPosted) {
-        await this.options.onPosted(records).catch((error: unknown) => this.log.error('acting on new mentions failed', { error }));
-      }
-    };
-    try {
-      chunks: for (let start = 0; start < mentions.length && !signal.aborted; start += ATTEMPT_CHUNK) {
-        for (const step of await this.prepare(mentions.slice(start, start + ATTEMPT_CHUNK), after, notBefore)) {
-          if (signal.aborted) break chunks;
-          if (step.kind === 'skip') {
-            if (step.advance) pendingCursor = step.mention.cursor;
-            continue;
-          }
-          const delivery = step.kind === 'already_posted' ? step : await this.deliver(step, signal);
-          if (delivery === undefined) break chunks; // shutting down mid-retry: the cursor stays before this mention
-          if (delivery.kind !== 'already_posted') {
-            pending.push({ key: step.record.key, ts: delivery.ts });
-            pendingRecords.push({ ...step.record, slack: { ...step.record.slack, ts: delivery.ts } });
-            posted++;
-            if (step.isLate) this.log.info(`${step.record.key} was listed late, below mentions already posted: posted now`);
-          }
-          pendingCursor = step.mention.cursor;
-          if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_AFTER_MS) await flush();
+    // Each chunk: contacts, intents and queue entries in one write, then handed to the delivery
+    // (which posts in priority order at Slack's pace, in the background), then the cursor moves:
+    // a mention is safe once its intent and queue entry are stored.
+    let queued = 0;
+    for (let start = 0; start < mentions.length && !signal.aborted; start += ATTEMPT_CHUNK) {
+      const steps = await this.prepare(mentions.slice(start, start + ATTEMPT_CHUNK), after, notBefore);
+      const toDeliver: DeliveryItem[] = [];
+      let cursor: string | undefined;
+      for (const step of steps) {
+        if (step.kind === 'skip' && !step.advance) continue;
+        if (step.kind === 'post') {
+          toDeliver.push({ entry: step.entry, mayBeInSlack: step.attemptedBefore });
+          if (step.isLate) this.log.info(`${step.record.key} was listed late, below mentions already posted: queued now`);
         }
+        cursor = step.mention.cursor;
       }
-    } finally {
-      await flush();
+      this.delivery.enqueue(toDeliver);
+      queued += toDeliver.length;
+      if (cursor) await this.advanceCursor(this.store.cursors, cursor);
     }
     if (!signal.aborted) await this.recordLikes(notBefore, signal);
-    return { fetched: mentions.length, posted, pages, rateLimit };
+    return { fetched: mentions.length, posted: queued, pages, rateLimit };
   }
-
   /**
    * Likes of the brand's own posts (where the network reports them): stored once each, with the
    * liker's contact when they are known, for the digest. Nothing goes to Slack, and a like alone
@@ -258,7 +226,7 @@ export class MentionIngest {
    */
   private async prepare(chunk: InboundMention[], after: string | undefined, notBefore: Date): Promise<Step[]> {
     const { mentions } = this.store;
-    const steps: Array<Exclude<Step, PostStep> | Omit<PostStep, 'record' | 'contact'>> = [];
+    const steps: Array<Exclude<Step, PostStep> | Omit<PostStep, 'record' | 'entry'>> = [];
     const attempts: MentionAttempt[] = [];
     const toPost: Array<{ mention: InboundMention; existing: MentionRecord | undefined; isLate: boolean }> = [];
     // One read for the chunk (a PostgreSQL round trip per mention would cost more than the rest).
@@ -290,10 +258,11 @@ export class MentionIngest {
         // Who the post speaks to is part of what it says: "@brand still waiting" is not "@friend still waiting".
         this.classifier.classify(mention.text, { brandHandles: [this.platform.brandHandle], repliesToBrand: mention.isComment }),
     );
-    const contactOf = new Map<string, ContactRecord>();
-    // Every author of the chunk linked to a contact and every intent written, in one go (on
-    // PostgreSQL one commit; one platform per ingest).
-    const written = await this.store.together(async ({ contacts, mentions: intents }) => {
+    const entries = new Map<string, QueuedMention>();
+    const queuedAt = this.now().toISOString();
+    // Every author of the chunk linked to a contact, every intent and queue entry written, in one
+    // go (on PostgreSQL one commit; one platform per ingest).
+    const written = await this.store.together(async ({ contacts, mentions: intents, deliveryQueue }) => {
       const linked = await contacts.ensureForAuthors(
         this.platform.id,
         toPost.map(({ mention }) => mention.author),
@@ -302,82 +271,25 @@ export class MentionIngest {
         const contact = linked[i];
         const classification = classifications[i];
         if (!contact || !classification) throw new Error(`no contact for ${mentionKey(mention)}`);
-        contactOf.set(mentionKey(mention), contact);
         const channel = existing?.slack.channel ?? this.channelFor(classification);
-        attempts.push({ key: mentionKey(mention), mention, classification, contactId: contact.key, slack: { channel } });
+        const key = mentionKey(mention);
+        attempts.push({ key, mention, classification, contactId: contact.key, slack: { channel } });
+        // Who needs an answer first: a question or complaint from someone the CRM knew before this post.
+        const priority = priorityOf(classification.label, isKnownContact(contact, existing?.slack.attemptedAt ?? queuedAt));
+        entries.set(key, { key, channel, priority, createdAt: mention.createdAt, queuedAt });
       }
-      return intents.recordAttempts(attempts);
+      const recorded = await intents.recordAttempts(attempts);
+      await deliveryQueue.add([...entries.values()]);
+      return recorded;
     });
     const stored = new Map(written.map((record) => [record.key, record]));
     return steps.map((step) => {
       if (step.kind !== 'post') return step;
       const record = stored.get(mentionKey(step.mention));
-      const contact = contactOf.get(mentionKey(step.mention));
-      if (!record || !contact) throw new Error(`the attempt for ${mentionKey(step.mention)} was not stored`);
-      return { ...step, record, contact };
+      const entry = entries.get(mentionKey(step.mention));
+      if (!record || !entry) throw new Error(`the attempt for ${mentionKey(step.mention)} was not stored`);
+      return { ...step, record, entry };
     });
-  }
-
-  /** Posts one mention unless an earlier attempt already did. Undefined when shutdown interrupted it. */
-  private async deliver(step: PostStep, signal: AbortSignal): Promise<Delivered | undefined> {
-    const { record, contact } = step;
-    const { key } = record;
-    const channel = record.slack.channel;
-    if (step.attemptedBefore) {
-      // An earlier attempt may have reached Slack before a crash: look before posting again.
-      const found = await this.findInHistory(record);
-      if (found) {
-        this.log.info(`found ${key} already in Slack after a restart; not posting it again`, { channel, ts: found });
-        return { kind: 'recovered_from_history', ts: found };
-      }
-    }
-
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        const posted = await this.chat.postMention(record, { id: contact.key, name: contact.name });
-        this.health.set('slack', 'ok');
-        this.log.info(`posted ${key} (${record.classification.label}) to ${channel}`, { ts: posted.ts });
-        return { kind: 'posted', ts: posted.ts };
-      } catch (error) {
-        if (!(error instanceof ChatCallError)) throw error;
-        if (error.kind === 'rejected') {
-          this.health.set('slack', 'failing', { detail: `${error.method}: ${error.detail}` });
-          throw error;
-        }
-        if (error.kind === 'rate_limited') {
-          // The channel's pace already holds off for Retry-After; the next post waits for it.
-          const seconds = error.retryAfterSeconds ?? 1;
-          this.health.set('slack', 'rate_limited', {
-            detail: 'Slack asked to slow down (HTTP 429)',
-            until: new Date(this.now().getTime() + seconds * 1000),
-          });
-          this.log.warn(`Slack rate limit on ${channel}; waiting ${seconds} s as Retry-After asks`);
-          continue;
-        }
-        // Uncertain: the message may exist. Wait, then look for it before trying again.
-        const wait = backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
-        this.health.set('slack', 'backing_off', {
-          detail: `${error.method}: ${error.detail}`,
-          until: new Date(this.now().getTime() + wait),
-        });
-        this.log.warn(`Slack post of ${key} uncertain (${error.detail}); checking history in ${wait} ms`);
-        await sleep(wait, signal);
-        if (signal.aborted) return undefined;
-        const found = await this.findInHistory(record).catch((lookupError: unknown) => {
-          if (lookupError instanceof ChatCallError && lookupError.kind !== 'rejected') return undefined;
-          throw lookupError;
-        });
-        if (found) {
-          this.health.set('slack', 'ok');
-          return { kind: 'recovered_from_history', ts: found };
-        }
-      }
-    }
-    return undefined;
-  }
-
-  private async findInHistory(record: MentionRecord): Promise<string | undefined> {
-    return (await this.chat.findMention(record))?.ts;
   }
 
   private channelFor(classification: Classification): string {

@@ -45,7 +45,7 @@ describe('late mentions: listed below ones already seen, still posted once', () 
 
     await pollTwice(() => bluesky.callsTo('app.bsky.notification.listNotifications').length);
     expect(keysOf('bluesky:').sort()).toEqual([newest, backdated, secondEarlier].map((post) => `bluesky:${post.uri}`).sort());
-    expect(bed.bot.logs.join('\n')).toMatch(/was listed late, below mentions already posted: posted now/);
+    expect(bed.bot.logs.join('\n')).toMatch(/was listed late, below mentions already posted: queued now/);
   });
 
   it('Bluesky: a late post beyond the time window is still posted when it is within the count window', async () => {
