@@ -7,8 +7,7 @@ import { type InboundMention, type Platform, PlatformError, type RateLimitState 
 import { type Health, platformComponent } from './health.ts';
 import type { DeliveryItem, MentionDelivery } from './mention-delivery.ts';
 import type { CursorRepository, Store } from './repositories.ts';
-import { backoffMs, sleep } from './sleep.ts';
-import { ChatCallError, type TeamChat } from './team-chat.ts';
+import { sleep } from './sleep.ts';
 import { channelFor } from './triage.ts';
 
 export interface IngestOptions {
@@ -19,9 +18,6 @@ export interface IngestOptions {
 
 /** Mentions whose intent is written in one go before they are posted. */
 const ATTEMPT_CHUNK = 100;
-/** Posted mentions' ts and the cursor are written at least this often. */
-const FLUSH_EVERY = 100;
-const FLUSH_AFTER_MS = 1_000;
 
 interface PostStep {
   kind: 'post';
@@ -54,12 +50,12 @@ export interface PollResult {
 }
 
 /**
- * Brings one platform's new mentions into Slack, each exactly once.
+ * Brings one platform's new mentions to Slack, each exactly once, without waiting for Slack.
  *
- * The rule that makes it safe: a mention counts as seen only together with the `ts` of its Slack
- * message, and the platform cursor moves past a mention only after that. Before posting, the
- * intent is written down; if an earlier attempt exists (a crash, or an uncertain call), the
- * channel's history is searched for the mention's key in message metadata before posting again.
+ * The rule that makes it safe: the platform cursor moves past a mention only once its intent (the
+ * record, classified, with its contact) and its delivery-queue entry are stored. From there
+ * MentionDelivery owes it to Slack: posted in priority order at Slack's pace, its ts recorded, and
+ * after a restart looked for in the channel's history before being posted again.
  */
 export class MentionIngest {
   private readonly now: () => Date;
