@@ -1,6 +1,7 @@
 import type { AutoReplyDecision, AutoReplyRule, DecisionLimits, DecisionResult } from '../domain/auto-replies/rules.ts';
 import type { SearchHit } from '../domain/contact-search.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
+import type { SurgeRecord } from '../domain/surges.ts';
 import type { CustomerData } from '../domain/customer-data.ts';
 import type {
   AuditEntry,
@@ -219,6 +220,14 @@ export interface DeliveryQueueRepository {
   all(): Promise<QueuedMention[]>;
 }
 
+/** Surges, per channel: the one going on (its message, its running figures) and those past, for the digest. */
+export interface SurgeRepository {
+  active(channel: string): Promise<SurgeRecord | undefined>;
+  save(record: SurgeRecord): Promise<void>;
+  /** Surges that overlap [start, end) (ISO times), oldest first. */
+  between(start: string, end: string): Promise<SurgeRecord[]>;
+}
+
 export interface SavedReplyRepository {
   list(): Promise<SavedReply[]>;
   find(name: string): Promise<SavedReply | undefined>;
@@ -285,6 +294,7 @@ export interface Repositories {
   savedReplies: SavedReplyRepository;
   autoReplies: AutoReplyRepository;
   deliveryQueue: DeliveryQueueRepository;
+  surges: SurgeRepository;
   triageCorrections: TriageCorrectionRepository;
   conversations: ConversationRepository;
   timeline: TimelineRepository;

@@ -80,6 +80,7 @@ const pick = (r: Repositories): Repositories => ({
   savedReplies: r.savedReplies,
   autoReplies: r.autoReplies,
   deliveryQueue: r.deliveryQueue,
+  surges: r.surges,
   triageCorrections: r.triageCorrections,
   conversations: r.conversations,
   timeline: r.timeline,
@@ -545,6 +546,32 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       await store.deliveryQueue.remove(['x:1', 'x:2']);
       await reopen();
       expect(await store.deliveryQueue.all()).toEqual([]);
+    });
+
+    it('keeps surges across a restart: the one going on per channel, and those of a period', async () => {
+      const figures = {
+        total: 3,
+        byLabel: { Complaint: 3 },
+        byNetwork: { x: 3 },
+        sentiment: { positive: 0, neutral: 1, negative: 2 },
+        words: { outage: 3 },
+        examples: ['x:1'],
+      };
+      const surge = {
+        key: 'surge:C0QUESTION:2026-11-25T10:00:00.000Z',
+        channel: 'C0QUESTION',
+        startedAt: '2026-11-25T10:00:00.000Z',
+        figures,
+      };
+      await store.surges.save(surge);
+      await store.surges.save({ ...surge, slack: { ts: '1764064800.000100' } });
+      await reopen();
+      expect(await store.surges.active('C0QUESTION')).toEqual({ ...surge, slack: { ts: '1764064800.000100' } });
+      expect(await store.surges.active('C0MENTIONS')).toBeUndefined();
+      await store.surges.save({ ...surge, slack: { ts: '1764064800.000100' }, endedAt: '2026-11-25T10:40:00.000Z' });
+      expect(await store.surges.active('C0QUESTION')).toBeUndefined();
+      expect(await store.surges.between('2026-11-25T00:00:00.000Z', '2026-11-26T00:00:00.000Z')).toHaveLength(1);
+      expect(await store.surges.between('2026-11-26T00:00:00.000Z', '2026-11-27T00:00:00.000Z')).toEqual([]);
     });
 
     it('keeps a platform session across a restart, and forgets it when cleared', async () => {

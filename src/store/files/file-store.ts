@@ -19,6 +19,7 @@ import { OutboxStore } from './outbox-store.ts';
 import { SavedReplyStore } from './saved-reply-store.ts';
 import type { Sealable } from './segmented-collection.ts';
 import { SessionStore } from './session-store.ts';
+import { SurgeStore } from './surge-store.ts';
 import { TimelineStore } from './timeline-store.ts';
 import { TriageCorrectionStore } from './triage-correction-store.ts';
 
@@ -33,6 +34,7 @@ export interface FileStore extends Store {
   savedReplies: SavedReplyStore;
   autoReplies: AutoReplyStore;
   deliveryQueue: DeliveryQueueStore;
+  surges: SurgeStore;
   triageCorrections: TriageCorrectionStore;
   conversations: ConversationStore;
   timeline: TimelineStore;
@@ -67,6 +69,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       savedReplies,
       autoReplies,
       deliveryQueue,
+      surges,
       triageCorrections,
       conversations,
       timeline,
@@ -83,6 +86,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       SavedReplyStore.open(dataDir),
       AutoReplyStore.open(dataDir),
       DeliveryQueueStore.open(dataDir),
+      SurgeStore.open(dataDir),
       TriageCorrectionStore.open(dataDir),
       ConversationStore.open(dataDir, { cipher }),
       TimelineStore.open(dataDir, { cipher }),
@@ -101,6 +105,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       savedReplies,
       autoReplies,
       deliveryQueue,
+      surges,
       triageCorrections,
       conversations,
       timeline,

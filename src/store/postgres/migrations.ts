@@ -137,6 +137,14 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE TABLE delivery_queue (key text PRIMARY KEY, record jsonb NOT NULL);
     `,
   },
+  {
+    id: 7,
+    name: 'surges',
+    sql: `
+      CREATE TABLE surges (key text PRIMARY KEY, channel text NOT NULL, started_at text NOT NULL, record jsonb NOT NULL);
+      CREATE INDEX surges_by_start ON surges (started_at);
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

@@ -7,6 +7,7 @@ import { migrate } from './migrations.ts';
 import { PgAutoReplies } from './pg-auto-replies.ts';
 import { PgContacts } from './pg-contacts.ts';
 import { PgDeliveryQueue } from './pg-delivery-queue.ts';
+import { PgSurges } from './pg-surges.ts';
 import {
   PgAudit,
   PgConversations,
@@ -58,6 +59,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       savedReplies: new PgSavedReplies(on),
       autoReplies: new PgAutoReplies(on),
       deliveryQueue: new PgDeliveryQueue(on),
+      surges: new PgSurges(on),
       triageCorrections: new PgTriageCorrections(on),
       conversations: new PgConversations(on, cipher),
       timeline: new PgTimeline(on, cipher),
