@@ -41,7 +41,8 @@ export class SurgeWatch {
     this.roll(nowMs);
     const isLongBacklog = backlog / perSecond > this.settings.backlogSeconds;
     const spread = Math.sqrt(this.variance);
-    const isRush = this.count >= this.settings.minPerMinute && this.minutesSeen >= 3 && this.count > this.mean + this.settings.sigmas * spread;
+    const isRush =
+      this.count >= this.settings.minPerMinute && this.minutesSeen >= 3 && this.count > this.mean + this.settings.sigmas * spread;
     if (!this.surging && (isLongBacklog || isRush)) {
       this.surging = true;
       this.since = nowMs;
@@ -120,7 +121,14 @@ export function addToSurge(
     .split(/[^\p{L}\p{N}’']+/u)) {
     if (word.length > 2 && !COMMON.has(word) && !/^\d+$/.test(word)) words[word] = (words[word] ?? 0) + 1;
   }
-  const kept = Object.entries(words).length > 400 ? Object.fromEntries(Object.entries(words).sort((a, b) => b[1] - a[1]).slice(0, 200)) : words;
+  const kept =
+    Object.entries(words).length > 400
+      ? Object.fromEntries(
+          Object.entries(words)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 200),
+        )
+      : words;
   const mood = mention.sentiment > 0.1 ? 'positive' : mention.sentiment < -0.1 ? 'negative' : 'neutral';
   return {
     total: figures.total + 1,

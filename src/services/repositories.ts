@@ -1,7 +1,6 @@
 import type { AutoReplyDecision, AutoReplyRule, DecisionLimits, DecisionResult } from '../domain/auto-replies/rules.ts';
 import type { SearchHit } from '../domain/contact-search.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
-import type { SurgeRecord } from '../domain/surges.ts';
 import type { CustomerData } from '../domain/customer-data.ts';
 import type {
   AuditEntry,
@@ -18,6 +17,7 @@ import type {
   TimelineEntry,
   TriageCorrection,
 } from '../domain/records.ts';
+import type { SurgeRecord } from '../domain/surges.ts';
 import type { Author, PlatformId } from '../platforms/platform.ts';
 
 /**
