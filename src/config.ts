@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type BusinessHours, isTimeZone, parseBusinessHours } from './domain/auto-replies/business-hours.ts';
 import { AUTHOR_WINDOW_HOURS } from './domain/auto-replies/guardrails.ts';
 import { cronProblem } from './domain/digest-schedule.ts';
+import { DEFAULT_SURGE_SETTINGS, type SurgeSettings } from './domain/surges.ts';
 import { SwitchboardError } from './errors.ts';
 import { parseKey } from './store/pii-cipher.ts';
 
@@ -31,6 +32,8 @@ export interface Config {
   backfillHours: number;
   digest: { cron: string; timezone: string; responseTargetMinutes: number };
   replyUndoSeconds: number;
+  /** Surge mode per channel (SURGE_*). */
+  surges: SurgeSettings & { notifyGroup?: string };
   /** Automatic-reply rules: their Undo window, the author guardrail's window, business hours. */
   autoReplies: { undoSeconds: number; authorWindowHours: number; businessHours?: BusinessHours };
   /**
@@ -225,6 +228,15 @@ const envSchema = z.object({
   AUTO_REPLY_UNDO_SECONDS: optional(integer('AUTO_REPLY_UNDO_SECONDS', 1, 3_600)),
   // One automatic reply per author per this many hours: may be made shorter, never off.
   AUTO_REPLY_AUTHOR_WINDOW_HOURS: optional(integer('AUTO_REPLY_AUTHOR_WINDOW_HOURS', 1, 24)),
+  SURGE_BACKLOG_SECONDS: optional(integer('SURGE_BACKLOG_SECONDS', 5, 3_600)),
+  SURGE_RATE_SIGMAS: optional(integer('SURGE_RATE_SIGMAS', 2, 20)),
+  SURGE_MIN_PER_MINUTE: optional(integer('SURGE_MIN_PER_MINUTE', 1, 100_000)),
+  SURGE_COOLDOWN_SECONDS: optional(integer('SURGE_COOLDOWN_SECONDS', 0, 86_400)),
+  SURGE_NOTIFY_GROUP: optional(
+    z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'SURGE_NOTIFY_GROUP must be a Slack user-group ID like S0123ABCD (people named in the surge notice)'),
+  ),
   BUSINESS_HOURS: optional(
     z.string().transform((value, context) => {
       const hours = parseBusinessHours(value);
@@ -356,6 +368,13 @@ export function loadConfig(env: Env): Config {
       responseTargetMinutes: e.RESPONSE_TARGET_MINUTES ?? 60,
     },
     replyUndoSeconds: e.REPLY_UNDO_SECONDS ?? 10,
+    surges: {
+      backlogSeconds: e.SURGE_BACKLOG_SECONDS ?? DEFAULT_SURGE_SETTINGS.backlogSeconds,
+      sigmas: e.SURGE_RATE_SIGMAS ?? DEFAULT_SURGE_SETTINGS.sigmas,
+      minPerMinute: e.SURGE_MIN_PER_MINUTE ?? DEFAULT_SURGE_SETTINGS.minPerMinute,
+      coolDownSeconds: e.SURGE_COOLDOWN_SECONDS ?? DEFAULT_SURGE_SETTINGS.coolDownSeconds,
+      notifyGroup: e.SURGE_NOTIFY_GROUP,
+    },
     autoReplies: {
       undoSeconds: e.AUTO_REPLY_UNDO_SECONDS ?? 60,
       authorWindowHours: e.AUTO_REPLY_AUTHOR_WINDOW_HOURS ?? AUTHOR_WINDOW_HOURS,

@@ -225,6 +225,12 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       retryMaxMs: tune.retryMaxMs,
       leadership,
       onPosted: (records) => rules.considerMentions(records),
+      surges: {
+        settings: config.surges,
+        perSecond: tune.slackPostsPerSecond,
+        noticeChannel: config.slack.channels.questions,
+        notifyGroup: config.surges.notifyGroup,
+      },
     });
     delivery = mentionDelivery;
     const startPolling = (platform: Platform) => {

@@ -94,6 +94,15 @@ export interface DigestFigures {
   privateMessages?: PrivateMessageFigures;
   /** What automatic-reply rules did with the period's mentions. Absent when no rule acted. */
   automaticReplies?: AutomaticReplyFigures;
+  /** Surges that overlapped the period: where, when, how many, what about, and the mood. */
+  surges?: Array<{
+    channel: string;
+    startedAt: string;
+    endedAt?: string;
+    mentions: number;
+    terms: string[];
+    sentiment: { positive: number; neutral: number; negative: number };
+  }>;
 }
 
 export interface AutomaticReplyFigures {

@@ -46,6 +46,12 @@ export interface MentionRecord {
     postedAt?: string;
     /** Where its message was before a relabel moved it (each now a pointer): erasure clears them too. */
     previous?: Array<{ channel: string; ts: string }>;
+    /**
+     * Posted during a surge, in the surge message's thread, in one message with a few others
+     * (`batch`, their keys in order): `ts` is that message's, `threadTs` the surge message's.
+     */
+    threadTs?: string;
+    batch?: string[];
   };
   workflow?: MentionWorkflow;
 }

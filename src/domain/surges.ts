@@ -30,6 +30,12 @@ export class SurgeWatch {
 
   constructor(private readonly settings: SurgeSettings) {}
 
+  /** A surge stored as going on when this process started: it goes on until calm, as if never interrupted. */
+  resume(sinceMs: number): void {
+    this.surging = true;
+    this.since = sinceMs;
+  }
+
   /** Mentions queued for this channel at `nowMs`. */
   arrived(count: number, nowMs: number): void {
     this.roll(nowMs);

@@ -38,7 +38,7 @@ export function buttonClick(options: {
   blockId?: string;
   actionId: string;
   value: string;
-  element?: 'button' | 'static_select';
+  element?: 'button' | 'static_select' | 'overflow';
   /** The chosen option's text, for a select. */
   label?: string;
   channel: string;
@@ -65,23 +65,32 @@ export function buttonClick(options: {
         message: { ts: options.messageTs, type: 'message', ...(options.threadTs ? { thread_ts: options.threadTs } : {}) },
         response_url: 'https://hooks.slack.com/actions/T0STANDIN/1/abc',
         actions: [
-          options.element === 'static_select'
+          options.element === 'overflow'
             ? {
+                // Slack's overflow menu: the chosen option, no value of its own.
                 action_id: options.actionId,
-                block_id: options.blockId ?? 'mention_actions',
-                type: 'static_select',
+                block_id: options.blockId ?? 'surge_batch',
+                type: 'overflow',
                 selected_option: { text: { type: 'plain_text', text: options.label ?? options.value }, value: options.value },
-                placeholder: { type: 'plain_text', text: 'Relabel' },
                 action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
               }
-            : {
-                action_id: options.actionId,
-                block_id: options.blockId ?? 'mention_actions',
-                value: options.value,
-                type: 'button',
-                action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
-                text: { type: 'plain_text', text: 'button' },
-              },
+            : options.element === 'static_select'
+              ? {
+                  action_id: options.actionId,
+                  block_id: options.blockId ?? 'mention_actions',
+                  type: 'static_select',
+                  selected_option: { text: { type: 'plain_text', text: options.label ?? options.value }, value: options.value },
+                  placeholder: { type: 'plain_text', text: 'Relabel' },
+                  action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+                }
+              : {
+                  action_id: options.actionId,
+                  block_id: options.blockId ?? 'mention_actions',
+                  value: options.value,
+                  type: 'button',
+                  action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+                  text: { type: 'plain_text', text: 'button' },
+                },
         ],
       }),
     },

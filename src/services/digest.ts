@@ -9,10 +9,11 @@ import {
   privateMessageFigures,
 } from '../domain/digest-stats.ts';
 import type { DigestLogEntry, MentionRecord } from '../domain/records.ts';
+import { topTerms } from '../domain/surges.ts';
 import type { Log } from '../log.ts';
 import type { Health } from './health.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import type { ConversationRepository, LikeRepository, MentionRepository, Store } from './repositories.ts';
+import type { ConversationRepository, LikeRepository, MentionRepository, Store, SurgeRepository } from './repositories.ts';
 import type { MessageRef, TeamChat } from './team-chat.ts';
 
 export interface DigestOptions {
@@ -147,7 +148,7 @@ export class DigestService {
  * so the cost follows the period's traffic, not the size of the history.
  */
 export async function digestFiguresFrom(
-  store: { mentions: MentionRepository; likes?: LikeRepository; conversations?: ConversationRepository },
+  store: { mentions: MentionRepository; likes?: LikeRepository; conversations?: ConversationRepository; surges?: SurgeRepository },
   period: Period,
   options: { timeZone: string; responseTargetMinutes: number },
 ): Promise<DigestFigures> {
@@ -174,6 +175,20 @@ export async function digestFiguresFrom(
     responseTargetMinutes: options.responseTargetMinutes,
   });
   if (store.conversations) figures.privateMessages = await privateFigures(store.conversations, period, options.timeZone);
+  if (store.surges) {
+    const periodStart = dayWindow(period.first, options.timeZone).start.toISOString();
+    const surges = await store.surges.between(periodStart, new Date(end).toISOString());
+    if (surges.length) {
+      figures.surges = surges.map((surge) => ({
+        channel: surge.channel,
+        startedAt: surge.startedAt,
+        endedAt: surge.endedAt,
+        mentions: surge.figures.total,
+        terms: topTerms(surge.figures, 3),
+        sentiment: surge.figures.sentiment,
+      }));
+    }
+  }
   return figures;
 }
 

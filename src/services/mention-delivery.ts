@@ -1,11 +1,12 @@
 import { compareQueued, PriorityQueue } from '../domain/delivery-order.ts';
 import { isPosted, type MentionRecord, type QueuedMention } from '../domain/records.ts';
+import { addToSurge, emptySurgeFigures, type SurgeRecord, type SurgeSettings, SurgeWatch } from '../domain/surges.ts';
 import type { Log } from '../log.ts';
 import type { Health } from './health.ts';
 import type { Leadership } from './leadership.ts';
-import type { Store } from './repositories.ts';
+import type { PostedPlace, Store } from './repositories.ts';
 import { backoffMs, sleep } from './sleep.ts';
-import { ChatCallError, type TeamChat } from './team-chat.ts';
+import { ChatCallError, type MessageRef, type TeamChat } from './team-chat.ts';
 
 export interface MentionDeliveryOptions {
   /** Slack retry backoff after an uncertain call (network error, 5xx) or a refusal. */
@@ -16,6 +17,16 @@ export interface MentionDeliveryOptions {
   /** Told of each batch of mentions once their Slack ts is recorded (automatic-reply rules). */
   onPosted?: (records: MentionRecord[]) => Promise<void>;
   now?: () => Date;
+  /** Surge mode (see domain/surges.ts); absent: every mention is posted alone, in priority order. */
+  surges?: {
+    settings: SurgeSettings;
+    /** Slack's pace per channel, as the pacer keeps it: what turns a backlog into seconds. */
+    perSecond: number;
+    /** Where a surge's start is announced (the questions channel). */
+    noticeChannel: string;
+    /** A user group (`S…`) named in that notice, once per surge (SURGE_NOTIFY_GROUP). */
+    notifyGroup?: string;
+  };
 }
 
 /** A queued mention, and whether an earlier run may have posted it already (look in Slack first). */
@@ -23,6 +34,11 @@ export interface DeliveryItem {
   entry: QueuedMention;
   mayBeInSlack: boolean;
 }
+
+/** Mentions per message in a surge's thread. */
+const PER_BATCH = 5;
+/** A surge message is updated at most this often. */
+const SURGE_UPDATE_EVERY_MS = 10_000;
 
 /** Posted ts and the queue are written at least this often. */
 const FLUSH_EVERY = 100;
@@ -45,7 +61,12 @@ export class MentionDelivery {
   private readonly held = new Set<string>();
   private readonly workers = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
-  private pending: Array<{ key: string; ts: string }> = [];
+  private pending: PostedPlace[] = [];
+  private readonly watches = new Map<string, SurgeWatch>();
+  /** The surge going on per channel, as stored, with when its message was last updated. */
+  private readonly surges = new Map<string, { record: SurgeRecord; shownAt: number; changed: boolean }>();
+  private readonly checkedStoredSurge = new Set<string>();
+  private readonly calmTimers = new Map<string, NodeJS.Timeout>();
   private pendingRecords: MentionRecord[] = [];
   private lastFlush = Date.now();
   private flushing: Promise<void> = Promise.resolve();
@@ -79,7 +100,108 @@ export class MentionDelivery {
       this.queues.set(item.entry.channel, queue);
       queue.push(item);
     }
-    for (const channel of new Set(items.map((item) => item.entry.channel))) this.wake(channel);
+    const arrivals = new Map<string, number>();
+    for (const item of items) arrivals.set(item.entry.channel, (arrivals.get(item.entry.channel) ?? 0) + 1);
+    for (const [channel, count] of arrivals) {
+      this.watchOf(channel)?.arrived(count, this.now().getTime());
+      this.wake(channel);
+    }
+  }
+
+  private watchOf(channel: string): SurgeWatch | undefined {
+    const settings = this.options.surges?.settings;
+    if (!settings) return undefined;
+    let watch = this.watches.get(channel);
+    if (!watch) {
+      watch = new SurgeWatch(settings);
+      this.watches.set(channel, watch);
+    }
+    return watch;
+  }
+
+  /**
+   * Enters or leaves a surge as the backlog and arrivals say, and returns the one going on. A surge
+   * stored as going on (a restart mid-surge) is taken up again: no second message, no second notice.
+   */
+  private async surgeIn(channel: string, backlog: number): Promise<SurgeRecord | undefined> {
+    const watch = this.watchOf(channel);
+    const surgeOptions = this.options.surges;
+    if (!watch || !surgeOptions) return undefined;
+    const now = this.now();
+    if (!this.checkedStoredSurge.has(channel)) {
+      this.checkedStoredSurge.add(channel);
+      const stored = await this.store.surges.active(channel);
+      if (stored) {
+        watch.resume(Date.parse(stored.startedAt));
+        this.surges.set(channel, { record: stored, shownAt: 0, changed: true });
+      }
+    }
+    const change = watch.update(backlog, surgeOptions.perSecond, now.getTime());
+    if (change === 'entered') {
+      const record: SurgeRecord = {
+        key: `surge:${channel}:${now.toISOString()}`,
+        channel,
+        startedAt: now.toISOString(),
+        figures: emptySurgeFigures(),
+      };
+      await this.store.surges.save(record);
+      this.log.warn(`surge in ${channel}: ${backlog} mentions waiting; lower-priority ones go into the surge message's thread`);
+      const posted = await this.chat.postSurge(record, []).catch((error: unknown) => {
+        this.log.warn(`could not post the surge message in ${channel}`, { error });
+        return undefined;
+      });
+      const withMessage = posted ? { ...record, slack: { ts: posted.ts } } : record;
+      if (posted) await this.store.surges.save(withMessage);
+      this.surges.set(channel, { record: withMessage, shownAt: Date.now(), changed: false });
+      await this.chat
+        .postSurgeNotice(surgeOptions.noticeChannel, withMessage, backlog, surgeOptions.notifyGroup)
+        .catch((error: unknown) => this.log.warn('could not post the surge notice', { error }));
+    }
+    if (change === 'left') {
+      const current = this.surges.get(channel);
+      this.surges.delete(channel);
+      if (current) {
+        const ended = { ...current.record, endedAt: now.toISOString() };
+        await this.store.surges.save(ended);
+        this.log.info(`surge in ${channel} over: ${ended.figures.total} mentions`);
+        await this.showSurge(ended);
+      }
+      return undefined;
+    }
+    return this.surges.get(channel)?.record;
+  }
+
+  /** Counts posted mentions into the channel's surge, and updates its message at most every 10 s. */
+  private async countIntoSurge(channel: string, records: MentionRecord[]): Promise<void> {
+    const current = this.surges.get(channel);
+    if (!current) return;
+    let figures = current.record.figures;
+    for (const record of records) {
+      figures = addToSurge(figures, {
+        key: record.key,
+        text: record.mention.text,
+        label: record.classification.label,
+        platform: record.mention.platform,
+        sentiment: record.classification.sentiment.score,
+      });
+    }
+    current.record = { ...current.record, figures };
+    current.changed = true;
+    if (Date.now() - current.shownAt < SURGE_UPDATE_EVERY_MS) return;
+    current.shownAt = Date.now();
+    current.changed = false;
+    await this.store.surges.save(current.record);
+    await this.showSurge(current.record);
+  }
+
+  private async showSurge(surge: SurgeRecord): Promise<void> {
+    if (!surge.slack) return;
+    try {
+      const examples = await this.store.mentions.getMany(surge.figures.examples);
+      await this.chat.updateSurge({ ...surge, slack: surge.slack }, [...examples.values()]);
+    } catch (error) {
+      this.log.warn(`could not update the surge message in ${surge.channel}`, { error });
+    }
   }
 
   /**
@@ -121,6 +243,8 @@ export class MentionDelivery {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    for (const timer of this.calmTimers.values()) clearTimeout(timer);
+    this.calmTimers.clear();
     await Promise.allSettled([...this.workers.values()]);
     await this.flush();
   }
@@ -158,8 +282,22 @@ export class MentionDelivery {
         await sleep(CLAIM_EVERY_MS, signal);
         return;
       }
+      const surge = await this.surgeIn(channel, queue.size);
       const item = queue.pop();
       if (!item) break;
+      if (surge?.slack && item.entry.priority !== 1) {
+        // In a surge, what is not a known customer's question or complaint goes into the surge
+        // message's thread, a few per message, each still with its actions.
+        const batch = [item];
+        while (batch.length < PER_BATCH && queue.size > 0 && queue.peek()?.entry.priority !== 1) {
+          const next = queue.pop();
+          if (next) batch.push(next);
+        }
+        const posted = await this.deliverBatch({ channel, ts: surge.slack.ts }, batch, signal);
+        if (posted === undefined) break;
+        if (this.pending.length >= FLUSH_EVERY || Date.now() - this.lastFlush >= FLUSH_AFTER_MS) await this.flush();
+        continue;
+      }
       const record = await this.store.mentions.get(item.entry.key);
       if (!record || isPosted(record)) {
         // Erased meanwhile, or recorded by another path: nothing owed.
@@ -175,9 +313,102 @@ export class MentionDelivery {
       }
       this.pending.push({ key: record.key, ts });
       this.pendingRecords.push({ ...record, slack: { ...record.slack, ts } });
+      await this.countIntoSurge(channel, [record]);
       if (this.pending.length >= FLUSH_EVERY || Date.now() - this.lastFlush >= FLUSH_AFTER_MS) await this.flush();
     }
     await this.flush();
+    const surge = this.surges.get(channel);
+    if (surge?.changed) {
+      surge.changed = false;
+      surge.shownAt = Date.now();
+      await this.store.surges.save(surge.record);
+      await this.showSurge(surge.record);
+    }
+    if (surge) this.watchForCalm(channel);
+  }
+
+  /** With the queue empty no post asks whether the surge is over: a timer does, until it is. */
+  private watchForCalm(channel: string): void {
+    if (this.calmTimers.has(channel) || this.stopping.signal.aborted) return;
+    const coolDown = (this.options.surges?.settings.coolDownSeconds ?? 60) * 1000;
+    const timer = setTimeout(
+      () => {
+        this.calmTimers.delete(channel);
+        if (this.workers.has(channel)) return; // the worker asks itself
+        void this.surgeIn(channel, this.queues.get(channel)?.size ?? 0)
+          .then((surge) => {
+            if (surge) this.watchForCalm(channel);
+          })
+          .catch((error: unknown) => this.log.warn(`could not check the surge in ${channel}`, { error }));
+      },
+      Math.max(500, Math.min(coolDown / 2, 30_000)),
+    );
+    timer.unref();
+    this.calmTimers.set(channel, timer);
+  }
+
+  /**
+   * A few mentions in one message in the surge's thread. Each that an earlier run may have posted is
+   * looked for in the thread first. Returns how many were posted (undefined when a stop interrupted it).
+   */
+  private async deliverBatch(thread: MessageRef, items: DeliveryItem[], signal: AbortSignal): Promise<number | undefined> {
+    const records = await this.store.mentions.getMany(items.map((item) => item.entry.key));
+    const owed: MentionRecord[] = [];
+    for (const item of items) {
+      const record = records.get(item.entry.key);
+      if (!record || isPosted(record)) {
+        await this.store.deliveryQueue.remove([item.entry.key]);
+        this.held.delete(item.entry.key);
+        continue;
+      }
+      const found = item.mayBeInSlack ? await this.chat.findMentionBatch(thread, record.key).catch(() => undefined) : undefined;
+      if (found) {
+        this.pending.push({ key: record.key, ts: found.ts, threadTs: thread.ts, batch: found.keys });
+        this.pendingRecords.push({ ...record, slack: { ...record.slack, ts: found.ts, threadTs: thread.ts, batch: found.keys } });
+        continue;
+      }
+      owed.push(record);
+    }
+    if (owed.length === 0) return 0;
+    const mentions = [];
+    for (const record of owed) {
+      const contact = await this.store.contacts.get(record.contactId);
+      mentions.push({ record, contact: { id: record.contactId, name: contact?.name ?? record.mention.author.name } });
+    }
+    const batch = owed.map((record) => record.key);
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const posted = await this.chat.postMentionBatch(thread, mentions);
+        this.health.set('slack', 'ok');
+        for (const record of owed) {
+          this.pending.push({ key: record.key, ts: posted.ts, threadTs: thread.ts, batch });
+          this.pendingRecords.push({ ...record, slack: { ...record.slack, ts: posted.ts, threadTs: thread.ts, batch } });
+        }
+        this.log.info(`posted ${owed.length} mention(s) into the surge thread of ${thread.channel}`, { ts: posted.ts });
+        await this.countIntoSurge(thread.channel, owed);
+        return owed.length;
+      } catch (error) {
+        if (!(error instanceof ChatCallError)) throw error;
+        if (error.kind === 'rate_limited') continue;
+        const wait = backoffMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
+        this.health.set('slack', error.kind === 'rejected' ? 'failing' : 'backing_off', { detail: `${error.method}: ${error.detail}` });
+        await sleep(error.kind === 'rejected' ? Math.max(wait, Math.min(NEEDS_A_PERSON_RETRY_MS, this.options.retryMaxMs)) : wait, signal);
+        if (signal.aborted) break;
+        if (error.kind === 'uncertain') {
+          // It may be in the thread: the first mention's key finds the message.
+          const found = await this.chat.findMentionBatch(thread, owed[0]?.key ?? '').catch(() => undefined);
+          if (found) {
+            for (const record of owed) {
+              this.pending.push({ key: record.key, ts: found.ts, threadTs: thread.ts, batch: found.keys });
+              this.pendingRecords.push({ ...record, slack: { ...record.slack, ts: found.ts, threadTs: thread.ts, batch: found.keys } });
+            }
+            return owed.length;
+          }
+        }
+      }
+    }
+    for (const record of owed) this.held.delete(record.key);
+    return undefined;
   }
 
   /** Records posted ts and empties the queue entries in one write, then tells the rules. One flush at a time. */

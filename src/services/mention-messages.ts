@@ -17,14 +17,31 @@ export class MentionMessages {
     return record;
   }
 
-  /** Re-renders the message from the stored record. A failure is logged: the state is saved either way. */
+  /**
+   * Re-renders the message from the stored record (a surge-thread message with all the mentions it
+   * holds). A failure is logged: the state is saved either way.
+   */
   async refresh(record: MentionRecord): Promise<void> {
     if (!isPosted(record)) return;
-    const contact = await this.store.contacts.get(record.contactId);
     try {
-      await this.chat.updateMention(record, { id: record.contactId, name: contact?.name ?? record.mention.author.name });
+      if (record.slack.batch?.length) {
+        const stored = await this.store.mentions.getMany(record.slack.batch);
+        const mentions = [];
+        for (const key of record.slack.batch) {
+          const member = key === record.key ? record : stored.get(key);
+          if (member) mentions.push({ record: member, contact: await this.contactOf(member) });
+        }
+        await this.chat.updateMentionBatch({ channel: record.slack.channel, ts: record.slack.ts }, mentions);
+        return;
+      }
+      await this.chat.updateMention(record, await this.contactOf(record));
     } catch (error) {
       this.log.warn(`could not update the message of ${record.key}`, { error });
     }
+  }
+
+  private async contactOf(record: MentionRecord) {
+    const contact = await this.store.contacts.get(record.contactId);
+    return { id: record.contactId, name: contact?.name ?? record.mention.author.name };
   }
 }

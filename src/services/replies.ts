@@ -217,7 +217,9 @@ export class ReplyService {
     }
     const problem = checkReplyText(text, (candidate) => platform.measureText(candidate));
     if (problem) return { kind: 'invalid', message: describeTextProblem(problem, platform.displayName) };
-    return { kind: 'ok', platform, inReplyTo: mention.mention.id, thread: { channel: mention.slack.channel, ts: mention.slack.ts } };
+    // A mention posted in a surge's thread is answered in that thread.
+    const thread = { channel: mention.slack.channel, ts: mention.slack.threadTs ?? mention.slack.ts };
+    return { kind: 'ok', platform, inReplyTo: mention.mention.id, thread };
   }
 
   async undo(replyKey: string, userId: string): Promise<UndoOutcome> {

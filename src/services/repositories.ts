@@ -29,6 +29,14 @@ import type { Author, PlatformId } from '../platforms/platform.ts';
  * suite both adapters pass.
  */
 
+/** Where a mention message went: its ts, and for one posted in a surge's thread, the thread and its batch. */
+export interface PostedPlace {
+  key: string;
+  ts: string;
+  threadTs?: string;
+  batch?: string[];
+}
+
 export interface MentionRepository {
   count(): Promise<number>;
   get(key: string): Promise<MentionRecord | undefined>;
@@ -43,8 +51,11 @@ export interface MentionRepository {
    * attempted keeps its first attempt's time and its Slack ts if it has one.
    */
   recordAttempts(records: readonly MentionAttempt[]): Promise<MentionRecord[]>;
-  /** These mentions are in Slack (all or nothing); keys with no attempt are skipped. Returns how many were recorded. */
-  recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number>;
+  /**
+   * These mentions are in Slack (all or nothing); keys with no attempt are skipped. A mention posted
+   * in a surge's thread, with others, also records the thread and its batch. Returns how many were recorded.
+   */
+  recordPostedMany(posted: ReadonlyArray<PostedPlace>): Promise<number>;
   /** Applies `change` to the workflow atomically: a Like and a reply settling at once both land. */
   updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord>;
   /**

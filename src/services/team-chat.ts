@@ -1,6 +1,7 @@
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
+import type { SurgeRecord } from '../domain/surges.ts';
 import type { Label } from '../domain/triage/labels.ts';
 import { SwitchboardError } from '../errors.ts';
 
@@ -49,6 +50,19 @@ export interface TeamChat {
     conversation: ConversationRecord & { slack: { ts: string } },
     message: DirectMessageRecord,
   ): Promise<MessageRef | undefined>;
+
+  /**
+   * Surges: the one message per surge per channel (its figures and three examples, updated in
+   * place), the notice in the questions channel when one starts, and the messages in its thread
+   * that hold a few lower-priority mentions each (updated as their state changes).
+   */
+  postSurge(surge: SurgeRecord, examples: MentionRecord[]): Promise<MessageRef>;
+  updateSurge(surge: SurgeRecord & { slack: { ts: string } }, examples: MentionRecord[]): Promise<void>;
+  postSurgeNotice(channel: string, surge: SurgeRecord, waiting: number, notifyGroup?: string): Promise<MessageRef>;
+  postMentionBatch(thread: MessageRef, mentions: ReadonlyArray<{ record: MentionRecord; contact: ContactLabel }>): Promise<MessageRef>;
+  updateMentionBatch(message: MessageRef, mentions: ReadonlyArray<{ record: MentionRecord; contact: ContactLabel }>): Promise<void>;
+  /** The message in a surge's thread that holds this mention, if an earlier attempt posted it. */
+  findMentionBatch(thread: MessageRef, key: string): Promise<(MessageRef & { keys: string[] }) | undefined>;
 
   /** What an automatic-reply rule tells the team: a dry run in the item's thread, or a note to a channel. */
   postAutomationNote(note: AutomationNote): Promise<MessageRef>;

@@ -24,6 +24,11 @@ export const ACTION = {
   conversationAssign: 'conversation_assign_to_me',
   conversationResolve: 'conversation_resolve',
   conversationLinkContact: 'conversation_link_contact',
+  /**
+   * The overflow menu beside each mention in a surge's thread (several mentions share a message):
+   * each option's value is `overflowValue(verb, key)`.
+   */
+  mentionOverflow: 'mention_overflow',
   /** `/crm forget` asks first: these are its two answers (value: the contact ID). */
   confirmForget: 'crm_forget_confirm',
   cancelForget: 'crm_forget_cancel',
@@ -99,3 +104,20 @@ export const DIRECT_MESSAGE_METADATA_EVENT = 'switchboard_direct_message';
 
 /** Carried by what an automatic-reply rule posts (a dry run in a thread, a note to a channel). */
 export const AUTOMATION_METADATA_EVENT = 'switchboard_automation';
+
+/** What a surge-thread overflow option carries: what to do, and to which mention. */
+export type OverflowVerb = 'reply' | 'like' | 'assign' | 'resolve';
+export const overflowValue = (verb: OverflowVerb, mentionKey: string): string => `${verb}|${mentionKey}`;
+
+export function parseOverflowValue(value: string): { verb: OverflowVerb; mentionKey: string } | undefined {
+  const bar = value.indexOf('|');
+  const verb = value.slice(0, bar);
+  if (bar <= 0 || !['reply', 'like', 'assign', 'resolve'].includes(verb)) return undefined;
+  return { verb: verb as OverflowVerb, mentionKey: value.slice(bar + 1) };
+}
+
+/** Carried by a surge's message (one per surge per channel). */
+export const SURGE_METADATA_EVENT = 'switchboard_surge';
+
+/** Carried by a message in a surge's thread holding several mentions: their keys, space-separated. */
+export const MENTION_BATCH_METADATA_EVENT = 'switchboard_mention_batch';

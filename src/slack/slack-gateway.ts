@@ -117,7 +117,17 @@ export class SlackGateway {
   }
 
   /** Finds a message the bot posted in a thread by its metadata (conversations.replies). */
-  async findInThread(channel: string, threadTs: string, eventType: string, key: string): Promise<PostedMessage | undefined> {
+  findInThread(channel: string, threadTs: string, eventType: string, key: string): Promise<PostedMessage | undefined> {
+    return this.findInThreadWhere(channel, threadTs, eventType, (payload) => payload.key === key);
+  }
+
+  /** The first message in a thread with this metadata type whose payload `matches`. */
+  async findInThreadWhere(
+    channel: string,
+    threadTs: string,
+    eventType: string,
+    matches: (payload: Record<string, unknown>) => boolean,
+  ): Promise<(PostedMessage & { payload: Record<string, unknown> }) | undefined> {
     let cursor: string | undefined;
     do {
       const page = await this.call('conversations.replies', () =>
@@ -125,7 +135,9 @@ export class SlackGateway {
       );
       for (const message of page.messages ?? []) {
         const metadata = message.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
-        if (message.ts && metadata?.event_type === eventType && metadata.event_payload?.key === key) return { channel, ts: message.ts };
+        if (message.ts && metadata?.event_type === eventType && metadata.event_payload && matches(metadata.event_payload)) {
+          return { channel, ts: message.ts, payload: metadata.event_payload };
+        }
       }
       cursor = page.response_metadata?.next_cursor || undefined;
     } while (cursor);

@@ -2,6 +2,7 @@ import { renderDigestChart } from '../charts/digest-chart.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
+import type { SurgeRecord } from '../domain/surges.ts';
 import type { Label } from '../domain/triage/labels.ts';
 import {
   type AutomationNote,
@@ -18,6 +19,7 @@ import {
   CONVERSATION_METADATA_EVENT,
   DIGEST_METADATA_EVENT,
   DIRECT_MESSAGE_METADATA_EVENT,
+  MENTION_BATCH_METADATA_EVENT,
   MENTION_METADATA_EVENT,
   REPLY_METADATA_EVENT,
 } from './ids.ts';
@@ -27,6 +29,7 @@ import { renderConversationMessage, renderDirectMessage } from './views/conversa
 import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
 import { renderErasedMessage, renderMentionMessage, renderMovedMessage } from './views/mention-message.ts';
 import { renderReplyAnnouncement } from './views/reply-announcement.ts';
+import { renderMentionBatch, renderSurgeMessage, renderSurgeNotice, type SurgeExample } from './views/surge-message.ts';
 
 /**
  * The core's TeamChat in Slack: each use case rendered by a pure view and sent through the gateway,
@@ -153,6 +156,35 @@ export class SlackTeamChat implements TeamChat {
     return this.slack.findInThread(conversation.slack.channel, conversation.slack.ts, DIRECT_MESSAGE_METADATA_EVENT, message.key);
   }
 
+  postSurge(surge: SurgeRecord, examples: MentionRecord[]): Promise<MessageRef> {
+    return this.postPaced({ channel: surge.channel, ...renderSurgeMessage(surge, examples.map(exampleOf)) });
+  }
+
+  async updateSurge(surge: SurgeRecord & { slack: { ts: string } }, examples: MentionRecord[]): Promise<void> {
+    await this.slack.updateMessage({ channel: surge.channel, ts: surge.slack.ts, ...renderSurgeMessage(surge, examples.map(exampleOf)) });
+  }
+
+  postSurgeNotice(channel: string, surge: SurgeRecord, waiting: number, notifyGroup?: string): Promise<MessageRef> {
+    return this.postPaced({ channel, ...renderSurgeNotice(surge, waiting, notifyGroup) });
+  }
+
+  postMentionBatch(thread: MessageRef, mentions: ReadonlyArray<{ record: MentionRecord; contact: ContactLabel }>): Promise<MessageRef> {
+    return this.postPaced({ channel: thread.channel, threadTs: thread.ts, ...renderMentionBatch(mentions) });
+  }
+
+  async updateMentionBatch(message: MessageRef, mentions: ReadonlyArray<{ record: MentionRecord; contact: ContactLabel }>): Promise<void> {
+    const { text, blocks } = renderMentionBatch(mentions);
+    await this.slack.updateMessage({ channel: message.channel, ts: message.ts, text, blocks });
+  }
+
+  async findMentionBatch(thread: MessageRef, key: string): Promise<(MessageRef & { keys: string[] }) | undefined> {
+    const keysOf = (payload: Record<string, unknown>) => String(payload.keys ?? '').split(' ');
+    const found = await this.slack.findInThreadWhere(thread.channel, thread.ts, MENTION_BATCH_METADATA_EVENT, (payload) =>
+      keysOf(payload).includes(key),
+    );
+    return found && { channel: found.channel, ts: found.ts, keys: keysOf(found.payload) };
+  }
+
   async postAutomationNote(note: AutomationNote): Promise<MessageRef> {
     const assigneeName = note.kind === 'dry_run' && note.assignTo ? await this.slack.displayName(note.assignTo) : undefined;
     const rendered = renderAutomationNote(note, { workspaceUrl: await this.workspaceUrl(), assigneeName });
@@ -175,3 +207,10 @@ export class SlackTeamChat implements TeamChat {
     return renderDigestMessage(figures, { ...shown, workspaceUrl: await this.workspaceUrl(), staffNames });
   }
 }
+
+const exampleOf = (record: MentionRecord): SurgeExample => ({
+  handle: record.mention.author.handle,
+  text: record.mention.text,
+  url: record.mention.url,
+  platform: record.mention.platform,
+});

@@ -2,6 +2,7 @@ import type { AutoReplyRule } from '../../src/domain/auto-replies/rules.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../../src/domain/conversations.ts';
 import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats.ts';
 import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
+import { emptySurgeFigures } from '../../src/domain/surges.ts';
 import type { ContactProfile } from '../../src/services/crm.ts';
 import { mrkdwnWith } from '../../src/slack/mrkdwn.ts';
 import { renderAutomationNote } from '../../src/slack/views/automation-note.ts';
@@ -20,6 +21,7 @@ import { renderReplyAnnouncement } from '../../src/slack/views/reply-announcemen
 import { renderPrivateReplyModal, renderReplyModal } from '../../src/slack/views/reply-modal.ts';
 import { renderRuleList, renderRuleTest } from '../../src/slack/views/rule-answers.ts';
 import { renderRuleModal } from '../../src/slack/views/rule-modal.ts';
+import { renderMentionBatch, renderSurgeMessage, renderSurgeNotice } from '../../src/slack/views/surge-message.ts';
 import { mentionRecord } from './factories.ts';
 
 export type RenderedView = { text?: string; blocks?: unknown[] };
@@ -145,6 +147,16 @@ export function renderEveryView(outside: {
     chart: { bucket: 'hour', buckets: [] },
     privateMessages: { received: 5, conversations: 3, answered: 2, waiting: 1, medianFirstResponseMinutes: 14, repliesSent: 2 },
     automaticReplies: { sent: 4, cancelled: 1, followedUp: 2, heldBack: 3, dryRuns: 1 },
+    surges: [
+      {
+        channel: 'C0QUESTION',
+        startedAt: '2026-11-24T14:02:00.000Z',
+        endedAt: '2026-11-24T14:40:00.000Z',
+        mentions: 340,
+        terms: [tag, text.slice(0, 30)],
+        sentiment: { positive: 2, neutral: 38, negative: 300 },
+      },
+    ],
   };
 
   const automaticReply: ReplyRecord = {
@@ -360,6 +372,34 @@ export function renderEveryView(outside: {
       ],
       paused: true,
     }),
+    'surge message': renderSurgeMessage(
+      {
+        key: 'surge:C0QUESTION:2026-11-25T09:00:00.000Z',
+        channel: 'C0QUESTION',
+        startedAt: '2026-11-25T09:00:00.000Z',
+        slack: { ts: '1764061201.000300' },
+        figures: {
+          total: 340,
+          byLabel: { Complaint: 300, Question: 40 },
+          byNetwork: { x: 300, mastodon: 40 },
+          sentiment: { positive: 2, neutral: 38, negative: 300 },
+          words: { [tag]: 40, [text.slice(0, 30)]: 12 },
+          examples: ['x:1861'],
+        },
+      },
+      [{ handle, text: long, url: 'https://x.com/ada/status/1861', platform: 'x' }],
+    ),
+    'surge notice': renderSurgeNotice(
+      { key: 'surge:C0QUESTION:1', channel: 'C0QUESTION', startedAt: '2026-11-25T09:00:00.000Z', figures: emptySurgeFigures() },
+      340,
+    ),
+    'mentions in a surge thread': renderMentionBatch([
+      {
+        record: { ...posted, workflow: { assignee: 'U0AGENT01', resolved: { by: 'U0AGENT01', at: '2026-11-25T09:30:00.000Z' } } },
+        contact: { id: 'contact-1', name: text },
+      },
+      { record: posted, contact: { id: 'contact-1', name: text } },
+    ]),
     'rule modal': renderRuleModal({
       rule,
       savedReplies: [{ name: text, text: long, createdBy: 'U0AGENT01', createdAt: '2026-11-25T09:00:00.000Z' }],

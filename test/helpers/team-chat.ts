@@ -41,6 +41,12 @@ export function recordingTeamChat(): TeamChat & { calls: string[] } {
     findDirectMessage: async () => nothingFound('findDirectMessage'),
     showMoved: async () => done('showMoved'),
     postAutomationNote: async (note) => posted('postAutomationNote', note.kind === 'notify' ? note.channel : note.thread.channel),
+    postSurge: async (surge) => posted('postSurge', surge.channel),
+    updateSurge: async () => done('updateSurge'),
+    postSurgeNotice: async (channel) => posted('postSurgeNotice', channel),
+    postMentionBatch: async (thread) => posted('postMentionBatch', thread.channel),
+    updateMentionBatch: async () => done('updateMentionBatch'),
+    findMentionBatch: async () => nothingFound('findMentionBatch'),
     showErased: async () => done('showErased'),
     tellPrivately: async () => done('tellPrivately'),
   };

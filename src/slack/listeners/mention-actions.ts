@@ -1,12 +1,13 @@
-import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
 import { isLabel } from '../../domain/triage/labels.ts';
-import { ACTION, parseRelabelValue } from '../ids.ts';
+import { ACTION, parseOverflowValue, parseRelabelValue } from '../ids.ts';
 import { renderLinkContactModal } from '../views/link-contact-modal.ts';
 import type { ListenerContext } from './context.ts';
 import { replyModalFor } from './reply-modal.ts';
 
 /** A press or a choice on a message: what the answer to the presser needs from it. */
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>>;
+type OverflowArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction>>;
 
 /**
  * The mention message's buttons and the announcement's Undo. Each acks at once (Slack's 3 s),
@@ -15,20 +16,42 @@ type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSel
 export function registerMentionActions(app: App, context: ListenerContext): void {
   const { slack, actions, replies, triage, log } = context;
 
-  const answer = async (args: ActionArgs, text: string | undefined) => {
+  const answer = async (args: ActionArgs | OverflowArgs, text: string | undefined) => {
     const channel = args.body.channel?.id;
     if (!text || !channel) return;
     const threadTs = args.body.message?.thread_ts;
     await slack.postEphemeral({ channel, user: args.body.user.id, text, threadTs });
   };
 
-  app.action<BlockAction<ButtonAction>>(ACTION.reply, async (args) => {
-    await args.ack();
+  const openReply = async (args: ActionArgs | OverflowArgs, mentionKey: string) => {
     // The trigger_id is valid for 3 s and once: open the modal before anything slow.
-    const mention = await actions.find(args.action.value ?? '');
+    const mention = await actions.find(mentionKey);
     const platform = mention ? context.platforms.get(mention.mention.platform) : undefined;
     if (!mention || !platform) return answer(args, 'This mention is not known to Switchboard, so it cannot be replied to.');
     await slack.openView(args.body.trigger_id, await replyModalFor(context, mention, platform, `@${mention.mention.author.handle} `, 0));
+  };
+
+  app.action<BlockAction<ButtonAction>>(ACTION.reply, async (args) => {
+    await args.ack();
+    await openReply(args, args.action.value ?? '');
+  });
+
+  // In a surge's thread several mentions share a message: each has the same actions in its menu.
+  app.action<BlockAction<OverflowAction>>(ACTION.mentionOverflow, async (args) => {
+    await args.ack();
+    const choice = parseOverflowValue(args.action.selected_option?.value ?? '');
+    if (!choice) return answer(args, 'That is not an action Switchboard knows.');
+    const userId = args.body.user.id;
+    switch (choice.verb) {
+      case 'reply':
+        return openReply(args, choice.mentionKey);
+      case 'like':
+        return answer(args, await actions.like(choice.mentionKey, userId));
+      case 'assign':
+        return answer(args, await actions.assign(choice.mentionKey, userId));
+      case 'resolve':
+        return answer(args, await actions.toggleResolved(choice.mentionKey, userId));
+    }
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.like, async (args) => {

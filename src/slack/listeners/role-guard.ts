@@ -1,7 +1,7 @@
 import type { AnyMiddlewareArgs, App } from '@slack/bolt';
 import { parseThreadMessage } from '../../domain/reply-text.ts';
 import type { GuardedAction, Role } from '../../domain/roles.ts';
-import { ACTION, SLASH_COMMAND, VIEW } from '../ids.ts';
+import { ACTION, parseOverflowValue, SLASH_COMMAND, VIEW } from '../ids.ts';
 import type { ListenerContext } from './context.ts';
 
 /** What Slack sends, as far as the guard reads it. */
@@ -12,7 +12,7 @@ interface SlackBody {
   user_id?: string;
   channel_id?: string;
   user?: { id?: string };
-  actions?: Array<{ action_id?: string; value?: string }>;
+  actions?: Array<{ action_id?: string; value?: string; selected_option?: { value?: string } }>;
   action_id?: string;
   view?: { callback_id?: string; private_metadata?: string; blocks?: Array<{ type?: string; block_id?: string }> };
   channel?: { id?: string };
@@ -87,7 +87,18 @@ function commandAction(text: string): GuardedAction | undefined {
 /** What a request asks to do, and who asks. */
 export function guardedRequestOf(body: SlackBody): { userId?: string; action?: GuardedAction; quietIfRefused?: boolean } {
   if (body.command === SLASH_COMMAND) return { userId: body.user_id, action: commandAction(body.text ?? '') };
-  if (body.type === 'block_actions') return { userId: body.user?.id, action: BY_ACTION_ID[body.actions?.[0]?.action_id ?? ''] };
+  if (body.type === 'block_actions') {
+    const first = body.actions?.[0];
+    // A surge thread's menu: the chosen option says which action it is.
+    if (first?.action_id === ACTION.mentionOverflow) {
+      const verb = parseOverflowValue(first.selected_option?.value ?? '')?.verb;
+      return {
+        userId: body.user?.id,
+        action: verb === 'reply' ? 'reply' : verb === 'like' ? 'like' : verb === 'resolve' ? 'resolve' : 'assign',
+      };
+    }
+    return { userId: body.user?.id, action: BY_ACTION_ID[first?.action_id ?? ''] };
+  }
   if (body.type === 'block_suggestion') return { userId: body.user?.id, action: BY_ACTION_ID[body.action_id ?? ''] };
   if (body.type === 'view_submission') return { userId: body.user?.id, action: BY_VIEW[body.view?.callback_id ?? ''] };
   const event = body.event;
@@ -127,6 +138,8 @@ export function registerRoleGuard(app: App, context: ListenerContext): void {
 }
 
 function mentionKeyOf(body: SlackBody): string | undefined {
+  const chosen = parseOverflowValue(body.actions?.[0]?.selected_option?.value ?? '');
+  if (chosen) return chosen.mentionKey;
   const value = body.actions?.[0]?.value;
   if (value?.includes(':')) return value;
   try {

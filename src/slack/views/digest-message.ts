@@ -81,6 +81,7 @@ export function renderDigestMessage(figures: DigestFigures, context: DigestMessa
   blocks.push(section(unansweredText(figures.unanswered, context.workspaceUrl)));
   blocks.push(section(responseText(figures.firstResponse)));
   if (figures.automaticReplies) blocks.push(section(automaticText(figures.automaticReplies)));
+  if (figures.surges?.length) blocks.push(section(surgesText(figures.surges, context.timeZone)));
   blocks.push(...privateBlocks);
   blocks.push(section(sentimentText(figures.sentiment, context.workspaceUrl)));
   blocks.push(
@@ -123,6 +124,18 @@ function unansweredText(unanswered: DigestMention[], workspaceUrl: string): stri
   const lines = unanswered.slice(0, MAX_LISTED).map((m) => `• ${mentionLine(m, workspaceUrl)}`);
   if (unanswered.length > MAX_LISTED) lines.push(`…and ${unanswered.length - MAX_LISTED} more`);
   return `*Still unanswered* (${unanswered.length}, oldest first)\n${lines.join('\n')}`;
+}
+
+/** Each surge named: where, from when to when, how many, what about, and the mood. */
+function surgesText(surges: NonNullable<DigestFigures['surges']>, timeZone: string): string {
+  const time = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  const lines = surges.map((surge) => {
+    const span = `${time(surge.startedAt)}–${surge.endedAt ? time(surge.endedAt) : 'still going'}`;
+    const terms = surge.terms.length ? `, about ${surge.terms.map((term) => `\`${escapeMrkdwn(term)}\``).join(' ')}` : '';
+    const { positive, neutral, negative } = surge.sentiment;
+    return `• <#${surge.channel}> ${span}: ${plural(surge.mentions, 'mention')}${terms} · :slightly_smiling_face: ${positive} :neutral_face: ${neutral} :slightly_frowning_face: ${negative}`;
+  });
+  return `:ocean: *Surges*\n${lines.join('\n')}`;
 }
 
 /** What the rules did: sent, stopped in their Undo window, and how often a person still had to answer. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { MentionAttempt, MentionRecord, MentionWorkflow } from '../../domain/records.ts';
-import type { MentionRepository } from '../../services/repositories.ts';
+import type { MentionRepository, PostedPlace } from '../../services/repositories.ts';
 import type { PiiCipher } from '../pii-cipher.ts';
 import { erasureHash, isMentionRecord, PERSONAL } from '../record-shapes.ts';
 import { type CollectionCopy, type TombstoneRow, toAsync } from '../store-copy.ts';
@@ -171,16 +171,18 @@ export class MentionStore implements MentionRepository {
   }
 
   /** Several mentions are in Slack: one write per day file they touch. */
-  async recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number> {
+  async recordPostedMany(posted: ReadonlyArray<PostedPlace>): Promise<number> {
     return (await this.markPosted(posted)).length;
   }
 
-  private markPosted(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<MentionRecord[]> {
-    const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
+  private markPosted(posted: ReadonlyArray<PostedPlace>): Promise<MentionRecord[]> {
+    const placeOf = new Map(posted.map((entry) => [entry.key, entry]));
     const postedAt = new Date().toISOString();
-    return this.collection.upsertMany([...tsOf.keys()], (key, existing) => {
-      const ts = tsOf.get(key);
-      return existing && ts ? { ...existing, slack: { ...existing.slack, ts, postedAt } } : undefined;
+    return this.collection.upsertMany([...placeOf.keys()], (key, existing) => {
+      const place = placeOf.get(key);
+      if (!existing || !place) return undefined;
+      const { ts, threadTs, batch } = place;
+      return { ...existing, slack: { ...existing.slack, ts, postedAt, ...(threadTs ? { threadTs, batch } : {}) } };
     });
   }
 

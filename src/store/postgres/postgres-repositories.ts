@@ -23,6 +23,7 @@ import type {
   MentionRepository,
   OrderRepository,
   OutboxRepository,
+  PostedPlace,
   SavedReplyRepository,
   SessionRepository,
   TimelineRepository,
@@ -183,16 +184,22 @@ export class PgMentions extends SealedTable<MentionRecord> implements MentionRep
     );
   }
 
-  async recordPostedMany(posted: ReadonlyArray<{ key: string; ts: string }>): Promise<number> {
-    const tsOf = new Map(posted.map((entry) => [entry.key, entry.ts]));
-    if (!tsOf.size) return 0;
+  async recordPostedMany(posted: ReadonlyArray<PostedPlace>): Promise<number> {
+    const placeOf = new Map(posted.map((entry) => [entry.key, entry]));
+    if (!placeOf.size) return 0;
     const postedAt = new Date().toISOString();
+    const places = [...placeOf.values()];
     // slack is not personal: set in place, without decrypting the post or sending it back.
     const { rowCount } = await this.db.query(
       `UPDATE mentions m SET posted = true,
-         record = jsonb_set(m.record, '{slack}', (m.record->'slack') || jsonb_build_object('ts', p.ts, 'postedAt', $3::text))
-       FROM unnest($1::text[], $2::text[]) AS p(key, ts) WHERE m.key = p.key`,
-      [[...tsOf.keys()], [...tsOf.values()], postedAt],
+         record = jsonb_set(m.record, '{slack}', (m.record->'slack') || jsonb_build_object('ts', p.ts, 'postedAt', $3::text) || p.extra::jsonb)
+       FROM unnest($1::text[], $2::text[], $4::text[]) AS p(key, ts, extra) WHERE m.key = p.key`,
+      [
+        places.map((place) => place.key),
+        places.map((place) => place.ts),
+        postedAt,
+        places.map((place) => JSON.stringify(place.threadTs ? { threadTs: place.threadTs, batch: place.batch } : {})),
+      ],
     );
     return rowCount ?? 0;
   }
