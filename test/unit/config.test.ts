@@ -176,6 +176,26 @@ describe('platforms on and off', () => {
     ]);
   });
 
+  it('reads surge mode: a minute of backlog, four deviations, 30 a minute, five minutes of calm by default; a user group only if it is one', () => {
+    expect(loadConfig(minimal).surges).toEqual({
+      backlogSeconds: 60,
+      sigmas: 4,
+      minPerMinute: 30,
+      coolDownSeconds: 300,
+      notifyGroup: undefined,
+    });
+    expect(loadConfig({ ...minimal, SURGE_BACKLOG_SECONDS: '120', SURGE_NOTIFY_GROUP: 'S0SUPPORT' }).surges).toMatchObject({
+      backlogSeconds: 120,
+      notifyGroup: 'S0SUPPORT',
+    });
+    expect(problemsOf({ ...minimal, SURGE_NOTIFY_GROUP: '@here' })).toEqual([
+      'SURGE_NOTIFY_GROUP must be a Slack user-group ID like S0123ABCD (people named in the surge notice)',
+    ]);
+    expect(problemsOf({ ...minimal, SURGE_BACKLOG_SECONDS: '0' })).toContain(
+      'SURGE_BACKLOG_SECONDS must be a whole number between 5 and 3600',
+    );
+  });
+
   it('needs at least one platform, and names half-set ones', () => {
     expect(problemsOf(slackOnly)).toEqual([expect.stringMatching(/^No social platform is configured/)]);
     expect(problemsOf({ ...slackOnly, MASTODON_URL: 'https://mastodon.social' })).toContain(
