@@ -14,6 +14,8 @@ export const COLLECTIONS = [
   'audit',
   'savedReplies',
   'autoReplies',
+  'deliveryQueue',
+  'surges',
   'triageCorrections',
   'conversations',
   'directMessages',

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { QueuedMention } from '../../domain/records.ts';
 import type { DeliveryQueueRepository } from '../../services/repositories.ts';
+import { type CollectionCopy, toAsync } from '../store-copy.ts';
 import { isObject } from './json-file.ts';
 import { JsonLinesFile } from './json-lines.ts';
 
@@ -48,6 +49,15 @@ export class DeliveryQueueStore implements DeliveryQueueRepository {
 
   async all(): Promise<QueuedMention[]> {
     return [...this.owed.values()].map((entry) => ({ ...entry }));
+  }
+
+  /** For `npm run store -- migrate`: what is still owed to Slack. */
+  get copy(): CollectionCopy<QueuedMention> {
+    return {
+      count: async () => this.owed.size,
+      read: () => toAsync([...this.owed.values()].map((entry) => ({ ...entry }))),
+      write: (entries) => this.add(entries),
+    };
   }
 
   private compact(): Promise<void> {

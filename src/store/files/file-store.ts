@@ -142,6 +142,8 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         audit: audit.copy,
         savedReplies: savedReplies.copy,
         autoReplies: autoReplies.copy,
+        deliveryQueue: deliveryQueue.copy,
+        surges: surges.copy,
         triageCorrections: triageCorrections.copy,
         ...conversations.copy,
         timeline: timeline.copy,

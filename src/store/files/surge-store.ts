@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import type { SurgeRecord } from '../../domain/surges.ts';
 import type { SurgeRepository } from '../../services/repositories.ts';
+import { type CollectionCopy, toAsync } from '../store-copy.ts';
 import { isObject, openJsonFile } from './json-file.ts';
 
 interface SurgeData {
@@ -26,6 +27,17 @@ export class SurgeStore implements SurgeRepository {
   async save(record: SurgeRecord): Promise<void> {
     this.db.data.surges = [...this.db.data.surges.filter((surge) => surge.key !== record.key), structuredClone(record)].slice(-500);
     await this.db.write();
+  }
+
+  /** For `npm run store -- migrate`. */
+  get copy(): CollectionCopy<SurgeRecord> {
+    return {
+      count: async () => this.db.data.surges.length,
+      read: () => toAsync(structuredClone(this.db.data.surges)),
+      write: async (records) => {
+        for (const record of records) await this.save(record);
+      },
+    };
   }
 
   async between(start: string, end: string): Promise<SurgeRecord[]> {

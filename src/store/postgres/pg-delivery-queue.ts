@@ -1,6 +1,7 @@
 import type { QueuedMention } from '../../domain/records.ts';
 import type { DeliveryQueueRepository } from '../../services/repositories.ts';
 import { isObject } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import type { Db } from './db.ts';
 
 const isQueued = (value: unknown): value is QueuedMention => isObject(value) && typeof value.key === 'string';
@@ -22,6 +23,18 @@ export class PgDeliveryQueue implements DeliveryQueueRepository {
   async remove(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.db.query('DELETE FROM delivery_queue WHERE key = ANY($1)', [[...keys]]);
+  }
+
+  get copy(): CollectionCopy<QueuedMention> {
+    return {
+      count: async () => (await this.all()).length,
+      read: () => this.listed(),
+      write: (entries) => this.add(entries),
+    };
+  }
+
+  private async *listed(): AsyncGenerator<QueuedMention> {
+    yield* await this.all();
   }
 
   async all(): Promise<QueuedMention[]> {

@@ -1,6 +1,7 @@
 import type { SurgeRecord } from '../../domain/surges.ts';
 import type { SurgeRepository } from '../../services/repositories.ts';
 import { isObject } from '../record-shapes.ts';
+import type { CollectionCopy } from '../store-copy.ts';
 import type { Db } from './db.ts';
 
 const isSurge = (value: unknown): value is SurgeRecord => isObject(value) && typeof value.key === 'string';
@@ -23,6 +24,20 @@ export class PgSurges implements SurgeRepository {
       'INSERT INTO surges (key, channel, started_at, record) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET record = $4',
       [record.key, record.channel, record.startedAt, JSON.stringify(record)],
     );
+  }
+
+  get copy(): CollectionCopy<SurgeRecord> {
+    return {
+      count: async () => (await this.between('', '9999')).length,
+      read: () => this.listed(),
+      write: async (records) => {
+        for (const record of records) await this.save(record);
+      },
+    };
+  }
+
+  private async *listed(): AsyncGenerator<SurgeRecord> {
+    yield* await this.between('', '9999');
   }
 
   async between(start: string, end: string): Promise<SurgeRecord[]> {

@@ -83,6 +83,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         audit: repositories.audit.copy,
         savedReplies: repositories.savedReplies.copy,
         autoReplies: repositories.autoReplies.copy,
+        deliveryQueue: repositories.deliveryQueue.copy,
+        surges: repositories.surges.copy,
         triageCorrections: repositories.triageCorrections.copy,
         ...repositories.conversations.copy,
         timeline: repositories.timeline.copy,
