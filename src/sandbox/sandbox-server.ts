@@ -130,7 +130,7 @@ export class SandboxServer {
           actionId: body.actionId ?? '',
           blockId: body.blockId,
           value: body.value ?? '',
-          element: body.element === 'static_select' ? 'static_select' : 'button',
+          element: body.element === 'static_select' || body.element === 'overflow' ? body.element : 'button',
           label: body.label,
           channel: body.channel ?? '',
           messageTs: body.messageTs ?? '',
@@ -139,7 +139,7 @@ export class SandboxServer {
           userName: person.name,
           triggerId,
         });
-        const what = body.element === 'static_select' ? `menu “${body.actionId}”` : `button “${body.actionId}”`;
+        const what = body.element === 'button' || !body.element ? `button “${body.actionId}”` : `menu “${body.actionId}”`;
         return json(res, 200, await this.sendToBot(payload, what));
       }
       case '/api/select': {
@@ -236,6 +236,21 @@ export class SandboxServer {
           return json(res, 200, { post: this.bluesky.addMention({ handle, displayName: name }, body.text ?? '') });
         }
         return json(res, 200, { post: this.x.addMention({ username: handle, name }, body.text ?? '') });
+      }
+      case '/api/surge': {
+        // Strangers complaining about an outage and chattering about it, and one customer the shop
+        // knows (a demo contact) among the newest: Slack should get hers first.
+        const complaints = ['the app is down, I cannot check out', 'app down again?? my basket is gone', 'is the site down for everyone'];
+        const chatter = ['lol the app is down again', 'everyone complaining about the app today', 'guess I am not shopping today'];
+        for (let i = 0; i < 120; i++) {
+          const text = i % 3 === 2 ? chatter[i % 3] : complaints[i % 3];
+          this.x.addMention({ username: `shopper_${Date.now() % 100_000}_${i}`, name: `Shopper ${i}` }, text ?? '');
+        }
+        const known = this.x.addMention(
+          { username: 'margaret_h', name: 'Margaret Hamilton' },
+          'the app is down and my order 10482 is stuck at payment, please help',
+        );
+        return json(res, 200, { posts: 121, known: known.id });
       }
       case '/api/dm': {
         const handle = (body.username ?? 'customer').replace(/^@/, '');

@@ -285,6 +285,26 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.click('text=# social-mentions');
   });
 
+  it('plays a surge: one surge message, the known customer’s complaint alone, the crowd in its thread, each with its menu', async () => {
+    await page.click('.tabs button[data-tab="x"]');
+    await page.click('#surge-submit');
+    await page.click('.tabs button[data-tab="thread"]');
+    await page.click('text=# social-questions');
+    const surge = page.locator('#messages .message', { hasText: 'Surge in progress' });
+    await surge.waitFor({ timeout: 30_000 });
+    // Margaret (a demo customer with an order) is posted alone, as a mention message with its buttons.
+    const margaret = page.locator('#messages .message', { hasText: 'order 10482 is stuck at payment' });
+    await margaret.waitFor({ timeout: 20_000 });
+    expect(await margaret.locator('button.bk', { hasText: 'Reply' }).count()).toBe(1);
+    await surge.locator('.thread-link').click();
+    const batch = page.locator('#thread .message', { hasText: 'Shopper' }).first();
+    await batch.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(os.tmpdir(), 'switchboard-surge.png') });
+    await batch.locator('select.overflow').first().selectOption({ label: 'Assign to me' });
+    await page.locator('#thread .message', { hasText: 'Shopper' }).filter({ hasText: 'Alice' }).first().waitFor({ timeout: 10_000 });
+    await page.click('text=# social-mentions');
+  });
+
   it('answers a private message from its thread in #social-dms, and the customer gets it privately', async () => {
     // A customer writes privately from the Networks view.
     await page.click('.tabs button[data-tab="x"]');

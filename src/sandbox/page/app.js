@@ -381,6 +381,10 @@ document.querySelector('#mention-form').addEventListener('submit', async (event)
 document.querySelector('#dm-submit').addEventListener('click', async () => {
   await api('/api/dm', customerForm());
 });
+// A viral moment: 120 mentions at once, a known customer's complaint among them.
+document.querySelector('#surge-submit').addEventListener('click', async () => {
+  await api('/api/surge', {});
+});
 
 let pending = null;
 const events = new EventSource('/api/events');

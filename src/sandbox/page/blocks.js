@@ -45,6 +45,7 @@ const EMOJI = {
   incoming_envelope: '📨',
   arrows_counterclockwise: '🔄',
   robot_face: '🤖',
+  ocean: '🌊',
   test_tube: '🧪',
   double_vertical_bar: '⏸️',
   white_circle: '⚪',
@@ -161,10 +162,11 @@ function renderElement(element, blockId, onAction) {
     button.addEventListener('click', () => onAction({ ...element, block_id: blockId }));
     return button;
   }
-  if (element.type === 'static_select') {
+  if (element.type === 'static_select' || element.type === 'overflow') {
+    // An overflow menu (a surge thread's mentions) is a select whose placeholder is Slack's "⋯".
     const select = document.createElement('select');
-    select.className = 'bk';
-    const placeholder = new Option(element.placeholder?.text ?? 'Choose…', '');
+    select.className = element.type === 'overflow' ? 'bk overflow' : 'bk';
+    const placeholder = new Option(element.type === 'overflow' ? '⋯' : (element.placeholder?.text ?? 'Choose…'), '');
     placeholder.disabled = true;
     placeholder.selected = true;
     select.append(placeholder);
