@@ -150,7 +150,7 @@ export class AutoReplies implements AutomaticReplyGate {
         sentToday: 0,
       });
       const saved = await this.store.savedReplies.find(rule.actions.savedReply);
-      const text = saved && fillForAuthor(saved.text, record, contact);
+      const text = saved && fillForAuthor(saved.text, record.mention.author, contact);
       const heldBecause = blocked?.words ?? (text ? undefined : `the saved reply “${rule.actions.savedReply}” no longer exists`);
       if (heldBecause) {
         if (!(await this.store.autoReplies.decide({ ...base, outcome: 'held' })).stored) return;
@@ -363,12 +363,7 @@ export class AutoReplies implements AutomaticReplyGate {
     const platform = this.platforms.get(conversation.platform);
     const thread = { channel: conversation.slack.channel, ts: conversation.slack.ts };
     const saved = rule.actions.savedReply ? await this.store.savedReplies.find(rule.actions.savedReply) : undefined;
-    const name = contact?.name ?? message.author.name;
-    const text =
-      saved &&
-      fillTemplate(saved.text, { first_name: firstNameOf(name).firstName, handle: `@${message.author.handle}`, agent: '' })
-        .replace(/[ \t]{2,}/g, ' ')
-        .trim();
+    const text = saved && fillForAuthor(saved.text, message.author, contact);
     const blocked = guardrailBlocking(rule, {
       platform: conversation.platform,
       kind: 'dm',
@@ -629,9 +624,9 @@ function subjectOf(record: MentionRecord, contact: ContactRecord | undefined, no
 }
 
 /** A saved reply filled for the author: a rule signs as the brand, so `{{agent}}` is left out. */
-function fillForAuthor(template: string, record: MentionRecord, contact: ContactRecord | undefined): string {
-  const name = contact?.name ?? record.mention.author.name;
-  return fillTemplate(template, { first_name: firstNameOf(name).firstName, handle: `@${record.mention.author.handle}`, agent: '' })
+function fillForAuthor(template: string, author: { name: string; handle: string }, contact: ContactRecord | undefined): string {
+  const name = contact?.name ?? author.name;
+  return fillTemplate(template, { first_name: firstNameOf(name).firstName, handle: `@${author.handle}`, agent: '' })
     .replace(/[ \t]{2,}/g, ' ')
     .trim();
 }
