@@ -8,7 +8,10 @@ import type { InboundDirectMessage } from '../domain/conversations.ts';
 import type { TextMeasure } from '../domain/reply-text.ts';
 import { SwitchboardError } from '../errors.ts';
 
-export type PlatformId = 'x' | 'mastodon' | 'bluesky';
+export type PlatformId = 'x' | 'mastodon' | 'bluesky' | 'facebook' | 'instagram';
+
+/** Every network Switchboard knows, in the order it lists them. */
+export const PLATFORM_IDS: readonly PlatformId[] = ['x', 'mastodon', 'bluesky', 'facebook', 'instagram'];
 
 export interface Author {
   /** The platform's stable user ID (handles can change). */
@@ -41,6 +44,13 @@ export interface InboundMention {
   visibility?: 'public' | 'unlisted' | 'followers' | 'direct';
   /** A reply to one of the brand's own posts (a comment on it), rather than a mention out of the blue. */
   isComment?: boolean;
+  /**
+   * The post a reply goes under when it is not this one: Instagram takes replies to top-level
+   * comments only, so an answer to a reply goes under the comment it replied to.
+   */
+  replyTarget?: string;
+  /** The brand can hide it from everyone but its author (a comment on the brand's own Facebook or Instagram post). */
+  canHide?: boolean;
 }
 
 /** Someone liked (favourited) one of the brand's own posts. */
@@ -123,9 +133,28 @@ export interface Platform {
    * `requestedAt` its time: Mastodon takes the key as `Idempotency-Key`, Bluesky derives the record
    * key from both; X has none (see the reply service). Throws a PlatformError.
    */
-  publishReply(request: { inReplyTo: string; text: string; idempotencyKey: string; requestedAt?: string }): Promise<PublishedPost>;
+  publishReply(request: {
+    inReplyTo: string;
+    text: string;
+    idempotencyKey: string;
+    requestedAt?: string;
+    /** An earlier attempt may have gone out: a network with no idempotency key and no duplicate check (Meta) looks for it first. */
+    isRetry?: boolean;
+  }): Promise<PublishedPost>;
   /** Likes (favourites) a post as the brand. Liking twice is harmless on every platform. */
   like(postId: string): Promise<void>;
+  /** Why Like is not offered here, when the network's API cannot like this kind of post (Instagram comments). */
+  readonly cannotLike?: string;
+  /**
+   * Hides a comment on the brand's own post from everyone but its author, or shows it again
+   * (Facebook, Instagram): moderation for abuse and spam. Doing it twice is harmless.
+   */
+  setHidden?(postId: string, hidden: boolean): Promise<void>;
+  /**
+   * How often to read the network when it pushes what happens (Meta's webhooks): reads then only
+   * catch up on what a lost webhook missed. Absent: `POLL_INTERVAL_SECONDS`.
+   */
+  readonly pollIntervalMs?: number;
   /**
    * One request: one page of mentions newer than `query.after`, plus the re-read window below it.
    * Throws a PlatformError.
@@ -145,6 +174,27 @@ export interface Platform {
   readonly reachableDepth?: number;
   /** Private messages, where the network has them and the credentials allow them. */
   readonly directMessages?: DirectMessaging;
+  /** What a network pushes (Meta's webhooks) read into events; absent for networks that are only read. */
+  readonly pushed?: PushReceiver;
+  /** What a reply form starts with, to address the author (`@handle ` where the network threads by mention). */
+  replyPrefix?(author: Author): string;
+}
+
+/** Something a network pushed, in the core's words. Text is untrusted. */
+export type PushedEvent =
+  | { kind: 'mention'; mention: InboundMention }
+  /** The author changed the text (the whole new mention, for when the edit arrives before the post it edits). */
+  | { kind: 'edited'; mention: InboundMention; at: string }
+  | { kind: 'removed'; platform: PlatformId; id: string; at: string }
+  | { kind: 'direct_message'; message: InboundDirectMessage };
+
+export interface PushReceiver {
+  /**
+   * The events of one stored delivery that are this platform's (a delivery for another network, or
+   * for another account, yields none). May read the network for what a delivery leaves out; throws a
+   * PlatformError when that read fails, so the delivery is kept and tried again.
+   */
+  eventsOf(body: string): Promise<PushedEvent[]>;
 }
 
 export interface DirectMessageQuery {
@@ -175,6 +225,8 @@ export interface DirectReplyTarget {
   participants: Author[];
   /** The newest customer message (Mastodon threads a direct reply under it). */
   lastInboundId?: string;
+  /** When the customer last wrote: Messenger and Instagram allow replies only for a while after it. */
+  lastInboundAt?: string;
 }
 
 /**
@@ -263,5 +315,8 @@ export function profileUrlOf(platform: PlatformId, handle: string): string {
     return `https://${server}/@${user}`;
   }
   if (platform === 'bluesky') return `https://bsky.app/profile/${bare}`;
+  if (platform === 'instagram') return `https://www.instagram.com/${bare}`;
+  // Messenger and Page comments name people by an ID scoped to the Page, with no public handle.
+  if (platform === 'facebook') return 'https://www.facebook.com/';
   return `https://x.com/${bare}`;
 }

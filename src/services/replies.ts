@@ -198,7 +198,11 @@ export class ReplyService {
       }
       const problem = checkReplyText(text, (candidate) => dms.measure(candidate));
       if (problem) return { kind: 'invalid', message: describeTextProblem(problem, `${platform.displayName} private messages`) };
-      const refusal = dms.problemWith?.(text, { conversationId: conversation.conversationId, participants: conversation.participants });
+      const refusal = dms.problemWith?.(text, {
+        conversationId: conversation.conversationId,
+        participants: conversation.participants,
+        lastInboundAt: conversation.lastInboundAt,
+      });
       if (refusal) return { kind: 'invalid', message: refusal };
       return {
         kind: 'ok',
@@ -219,7 +223,7 @@ export class ReplyService {
     if (problem) return { kind: 'invalid', message: describeTextProblem(problem, platform.displayName) };
     // A mention posted in a surge's thread is answered in that thread.
     const thread = { channel: mention.slack.channel, ts: mention.slack.threadTs ?? mention.slack.ts };
-    return { kind: 'ok', platform, inReplyTo: mention.mention.id, thread };
+    return { kind: 'ok', platform, inReplyTo: mention.mention.replyTarget ?? mention.mention.id, thread };
   }
 
   async undo(replyKey: string, userId: string): Promise<UndoOutcome> {
@@ -412,6 +416,7 @@ export class ReplyService {
               text: reply.text,
               idempotencyKey: reply.key,
               requestedAt: reply.requestedAt,
+              isRetry,
             });
       } catch (error) {
         // Only the platform call's own outcome decides whether the reply may have gone out.
@@ -452,6 +457,7 @@ export class ReplyService {
       conversationId: conversation.conversationId,
       participants: conversation.participants,
       lastInboundId: conversation.lastInboundId,
+      lastInboundAt: conversation.lastInboundAt,
     };
     if (isRetry) {
       const found = await dms.findSent(target, reply.text, reply.requestedAt);
