@@ -4,6 +4,7 @@ import { AUTHOR_WINDOW_HOURS } from './domain/auto-replies/guardrails.ts';
 import { cronProblem } from './domain/digest-schedule.ts';
 import { DEFAULT_SURGE_SETTINGS, type SurgeSettings } from './domain/surges.ts';
 import { SwitchboardError } from './errors.ts';
+import type { MetaConfig } from './platforms/meta/meta-platform.ts';
 import { parseKey } from './store/pii-cipher.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface Config {
   mastodon?: MastodonConfig;
   /** Absent unless both `BLUESKY_IDENTIFIER` and `BLUESKY_APP_PASSWORD` are set. */
   bluesky?: BlueskyConfig;
+  /** Facebook (and Instagram, with `INSTAGRAM_ACCOUNT_ID`): absent unless `META_APP_SECRET` is set. */
+  meta?: MetaConfig;
   pollIntervalSeconds: number;
   backfillHours: number;
   digest: { cron: string; timezone: string; responseTargetMinutes: number };
@@ -193,6 +196,16 @@ const envSchema = z.object({
   X_ACCESS_TOKEN: optional(z.string()),
   X_ACCESS_SECRET: optional(z.string()),
   X_USER_ID: optional(z.string().regex(/^\d{1,20}$/, 'X_USER_ID must be the numeric ID of the brand account')),
+  META_APP_SECRET: optional(z.string()),
+  META_VERIFY_TOKEN: optional(z.string()),
+  META_PAGE_ID: optional(z.string().regex(/^\d{1,25}$/, 'META_PAGE_ID must be the numeric ID of the Facebook Page')),
+  META_PAGE_ACCESS_TOKEN: optional(z.string()),
+  INSTAGRAM_ACCOUNT_ID: optional(
+    z.string().regex(/^\d{1,25}$/, 'INSTAGRAM_ACCOUNT_ID must be the numeric ID of the Instagram professional account linked to the Page'),
+  ),
+  META_GRAPH_URL: optional(url('META_GRAPH_URL')),
+  META_GRAPH_VERSION: optional(z.string().regex(/^v\d{1,3}\.\d$/, 'META_GRAPH_VERSION must look like v25.0')),
+  META_HUMAN_AGENT: optional(z.enum(['true', 'false'], { message: 'META_HUMAN_AGENT must be true or false' })),
   MASTODON_URL: optional(url('MASTODON_URL')),
   MASTODON_ACCESS_TOKEN: optional(z.string()),
   BLUESKY_SERVICE: optional(url('BLUESKY_SERVICE')),
@@ -278,9 +291,27 @@ function crossFieldProblems(raw: Env): string[] {
     );
   }
   // A platform is on exactly when its variables are set; half a platform is a mistake worth naming.
-  if (!env.X_BEARER_TOKEN && !(env.MASTODON_URL || env.MASTODON_ACCESS_TOKEN) && !(env.BLUESKY_IDENTIFIER || env.BLUESKY_APP_PASSWORD)) {
+  if (
+    !env.X_BEARER_TOKEN &&
+    !(env.MASTODON_URL || env.MASTODON_ACCESS_TOKEN) &&
+    !(env.BLUESKY_IDENTIFIER || env.BLUESKY_APP_PASSWORD) &&
+    !env.META_APP_SECRET
+  ) {
     problems.push(
-      'No social platform is configured: set X_BEARER_TOKEN (X), MASTODON_URL and MASTODON_ACCESS_TOKEN (Mastodon), or BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD (Bluesky)',
+      'No social platform is configured: set X_BEARER_TOKEN (X), MASTODON_URL and MASTODON_ACCESS_TOKEN (Mastodon), BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD (Bluesky), or META_APP_SECRET with the Page variables (Facebook, Instagram)',
+    );
+  }
+  const metaNames = ['META_VERIFY_TOKEN', 'META_PAGE_ID', 'META_PAGE_ACCESS_TOKEN'] as const;
+  if (env.META_APP_SECRET) {
+    const missing = metaNames.filter((name) => !env[name]);
+    if (missing.length) {
+      problems.push(
+        `${missing.join(', ')} must be set too: Facebook needs the webhook's verify token, the Page's ID and a Page access token beside META_APP_SECRET`,
+      );
+    }
+  } else if ([...metaNames, 'INSTAGRAM_ACCOUNT_ID'].some((name) => env[name])) {
+    problems.push(
+      "META_APP_SECRET is required for Facebook and Instagram: copy it from the Meta app's Settings > Basic (it checks every webhook's signature)",
     );
   }
   if (Boolean(env.MASTODON_URL) !== Boolean(env.MASTODON_ACCESS_TOKEN)) {
@@ -360,6 +391,19 @@ export function loadConfig(env: Env): Config {
             reread: { hours: e.BLUESKY_REREAD_HOURS ?? 24, count: e.BLUESKY_REREAD_COUNT ?? 100 },
           }
         : undefined,
+    meta:
+      e.META_APP_SECRET && e.META_VERIFY_TOKEN && e.META_PAGE_ID && e.META_PAGE_ACCESS_TOKEN
+        ? {
+            appSecret: e.META_APP_SECRET,
+            verifyToken: e.META_VERIFY_TOKEN,
+            pageId: e.META_PAGE_ID,
+            pageAccessToken: e.META_PAGE_ACCESS_TOKEN,
+            instagramAccountId: e.INSTAGRAM_ACCOUNT_ID,
+            graphUrl: e.META_GRAPH_URL ?? 'https://graph.facebook.com/',
+            graphVersion: e.META_GRAPH_VERSION ?? META_GRAPH_VERSION,
+            humanAgent: e.META_HUMAN_AGENT === 'true',
+          }
+        : undefined,
     pollIntervalSeconds: e.POLL_INTERVAL_SECONDS ?? 60,
     backfillHours: e.BACKFILL_HOURS ?? 24,
     digest: {
@@ -391,6 +435,9 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+/** The Graph API version this code was written and tested against: Meta keeps each for about two years. */
+export const META_GRAPH_VERSION = 'v25.0';
+
 /** Values that must never appear in a log line. */
 export function secretsOf(config: Config): string[] {
   const { slack, x } = config;
@@ -404,6 +451,9 @@ export function secretsOf(config: Config): string[] {
     x?.userContext?.accessSecret,
     config.mastodon?.accessToken,
     config.bluesky?.appPassword,
+    config.meta?.appSecret,
+    config.meta?.verifyToken,
+    config.meta?.pageAccessToken,
     config.crmSyncSecret,
     config.piiEncryptionKey,
     // The password inside the URL, and the URL whole (it is logged nowhere, but never by accident either).

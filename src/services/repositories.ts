@@ -231,6 +231,26 @@ export interface DeliveryQueueRepository {
   all(): Promise<QueuedMention[]>;
 }
 
+/**
+ * A webhook delivery (Meta's), stored before it is answered: a crash after the 200 loses nothing.
+ * Its body is the raw JSON, untrusted and personal (names, messages): sealed at rest with a key.
+ */
+export interface InboundDelivery {
+  /** A hash of the body: Meta's retry of the same delivery is the same key. */
+  key: string;
+  receivedAt: string;
+  body: string;
+}
+
+export interface WebhookInboxRepository {
+  /** Stores it unless its key is waiting already; true when it was new. */
+  add(delivery: InboundDelivery): Promise<boolean>;
+  /** Deliveries not yet taken in, oldest first. */
+  pending(limit: number): Promise<InboundDelivery[]>;
+  /** Taken in: their events are stored; the deliveries are dropped. */
+  done(keys: readonly string[]): Promise<void>;
+}
+
 /** Surges, per channel: the one going on (its message, its running figures) and those past, for the digest. */
 export interface SurgeRepository {
   active(channel: string): Promise<SurgeRecord | undefined>;
@@ -305,6 +325,7 @@ export interface Repositories {
   savedReplies: SavedReplyRepository;
   autoReplies: AutoReplyRepository;
   deliveryQueue: DeliveryQueueRepository;
+  webhookInbox: WebhookInboxRepository;
   surges: SurgeRepository;
   triageCorrections: TriageCorrectionRepository;
   conversations: ConversationRepository;

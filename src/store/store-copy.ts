@@ -15,6 +15,7 @@ export const COLLECTIONS = [
   'savedReplies',
   'autoReplies',
   'deliveryQueue',
+  'webhookInbox',
   'surges',
   'triageCorrections',
   'conversations',

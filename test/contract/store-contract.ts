@@ -80,6 +80,7 @@ const pick = (r: Repositories): Repositories => ({
   savedReplies: r.savedReplies,
   autoReplies: r.autoReplies,
   deliveryQueue: r.deliveryQueue,
+  webhookInbox: r.webhookInbox,
   surges: r.surges,
   triageCorrections: r.triageCorrections,
   conversations: r.conversations,
@@ -547,6 +548,27 @@ export function describeStoreContract(adapter: string, subject: () => StoreUnder
       await store.deliveryQueue.remove(['x:1', 'x:2']);
       await reopen();
       expect(await store.deliveryQueue.all()).toEqual([]);
+    });
+
+    it("keeps Meta's webhook deliveries until they are taken in: each key once, oldest first, across a restart", async () => {
+      const delivery = (key: string, second: number) => ({
+        key,
+        receivedAt: `2026-12-03T10:00:0${second}.000Z`,
+        body: JSON.stringify({ object: 'page', entry: [{ id: '1', time: second, changes: [] }], note: `Zoë «${key}»` }),
+      });
+      expect(await store.webhookInbox.add(delivery('b', 2))).toBe(true);
+      expect(await store.webhookInbox.add(delivery('a', 1))).toBe(true);
+      // Meta's retry of the same body while it waits: stored once.
+      expect(await store.webhookInbox.add(delivery('a', 3))).toBe(false);
+      await reopen();
+      expect(await store.webhookInbox.pending(10)).toEqual([delivery('a', 1), delivery('b', 2)]);
+      expect(await store.webhookInbox.pending(1)).toEqual([delivery('a', 1)]);
+      await store.webhookInbox.done(['a', 'unknown']);
+      await reopen();
+      expect(await store.webhookInbox.pending(10)).toEqual([delivery('b', 2)]);
+      await store.webhookInbox.done(['b']);
+      await reopen();
+      expect(await store.webhookInbox.pending(10)).toEqual([]);
     });
 
     it('keeps surges across a restart: the one going on per channel, and those of a period', async () => {

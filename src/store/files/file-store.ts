@@ -22,6 +22,7 @@ import { SessionStore } from './session-store.ts';
 import { SurgeStore } from './surge-store.ts';
 import { TimelineStore } from './timeline-store.ts';
 import { TriageCorrectionStore } from './triage-correction-store.ts';
+import { WebhookInboxStore } from './webhook-inbox-store.ts';
 
 /** The lowdb adapter: every store file under DATA_DIR, opened together so a bad file stops start-up before anything runs. */
 export interface FileStore extends Store {
@@ -34,6 +35,7 @@ export interface FileStore extends Store {
   savedReplies: SavedReplyStore;
   autoReplies: AutoReplyStore;
   deliveryQueue: DeliveryQueueStore;
+  webhookInbox: WebhookInboxStore;
   surges: SurgeStore;
   triageCorrections: TriageCorrectionStore;
   conversations: ConversationStore;
@@ -69,6 +71,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       savedReplies,
       autoReplies,
       deliveryQueue,
+      webhookInbox,
       surges,
       triageCorrections,
       conversations,
@@ -86,6 +89,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       SavedReplyStore.open(dataDir),
       AutoReplyStore.open(dataDir),
       DeliveryQueueStore.open(dataDir),
+      WebhookInboxStore.open(dataDir, { cipher }),
       SurgeStore.open(dataDir),
       TriageCorrectionStore.open(dataDir),
       ConversationStore.open(dataDir, { cipher }),
@@ -105,6 +109,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
       savedReplies,
       autoReplies,
       deliveryQueue,
+      webhookInbox,
       surges,
       triageCorrections,
       conversations,
@@ -143,6 +148,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
         savedReplies: savedReplies.copy,
         autoReplies: autoReplies.copy,
         deliveryQueue: deliveryQueue.copy,
+        webhookInbox: webhookInbox.copy,
         surges: surges.copy,
         triageCorrections: triageCorrections.copy,
         ...conversations.copy,

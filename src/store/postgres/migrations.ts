@@ -145,6 +145,15 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       CREATE INDEX surges_by_start ON surges (started_at);
     `,
   },
+  {
+    id: 8,
+    name: 'webhook inbox',
+    sql: `
+      -- Meta's webhook deliveries, stored before they are answered; deleted once their events are stored.
+      CREATE TABLE webhook_inbox (key text PRIMARY KEY, received_at text NOT NULL, body text NOT NULL, sealed boolean NOT NULL);
+      CREATE INDEX webhook_inbox_by_arrival ON webhook_inbox (received_at);
+    `,
+  },
 ];
 
 /** Any fixed number: the lock every replica takes to migrate, one at a time. */

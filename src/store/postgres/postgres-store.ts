@@ -8,6 +8,7 @@ import { PgAutoReplies } from './pg-auto-replies.ts';
 import { PgContacts } from './pg-contacts.ts';
 import { PgDeliveryQueue } from './pg-delivery-queue.ts';
 import { PgSurges } from './pg-surges.ts';
+import { PgWebhookInbox } from './pg-webhook-inbox.ts';
 import {
   PgAudit,
   PgConversations,
@@ -59,6 +60,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       savedReplies: new PgSavedReplies(on),
       autoReplies: new PgAutoReplies(on),
       deliveryQueue: new PgDeliveryQueue(on),
+      webhookInbox: new PgWebhookInbox(on, cipher),
       surges: new PgSurges(on),
       triageCorrections: new PgTriageCorrections(on),
       conversations: new PgConversations(on, cipher),
@@ -84,6 +86,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         savedReplies: repositories.savedReplies.copy,
         autoReplies: repositories.autoReplies.copy,
         deliveryQueue: repositories.deliveryQueue.copy,
+        webhookInbox: repositories.webhookInbox.copy,
         surges: repositories.surges.copy,
         triageCorrections: repositories.triageCorrections.copy,
         ...repositories.conversations.copy,
