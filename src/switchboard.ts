@@ -5,11 +5,13 @@ import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
 import { SwitchboardError } from './errors.ts';
 import { crmSyncRoute } from './http/crm-sync-route.ts';
+import { metaWebhookRoute } from './http/meta-webhook-route.ts';
 import { DigestScheduler } from './jobs/digest-scheduler.ts';
 import { Poller } from './jobs/poller.ts';
 import { type Log, toBoltLogger } from './log.ts';
 import { BlueskyPlatform } from './platforms/bluesky/bluesky-platform.ts';
 import { MastodonPlatform } from './platforms/mastodon/mastodon-platform.ts';
+import { MetaPlatform } from './platforms/meta/meta-platform.ts';
 import type { Platform, PlatformId } from './platforms/platform.ts';
 import { PlatformError } from './platforms/platform.ts';
 import { XPlatform } from './platforms/x/x-platform.ts';
@@ -30,6 +32,7 @@ import type { SessionRepository } from './services/repositories.ts';
 import { backoffMs, sleep } from './services/sleep.ts';
 import { ChatCallError } from './services/team-chat.ts';
 import { TriageService } from './services/triage.ts';
+import { type PushedIntake, WebhookIntake } from './services/webhook-intake.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
 import { registerListeners } from './slack/listeners/index.ts';
 import { SlackGateway } from './slack/slack-gateway.ts';
@@ -49,6 +52,8 @@ export interface Tuning {
   blueskyPageSize?: number;
   /** How often the digest scheduler checks for a missed run. */
   digestCheckMs: number;
+  /** How often Facebook and Instagram are read to catch up on what a lost webhook missed. */
+  metaCatchUpMs: number;
   /** The clock the digest scheduler reads; tests move it instead of waiting for 09:00. */
   now: () => Date;
 }
@@ -59,6 +64,7 @@ export const DEFAULT_TUNING: Tuning = {
   retryBaseMs: 2_000,
   retryMaxMs: 5 * 60_000,
   digestCheckMs: 5 * 60_000,
+  metaCatchUpMs: 5 * 60_000,
   now: () => new Date(),
 };
 
@@ -97,9 +103,11 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
   let autoReplies: AutoReplies | undefined;
   let delivery: MentionDelivery | undefined;
   let digestScheduler: DigestScheduler | undefined;
+  let webhooks: WebhookIntake | undefined;
 
   const stop = async () => {
     shutdown.abort();
+    await webhooks?.stop();
     await Promise.all(pollers.map((poller) => poller.stop()));
     await delivery?.stop();
     await autoReplies?.stop();
@@ -180,9 +188,35 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
     const finished = (await crm.finishInterrupted()) + (await erasure.finishInterrupted()) + (await customerSync.finishInterrupted());
     if (finished) log.info(`finished ${finished} merge(s) or erasure(s) that a stop had cut short`);
 
-    const routes = config.crmSyncSecret
-      ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: customerSync, log: log.child('crm-sync') })]
-      : [];
+    // What networks push (Meta) is taken in through the same intake as their reads, filled in as each connects.
+    const intakes = new Map<PlatformId, PushedIntake>();
+    const intake = new WebhookIntake(
+      store,
+      platforms,
+      (id) => intakes.get(id),
+      mentionMessages,
+      leadership,
+      health,
+      log.child('webhooks'),
+      {
+        retryBaseMs: tune.retryBaseMs,
+        retryMaxMs: tune.retryMaxMs,
+      },
+    );
+    webhooks = intake;
+    const routes = [
+      ...(config.crmSyncSecret ? [crmSyncRoute({ secret: config.crmSyncSecret, sync: customerSync, log: log.child('crm-sync') })] : []),
+      ...(config.meta
+        ? [
+            metaWebhookRoute({
+              appSecret: config.meta.appSecret,
+              verifyToken: config.meta.verifyToken,
+              receive: (body) => intake.receive(body),
+              log: log.child('meta-webhook'),
+            }),
+          ]
+        : []),
+    ];
     app = createSlackApp({ config, log, health, identity, routes });
     registerListeners(app, {
       slack,
@@ -241,7 +275,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       });
       const poller = new Poller(platform.id, ingest, health, log.child(`poller.${platform.id}`), {
         platformName: platform.displayName,
-        intervalMs: config.pollIntervalSeconds * 1000,
+        intervalMs: platform.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
         retryBaseMs: tune.retryBaseMs,
         retryMaxMs: tune.retryMaxMs,
         leadership,
@@ -250,6 +284,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       poller.start();
       const dms = platform.directMessages;
       const dmChannel = config.slack.dmChannel;
+      intakes.set(platform.id, { mentions: ingest });
       if (dms && dmChannel) {
         const dmIngest = new DirectMessageIngest(platform, store, chat, conversations, health, log.child(`${platform.id}.dms`), {
           channel: dmChannel,
@@ -267,11 +302,15 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
         });
         pollers.push(dmPoller);
         dmPoller.start();
+        intakes.set(platform.id, { mentions: ingest, directMessages: dmIngest });
       }
+      // Deliveries that waited for this network (stored before it connected) are taken in now.
+      if (platform.pushed) intake.takeInSoon();
     };
     // Platforms that answer start now; one that is unreachable keeps being retried on its own, so an
     // outage of one network does not hold up the others. Refused credentials stop start-up.
     const { allConnected } = await connectPlatforms(config, log, health, tune, shutdown.signal, startPolling, store.sessions);
+    intake.start();
     await replies.resume();
     // Replies waiting for a platform that connected late are resumed once it is there.
     void allConnected
@@ -350,6 +389,24 @@ async function connectPlatforms(
       what: `verifying MASTODON_ACCESS_TOKEN on ${mastodon.url}`,
       connect: () => MastodonPlatform.connect(mastodon, { pageSize: tune.mastodonPageSize, directMessages: dmReads }),
     });
+  }
+  const meta = config.meta;
+  if (meta) {
+    const options = { pollIntervalMs: tune.metaCatchUpMs, directMessages: Boolean(config.slack.dmChannel) };
+    wanted.push({
+      id: 'facebook',
+      name: 'Facebook',
+      what: `reading the Page ${meta.pageId} with META_PAGE_ACCESS_TOKEN`,
+      connect: () => MetaPlatform.connect(meta, 'facebook', options),
+    });
+    if (meta.instagramAccountId) {
+      wanted.push({
+        id: 'instagram',
+        name: 'Instagram',
+        what: `reading the Instagram account ${meta.instagramAccountId} with META_PAGE_ACCESS_TOKEN`,
+        connect: () => MetaPlatform.connect(meta, 'instagram', options),
+      });
+    }
   }
   if (bluesky) {
     wanted.push({

@@ -15,6 +15,10 @@ export interface MentionWorkflow {
   replies?: Array<{ by: string; at: string; url?: string }>;
   /** What an automatic-reply rule did here (shown as "Auto-replied by rule …"). */
   automatic?: AutomaticTouch;
+  /** Hidden from everyone but its author by a person (Facebook, Instagram moderation). */
+  hidden?: { by: string; at: string };
+  /** Its author deleted it on the network. */
+  removed?: { at: string };
 }
 
 /** The latest automatic-reply rule to act on a mention, and how its reply stands. */
@@ -159,6 +163,9 @@ export type AuditAction =
   | 'reply_failed'
   | 'reply_uncertain'
   | 'like'
+  /** A comment hidden from everyone but its author, or shown again (Facebook, Instagram). */
+  | 'hide'
+  | 'unhide'
   | 'refused'
   /** A teammate corrected a mention's triage label (`detail`: from → to). */
   | 'relabel'

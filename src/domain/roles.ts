@@ -1,7 +1,7 @@
 /**
  * Who may do what. Three roles, each including the one below it:
  * - viewer: anyone in the workspace; sees mention messages and contact cards without personal data;
- * - agent (`SLACK_AGENTS`, formerly `REPLY_ALLOWED_USERS`): replies, likes, assigns, resolves, writes
+ * - agent (`SLACK_AGENTS`, formerly `REPLY_ALLOWED_USERS`): replies, likes, hides comments, assigns, resolves, writes
  *   notes, links and tags contacts, and sees personal data;
  * - admin (`SLACK_ADMINS`): merges, erases and exports contacts, edits saved replies, posts a digest
  *   on demand, reads the audit log, manages automatic-reply rules and pauses them.
@@ -14,6 +14,7 @@ export type GuardedAction =
   | 'reply'
   | 'undo_reply'
   | 'like'
+  | 'hide'
   | 'assign'
   | 'resolve'
   | 'relabel'
@@ -35,6 +36,7 @@ export const REQUIRED_ROLE: Record<GuardedAction, Role> = {
   reply: 'agent',
   undo_reply: 'agent',
   like: 'agent',
+  hide: 'agent',
   assign: 'agent',
   resolve: 'agent',
   relabel: 'agent',
@@ -56,6 +58,7 @@ const ACTION_WORDS: Record<GuardedAction, string> = {
   reply: 'Replying on the brand’s behalf',
   undo_reply: 'Undoing a reply',
   like: 'Liking posts as the brand',
+  hide: 'Hiding or unhiding comments',
   assign: 'Assigning mentions',
   resolve: 'Resolving mentions',
   relabel: 'Correcting triage labels',

@@ -49,6 +49,8 @@ export interface InboundMention {
    * comments only, so an answer to a reply goes under the comment it replied to.
    */
   replyTarget?: string;
+  /** When its author last changed the text (Facebook comments can be edited). */
+  editedAt?: string;
   /** The brand can hide it from everyone but its author (a comment on the brand's own Facebook or Instagram post). */
   canHide?: boolean;
 }

@@ -142,6 +142,8 @@ export interface DirectMessageIngestOptions {
  */
 export class DirectMessageIngest {
   private readonly now: () => Date;
+  /** One intake at a time: a read and a pushed batch never post the same message twice. */
+  private readonly intake = new KeyedMutex();
   /** The network refused access to private messages (Bluesky: app password scope): said once. */
   private refusedScope?: string;
   gapWarning?: string;
@@ -186,12 +188,23 @@ export class DirectMessageIngest {
     this.refusedScope = undefined;
     // Oldest first; a stable sort keeps a conversation's messages of the same second in the order read.
     const messages = [...batch.messages].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    const posted = await this.take(messages, signal);
+    const posted = await this.intake.run('intake', () => this.take(messages, signal));
     // Only a read taken whole moves the cursor: what was not posted is read again next time.
     if (posted !== undefined && !signal.aborted && batch.cursor && batch.cursor !== after) {
       await this.store.cursors.set(this.stream, batch.cursor);
     }
     return { fetched: messages.length, posted: posted ?? 0, pages: 1, rateLimit: batch.rateLimit };
+  }
+
+  /**
+   * Messages the network pushed (Meta's webhooks), by the same rules as a read's: each stored before
+   * its Slack post, posted once into its conversation's thread; one already in Slack, or erased, is
+   * skipped. The cursor is the catch-up reads' and does not move. Returns how many were posted, or
+   * undefined when a stop interrupted it (what was not posted stays owed and is pushed or read again).
+   */
+  acceptPushed(messages: readonly InboundDirectMessage[], signal: AbortSignal): Promise<number | undefined> {
+    const ordered = [...messages].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    return this.intake.run('intake', () => this.take(ordered, signal));
   }
 
   /** Says once, in the log and on /healthz, what to do; mentions keep working meanwhile. */

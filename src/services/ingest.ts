@@ -5,6 +5,7 @@ import type { MentionClassifier } from '../domain/triage/triage-model.ts';
 import type { Log } from '../log.ts';
 import { type InboundMention, type Platform, PlatformError, type RateLimitState } from '../platforms/platform.ts';
 import { type Health, platformComponent } from './health.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
 import type { DeliveryItem, MentionDelivery } from './mention-delivery.ts';
 import type { CursorRepository, Store } from './repositories.ts';
 import { sleep } from './sleep.ts';
@@ -59,6 +60,8 @@ export interface PollResult {
  */
 export class MentionIngest {
   private readonly now: () => Date;
+  /** One intake at a time per network: a poll's chunk and a pushed batch never write the same mention at once. */
+  private readonly intake = new KeyedMutex();
   /** Set when a poll came back so full that older mentions may be out of the platform's reach. */
   gapWarning?: string;
 
@@ -108,24 +111,51 @@ export class MentionIngest {
     // a mention is safe once its intent and queue entry are stored.
     let queued = 0;
     for (let start = 0; start < mentions.length && !signal.aborted; start += ATTEMPT_CHUNK) {
-      const steps = await this.prepare(mentions.slice(start, start + ATTEMPT_CHUNK), after, notBefore);
-      const toDeliver: DeliveryItem[] = [];
-      let cursor: string | undefined;
-      for (const step of steps) {
-        if (step.kind === 'skip' && !step.advance) continue;
-        if (step.kind === 'post') {
-          toDeliver.push({ entry: step.entry, mayBeInSlack: step.attemptedBefore });
-          if (step.isLate) this.log.info(`${step.record.key} was listed late, below mentions already posted: queued now`);
+      const chunk = mentions.slice(start, start + ATTEMPT_CHUNK);
+      queued += await this.intake.run('intake', async () => {
+        const steps = await this.prepare(chunk, { after, notBefore });
+        const toDeliver: DeliveryItem[] = [];
+        let cursor: string | undefined;
+        for (const step of steps) {
+          if (step.kind === 'skip' && !step.advance) continue;
+          if (step.kind === 'post') {
+            toDeliver.push({ entry: step.entry, mayBeInSlack: step.attemptedBefore });
+            if (step.isLate) this.log.info(`${step.record.key} was listed late, below mentions already posted: queued now`);
+          }
+          cursor = step.mention.cursor;
         }
-        cursor = step.mention.cursor;
-      }
-      this.delivery.enqueue(toDeliver);
-      queued += toDeliver.length;
-      if (cursor) await this.advanceCursor(this.store.cursors, cursor);
+        this.delivery.enqueue(toDeliver);
+        if (cursor) await this.advanceCursor(this.store.cursors, cursor);
+        return toDeliver.length;
+      });
     }
     if (!signal.aborted) await this.recordLikes(notBefore, signal);
     return { fetched: mentions.length, posted: queued, pages, rateLimit };
   }
+  /**
+   * Mentions the network pushed (Meta's webhooks), by the same rule as a poll's: intent and queue
+   * entry stored before this returns, then owed to Slack. No cursor moves (the catch-up reads keep
+   * their own); one already stored, or erased, is skipped, so a webhook retried, duplicated or
+   * arriving after the catch-up read found the same comment changes nothing. Returns how many were queued.
+   */
+  async acceptPushed(pushed: readonly InboundMention[]): Promise<number> {
+    await this.delivery.ensureResumed();
+    const mentions = [...pushed].sort((a, b) => this.platform.compareCursors(a.cursor, b.cursor));
+    let queued = 0;
+    for (let start = 0; start < mentions.length; start += ATTEMPT_CHUNK) {
+      const chunk = mentions.slice(start, start + ATTEMPT_CHUNK);
+      queued += await this.intake.run('intake', async () => {
+        const steps = await this.prepare(chunk, { pushed: true });
+        const toDeliver = steps.flatMap((step) =>
+          step.kind === 'post' ? [{ entry: step.entry, mayBeInSlack: step.attemptedBefore }] : [],
+        );
+        this.delivery.enqueue(toDeliver);
+        return toDeliver.length;
+      });
+    }
+    return queued;
+  }
+
   /**
    * Likes of the brand's own posts (where the network reports them): stored once each, with the
    * liker's contact when they are known, for the digest. Nothing goes to Slack, and a like alone
@@ -220,7 +250,8 @@ export class MentionIngest {
    * Decides, for a chunk of mentions in order, what each needs, and writes the intent to post for
    * all that will be posted in one go (write-ahead: before any Slack call).
    */
-  private async prepare(chunk: InboundMention[], after: string | undefined, notBefore: Date): Promise<Step[]> {
+  private async prepare(chunk: InboundMention[], read: { after?: string; notBefore?: Date; pushed?: boolean }): Promise<Step[]> {
+    const { after, notBefore } = read;
     const { mentions } = this.store;
     const steps: Array<Exclude<Step, PostStep> | Omit<PostStep, 'record' | 'entry'>> = [];
     const attempts: MentionAttempt[] = [];
@@ -229,13 +260,13 @@ export class MentionIngest {
     const known = await mentions.getMany(chunk.map(mentionKey));
     for (const mention of chunk) {
       const key = mentionKey(mention);
-      if (after === undefined && Date.parse(mention.createdAt) < notBefore.getTime()) {
+      if (!read.pushed && notBefore && after === undefined && Date.parse(mention.createdAt) < notBefore.getTime()) {
         steps.push({ kind: 'skip', mention, advance: true }); // older than the first start's backfill
         continue;
       }
       const isLate = after !== undefined && this.platform.compareCursors(mention.cursor, after) <= 0;
-      // A re-read mention that was erased stays erased (GDPR), however often it is listed again.
-      if (isLate && (await mentions.wasErased(key))) {
+      // A re-read (or pushed again) mention that was erased stays erased (GDPR), however often it is listed again.
+      if ((isLate || read.pushed) && (await mentions.wasErased(key))) {
         steps.push({ kind: 'skip', mention, advance: false });
         continue;
       }

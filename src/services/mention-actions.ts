@@ -51,6 +51,42 @@ export class MentionActions {
     });
   }
 
+  /**
+   * Hides a comment on the brand's own post from everyone but its author (abuse, spam), or shows it
+   * again: a moderation step on the network, audited, and shown on the message.
+   */
+  toggleHidden(mentionKey: string, userId: string): Promise<ActionAnswer> {
+    return this.mutex.run(mentionKey, async () => {
+      const mention = await this.store.mentions.get(mentionKey);
+      if (!mention) return 'This mention is not known to Switchboard.';
+      const platform = this.platforms.get(mention.mention.platform);
+      if (!platform?.setHidden || !mention.mention.canHide) {
+        return `${platform?.displayName ?? mention.mention.platform} does not let the brand hide this post.`;
+      }
+      if (mention.workflow?.removed) return 'Its author deleted it: there is nothing left to hide.';
+      const hide = !mention.workflow?.hidden;
+      try {
+        await platform.setHidden(mention.mention.id, hide);
+      } catch (error) {
+        const reason = error instanceof PlatformError ? error.message : String(error);
+        await this.store.audit.record({
+          actor: userId,
+          action: 'refused',
+          mentionKey,
+          detail: `${hide ? 'hide' : 'unhide'} failed: ${reason}`,
+        });
+        this.log.warn(`${hide ? 'hiding' : 'unhiding'} ${mentionKey} failed`, { error });
+        return `Not ${hide ? 'hidden' : 'shown again'}: ${reason}.`;
+      }
+      await this.store.audit.record({ actor: userId, action: hide ? 'hide' : 'unhide', mentionKey, platformPostId: mention.mention.id });
+      await this.messages.update(mentionKey, (workflow) => ({
+        ...workflow,
+        hidden: hide ? { by: userId, at: this.now().toISOString() } : undefined,
+      }));
+      return undefined;
+    });
+  }
+
   /** Assigns to the presser; their second press unassigns; someone else's press is told who owns it. */
   assign(mentionKey: string, userId: string): Promise<ActionAnswer> {
     return this.mutex.run(mentionKey, async () => {

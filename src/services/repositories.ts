@@ -60,9 +60,12 @@ export interface MentionRepository {
   updateWorkflow(key: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord>;
   /**
    * Changes a mention's triage (a staff relabel) and where its message lives (moved to the channel
-   * the new label routes to), atomically.
+   * the new label routes to), or the post itself (its author edited it), atomically.
    */
-  updateTriage(key: string, change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'>): Promise<MentionRecord>;
+  updateTriage(
+    key: string,
+    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'> & Partial<Pick<MentionRecord, 'mention'>>,
+  ): Promise<MentionRecord>;
   /** Moves contact `from`'s mentions (or only `onlyKeys` of them) to contact `to`. */
   reassignContact(from: string, to: string, onlyKeys?: ReadonlySet<string>): Promise<number>;
   /** Erases a contact's mentions, leaving a tombstone per key (no personal data). Returns the keys. */

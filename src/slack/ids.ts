@@ -8,6 +8,8 @@ export const ACTION = {
   linkContact: 'mention_link_contact',
   assignToMe: 'mention_assign_to_me',
   resolve: 'mention_resolve',
+  /** Hide / Unhide on a comment on the brand's own Facebook or Instagram post (moderation). */
+  hide: 'mention_hide',
   /** The Relabel menu on a mention message; each option's value is `relabelValue(label, key)`. */
   relabel: 'mention_relabel',
   /** The Undo button on a reply announcement; its value is the outbox key. */
@@ -106,13 +108,13 @@ export const DIRECT_MESSAGE_METADATA_EVENT = 'switchboard_direct_message';
 export const AUTOMATION_METADATA_EVENT = 'switchboard_automation';
 
 /** What a surge-thread overflow option carries: what to do, and to which mention. */
-export type OverflowVerb = 'reply' | 'like' | 'assign' | 'resolve';
+export type OverflowVerb = 'reply' | 'like' | 'assign' | 'resolve' | 'hide';
 export const overflowValue = (verb: OverflowVerb, mentionKey: string): string => `${verb}|${mentionKey}`;
 
 export function parseOverflowValue(value: string): { verb: OverflowVerb; mentionKey: string } | undefined {
   const bar = value.indexOf('|');
   const verb = value.slice(0, bar);
-  if (bar <= 0 || !['reply', 'like', 'assign', 'resolve'].includes(verb)) return undefined;
+  if (bar <= 0 || !['reply', 'like', 'assign', 'resolve', 'hide'].includes(verb)) return undefined;
   return { verb: verb as OverflowVerb, mentionKey: value.slice(bar + 1) };
 }
 

@@ -28,7 +28,8 @@ export function registerMentionActions(app: App, context: ListenerContext): void
     const mention = await actions.find(mentionKey);
     const platform = mention ? context.platforms.get(mention.mention.platform) : undefined;
     if (!mention || !platform) return answer(args, 'This mention is not known to Switchboard, so it cannot be replied to.');
-    await slack.openView(args.body.trigger_id, await replyModalFor(context, mention, platform, `@${mention.mention.author.handle} `, 0));
+    const prefix = platform.replyPrefix?.(mention.mention.author) ?? `@${mention.mention.author.handle} `;
+    await slack.openView(args.body.trigger_id, await replyModalFor(context, mention, platform, prefix, 0));
   };
 
   app.action<BlockAction<ButtonAction>>(ACTION.reply, async (args) => {
@@ -51,12 +52,19 @@ export function registerMentionActions(app: App, context: ListenerContext): void
         return answer(args, await actions.assign(choice.mentionKey, userId));
       case 'resolve':
         return answer(args, await actions.toggleResolved(choice.mentionKey, userId));
+      case 'hide':
+        return answer(args, await actions.toggleHidden(choice.mentionKey, userId));
     }
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.like, async (args) => {
     await args.ack();
     await answer(args, await actions.like(args.action.value ?? '', args.body.user.id));
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.hide, async (args) => {
+    await args.ack();
+    await answer(args, await actions.toggleHidden(args.action.value ?? '', args.body.user.id));
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION.assignToMe, async (args) => {

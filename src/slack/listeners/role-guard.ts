@@ -1,7 +1,7 @@
 import type { AnyMiddlewareArgs, App } from '@slack/bolt';
 import { parseThreadMessage } from '../../domain/reply-text.ts';
 import type { GuardedAction, Role } from '../../domain/roles.ts';
-import { ACTION, parseOverflowValue, SLASH_COMMAND, VIEW } from '../ids.ts';
+import { ACTION, type OverflowVerb, parseOverflowValue, SLASH_COMMAND, VIEW } from '../ids.ts';
 import type { ListenerContext } from './context.ts';
 
 /** What Slack sends, as far as the guard reads it. */
@@ -36,6 +36,7 @@ const BY_ACTION_ID: Record<string, GuardedAction> = {
   [ACTION.pickSavedReply]: 'reply',
   [ACTION.undoReply]: 'undo_reply',
   [ACTION.like]: 'like',
+  [ACTION.hide]: 'hide',
   [ACTION.assignToMe]: 'assign',
   [ACTION.resolve]: 'resolve',
   [ACTION.relabel]: 'relabel',
@@ -46,6 +47,15 @@ const BY_ACTION_ID: Record<string, GuardedAction> = {
   [ACTION.conversationLinkContact]: 'link_contact',
   [ACTION.pickContact]: 'link_contact',
   [ACTION.confirmForget]: 'forget',
+};
+
+/** A surge thread's menu: the chosen option decides the action. */
+const OVERFLOW_ACTION: Record<OverflowVerb, GuardedAction> = {
+  reply: 'reply',
+  like: 'like',
+  assign: 'assign',
+  resolve: 'resolve',
+  hide: 'hide',
 };
 
 const BY_VIEW: Record<string, GuardedAction> = {
@@ -94,7 +104,8 @@ export function guardedRequestOf(body: SlackBody): { userId?: string; action?: G
       const verb = parseOverflowValue(first.selected_option?.value ?? '')?.verb;
       return {
         userId: body.user?.id,
-        action: verb === 'reply' ? 'reply' : verb === 'like' ? 'like' : verb === 'resolve' ? 'resolve' : 'assign',
+        // An option Switchboard does not know is refused further on; an agent's role is asked of it meanwhile.
+        action: verb ? OVERFLOW_ACTION[verb] : 'assign',
       };
     }
     return { userId: body.user?.id, action: BY_ACTION_ID[first?.action_id ?? ''] };

@@ -57,6 +57,8 @@ const ACTION_WORDS: Record<AuditEntry['action'], string> = {
   reply_failed: 'reply refused by the platform',
   reply_uncertain: 'reply uncertain',
   like: 'liked',
+  hide: 'hid a comment',
+  unhide: 'showed a hidden comment again',
   refused: 'was refused',
   relabel: 'relabelled a mention',
   erasure: 'erased a contact',

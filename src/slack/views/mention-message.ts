@@ -5,7 +5,7 @@ import { LANGUAGE_NAMES } from '../../domain/triage/language.ts';
 import { ACTION, BLOCK, ERASED_METADATA_EVENT, MENTION_METADATA_EVENT, relabelValue } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';
-import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
+import { CAN_LIKE, HAS_HANDLES, PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
 
 const SENTIMENT_EMOJI: Record<Sentiment['label'], string> = {
   positive: ':slightly_smiling_face:',
@@ -54,9 +54,10 @@ export function renderMentionMessage(
     metadata: { event_type: MENTION_METADATA_EVENT, event_payload: { key: record.key } },
     blocks: [
       section(
-        `*${escapeMrkdwn(name)}* ${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} on ${PLATFORM_ICON[mention.platform]} ${platform}`,
+        `*${escapeMrkdwn(name)}* ${HAS_HANDLES[mention.platform] ? `${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} ` : ''}on ${PLATFORM_ICON[mention.platform]} ${platform}`,
       ),
       section(quote(mention.text)),
+      ...(mention.editedAt ? [context(`:pencil2: Edited by its author ${slackDate(mention.editedAt)}`)] : []),
       context(
         `${labelLine(classification)}  ·  ${SENTIMENT_EMOJI[sentiment.label]} Sentiment: ${sentiment.label} (${formatScore(sentiment.score)})${languageNote(classification)}  ·  ${link(mention.url, `View on ${platform}`)}${mention.isComment ? '  ·  :leftwards_arrow_with_hook: reply to our post' : ''}${AUDIENCE[mention.visibility ?? 'public'] ?? ''}  ·  ${when}`,
       ),
@@ -67,7 +68,9 @@ export function renderMentionMessage(
         block_id: BLOCK.mentionActions,
         elements: [
           { type: 'button', action_id: ACTION.reply, text: { type: 'plain_text', text: 'Reply' }, style: 'primary', value: record.key },
-          { type: 'button', action_id: ACTION.like, text: { type: 'plain_text', text: 'Like' }, value: record.key },
+          ...(CAN_LIKE[mention.platform]
+            ? [{ type: 'button' as const, action_id: ACTION.like, text: { type: 'plain_text' as const, text: 'Like' }, value: record.key }]
+            : []),
           { type: 'button', action_id: ACTION.linkContact, text: { type: 'plain_text', text: 'Link contact' }, value: record.key },
           // Pressed again by the assignee, it unassigns; the line above says who owns it.
           { type: 'button', action_id: ACTION.assignToMe, text: { type: 'plain_text', text: 'Assign to me' }, value: record.key },
@@ -77,6 +80,17 @@ export function renderMentionMessage(
             text: { type: 'plain_text', text: workflow.resolved ? 'Reopen' : 'Resolve' },
             value: record.key,
           },
+          ...(mention.canHide && !workflow.removed
+            ? [
+                {
+                  // Moderation: hidden from everyone but its author (abuse, spam); pressed again, shown.
+                  type: 'button' as const,
+                  action_id: ACTION.hide,
+                  text: { type: 'plain_text' as const, text: workflow.hidden ? 'Unhide' : 'Hide' },
+                  value: record.key,
+                },
+              ]
+            : []),
           {
             // A teammate corrects the triage: the message moves if the label routes elsewhere,
             // the digest counts follow, and the model learns from it.
@@ -121,6 +135,8 @@ function workflowBlocks(workflow: MentionWorkflow | undefined): KnownBlock[] {
     parts.push(`:speech_balloon: Replied by <@${reply.by}>${reply.url ? ` · ${link(reply.url, 'view reply')}` : ''}`);
   }
   if (workflow.liked) parts.push(`:heart: Liked by <@${workflow.liked.by}>`);
+  if (workflow.hidden) parts.push(`:see_no_evil: Hidden by <@${workflow.hidden.by}> (only its author sees it)`);
+  if (workflow.removed) parts.push(`:wastebasket: Deleted by its author ${slackDate(workflow.removed.at)}`);
   if (workflow.resolved) parts.push(`:white_check_mark: Resolved by <@${workflow.resolved.by}>`);
   if (parts.length === 0) return [];
   return [context(parts.join('  ·  '))];

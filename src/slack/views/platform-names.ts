@@ -9,6 +9,12 @@ export const PLATFORM_NAME: Record<PlatformId, string> = {
   instagram: 'Instagram',
 };
 
+/** Networks whose API can like what people write to the brand (Instagram's cannot like comments). */
+export const CAN_LIKE: Record<PlatformId, boolean> = { x: true, mastodon: true, bluesky: true, facebook: true, instagram: false };
+
+/** Networks where people have a handle to show; Facebook names people only by name (and an ID scoped to the Page). */
+export const HAS_HANDLES: Record<PlatformId, boolean> = { x: true, mastodon: true, bluesky: true, facebook: false, instagram: true };
+
 /**
  * Each network's mark beside its name: emoji every Slack workspace has (𝕏 is the letter X's own
  * logo form), so no image is fetched from outside and nothing breaks when a logo URL moves.

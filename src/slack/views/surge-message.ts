@@ -6,7 +6,7 @@ import type { ContactLabel } from '../../services/team-chat.ts';
 import { ACTION, MENTION_BATCH_METADATA_EVENT, overflowValue, SURGE_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 import { context, LABEL_EMOJI, section, slackDate } from './blocks.ts';
-import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
+import { CAN_LIKE, PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
 
 /** A surge message's examples: who wrote what, where. */
 export interface SurgeExample {
@@ -109,12 +109,22 @@ export function renderMentionBatch(records: ReadonlyArray<{ record: MentionRecor
         action_id: ACTION.mentionOverflow,
         options: [
           { text: { type: 'plain_text', text: 'Reply' }, value: overflowValue('reply', record.key) },
-          { text: { type: 'plain_text', text: 'Like' }, value: overflowValue('like', record.key) },
+          ...(CAN_LIKE[record.mention.platform]
+            ? [{ text: { type: 'plain_text' as const, text: 'Like' }, value: overflowValue('like', record.key) }]
+            : []),
           {
             text: { type: 'plain_text', text: workflow?.assignee ? 'Assign to me / let go' : 'Assign to me' },
             value: overflowValue('assign', record.key),
           },
           { text: { type: 'plain_text', text: workflow?.resolved ? 'Reopen' : 'Resolve' }, value: overflowValue('resolve', record.key) },
+          ...(record.mention.canHide && !workflow?.removed
+            ? [
+                {
+                  text: { type: 'plain_text' as const, text: workflow?.hidden ? 'Unhide' : 'Hide' },
+                  value: overflowValue('hide', record.key),
+                },
+              ]
+            : []),
         ],
       },
     });

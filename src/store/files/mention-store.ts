@@ -198,7 +198,7 @@ export class MentionStore implements MentionRepository {
 
   async updateTriage(
     key: string,
-    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'>,
+    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'> & Partial<Pick<MentionRecord, 'mention'>>,
   ): Promise<MentionRecord> {
     const stored = await this.collection.update(key, (existing) => ({ ...existing, ...change(existing) }));
     if (!stored) throw new Error(`updateTriage: no mention ${key}`);

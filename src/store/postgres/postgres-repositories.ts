@@ -219,7 +219,7 @@ export class PgMentions extends SealedTable<MentionRecord> implements MentionRep
 
   async updateTriage(
     key: string,
-    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'>,
+    change: (record: MentionRecord) => Pick<MentionRecord, 'classification' | 'slack'> & Partial<Pick<MentionRecord, 'mention'>>,
   ): Promise<MentionRecord> {
     const updated = await updateRow(
       this.db,
