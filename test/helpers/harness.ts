@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLog } from '../../src/log.ts';
 import { BlueskyStandin } from '../../src/sandbox/bluesky-standin.ts';
 import { MastodonStandin } from '../../src/sandbox/mastodon-standin.ts';
+import { MetaStandin } from '../../src/sandbox/meta-standin.ts';
 import { SlackStandin } from '../../src/sandbox/slack-standin.ts';
 import { XStandin } from '../../src/sandbox/x-standin.ts';
 import { type RunningSwitchboard, startSwitchboard, type Tuning } from '../../src/switchboard.ts';
@@ -22,6 +23,7 @@ export interface Standins {
   x: XStandin;
   mastodon: MastodonStandin;
   bluesky: BlueskyStandin;
+  meta: MetaStandin;
   close(): Promise<void>;
 }
 
@@ -30,19 +32,22 @@ export async function startStandins(options: { mentionsLimit?: number; userGroup
   const x = new XStandin({ mentionsLimit: options.mentionsLimit });
   const mastodon = new MastodonStandin();
   const bluesky = new BlueskyStandin();
-  await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen()]);
+  const meta = new MetaStandin();
+  await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen(), meta.listen()]);
   return {
     slack,
     x,
     mastodon,
     bluesky,
-    close: async () => void (await Promise.all([slack.close(), x.close(), mastodon.close(), bluesky.close()])),
+    meta,
+    close: async () => void (await Promise.all([slack.close(), x.close(), mastodon.close(), bluesky.close(), meta.close()])),
   };
 }
 
 /** Environment for one platform only, in place of X's: `bed.start(platformEnv(bed.standins, 'mastodon'))`. */
-export function platformEnv(standins: Standins, platform: 'x' | 'mastodon' | 'bluesky'): Record<string, string> {
+export function platformEnv(standins: Standins, platform: 'x' | 'mastodon' | 'bluesky' | 'meta'): Record<string, string> {
   const none = { X_BEARER_TOKEN: '', X_APP_KEY: '', X_APP_SECRET: '', X_ACCESS_TOKEN: '', X_ACCESS_SECRET: '', X_USER_ID: '' };
+  if (platform === 'meta') return { ...none, ...standins.meta.env };
   if (platform === 'mastodon')
     return { ...none, MASTODON_URL: standins.mastodon.apiUrl, MASTODON_ACCESS_TOKEN: standins.mastodon.accessToken };
   if (platform === 'bluesky') {

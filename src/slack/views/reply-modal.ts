@@ -3,6 +3,7 @@ import type { MentionRecord, SavedReply } from '../../domain/records.ts';
 import { ACTION, BLOCK, VIEW } from '../ids.ts';
 import { escapeMrkdwn, quote, truncate } from '../mrkdwn.ts';
 import { context, section } from './blocks.ts';
+import { HAS_HANDLES } from './platform-names.ts';
 
 export interface ReplyModalInput {
   mention: Pick<MentionRecord, 'key' | 'mention'>;
@@ -39,7 +40,7 @@ export function renderReplyModal(input: ReplyModalInput): View {
   const metadata: ReplyModalMetadata = { mentionKey: input.mention.key, revision: input.revision };
   const blocks: KnownBlock[] = [
     context(
-      `Replying on ${input.platformName} to *${escapeMrkdwn(truncate(mention.author.name, 60))}* (@${escapeMrkdwn(mention.author.handle)}) as *@${escapeMrkdwn(input.brandHandle)}*`,
+      `Replying on ${input.platformName} to *${escapeMrkdwn(truncate(mention.author.name, 60))}*${HAS_HANDLES[mention.platform] ? ` (@${escapeMrkdwn(mention.author.handle)})` : ''} as *@${escapeMrkdwn(input.brandHandle)}*`,
     ),
     section(quote(mention.text, 2000)),
   ];
