@@ -1,6 +1,6 @@
 /**
  * npm run sandbox: the real bot (src/main.ts, exactly as `npm start` runs it) against local
- * stand-ins for Slack, X, Mastodon and Bluesky, with a fresh data folder, demo data and a stream of mentions, plus a
+ * stand-ins for Slack, X, Mastodon, Bluesky and Meta (Facebook, Instagram), with a fresh data folder, demo data and a stream of mentions, plus a
  * web page that shows the Slack channels and the X timeline and lets a person click through.
  * No token, no network.
  */
@@ -26,6 +26,7 @@ import {
   demoLikes,
 } from './demo-data.ts';
 import { MastodonStandin } from './mastodon-standin.ts';
+import { MetaStandin } from './meta-standin.ts';
 import { SANDBOX_PEOPLE, SandboxServer } from './sandbox-server.ts';
 import { SlackStandin } from './slack-standin.ts';
 import { XStandin } from './x-standin.ts';
@@ -37,7 +38,8 @@ const slack = new SlackStandin({ enforcePostRate: true });
 const x = new XStandin();
 const mastodon = new MastodonStandin();
 const bluesky = new BlueskyStandin();
-await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen()]);
+const meta = new MetaStandin();
+await Promise.all([slack.listen(), x.listen(), mastodon.listen(), bluesky.listen(), meta.listen()]);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-sandbox-'));
 // Demo data in the store's own file format, as if the team had used Switchboard for a while.
 await writeFile(path.join(dataDir, 'saved-replies.json'), JSON.stringify({ replies: DEMO_SAVED_REPLIES }));
@@ -81,6 +83,8 @@ const env = {
   BLUESKY_SERVICE: bluesky.apiUrl,
   BLUESKY_IDENTIFIER: bluesky.brand.handle,
   BLUESKY_APP_PASSWORD: bluesky.appPassword,
+  // Facebook and Instagram push by webhook (Meta's stand-in signs and sends them to the bot).
+  ...meta.env,
   POLL_INTERVAL_SECONDS: '3',
   REPLY_UNDO_SECONDS: process.env.REPLY_UNDO_SECONDS ?? '10',
   // Long enough to see the automatic reply's Undo, short enough not to wait a minute for it.
@@ -98,11 +102,14 @@ let next = 0;
 const publish = () => {
   const author = DEMO_CUSTOMERS[next % DEMO_CUSTOMERS.length]!;
   const text = DEMO_MENTIONS[next % DEMO_MENTIONS.length]!;
-  // Two on X, then one on Mastodon, one on Bluesky: all three networks in the same channels.
-  const network = next % 4;
+  // Two on X, then one each on Mastodon, Bluesky, Facebook and Instagram: every network in the same channels.
+  const network = next % 6;
   next++;
+  const person = { id: `61000000${String(next % 100).padStart(8, '0')}`, name: author.name, username: author.username };
   if (network === 2) mastodon.addMention({ username: author.username, display_name: author.name, domain: DEMO_MASTODON_SERVER }, text);
   else if (network === 3) bluesky.addMention({ handle: demoBlueskyHandle(author.username), displayName: author.name }, text);
+  else if (network === 4) void meta.facebookComment(person, text);
+  else if (network === 5) void meta.instagramComment(person, text);
   else x.addMention(author, text);
 };
 for (let i = 0; i < 3; i++) publish();
@@ -133,9 +140,22 @@ const listening = new Promise<void>((resolve) => {
     }
   });
 });
-const page = new SandboxServer(slack, x, { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET }, mastodon, bluesky);
+const page = new SandboxServer(slack, x, { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET }, mastodon, bluesky, meta);
 const pageUrl = await page.listen(Number(process.env.SANDBOX_PORT ?? 3030));
 await listening;
+// Meta's webhooks go to the bot's /meta/webhook, checked the way Meta does when it is set up.
+meta.webhookUrl = `http://127.0.0.1:${botPort}/meta/webhook`;
+const handshake = await meta.verifySubscription();
+if (handshake.status !== 200) process.stderr.write(`sandbox: the bot refused Meta's webhook handshake (${handshake.status})\n`);
+// A Messenger conversation is already waiting, like the X and Bluesky ones.
+const thirdCustomer = DEMO_CUSTOMERS[2];
+if (thirdCustomer) {
+  await meta.customerMessage(
+    'facebook',
+    { id: '6100000000009001', name: thirdCustomer.name, username: thirdCustomer.username },
+    'Hello! Is the winter parka back in stock in size M?',
+  );
+}
 const timer = setInterval(publish, MENTION_EVERY_MS);
 
 process.stdout.write(
@@ -148,6 +168,7 @@ process.stdout.write(
     `  X stand-in       ${x.apiUrl}`,
     `  Mastodon         ${mastodon.apiUrl}`,
     `  Bluesky          ${bluesky.apiUrl}`,
+    `  Meta (Graph)     ${meta.apiUrl}  (webhooks to the bot's /meta/webhook)`,
     `  Data folder      ${dataDir}`,
     `A demo mention arrives every ${Math.round(MENTION_EVERY_MS / 1000)} s. Ctrl-C stops everything.`,
     '',
@@ -162,6 +183,6 @@ process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 bot.on('exit', async (code) => {
   clearInterval(timer);
-  await Promise.all([slack.close(), x.close(), page.close()]);
+  await Promise.all([slack.close(), x.close(), meta.close(), page.close()]);
   process.exit(code ?? 0);
 });

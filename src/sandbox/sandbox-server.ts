@@ -6,6 +6,7 @@ import { readBody } from '../http/read-body.ts';
 import { htmlToText } from '../platforms/mastodon/html-to-text.ts';
 import type { BlueskyStandin } from './bluesky-standin.ts';
 import type { MastodonStandin } from './mastodon-standin.ts';
+import type { MetaStandin } from './meta-standin.ts';
 import {
   blockSuggestion,
   buttonClick,
@@ -30,7 +31,7 @@ export const SANDBOX_PEOPLE = [
 export interface LogEntry {
   at: string;
   /** `page → bot` for the signed requests the page sent; `bot → slack` / `bot → x` for the stand-ins' calls. */
-  direction: 'page → bot' | 'bot → slack' | 'bot → x' | 'bot → mastodon' | 'bot → bluesky';
+  direction: 'page → bot' | 'bot → slack' | 'bot → x' | 'bot → mastodon' | 'bot → bluesky' | 'bot → meta' | 'meta → bot';
   summary: string;
   status: number;
   detail: unknown;
@@ -68,6 +69,7 @@ export class SandboxServer {
     private readonly bot: { url: () => string; signingSecret: string },
     private readonly mastodon?: MastodonStandin,
     private readonly bluesky?: BlueskyStandin,
+    private readonly meta?: MetaStandin,
   ) {
     const record = (direction: LogEntry['direction']) => (call: RecordedCall) => {
       this.addLog({
@@ -86,6 +88,11 @@ export class SandboxServer {
     mastodon?.on('change', () => this.notify());
     bluesky?.on('call', record('bot → bluesky'));
     bluesky?.on('change', () => this.notify());
+    // Meta's Graph API calls, and (from the page's own posts) the webhooks Meta sends the bot.
+    meta?.on('call', (call: RecordedCall) => {
+      record('bot → meta')(call);
+      this.notify();
+    });
   }
 
   async listen(port: number): Promise<string> {
@@ -235,6 +242,15 @@ export class SandboxServer {
         if (body.network === 'bluesky' && this.bluesky) {
           return json(res, 200, { post: this.bluesky.addMention({ handle, displayName: name }, body.text ?? '') });
         }
+        if ((body.network === 'facebook' || body.network === 'instagram') && this.meta) {
+          const person = this.metaPerson(handle, name);
+          const comment =
+            body.network === 'facebook'
+              ? await this.meta.facebookComment(person, body.text ?? '')
+              : await this.meta.instagramComment(person, body.text ?? '');
+          this.logWebhook(body.network, 'comment');
+          return json(res, 200, { post: comment });
+        }
         return json(res, 200, { post: this.x.addMention({ username: handle, name }, body.text ?? '') });
       }
       case '/api/surge': {
@@ -263,11 +279,34 @@ export class SandboxServer {
         if (body.network === 'bluesky' && this.bluesky) {
           return json(res, 200, { message: this.bluesky.addChatMessage({ handle, displayName: name }, text) });
         }
+        if ((body.network === 'facebook' || body.network === 'instagram') && this.meta) {
+          const message = await this.meta.customerMessage(body.network, this.metaPerson(handle, name), text);
+          this.logWebhook(body.network, 'message');
+          return json(res, 200, { message });
+        }
         return json(res, 200, { message: this.x.addDirectMessage({ username: handle, name }, text) });
       }
       default:
         return json(res, 404, { error: 'not found' });
     }
+  }
+
+  /** A person on Facebook or Instagram, with a stable ID made from the handle typed (Meta scopes IDs to the Page). */
+  private metaPerson(handle: string, name: string) {
+    let hash = 7;
+    for (const char of handle) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 1_000_000_007;
+    return { id: String(6_100_000_000_000_000 + hash), name, username: handle };
+  }
+
+  private logWebhook(network: string, what: string): void {
+    const last = this.meta?.deliveries.at(-1);
+    this.addLog({
+      at: new Date().toISOString(),
+      direction: 'meta → bot',
+      summary: `POST /meta/webhook: a ${network === 'facebook' ? 'Facebook' : 'Instagram'} ${what} (signed X-Hub-Signature-256)`,
+      status: last?.status ?? 0,
+      detail: safeJson(last?.body ?? '') ?? {},
+    });
   }
 
   /** Signs and sends a payload to the bot's /slack/events, as Slack would, and logs both ways. */
@@ -316,7 +355,7 @@ export class SandboxServer {
   /** Every network's mentions of the brand and the brand's replies, in one shape for the page. */
   private networkPosts() {
     const posts: Array<{
-      network: 'x' | 'mastodon' | 'bluesky';
+      network: 'x' | 'mastodon' | 'bluesky' | 'facebook' | 'instagram';
       id: string;
       name: string;
       handle: string;
@@ -418,9 +457,42 @@ export class SandboxServer {
         });
       }
     }
+    const meta = this.meta;
+    if (meta) {
+      for (const comment of meta.comments.values()) {
+        posts.push({
+          network: comment.network,
+          id: comment.id,
+          name: comment.from.name,
+          handle: comment.from.username ?? comment.from.name,
+          text: comment.hidden ? `${comment.text}  (hidden by the brand)` : comment.text,
+          createdAt: new Date(comment.createdAt).toISOString(),
+          isBrand: comment.from.id === meta.page.id || comment.from.id === meta.instagram.id,
+          inReplyTo: comment.parentId,
+          liked: meta.likes.has(comment.id),
+        });
+      }
+      for (const message of meta.messages) {
+        const person = meta.people.get(message.customerId);
+        const brand = message.network === 'facebook' ? meta.page.name : meta.instagram.username;
+        posts.push({
+          network: message.network,
+          id: message.id,
+          name: message.fromBrand ? brand : (person?.name ?? message.customerId),
+          handle: message.fromBrand ? brand : (person?.username ?? message.customerId),
+          text: message.text,
+          createdAt: new Date(message.at).toISOString(),
+          isBrand: message.fromBrand,
+          liked: false,
+          isPrivate: true,
+        });
+      }
+    }
     return {
       brands: {
         x: `@${brandX.username}`,
+        facebook: meta?.page.name,
+        instagram: meta ? `@${meta.instagram.username}` : undefined,
         mastodon: m ? `@${m.brand.username}@${m.domain}` : undefined,
         bluesky: b ? `@${b.brand.handle}` : undefined,
       },

@@ -313,6 +313,19 @@ export function renderEveryView(outside: {
       },
       { id: 'contact-1', name: text },
     ),
+    'mention message, a Facebook comment edited, hidden and deleted': renderMentionMessage(
+      {
+        ...posted,
+        key: 'facebook:1_2',
+        mention: { ...posted.mention, platform: 'facebook', canHide: true, isComment: true, editedAt: '2026-11-25T09:12:00.000Z' },
+        workflow: { hidden: { by: 'U0AGENT01', at: '2026-11-25T09:13:00.000Z' }, removed: { at: '2026-11-25T09:14:00.000Z' } },
+      },
+      { id: 'contact-1', name: text },
+    ),
+    'mention message, an Instagram comment': renderMentionMessage(
+      { ...posted, key: 'instagram:18000', mention: { ...posted.mention, platform: 'instagram', canHide: true, isComment: true } },
+      { id: 'contact-1', name: text },
+    ),
     'mention message, rule held back': renderMentionMessage(
       { ...posted, workflow: { automatic: { rule: text, state: 'held', at: '2026-11-25T09:11:00.000Z', detail: long } } },
       { id: 'contact-1', name: text },

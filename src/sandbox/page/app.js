@@ -184,7 +184,7 @@ function renderThread() {
   );
 }
 
-const NETWORK = { x: '𝕏 X', mastodon: '🐘 Mastodon', bluesky: '🦋 Bluesky' };
+const NETWORK = { x: '𝕏 X', mastodon: '🐘 Mastodon', bluesky: '🦋 Bluesky', facebook: '📘 Facebook', instagram: '📸 Instagram' };
 
 function renderX() {
   const { posts } = state.networks;
@@ -377,7 +377,7 @@ document.querySelector('#mention-form').addEventListener('submit', async (event)
   event.preventDefault();
   await api('/api/mention', customerForm());
 });
-// The same customer, privately: an X DM, a Bluesky chat message or a Mastodon direct status.
+// The same customer, privately: an X DM, a Bluesky chat message, a Mastodon direct status, a Messenger or Instagram message.
 document.querySelector('#dm-submit').addEventListener('click', async () => {
   await api('/api/dm', customerForm());
 });
