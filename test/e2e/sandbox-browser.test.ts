@@ -303,6 +303,57 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.click('text=# social-mentions');
   });
 
+  it('answers a Facebook comment once and hides a spam one; answers the waiting Messenger message inside its window', async () => {
+    await page.click('.tabs button[data-tab="x"]');
+    await page.selectOption('#mention-network', 'facebook');
+    await page.fill('#mention-handle', 'katherine.j');
+    await page.fill('#mention-name', 'Katherine Johnson');
+    await page.fill('#mention-text', 'Where is my order 5521? It was due yesterday.');
+    await page.click('#mention-form button[type="submit"]');
+    await page.fill('#mention-text', 'CHEAP FOLLOWERS at spam dot example, click now!!!');
+    await page.click('#mention-form button[type="submit"]');
+    await page.click('.tabs button[data-tab="thread"]');
+
+    const comment = await findMessage('order 5521');
+    expect(await comment.innerText()).toContain('on 📘 Facebook');
+    for (const label of ['Reply', 'Like', 'Hide']) await expect(comment.locator('button.bk', { hasText: label }).count()).resolves.toBe(1);
+    await comment.locator('button.bk', { hasText: 'Reply' }).click();
+    const modal = page.locator('.modal');
+    await modal.waitFor();
+    // Facebook threads the reply under the comment: nothing to address it to.
+    expect(await modal.locator('textarea').inputValue()).toBe('');
+    await modal.locator('textarea').fill('Sorry Katherine, order 5521 leaves the warehouse today.');
+    await modal.locator('footer button', { hasText: 'Send' }).click();
+    await modal.waitFor({ state: 'detached' });
+    await comment.filter({ hasText: 'Replied by' }).waitFor({ timeout: 15_000 });
+
+    const spam = await findMessage('CHEAP FOLLOWERS');
+    await spam.locator('button.bk', { hasText: 'Hide' }).click();
+    await spam.filter({ hasText: 'Hidden by' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(os.tmpdir(), 'switchboard-facebook.png') });
+
+    await page.click('.tabs button[data-tab="x"]');
+    await page.locator('#x-timeline .tweet.facebook.brand', { hasText: 'order 5521 leaves the warehouse today' }).waitFor();
+    await page.locator('#x-timeline .tweet.facebook', { hasText: 'hidden by the brand' }).waitFor();
+    await page.click('.tabs button[data-tab="thread"]');
+
+    // The Messenger conversation the sandbox starts with, answered from its thread.
+    await page.click('text=# social-dms');
+    const conversation = page.locator('#messages .message', { hasText: 'winter parka' });
+    await conversation.waitFor({ timeout: 20_000 });
+    expect(await conversation.innerText()).toContain('Facebook');
+    await conversation.locator('.thread-link').click();
+    await page.fill('#thread-input', 'reply: Yes! Size M is back since Monday.');
+    await page.press('#thread-input', 'Enter');
+    await page.locator('#thread .message', { hasText: 'Size M is back' }).filter({ hasText: 'Sent by' }).waitFor({ timeout: 15_000 });
+    await page.click('.tabs button[data-tab="x"]');
+    await page.locator('#x-timeline .tweet.facebook.brand.private', { hasText: 'Size M is back since Monday.' }).waitFor();
+    await page.click('.tabs button[data-tab="log"]');
+    await page.locator('#log .log-entry', { hasText: 'meta → bot' }).first().waitFor();
+    await page.click('.tabs button[data-tab="thread"]');
+    await page.click('text=# social-mentions');
+  });
+
   it('plays a surge: one surge message, the known customer’s complaint alone, the crowd in its thread, each with its menu', async () => {
     await page.click('.tabs button[data-tab="x"]');
     await page.click('#surge-submit');
@@ -366,63 +417,12 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.click('text=# social-mentions');
   });
 
-  it('answers a Facebook comment once and hides a spam one; answers the waiting Messenger message inside its window', async () => {
-    await page.click('.tabs button[data-tab="x"]');
-    await page.selectOption('#mention-network', 'facebook');
-    await page.fill('#mention-handle', 'katherine.j');
-    await page.fill('#mention-name', 'Katherine Johnson');
-    await page.fill('#mention-text', 'Where is my order 5521? It was due yesterday.');
-    await page.click('#mention-form button[type="submit"]');
-    await page.fill('#mention-text', 'CHEAP FOLLOWERS at spam dot example, click now!!!');
-    await page.click('#mention-form button[type="submit"]');
-    await page.click('.tabs button[data-tab="thread"]');
-
-    const comment = await findMessage('order 5521');
-    expect(await comment.innerText()).toContain('on 📘 Facebook');
-    for (const label of ['Reply', 'Like', 'Hide']) await expect(comment.locator('button.bk', { hasText: label }).count()).resolves.toBe(1);
-    await comment.locator('button.bk', { hasText: 'Reply' }).click();
-    const modal = page.locator('.modal');
-    await modal.waitFor();
-    // Facebook threads the reply under the comment: nothing to address it to.
-    expect(await modal.locator('textarea').inputValue()).toBe('');
-    await modal.locator('textarea').fill('Sorry Katherine, order 5521 leaves the warehouse today.');
-    await modal.locator('footer button', { hasText: 'Send' }).click();
-    await modal.waitFor({ state: 'detached' });
-    await comment.filter({ hasText: 'Replied by' }).waitFor({ timeout: 15_000 });
-
-    const spam = await findMessage('CHEAP FOLLOWERS');
-    await spam.locator('button.bk', { hasText: 'Hide' }).click();
-    await spam.filter({ hasText: 'Hidden by' }).waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: path.join(os.tmpdir(), 'switchboard-facebook.png') });
-
-    await page.click('.tabs button[data-tab="x"]');
-    await page.locator('#x-timeline .tweet.facebook.brand', { hasText: 'order 5521 leaves the warehouse today' }).waitFor();
-    await page.locator('#x-timeline .tweet.facebook', { hasText: 'hidden by the brand' }).waitFor();
-    await page.click('.tabs button[data-tab="thread"]');
-
-    // The Messenger conversation the sandbox starts with, answered from its thread.
-    await page.click('text=# social-dms');
-    const conversation = page.locator('#messages .message', { hasText: 'winter parka' });
-    await conversation.waitFor({ timeout: 20_000 });
-    expect(await conversation.innerText()).toContain('Facebook');
-    await conversation.locator('.thread-link').click();
-    await page.fill('#thread-input', 'reply: Yes! Size M is back since Monday.');
-    await page.press('#thread-input', 'Enter');
-    await page.locator('#thread .message', { hasText: 'Size M is back' }).filter({ hasText: 'Sent by' }).waitFor({ timeout: 15_000 });
-    await page.click('.tabs button[data-tab="x"]');
-    await page.locator('#x-timeline .tweet.facebook.brand.private', { hasText: 'Size M is back since Monday.' }).waitFor();
-    await page.click('.tabs button[data-tab="log"]');
-    await page.locator('#log .log-entry', { hasText: 'meta → bot' }).first().waitFor();
-    await page.click('.tabs button[data-tab="thread"]');
-    await page.click('text=# social-mentions');
-  });
-
   it('logs the signed requests the page sent and the bot’s calls to the stand-ins', async () => {
     await page.click('.tabs button[data-tab="log"]');
     await page.locator('#log .log-entry', { hasText: 'page → bot' }).first().waitFor();
     await page.locator('#log .log-entry', { hasText: 'chat.postMessage' }).first().waitFor();
     await page
-      .locator('#log .log-entry', { hasText: /tweets\.create|statuses\.create|createRecord/ })
+      .locator('#log .log-entry', { hasText: /tweets\.create|statuses\.create|createRecord|sendMessage|POST comments|POST messages/ })
       .first()
       .waitFor();
     const entry = page.locator('#log .log-entry', { hasText: 'page → bot' }).first();

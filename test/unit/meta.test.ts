@@ -26,7 +26,18 @@ describe("Meta's webhook signature", () => {
         entry: [
           { id: '17841', time: 1_764_000_000, field: 'comments', value: { id: 'c1', text: 'hi' } },
           { id: '17841', time: 1_764_000_001, changes: [{ field: 'mentions', value: { comment_id: 'c2', media_id: 'm1' } }, 'junk'] },
-          { id: '17841', time: 1_764_000_002, messaging: [{ sender: { id: 'u1' }, recipient: { id: '17841' }, timestamp: 1_764_000_002_000, message: { mid: 'mid.1', text: 'yo', is_echo: true } }] },
+          {
+            id: '17841',
+            time: 1_764_000_002,
+            messaging: [
+              {
+                sender: { id: 'u1' },
+                recipient: { id: '17841' },
+                timestamp: 1_764_000_002_000,
+                message: { mid: 'mid.1', text: 'yo', is_echo: true },
+              },
+            ],
+          },
           'junk',
           { id: '17841', messaging: [{ sender: 'nobody' }] },
         ],
@@ -110,7 +121,11 @@ describe('the Graph API client', () => {
       kind: 'status',
       status: 400,
       body: { error: { message: '(#80001) There have been too many calls to this Page account', code: 80_001 } },
-      headers: { 'x-business-use-case-usage': JSON.stringify({ [standin.page.id]: [{ type: 'pages', call_count: 100, estimated_time_to_regain_access: 5 }] }) },
+      headers: {
+        'x-business-use-case-usage': JSON.stringify({
+          [standin.page.id]: [{ type: 'pages', call_count: 100, estimated_time_to_regain_access: 5 }],
+        }),
+      },
     });
     const paged = await client()
       .get(standin.page.id)
