@@ -245,8 +245,12 @@ export interface DirectMessaging {
   measure(text: string): TextMeasure;
   /** A reason this text may not go to this conversation (e.g. it names someone outside it), in words. */
   problemWith?(text: string, target: DirectReplyTarget): string | undefined;
-  /** Sends `text` into the conversation. `idempotencyKey` is the outbox key (Mastodon takes it). Throws a PlatformError. */
-  send(target: DirectReplyTarget, text: string, idempotencyKey: string): Promise<SentDirectMessage>;
+  /**
+   * Sends `text` into the conversation. `idempotencyKey` is the outbox key (Mastodon takes it).
+   * `byRule`: an automatic-reply rule sends it, not a person (Meta's HUMAN_AGENT tag is for people
+   * only). Throws a PlatformError.
+   */
+  send(target: DirectReplyTarget, text: string, idempotencyKey: string, options?: { byRule?: boolean }): Promise<SentDirectMessage>;
   /**
    * After a send whose outcome is unknown: the brand's message with this text in the conversation,
    * sent at or after `since`, if it went out. Networks with an idempotency key answer undefined

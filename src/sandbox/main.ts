@@ -140,7 +140,14 @@ const listening = new Promise<void>((resolve) => {
     }
   });
 });
-const page = new SandboxServer(slack, x, { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET }, mastodon, bluesky, meta);
+const page = new SandboxServer(
+  slack,
+  x,
+  { url: () => `http://127.0.0.1:${botPort}`, signingSecret: SIGNING_SECRET },
+  mastodon,
+  bluesky,
+  meta,
+);
 const pageUrl = await page.listen(Number(process.env.SANDBOX_PORT ?? 3030));
 await listening;
 // Meta's webhooks go to the bot's /meta/webhook, checked the way Meta does when it is set up.

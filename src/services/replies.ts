@@ -474,7 +474,7 @@ export class ReplyService {
         );
       }
     }
-    const sent = await dms.send(target, reply.text, reply.key);
+    const sent = await dms.send(target, reply.text, reply.key, { byRule: Boolean(reply.automatic) });
     return { id: sent.id, url: '' };
   }
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphApi, usageOf } from '../../src/platforms/meta/graph-api.ts';
 import { messagingWindow } from '../../src/platforms/meta/messaging-window.ts';
+import { MetaPlatform } from '../../src/platforms/meta/meta-platform.ts';
 import { isValidMetaSignature, readDelivery, signMetaBody } from '../../src/platforms/meta/webhook.ts';
 import { PlatformError } from '../../src/platforms/platform.ts';
 import { MetaStandin } from '../../src/sandbox/meta-standin.ts';
@@ -136,5 +137,38 @@ describe('the Graph API client', () => {
     expect(usageOf(new Headers({ 'x-app-usage': '{"call_count":12,"total_time":85,"total_cputime":3}' }))).toBe(85);
     expect(usageOf(new Headers({ 'x-app-usage': 'not json' }))).toBe(0);
     await expect(client().get('999/nothing')).rejects.toMatchObject({ code: 'rejected', graph: { code: 100 } });
+  });
+});
+
+describe('a private reply on Messenger', () => {
+  let standin: MetaStandin;
+  beforeEach(async () => {
+    standin = new MetaStandin();
+    await standin.listen();
+  });
+  afterEach(() => standin.close());
+
+  it('goes out tagged HUMAN_AGENT after 24 hours only when a person sends it, never for a rule', async () => {
+    standin.humanAgentPermission = true;
+    const config = {
+      appSecret: standin.appSecret,
+      verifyToken: standin.verifyToken,
+      pageId: standin.page.id,
+      pageAccessToken: standin.pageAccessToken,
+      graphUrl: standin.apiUrl,
+      graphVersion: standin.version,
+      humanAgent: true,
+    };
+    const facebook = await MetaPlatform.connect(config, 'facebook', { pollIntervalMs: 60_000, directMessages: true });
+    const wroteAt = Date.now() - 30 * 3_600_000;
+    await standin.customerMessage('facebook', { id: '6100000000000077', name: 'Mary Jackson' }, 'Any news on my refund?', { at: wroteAt });
+    const target = { conversationId: '6100000000000077', participants: [], lastInboundAt: new Date(wroteAt).toISOString() };
+    const dms = facebook.directMessages;
+    if (!dms) throw new Error('Messenger is not on');
+    await expect(dms.send(target, 'Automatic: we are on it', 'auto:1', { byRule: true })).rejects.toThrow(/24 hours/);
+    expect(standin.callsTo('POST messages')).toHaveLength(0);
+    await dms.send(target, 'Your refund left today, Mary.', 'reply:1');
+    expect(standin.callsTo('POST messages')[0]?.body).toMatchObject({ messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
+    expect(standin.brandMessages().map((message) => message.text)).toEqual(['Your refund left today, Mary.']);
   });
 });

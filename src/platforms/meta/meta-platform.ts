@@ -430,7 +430,7 @@ export class MetaPlatform implements Platform {
         const verdict = messagingWindow(network, target.lastInboundAt, this.now(), this.config.humanAgent);
         return verdict.kind === 'closed' ? `Not sent: ${verdict.reason}.` : undefined;
       },
-      send: (target, text) => this.sendMessage(target, text, network),
+      send: (target, text, _key, options) => this.sendMessage(target, text, network, options?.byRule ?? false),
       findSent: (target, text, since) => this.findSentMessage(target, text, since, platformParam),
     };
   }
@@ -473,9 +473,10 @@ export class MetaPlatform implements Platform {
     return { messages, cursor: newest };
   }
 
-  private async sendMessage(target: DirectReplyTarget, text: string, network: string): Promise<SentDirectMessage> {
+  private async sendMessage(target: DirectReplyTarget, text: string, network: string, byRule: boolean): Promise<SentDirectMessage> {
     // Checked again at the send: the Undo window may have carried it past the messaging window.
-    const verdict = messagingWindow(network, target.lastInboundAt, this.now(), this.config.humanAgent);
+    // HUMAN_AGENT is for a person's reply only (Meta's policy): a rule's reply gets the 24 hours.
+    const verdict = messagingWindow(network, target.lastInboundAt, this.now(), this.config.humanAgent && !byRule);
     if (verdict.kind === 'closed') throw new PlatformError('rejected', verdict.reason);
     const sent = await this.graph.post<{ message_id?: string; recipient_id?: string }>(`${this.config.pageId}/messages`, {
       recipient: { id: target.conversationId },

@@ -4,13 +4,13 @@ import { type AutoReplyRule, DEFAULT_DAILY_CAP, type ItemKind, MAX_DAILY_CAP, ty
 import type { SavedReply } from '../../domain/records.ts';
 import { LABELS } from '../../domain/triage/labels.ts';
 import { LANGUAGE_NAMES, LANGUAGES } from '../../domain/triage/language.ts';
-import type { PlatformId } from '../../platforms/platform.ts';
+import { PLATFORM_IDS, type PlatformId } from '../../platforms/platform.ts';
 import { RULE_FIELD, VIEW } from '../ids.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { context, section } from './blocks.ts';
 import { PLATFORM_NAME } from './platform-names.ts';
 
-const PLATFORMS: PlatformId[] = ['x', 'mastodon', 'bluesky'];
+const PLATFORMS: readonly PlatformId[] = PLATFORM_IDS;
 const KIND_WORDS: Record<ItemKind, string> = { mention: 'Mentions', comment: 'Comments on our posts', dm: 'Private messages' };
 
 const option = (text: string, value: string): PlainTextOption => ({ text: { type: 'plain_text', text: truncate(text, 75) }, value });
