@@ -11,6 +11,7 @@ import { PiiCipher } from '../src/store/pii-cipher.ts';
 import { benchLookup } from './contact-lookup.ts';
 import { benchDirectMessages } from './direct-messages.ts';
 import { benchIngestPipeline } from './ingest-pipeline.ts';
+import { benchMetaWebhooks } from './meta-webhooks.ts';
 import { benchPostgres } from './postgres-store.ts';
 import { benchSlackAcks } from './slack-acks.ts';
 import { benchSurge, POLL_SECONDS as SURGE_POLL_SECONDS } from './surge.ts';
@@ -337,4 +338,26 @@ for (const figure of acks) {
 }
 const worstAck = Math.max(...acks.map((figure) => figure.p99));
 console.log('  worst p99 %s ms   (goal ≤ 100 ms: %s)', fmt(worstAck, 1), worstAck <= 100 ? 'met' : 'NOT met');
+
+const webhooks = await benchMetaWebhooks(quick ? 500 : 2_000);
+console.log(`\nMeta webhooks: signed Facebook comment deliveries, ${16} at a time, answered after they are stored`);
+for (const [index, round] of webhooks.entries()) {
+  console.log(
+    '  %s p50 %s ms  p99 %s ms   comments into Slack %s per second',
+    (index === 0 ? 'empty store' : `after ${round.deliveries.toLocaleString('en')}`).padEnd(14),
+    fmt(round.ackP50, 1),
+    fmt(round.ackP99, 1),
+    fmt(round.perSecond, 0),
+  );
+}
+const [firstRound, secondRound] = webhooks;
+if (firstRound && secondRound) {
+  console.log(
+    '  ack p99 %s ms (goal ≤ 100 ms: %s); second round / first: ack p99 ×%s, throughput ×%s',
+    fmt(secondRound.ackP99, 1),
+    Math.max(firstRound.ackP99, secondRound.ackP99) <= 100 ? 'met' : 'NOT met',
+    fmt(secondRound.ackP99 / firstRound.ackP99, 2),
+    fmt(secondRound.perSecond / firstRound.perSecond, 2),
+  );
+}
 process.exit(0);

@@ -106,21 +106,19 @@ export class WebhookIntake {
       if (this.shutdown.signal.aborted) return;
       const deliveries = await this.store.webhookInbox.pending(BATCH);
       if (deliveries.length === 0) return;
-      const taken: string[] = [];
+      // A batch's events are taken in together (one write per network, as a poll's page is): the
+      // deliveries are dropped only once all of them are stored; a failure keeps them all, and
+      // taking one in again changes nothing.
+      let complete: boolean;
       try {
-        for (const delivery of deliveries) {
-          if (this.shutdown.signal.aborted) break;
-          if (await this.takeInOne(delivery.body)) taken.push(delivery.key);
-          else break;
-        }
+        complete = await this.takeInBatch(deliveries.map((delivery) => delivery.body));
       } catch (error) {
-        await this.store.webhookInbox.done(taken);
         this.backOff(error);
         return;
       }
-      await this.store.webhookInbox.done(taken);
+      if (!complete) return; // a stop cut it short: all of them stay
+      await this.store.webhookInbox.done(deliveries.map((delivery) => delivery.key));
       this.failures = 0;
-      if (taken.length < deliveries.length) return; // a stop cut it short
     }
   }
 
@@ -138,20 +136,20 @@ export class WebhookIntake {
     );
   }
 
-  /** One delivery's events, through every network's intake. False when a stop interrupted it. */
-  private async takeInOne(body: string): Promise<boolean> {
+  /** Deliveries' events, through every network's intake. False when a stop interrupted it. */
+  private async takeInBatch(bodies: string[]): Promise<boolean> {
     const events: Array<{ platform: PlatformId; event: PushedEvent }> = [];
-    for (const platform of this.platforms.values()) {
-      if (!platform.pushed) continue;
-      try {
-        for (const event of await platform.pushed.eventsOf(body)) events.push({ platform: platform.id, event });
-      } catch (error) {
-        if (error instanceof SyntaxError) {
+    for (const body of bodies) {
+      for (const platform of this.platforms.values()) {
+        if (!platform.pushed) continue;
+        try {
+          for (const event of await platform.pushed.eventsOf(body)) events.push({ platform: platform.id, event });
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
           // Signed by Meta but not JSON: nothing in it can ever be read. Said, and dropped.
           this.log.warn('a signed webhook delivery was not JSON; dropped');
-          return true;
+          break;
         }
-        throw error;
       }
     }
     events.sort((a, b) => timeOf(a.event).localeCompare(timeOf(b.event)));
