@@ -199,6 +199,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       health,
       log.child('webhooks'),
       {
+        networks: config.meta ? (config.meta.instagramAccountId ? ['facebook', 'instagram'] : ['facebook']) : [],
         retryBaseMs: tune.retryBaseMs,
         retryMaxMs: tune.retryMaxMs,
       },

@@ -18,6 +18,8 @@ export interface PushedIntake {
 }
 
 export interface WebhookIntakeOptions {
+  /** The networks whose webhooks are expected: deliveries wait in the inbox until each has connected (only a connected network can read them). */
+  networks: readonly PlatformId[];
   /** How often a replica holding the ingest duty looks for deliveries another replica stored. */
   checkEveryMs?: number;
   retryBaseMs: number;
@@ -101,6 +103,7 @@ export class WebhookIntake {
 
   private async takeIn(): Promise<void> {
     if (Date.now() < this.retryAt) return;
+    if (!this.options.networks.every((id) => this.platforms.has(id))) return; // taken in once they connect
     if (!(await this.leadership.claim('ingest'))) return;
     for (;;) {
       if (this.shutdown.signal.aborted) return;

@@ -38,6 +38,45 @@ describe('loadConfig', () => {
     });
   });
 
+  it('turns Facebook (and Instagram) on with the Meta variables, names what a half setup misses, and keeps the secrets out of logs', () => {
+    const meta = {
+      SLACK_BOT_TOKEN: minimal.SLACK_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: 'shh',
+      SLACK_CHANNEL_MENTIONS: 'C0MENTIONS',
+      META_APP_SECRET: 'meta-app-secret-0123',
+      META_VERIFY_TOKEN: 'verify-me-please',
+      META_PAGE_ID: '1000000000000001',
+      META_PAGE_ACCESS_TOKEN: 'EAAB-page-token',
+    };
+    // Meta alone is a network: no X needed.
+    expect(loadConfig(meta).meta).toEqual({
+      appSecret: 'meta-app-secret-0123',
+      verifyToken: 'verify-me-please',
+      pageId: '1000000000000001',
+      pageAccessToken: 'EAAB-page-token',
+      instagramAccountId: undefined,
+      graphUrl: 'https://graph.facebook.com/',
+      graphVersion: 'v25.0',
+      humanAgent: false,
+    });
+    expect(loadConfig({ ...meta, INSTAGRAM_ACCOUNT_ID: '17841400000000001', META_HUMAN_AGENT: 'true' }).meta).toMatchObject({
+      instagramAccountId: '17841400000000001',
+      humanAgent: true,
+    });
+    expect(secretsOf(loadConfig(meta))).toEqual(expect.arrayContaining(['meta-app-secret-0123', 'verify-me-please', 'EAAB-page-token']));
+    expect(problemsOf({ ...meta, META_PAGE_ACCESS_TOKEN: '', META_VERIFY_TOKEN: '' })).toEqual([
+      expect.stringContaining('META_VERIFY_TOKEN, META_PAGE_ACCESS_TOKEN must be set too'),
+    ]);
+    expect(problemsOf({ ...minimal, INSTAGRAM_ACCOUNT_ID: '17841400000000001' })).toEqual([
+      expect.stringContaining('META_APP_SECRET is required'),
+    ]);
+    expect(problemsOf({ ...meta, META_GRAPH_VERSION: '25', META_PAGE_ID: 'northwind', META_HUMAN_AGENT: 'yes' })).toEqual([
+      expect.stringContaining('META_PAGE_ID must be the numeric ID'),
+      expect.stringContaining('META_GRAPH_VERSION must look like v25.0'),
+      expect.stringContaining('META_HUMAN_AGENT must be true or false'),
+    ]);
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig({ ...minimal, SLACK_CHANNEL_QUESTIONS: '', PORT: '' }).port).toBe(3000);
   });
