@@ -292,18 +292,18 @@ describe('Facebook Pages and Instagram, by Meta webhooks', () => {
 
   it('keeps a delivery it could not take in yet (Instagram throttling) across a restart, and takes it in once', async () => {
     await start();
-    // Instagram's comment read is throttled (#4) twice, then the bot stops before it could be read.
-    meta().faults.inject(
-      'GET object',
-      {
-        kind: 'status',
-        status: 403,
-        body: { error: { message: '(#4) Application request limit reached', type: 'OAuthException', code: 4 } },
-      },
-      2,
-    );
+    // Instagram's comment read is throttled (#4): the bot waits the minute Meta asks for, and is stopped meanwhile.
+    meta().faults.inject('GET object', {
+      kind: 'status',
+      status: 403,
+      body: { error: { message: '(#4) Application request limit reached', type: 'OAuthException', code: 4 } },
+    });
     const comment = await meta().instagramComment(igAda, 'Is the store open on Sunday?');
-    await waitUntil(() => bed.bot.logs.some((line) => line.includes('could not be taken in')), 5_000, 'the throttled attempt');
+    await waitUntil(
+      () => bed.bot.logs.some((line) => line.includes('could not be taken in') && line.includes('in 60 s')),
+      5_000,
+      'the throttled attempt',
+    );
     await bed.bot.stop();
     const waiting = await waitingInInbox();
     expect(waiting).toHaveLength(1);
