@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { createSlackApp, type SlackIdentity } from './app.ts';
 import type { Config } from './config.ts';
+import { allows } from './domain/roles.ts';
 import { SwitchboardError } from './errors.ts';
 import { crmSyncRoute } from './http/crm-sync-route.ts';
 import { metaWebhookRoute } from './http/meta-webhook-route.ts';
@@ -22,6 +23,7 @@ import { CustomerSync } from './services/customer-sync.ts';
 import { DigestService } from './services/digest.ts';
 import { ErasureService } from './services/erasure.ts';
 import { Health, platformComponent } from './services/health.ts';
+import { Inbox } from './services/inbox.ts';
 import { MentionIngest } from './services/ingest.ts';
 import { MentionActions } from './services/mention-actions.ts';
 import { MentionDelivery } from './services/mention-delivery.ts';
@@ -104,9 +106,11 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
   let delivery: MentionDelivery | undefined;
   let digestScheduler: DigestScheduler | undefined;
   let webhooks: WebhookIntake | undefined;
+  let homeInbox: Inbox | undefined;
 
   const stop = async () => {
     shutdown.abort();
+    homeInbox?.stop();
     await webhooks?.stop();
     await Promise.all(pollers.map((poller) => poller.stop()));
     await delivery?.stop();
@@ -181,6 +185,14 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       timeZone: config.digest.timezone,
       responseTargetMinutes: config.digest.responseTargetMinutes,
     });
+    const inbox = new Inbox(store, chat, log.child('inbox'), {
+      days: 14,
+      timeZone: config.digest.timezone,
+      canSeePersonalData: async (userId) => allows(await permissions.roleOf(userId), 'see_personal_data'),
+    });
+    homeInbox = inbox;
+    mentionMessages.watch((record) => inbox.noteMention(record));
+    conversations.watch((conversation) => inbox.noteConversation(conversation));
     const crm = new Crm(store);
     const erasure = new ErasureService(store, replies, chat, digests, log.child('erasure'));
     // A merge or an erasure a crash cut short is finished before anything reads the store.
@@ -225,6 +237,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       triage,
       actions,
       conversations,
+      inbox,
       autoReplies: rules,
       businessHours: config.autoReplies.businessHours,
       crm,
@@ -259,7 +272,10 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       retryBaseMs: tune.retryBaseMs,
       retryMaxMs: tune.retryMaxMs,
       leadership,
-      onPosted: (records) => rules.considerMentions(records),
+      onPosted: (records) => {
+        inbox.noteMentions(records);
+        return rules.considerMentions(records);
+      },
       surges: {
         settings: config.surges,
         perSecond: tune.slackPostsPerSecond,

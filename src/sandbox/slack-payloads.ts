@@ -195,6 +195,65 @@ export function threadMessageEvent(options: {
   };
 }
 
+/** `app_home_opened`, as Slack sends it when a person opens the app's Home tab. */
+export function appHomeOpenedEvent(options: { userId: string; teamId?: string }) {
+  const teamId = options.teamId ?? TEAM.id;
+  return {
+    json: {
+      token: 'legacy-verification-token',
+      team_id: teamId,
+      api_app_id: 'A0SWITCHBD',
+      type: 'event_callback',
+      event_id: `Ev${Date.now()}${++eventSequence}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: teamId, user_id: 'U0SWITCHBD', is_bot: true }],
+      event: {
+        type: 'app_home_opened',
+        user: options.userId,
+        channel: `D0${options.userId.slice(1, 9)}`,
+        tab: 'home',
+        event_ts: `${Date.now() / 1000}`,
+      },
+    },
+  };
+}
+
+/** A button pressed in the Home tab: a `block_actions` whose container is the view, with no channel or message. */
+export function homeButtonClick(options: {
+  actionId: string;
+  value: string;
+  blockId?: string;
+  userId: string;
+  teamId?: string;
+  triggerId?: string;
+}) {
+  const team = { ...TEAM, id: options.teamId ?? TEAM.id };
+  return {
+    form: {
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: options.userId, username: 'agent', name: 'agent', team_id: team.id },
+        api_app_id: 'A0SWITCHBD',
+        token: 'legacy-verification-token',
+        container: { type: 'view', view_id: `VH${options.userId}` },
+        trigger_id: options.triggerId ?? '1234567890.123456.abcdef',
+        team,
+        view: { id: `VH${options.userId}`, type: 'home', team_id: team.id },
+        actions: [
+          {
+            action_id: options.actionId,
+            block_id: options.blockId ?? 'home_filters',
+            type: 'button',
+            value: options.value,
+            text: { type: 'plain_text', text: options.value },
+            action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+          },
+        ],
+      }),
+    },
+  };
+}
+
 /** A slash command as Slack posts it (form-encoded). */
 export function slashCommand(options: {
   text: string;

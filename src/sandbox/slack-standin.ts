@@ -121,6 +121,13 @@ export class SlackStandin extends StandinServer {
     return this.viewsById.get(id);
   }
 
+  /** Each person's App Home tab as the bot last published it. */
+  readonly homes = new Map<string, Record<string, unknown>>();
+
+  homeOf(user: string): Record<string, unknown> | undefined {
+    return this.homes.get(user);
+  }
+
   /** The Web API base URL to give the bot (`SLACK_API_URL`). */
   get apiUrl(): string {
     return `${this.url}/api/`;
@@ -216,6 +223,8 @@ export class SlackStandin extends StandinServer {
         return this.openView(args);
       case 'views.update':
         return this.updateView(args);
+      case 'views.publish':
+        return this.publishView(args);
       case 'conversations.open':
         return this.openDirectMessage(args);
       case 'files.getUploadURLExternal':
@@ -456,6 +465,18 @@ export class SlackStandin extends StandinServer {
     this.viewsById.set(stored.id, stored);
     this.emit('change', { type: 'view', view: stored });
     return ok({ ok: true, view: { id: stored.id, hash: stored.hash, ...stored.view } });
+  }
+
+  /** `views.publish`: a Home tab (type `home`, at most 100 blocks) for one user of the workspace. */
+  private publishView(args: Record<string, unknown>): Reply {
+    const user = String(args.user_id ?? '');
+    if (!/^[UW][A-Z0-9]{2,}$/.test(user)) return ok({ ok: false, error: 'invalid_arguments' });
+    const view = args.view as Record<string, unknown> | undefined;
+    if (!view || view.type !== 'home' || !Array.isArray(view.blocks) || view.blocks.length > 100)
+      return ok({ ok: false, error: 'invalid_arguments' });
+    this.homes.set(user, view);
+    this.emit('change', { type: 'home', user });
+    return ok({ ok: true, view: { id: `VH${user}`, ...view } });
   }
 
   private updateView(args: Record<string, unknown>): Reply {

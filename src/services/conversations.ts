@@ -27,6 +27,7 @@ const FLUSH_AFTER_MS = 1_000;
  * parent message kept up to date (state, owner, last message), and the Assign and Resolve buttons.
  */
 export class Conversations {
+  private readonly watchers: Array<(conversation: ConversationRecord) => void> = [];
   private readonly mutex = new KeyedMutex();
   private readonly redraws = new KeyedMutex();
 
@@ -75,9 +76,15 @@ export class Conversations {
    * one redraw at a time per conversation: a reply settling and a message arriving at once end with
    * the latest state on screen. A failure is logged: the state is saved either way.
    */
+  /** Told of every change shown (the App Home inbox keeps its lists current with it). */
+  watch(watcher: (conversation: ConversationRecord) => void): void {
+    this.watchers.push(watcher);
+  }
+
   refresh(conversation: Pick<ConversationRecord, 'key'>): Promise<void> {
     return this.redraws.run(conversation.key, async () => {
       const latest = await this.store.conversations.get(conversation.key);
+      if (latest) for (const watcher of this.watchers) watcher(latest);
       const ts = latest?.slack.ts;
       if (!latest || !ts) return;
       try {

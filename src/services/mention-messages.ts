@@ -5,11 +5,18 @@ import type { TeamChat } from './team-chat.ts';
 
 /** Changes a mention's workflow and shows it on the mention message, updated in place. */
 export class MentionMessages {
+  private readonly watchers: Array<(record: MentionRecord) => void> = [];
+
   constructor(
     private readonly store: Store,
     private readonly chat: TeamChat,
     private readonly log: Log,
   ) {}
+
+  /** Told of every change shown (the App Home inbox keeps its lists current with it). */
+  watch(watcher: (record: MentionRecord) => void): void {
+    this.watchers.push(watcher);
+  }
 
   async update(mentionKey: string, change: (workflow: MentionWorkflow) => MentionWorkflow): Promise<MentionRecord> {
     const record = await this.store.mentions.updateWorkflow(mentionKey, change);
@@ -22,6 +29,7 @@ export class MentionMessages {
    * holds). A failure is logged: the state is saved either way.
    */
   async refresh(record: MentionRecord): Promise<void> {
+    for (const watcher of this.watchers) watcher(record);
     if (!isPosted(record)) return;
     try {
       if (record.slack.batch?.length) {

@@ -1,5 +1,6 @@
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
+import type { InboxPage } from '../domain/inbox.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import type { SurgeRecord } from '../domain/surges.ts';
 import type { Label } from '../domain/triage/labels.ts';
@@ -71,6 +72,8 @@ export interface TeamChat {
   showErased(message: MessageRef): Promise<void>;
   /** A line only `user` sees, in the thread when `threadTs` is given. */
   tellPrivately(to: { channel: string; user: string; threadTs?: string }, text: string): Promise<void>;
+  /** Draws a person's inbox in the app's Home tab. */
+  publishHome(userId: string, page: InboxPage): Promise<void>;
 }
 
 export type AutomationNote =

@@ -31,6 +31,8 @@ export const ACTION = {
    * each option's value is `overflowValue(verb, key)`.
    */
   mentionOverflow: 'mention_overflow',
+  /** The App Home inbox's list buttons; each value is an InboxFilter. */
+  homeFilter: 'home_filter',
   /** `/crm forget` asks first: these are its two answers (value: the contact ID). */
   confirmForget: 'crm_forget_confirm',
   cancelForget: 'crm_forget_cancel',

@@ -107,6 +107,11 @@ export class SlackGateway {
     return { viewId: result.view?.id ?? '' };
   }
 
+  /** Draws a person's App Home tab (`views.publish`). */
+  async publishView(userId: string, view: View): Promise<void> {
+    await this.call('views.publish', () => this.client.views.publish({ user_id: userId, view }));
+  }
+
   async updateView(viewId: string, view: View, hash?: string): Promise<void> {
     await this.call('views.update', () => this.client.views.update({ view_id: viewId, view, hash }));
   }

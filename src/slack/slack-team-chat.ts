@@ -1,6 +1,7 @@
 import { renderDigestChart } from '../charts/digest-chart.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
+import type { InboxPage } from '../domain/inbox.ts';
 import type { MentionRecord, ReplyRecord } from '../domain/records.ts';
 import type { SurgeRecord } from '../domain/surges.ts';
 import type { Label } from '../domain/triage/labels.ts';
@@ -24,6 +25,7 @@ import {
   REPLY_METADATA_EVENT,
 } from './ids.ts';
 import type { MessageToPost, SlackGateway } from './slack-gateway.ts';
+import { renderAppHome } from './views/app-home.ts';
 import { renderAutomationNote } from './views/automation-note.ts';
 import { renderConversationMessage, renderDirectMessage } from './views/conversation-message.ts';
 import { periodTitle, renderDigestMessage } from './views/digest-message.ts';
@@ -198,6 +200,10 @@ export class SlackTeamChat implements TeamChat {
 
   async tellPrivately(to: { channel: string; user: string; threadTs?: string }, text: string): Promise<void> {
     await this.slack.postEphemeral({ ...to, text });
+  }
+
+  async publishHome(userId: string, page: InboxPage): Promise<void> {
+    await this.slack.publishView(userId, renderAppHome(page, await this.workspaceUrl()));
   }
 
   private async renderDigest(figures: DigestFigures, shown: DigestContext) {

@@ -1,10 +1,12 @@
 import type { AutoReplyRule } from '../../src/domain/auto-replies/rules.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../../src/domain/conversations.ts';
 import type { DigestFigures, DigestMention } from '../../src/domain/digest-stats.ts';
+import { type InboxPage, itemOfMention } from '../../src/domain/inbox.ts';
 import type { ContactRecord, ReplyRecord } from '../../src/domain/records.ts';
 import { emptySurgeFigures } from '../../src/domain/surges.ts';
 import type { ContactProfile } from '../../src/services/crm.ts';
 import { mrkdwnWith } from '../../src/slack/mrkdwn.ts';
+import { renderAppHome } from '../../src/slack/views/app-home.ts';
 import { renderAutomationNote } from '../../src/slack/views/automation-note.ts';
 import { renderAudit, renderHelp, renderNotice, renderSavedReplies, renderTriageReport } from '../../src/slack/views/command-answers.ts';
 import {
@@ -181,6 +183,27 @@ export function renderEveryView(outside: {
     updatedAt: '2026-11-25T09:00:00.000Z',
   };
 
+  const inboxPage = (personal: boolean): InboxPage => ({
+    filter: 'unassigned',
+    counts: { mine: 1, unassigned: 2, open: 2, waiting: 0, resolved_today: 1 },
+    entries: [
+      { item: itemOfMention(posted), ...(personal ? { author: text, excerpt: long } : {}) },
+      {
+        item: {
+          ...itemOfMention(posted),
+          key: 'facebook:1_2',
+          platform: 'facebook',
+          assignee: 'U0AGENT01',
+          resolved: { by: 'U0AGENT01', at: '2026-11-25T10:00:00.000Z' },
+        },
+        ...(personal ? { author: tag, excerpt: text } : {}),
+      },
+    ],
+    more: 3,
+    showsPersonalData: personal,
+    at: '2026-11-25T10:05:00.000Z',
+  });
+
   const modalInput = {
     mention: posted,
     brandHandle: 'northwind',
@@ -326,6 +349,8 @@ export function renderEveryView(outside: {
       { ...posted, key: 'instagram:18000', mention: { ...posted.mention, platform: 'instagram', canHide: true, isComment: true } },
       { id: 'contact-1', name: text },
     ),
+    'app home inbox, an agent': renderAppHome(inboxPage(true), 'https://acme.slack.com/'),
+    'app home inbox, a viewer': renderAppHome(inboxPage(false), 'https://acme.slack.com/'),
     'mention message, rule held back': renderMentionMessage(
       { ...posted, workflow: { automatic: { rule: text, state: 'held', at: '2026-11-25T09:11:00.000Z', detail: long } } },
       { id: 'contact-1', name: text },

@@ -49,5 +49,6 @@ export function recordingTeamChat(): TeamChat & { calls: string[] } {
     findMentionBatch: async () => nothingFound('findMentionBatch'),
     showErased: async () => done('showErased'),
     tellPrivately: async () => done('tellPrivately'),
+    publishHome: async () => done('publishHome'),
   };
 }

@@ -63,6 +63,6 @@ describe('every view and answer, with hostile outside text', () => {
   }
 
   it('covers every view the bot has', () => {
-    expect(Object.keys(rendered)).toHaveLength(41);
+    expect(Object.keys(rendered)).toHaveLength(43);
   });
 });

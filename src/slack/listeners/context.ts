@@ -7,6 +7,7 @@ import type { Conversations } from '../../services/conversations.ts';
 import type { Crm } from '../../services/crm.ts';
 import type { DigestService } from '../../services/digest.ts';
 import type { ErasureService } from '../../services/erasure.ts';
+import type { Inbox } from '../../services/inbox.ts';
 import type { MentionActions } from '../../services/mention-actions.ts';
 import type { MentionMessages } from '../../services/mention-messages.ts';
 import type { Permissions } from '../../services/permissions.ts';
@@ -24,6 +25,8 @@ export interface ListenerContext {
   triage: TriageService;
   actions: MentionActions;
   conversations: Conversations;
+  /** The App Home inbox. */
+  inbox: Inbox;
   autoReplies: AutoReplies;
   /** BUSINESS_HOURS, shown in the rule form. */
   businessHours?: BusinessHours;

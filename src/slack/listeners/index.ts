@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { registerAppHome } from './app-home.ts';
 import type { ListenerContext } from './context.ts';
 import { registerConversationActions } from './conversation-actions.ts';
 import { registerCrmCommand } from './crm-command.ts';
@@ -24,4 +25,5 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerRuleModal(app, context);
   registerThreadMessages(app, context);
   registerCrmCommand(app, context);
+  registerAppHome(app, context);
 }

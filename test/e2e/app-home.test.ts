@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { appHomeOpenedEvent, homeButtonClick } from '../../src/sandbox/slack-payloads.ts';
+import { customers, useTestBed, waitUntil } from '../helpers/harness.ts';
+import { replyFlow } from '../helpers/reply-flow.ts';
+
+/** The words a person reads in a published Home tab. */
+function homeText(view: Record<string, unknown> | undefined): string {
+  const texts: string[] = [];
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'text' && typeof inner === 'string') texts.push(inner);
+        else walk(inner);
+      }
+    }
+  };
+  walk(view?.blocks);
+  return texts.join('\n');
+}
+
+describe('the App Home inbox', () => {
+  const bed = useTestBed();
+  const flow = replyFlow(
+    () => bed.standins,
+    () => bed.bot.url,
+  );
+  const home = (user: string) => homeText(bed.standins.slack.homeOf(user));
+  const open = (user: string) => flow.send(appHomeOpenedEvent({ userId: user }));
+  const press = (user: string, actionId: string, value: string) =>
+    flow.send(homeButtonClick({ actionId, value, userId: user, blockId: `home_item_${value}` }));
+
+  it('lists what is mine, unassigned, open, waiting and resolved today, with counts, most urgent and oldest first, and keeps up with changes', async () => {
+    await bed.start({ SLACK_AGENTS: 'U0AGENT01,U0AGENT02', SLACK_ADMINS: 'U0AGENT01' });
+    const question = await flow.mention('@northwind do you ship to Norway?', customers[0]);
+    const complaint = await flow.mention('@northwind my order is two weeks late and nobody answers, this is unacceptable', customers[1]);
+    await flow.mention('@northwind love the new jacket!', customers[2]);
+
+    await open('U0AGENT01');
+    await waitUntil(() => home('U0AGENT01').includes('Unassigned (2)'), 10_000, 'the inbox');
+    const first = home('U0AGENT01');
+    for (const tab of ['Mine (0)', 'Unassigned (2)', 'Open questions & complaints (2)', 'Waiting on customer (0)', 'Resolved today (0)']) {
+      expect(first).toContain(tab);
+    }
+    // Opened on "Mine": empty, and it says where to look.
+    expect(first).toContain('Nothing is assigned to you');
+
+    await flow.send(homeButtonClick({ actionId: 'home_filter_unassigned', value: 'unassigned', userId: 'U0AGENT01' }));
+    await waitUntil(() => home('U0AGENT01').includes('Grace Hopper'), 5_000, 'the unassigned list');
+    const unassigned = home('U0AGENT01');
+    // The complaint comes first although it is newer; praise is not work.
+    expect(unassigned.indexOf('Grace Hopper')).toBeLessThan(unassigned.indexOf('Ada Lovelace'));
+    expect(unassigned).not.toContain('love the new jacket');
+    expect(unassigned).toContain('Open in channel');
+
+    // Assign from the inbox: the mention message and the inbox follow.
+    await press('U0AGENT01', 'mention_assign_to_me', complaint.key);
+    await waitUntil(() => home('U0AGENT01').includes('Mine (1)'), 10_000, 'the inbox redrawn');
+    expect(home('U0AGENT01')).toContain('Unassigned (1)');
+    expect(JSON.stringify(flow.currentMessage(complaint)?.blocks)).toContain('Assigned to <@U0AGENT01>');
+
+    // A reply moves the question to "Waiting on customer"; Resolve to "Resolved today".
+    await flow.submitReply(await flow.openReplyModal(question), '@ada_l Yes, we ship to Norway in 3 to 6 days.');
+    await waitUntil(() => home('U0AGENT01').includes('Waiting on customer (1)'), 15_000, 'waiting on customer');
+    await press('U0AGENT01', 'mention_resolve', complaint.key);
+    await waitUntil(() => home('U0AGENT01').includes('Resolved today (1)'), 10_000, 'resolved today');
+    await flow.send(homeButtonClick({ actionId: 'home_filter_resolved_today', value: 'resolved_today', userId: 'U0AGENT01' }));
+    await waitUntil(() => home('U0AGENT01').includes('resolved by <@U0AGENT01>'), 5_000, 'the resolved list');
+    expect(home('U0AGENT01')).toContain('Reopen');
+
+    // A viewer sees the lists and counts, not who wrote what.
+    await open('U0VIEWER01');
+    await waitUntil(() => home('U0VIEWER01').includes('Names and messages are shown to agents only'), 10_000, "the viewer's inbox");
+    await flow.send(homeButtonClick({ actionId: 'home_filter_waiting', value: 'waiting', userId: 'U0VIEWER01' }));
+    await waitUntil(() => home('U0VIEWER01').includes('Question on'), 5_000, "the viewer's waiting list");
+    expect(home('U0VIEWER01')).toContain('Waiting on customer (1)');
+    expect(home('U0VIEWER01')).not.toMatch(/Ada Lovelace|Grace Hopper|Norway|two weeks late/);
+    // A viewer's press on an item is refused by the role guard, and changes nothing.
+    await press('U0VIEWER01', 'mention_assign_to_me', question.key);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(JSON.stringify(flow.currentMessage(question)?.blocks)).not.toContain('U0VIEWER01');
+  });
+});
