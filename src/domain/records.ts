@@ -163,6 +163,8 @@ export type AuditAction =
   | 'reply_failed'
   | 'reply_uncertain'
   | 'like'
+  /** The brand's like taken back. */
+  | 'unlike'
   /** A comment hidden from everyone but its author, or shown again (Facebook, Instagram). */
   | 'hide'
   | 'unhide'

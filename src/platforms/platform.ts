@@ -145,6 +145,8 @@ export interface Platform {
   }): Promise<PublishedPost>;
   /** Likes (favourites) a post as the brand. Liking twice is harmless on every platform. */
   like(postId: string): Promise<void>;
+  /** Takes the brand's like back, where the network lets an app do it (X, Mastodon, Facebook). Harmless when not liked. */
+  unlike?(postId: string): Promise<void>;
   /** Why Like is not offered here, when the network's API cannot like this kind of post (Instagram comments). */
   readonly cannotLike?: string;
   /**

@@ -170,6 +170,7 @@ export class MastodonStandin extends StandinServer {
     if (/^\/api\/v1\/statuses\/[^/]+\/context$/.test(path)) return 'statuses.context';
     if (path === '/api/v1/statuses' && req.method === 'POST') return 'statuses.create';
     if (/^\/api\/v1\/statuses\/[^/]+\/favourite$/.test(path)) return 'statuses.favourite';
+    if (/^\/api\/v1\/statuses\/[^/]+\/unfavourite$/.test(path)) return 'statuses.unfavourite';
     if (/^\/api\/v1\/statuses\/[^/]+$/.test(path)) return 'statuses.get';
     if (path === '/api/v1/accounts/verify_credentials') return 'verify_credentials';
     if (path === '/api/v2/instance') return 'instance';
@@ -225,6 +226,13 @@ export class MastodonStandin extends StandinServer {
         this.favourites.add(id);
         this.emit('change', { type: 'favourite', status });
         return ok({ ...status, favourited: true }, headers);
+      }
+      case 'statuses.unfavourite': {
+        const status = this.statuses.find((s) => s.id === id);
+        if (!status) return { status: 404, body: { error: 'Record not found' }, headers };
+        this.favourites.delete(id);
+        this.emit('change', { type: 'unfavourite', status });
+        return ok({ ...status, favourited: false }, headers);
       }
       default:
         return { status: 404, body: { error: 'Not found' }, headers };

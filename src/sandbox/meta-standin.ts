@@ -452,6 +452,9 @@ export class MetaStandin extends StandinServer {
           return graphError(400, 100, `(#100) Object with ID '${id}' does not exist`);
         this.likes.add(id);
         return ok({ success: true });
+      case 'DELETE likes':
+        this.likes.delete(id);
+        return ok({ success: true });
       case 'POST object': {
         const comment = this.comments.get(id);
         if (!comment) return graphError(400, 100, `(#100) Object with ID '${id}' does not exist`);

@@ -49,6 +49,7 @@ const WINDOW_MS = 15 * 60_000;
 const WINDOW_LIMITS: Record<string, number> = {
   'tweets.create': 100,
   'likes.create': 50,
+  'likes.delete': 50,
   'users.me': 75,
   'users.lookup': 300,
   // Direct messages: 15 reads and 15 sends per 15 minutes per user (and 1,440 sends a day).
@@ -242,6 +243,7 @@ export class XStandin extends StandinServer {
     if (/^\/2\/users\/[^/]+\/mentions$/.test(path)) return 'mentions';
     if (req.method === 'POST' && path === '/2/tweets') return 'tweets.create';
     if (req.method === 'POST' && /^\/2\/users\/[^/]+\/likes$/.test(path)) return 'likes.create';
+    if (req.method === 'DELETE' && /^\/2\/users\/[^/]+\/likes\/[^/]+$/.test(path)) return 'likes.delete';
     if (req.method === 'GET' && /^\/2\/users\/\d+$/.test(path)) return 'users.lookup';
     if (req.method === 'GET' && path === '/2/dm_events') return 'dm_events.read';
     if (req.method === 'GET' && /^\/2\/dm_conversations\/[^/]+\/dm_events$/.test(path)) return 'dm_conversation.events';
@@ -295,7 +297,7 @@ export class XStandin extends StandinServer {
   ): Reply {
     const auth = req.headers.authorization ?? '';
     // The brand's own endpoints (and its DMs): its OAuth 1.0a user context only.
-    if (operation === 'users.me' || operation === 'tweets.create' || operation === 'likes.create' || operation.startsWith('dm')) {
+    if (operation === 'users.me' || operation === 'tweets.create' || operation.startsWith('likes.') || operation.startsWith('dm')) {
       if (!auth.startsWith('OAuth ')) {
         return problem(403, 'Unsupported Authentication', 'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.');
       }
@@ -305,6 +307,14 @@ export class XStandin extends StandinServer {
       if (operation.startsWith('dm')) return this.directMessageEndpoints(operation, path, query, body, headers);
       if (operation === 'users.me') return { status: 200, body: { data: this.brand }, headers };
       if (operation === 'likes.create') return this.like(path, body, headers);
+      if (operation === 'likes.delete') {
+        // DELETE /2/users/:id/likes/:tweet_id answers liked: false, liked or not.
+        if (path.split('/')[3] !== this.brand.id)
+          return problem(403, 'Forbidden', 'You are not permitted to perform this action.', headers);
+        this.likes.delete(path.split('/')[5] ?? '');
+        this.emit('change', { type: 'unliked' });
+        return { status: 200, headers, body: { data: { liked: false } } };
+      }
       return this.createPost(body, headers);
     }
     if (operation === 'users.lookup') {

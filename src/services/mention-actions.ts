@@ -36,7 +36,7 @@ export class MentionActions {
       if (!mention) return 'This mention is not known to Switchboard.';
       const platform = this.platforms.get(mention.mention.platform);
       if (!platform) return `${mention.mention.platform} is not configured, so nothing was liked.`;
-      if (mention.workflow?.liked) return `Already liked by <@${mention.workflow.liked.by}>.`;
+      if (mention.workflow?.liked) return this.unlike(mention, platform, userId);
       try {
         await platform.like(mention.mention.id);
       } catch (error) {
@@ -49,6 +49,24 @@ export class MentionActions {
       await this.messages.update(mentionKey, (workflow) => ({ ...workflow, liked: { by: userId, at: this.now().toISOString() } }));
       return undefined;
     });
+  }
+
+  /** Pressing Liked takes the like back, where the network lets an app do it. */
+  private async unlike(mention: MentionRecord, platform: Platform, userId: string): Promise<ActionAnswer> {
+    const liked = mention.workflow?.liked;
+    if (!platform.unlike) {
+      return `Liked by <@${liked?.by}>. ${platform.displayName} does not let Switchboard take a like back: do it in the ${platform.displayName} app.`;
+    }
+    try {
+      await platform.unlike(mention.mention.id);
+    } catch (error) {
+      const reason = error instanceof PlatformError ? error.message : String(error);
+      this.log.warn(`unlike of ${mention.key} failed`, { error });
+      return `The like stays: ${reason}.`;
+    }
+    await this.store.audit.record({ actor: userId, action: 'unlike', mentionKey: mention.key, platformPostId: mention.mention.id });
+    await this.messages.update(mention.key, (workflow) => ({ ...workflow, liked: undefined }));
+    return undefined;
   }
 
   /**

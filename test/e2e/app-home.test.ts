@@ -80,4 +80,26 @@ describe('the App Home inbox', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(JSON.stringify(flow.currentMessage(question)?.blocks)).not.toContain('U0VIEWER01');
   });
+
+  it('shows states on the message: Like becomes Liked and takes the like back on X, Assign to me becomes Unassign, a resolved one collapses', async () => {
+    await bed.start();
+    const mention = await flow.mention('@northwind where is my parcel?', customers[0]);
+    const text = () => JSON.stringify(flow.currentMessage(mention)?.blocks);
+    await flow.press('mention_like', mention.message, mention.key);
+    await waitUntil(() => text().includes('"text":"Liked"'), 5_000, 'Liked');
+    expect(bed.standins.x.likes.has(mention.post.id)).toBe(true);
+    await flow.press('mention_like', mention.message, mention.key);
+    await waitUntil(() => text().includes('"text":"Like"'), 5_000, 'Like again');
+    expect(bed.standins.x.likes.has(mention.post.id)).toBe(false);
+    expect((await flow.command('audit')).text).toContain('took a like back');
+
+    await flow.press('mention_assign_to_me', mention.message, mention.key);
+    await waitUntil(() => text().includes('"text":"Unassign"'), 5_000, 'Unassign');
+    await flow.press('mention_resolve', mention.message, mention.key);
+    await waitUntil(() => text().includes('Resolved by <@U0AGENT01>'), 5_000, 'the resolved line');
+    expect(flow.currentMessage(mention)?.blocks).toHaveLength(1);
+    expect(text()).toContain('"text":"Reopen"');
+    await flow.press('mention_resolve', mention.message, mention.key);
+    await waitUntil(() => text().includes('"text":"Reply"'), 5_000, 'reopened in full');
+  });
 });

@@ -7,6 +7,32 @@ import { mentionRecord } from '../helpers/factories.ts';
 describe('renderMentionMessage', () => {
   const contact = { id: 'c1', name: 'Ada Lovelace' };
 
+  it('shows its state on its buttons: Liked, Unassign; resolved, it collapses to one line with Reopen', () => {
+    const base = mentionRecord('123', '2026-11-25T09:00:00.000Z', { text: 'where is my order\nit is late' });
+    const buttons = (record: typeof base) =>
+      renderMentionMessage(record, contact)
+        .blocks.flatMap((block) => (block.type === 'actions' ? block.elements : []))
+        .map((element) => ('text' in element ? element.text?.text : ''));
+    const worked = { ...base, workflow: { liked: { by: 'U0AGENT01', at: '2026-11-25T09:01:00.000Z' }, assignee: 'U0AGENT02' } };
+    expect(buttons(worked)).toEqual(expect.arrayContaining(['Liked', 'Unassign']));
+    expect(buttons(worked)).not.toContain('Like');
+
+    const resolved = renderMentionMessage(
+      { ...worked, workflow: { ...worked.workflow, resolved: { by: 'U0AGENT02', at: '2026-11-25T10:00:00.000Z' } } },
+      contact,
+    );
+    expect(resolved.blocks).toHaveLength(1);
+    const line = JSON.stringify(resolved.blocks[0]);
+    expect(line).toContain(':white_check_mark: Resolved by <@U0AGENT02> <!date^');
+    expect(line).toContain('|2026-11-25 10:00 UTC>');
+    expect(line).toContain('Question from *Ada* on 𝕏 <https://x.com/ada/status/123|X>: “where is my order it is late”');
+    expect(line).toContain(
+      '"accessory":{"type":"button","action_id":"mention_resolve","text":{"type":"plain_text","text":"Reopen"},"value":"x:123"}',
+    );
+    // Still findable after a restart: the key stays in the metadata.
+    expect(resolved.metadata.event_payload.key).toBe('x:123');
+  });
+
   it('shows author, text, link, labels, sentiment, contact, the five buttons and the Relabel menu', () => {
     const message = renderMentionMessage(mentionRecord('123', '2026-11-25T09:00:00.000Z', { text: 'where is my order' }), contact);
     const json = JSON.stringify(message.blocks);

@@ -144,6 +144,10 @@ export class MastodonPlatform implements Platform {
     await this.call('POST', `/api/v1/statuses/${encodeURIComponent(postId)}/favourite`);
   }
 
+  async unlike(postId: string): Promise<void> {
+    await this.call('POST', `/api/v1/statuses/${encodeURIComponent(postId)}/unfavourite`);
+  }
+
   async fetchMentionPage(query: MentionQuery): Promise<MentionPage> {
     const { notifications, nextPageToken, rateLimit } = await this.notificationPage('mention', query);
     // With direct conversations read, a direct status is a private message, never a mention message.

@@ -62,8 +62,12 @@ export class GraphApi {
     return this.call<T>('POST', path, {}, body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.call<T>('DELETE', path, {});
+  }
+
   private async call<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     params: Record<string, string | number | undefined>,
     body?: unknown,

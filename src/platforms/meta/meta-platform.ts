@@ -190,6 +190,11 @@ export class MetaPlatform implements Platform {
     await this.graph.post(`${postId}/likes`, {});
   }
 
+  async unlike(postId: string): Promise<void> {
+    if (this.cannotLike) throw new PlatformError('rejected', this.cannotLike);
+    await this.graph.delete(`${postId}/likes`);
+  }
+
   async setHidden(postId: string, hidden: boolean): Promise<void> {
     if (this.id === 'instagram') {
       await this.paceInstagramAction();

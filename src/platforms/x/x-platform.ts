@@ -114,6 +114,13 @@ export class XPlatform implements Platform {
     await callX(() => writer.v2.post(`users/${this.userId}/likes`, { tweet_id: postId }, { timeout: REQUEST_TIMEOUT_MS }));
   }
 
+  async unlike(postId: string): Promise<void> {
+    const writer = this.requireWriter('unlike');
+    await callX(() =>
+      writer.v2.delete(`users/${this.userId}/likes/${encodeURIComponent(postId)}`, undefined, { timeout: REQUEST_TIMEOUT_MS }),
+    );
+  }
+
   private requireWriter(action: string): TwitterApi {
     if (!this.writer) {
       throw new PlatformError(

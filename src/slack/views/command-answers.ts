@@ -57,6 +57,7 @@ const ACTION_WORDS: Record<AuditEntry['action'], string> = {
   reply_failed: 'reply refused by the platform',
   reply_uncertain: 'reply uncertain',
   like: 'liked',
+  unlike: 'took a like back',
   hide: 'hid a comment',
   unhide: 'showed a hidden comment again',
   refused: 'was refused',

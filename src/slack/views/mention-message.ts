@@ -47,11 +47,29 @@ export function renderMentionMessage(
   const name = truncate(author.name, 80);
   const when = slackDate(mention.createdAt);
   const sentiment = classification.sentiment;
+  const metadata = { event_type: MENTION_METADATA_EVENT, event_payload: { key: record.key } };
+
+  // Resolved: out of the way, one line (who, when, what it was) and Reopen.
+  if (workflow.resolved) {
+    const excerpt = escapeMrkdwn(truncate(mention.text.replace(/\s+/g, ' '), 90));
+    return {
+      text: `Resolved: ${classification.label} from @${escapeMrkdwn(truncate(author.handle, 60))} on ${platform}`,
+      metadata,
+      blocks: [
+        {
+          ...section(
+            `:white_check_mark: Resolved by <@${workflow.resolved.by}> ${slackDate(workflow.resolved.at)}  ·  ${LABEL_EMOJI[classification.label]} ${classification.label} from *${escapeMrkdwn(name)}* on ${PLATFORM_ICON[mention.platform]} ${link(mention.url, platform)}: “${excerpt}”`,
+          ),
+          accessory: { type: 'button', action_id: ACTION.resolve, text: { type: 'plain_text', text: 'Reopen' }, value: record.key },
+        },
+      ],
+    };
+  }
 
   return {
     // Notification and accessibility fallback: no outside text beyond the handle, escaped.
     text: `${classification.label} from @${escapeMrkdwn(truncate(author.handle, 60))} on ${platform}`,
-    metadata: { event_type: MENTION_METADATA_EVENT, event_payload: { key: record.key } },
+    metadata,
     blocks: [
       section(
         `*${escapeMrkdwn(name)}* ${HAS_HANDLES[mention.platform] ? `${link(author.profileUrl, `@${truncate(author.handle, 60)}`)} ` : ''}on ${PLATFORM_ICON[mention.platform]} ${platform}`,
@@ -69,11 +87,24 @@ export function renderMentionMessage(
         elements: [
           { type: 'button', action_id: ACTION.reply, text: { type: 'plain_text', text: 'Reply' }, style: 'primary', value: record.key },
           ...(CAN_LIKE[mention.platform]
-            ? [{ type: 'button' as const, action_id: ACTION.like, text: { type: 'plain_text' as const, text: 'Like' }, value: record.key }]
+            ? [
+                {
+                  // Pressed again, it takes the like back where the network lets an app do it.
+                  type: 'button' as const,
+                  action_id: ACTION.like,
+                  text: { type: 'plain_text' as const, text: workflow.liked ? 'Liked' : 'Like' },
+                  value: record.key,
+                },
+              ]
             : []),
           { type: 'button', action_id: ACTION.linkContact, text: { type: 'plain_text', text: 'Link contact' }, value: record.key },
           // Pressed again by the assignee, it unassigns; the line above says who owns it.
-          { type: 'button', action_id: ACTION.assignToMe, text: { type: 'plain_text', text: 'Assign to me' }, value: record.key },
+          {
+            type: 'button',
+            action_id: ACTION.assignToMe,
+            text: { type: 'plain_text', text: workflow.assignee ? 'Unassign' : 'Assign to me' },
+            value: record.key,
+          },
           {
             type: 'button',
             action_id: ACTION.resolve,
