@@ -8,8 +8,10 @@ import type { BlueskyStandin } from './bluesky-standin.ts';
 import type { MastodonStandin } from './mastodon-standin.ts';
 import type { MetaStandin } from './meta-standin.ts';
 import {
+  appHomeOpenedEvent,
   blockSuggestion,
   buttonClick,
+  homeButtonClick,
   type SlackBody,
   signSlackRequest,
   slashCommand,
@@ -29,6 +31,8 @@ export const SANDBOX_PEOPLE = [
 ];
 
 export interface LogEntry {
+  /** Unique and increasing: the page adds what is new and leaves what a person opened alone. */
+  id: number;
   at: string;
   /** `page → bot` for the signed requests the page sent; `bot → slack` / `bot → x` for the stand-ins' calls. */
   direction: 'page → bot' | 'bot → slack' | 'bot → x' | 'bot → mastodon' | 'bot → bluesky' | 'bot → meta' | 'meta → bot';
@@ -37,7 +41,9 @@ export interface LogEntry {
   detail: unknown;
 }
 
-const LOG_LIMIT = 500;
+/** The bot's own calls (pollers fill this in minutes); a person's requests are kept apart, so theirs stay readable. */
+const LOG_LIMIT = 400;
+const PAGE_LOG_LIMIT = 200;
 const PAGE_DIR = path.join(import.meta.dirname, 'page');
 const STATIC: Record<string, string> = {
   '/': 'index.html',
@@ -56,6 +62,8 @@ export class SandboxServer {
   private server?: http.Server;
   private readonly clients = new Set<http.ServerResponse>();
   private readonly log: LogEntry[] = [];
+  private readonly pageLog: LogEntry[] = [];
+  private logSequence = 0;
   /** Ephemeral answers to slash commands (Slack shows them only to the person who asked). */
   private readonly commandAnswers: Array<StoredMessage & { user: string }> = [];
   private readonly closedViews = new Set<string>();
@@ -125,7 +133,7 @@ export class SandboxServer {
       res.writeHead(200, { 'content-type': file.filename.endsWith('.png') ? 'image/png' : 'application/octet-stream' });
       return void res.end(file.content);
     }
-    if (req.method === 'GET' && url.pathname === '/api/state') return json(res, 200, this.state());
+    if (req.method === 'GET' && url.pathname === '/api/state') return json(res, 200, this.state(url.searchParams.get('person') ?? ''));
     if (req.method === 'GET' && url.pathname === '/api/events') return this.subscribe(req, res);
     if (req.method !== 'POST') return json(res, 404, { error: 'not found' });
     const body = JSON.parse((await readBody(req)) || '{}') as Record<string, string>;
@@ -188,6 +196,18 @@ export class SandboxServer {
           this.viewErrors.delete(view.id);
         }
         this.notify();
+        return json(res, 200, answer);
+      }
+      case '/api/home': {
+        // The person opened the app's Home tab: Slack sends app_home_opened.
+        await this.sendToBot(appHomeOpenedEvent({ userId: person.id }), 'app_home_opened');
+        return json(res, 200, {});
+      }
+      case '/api/home-click': {
+        const answer = await this.sendToBot(
+          homeButtonClick({ actionId: body.actionId ?? '', value: body.value ?? '', blockId: body.blockId, userId: person.id }),
+          `Home tab button ${body.actionId ?? ''}`,
+        );
         return json(res, 200, answer);
       }
       case '/api/close': {
@@ -331,7 +351,8 @@ export class SandboxServer {
     return { status, body: text };
   }
 
-  private state() {
+  /** Everything the page draws; `person` picks whose Home tab it shows (Slack publishes one per person). */
+  private state(person: string) {
     const people = Object.fromEntries(SANDBOX_PEOPLE.map((p) => [p.id, p.realName]));
     return {
       people: SANDBOX_PEOPLE,
@@ -348,7 +369,8 @@ export class SandboxServer {
         .filter((view) => !this.closedViews.has(view.id))
         .map((view) => ({ ...view, errors: this.viewErrors.get(view.id) })),
       networks: this.networkPosts(),
-      log: this.log.slice(-200),
+      log: [...this.pageLog, ...this.log].sort((a, b) => a.id - b.id),
+      home: this.slack.homeOf(person),
     };
   }
 
@@ -516,9 +538,12 @@ export class SandboxServer {
     }, 50);
   }
 
-  private addLog(entry: LogEntry): void {
-    this.log.push(entry);
-    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+  private addLog(entry: Omit<LogEntry, 'id'>): void {
+    const logged = { ...entry, id: ++this.logSequence };
+    const list = entry.direction === 'page → bot' ? this.pageLog : this.log;
+    list.push(logged);
+    const limit = entry.direction === 'page → bot' ? PAGE_LOG_LIMIT : LOG_LIMIT;
+    if (list.length > limit) list.splice(0, list.length - limit);
     this.notify();
   }
 

@@ -399,7 +399,8 @@ export class MetaPlatform implements Platform {
         const profile = await this.graph.get<{ name?: string; username?: string }>(id, {
           fields: this.id === 'facebook' ? 'name' : 'name,username',
         });
-        name = profile.username ?? profile.name ?? '';
+        // Messenger gives a name; Instagram a username (shown as the handle) and sometimes a name.
+        name = (this.id === 'facebook' ? profile.name : (profile.username ?? profile.name)) ?? '';
       } catch (error) {
         if (!(error instanceof PlatformError) || error.isTransient) throw error;
         name = ''; // no profile access: the conversation still comes in

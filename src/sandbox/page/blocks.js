@@ -62,7 +62,26 @@ function decodeEntities(text) {
 
 function formatDate(seconds, fallback) {
   const date = new Date(Number(seconds) * 1000);
-  return Number.isNaN(date.getTime()) ? fallback : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? fallback : slackTime(date);
+}
+
+const TIME = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' });
+const MONTH_DAY = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric' });
+const ordinal = (day) => {
+  const tens = day % 100;
+  if (tens >= 11 && tens <= 13) return `${day}th`;
+  return `${day}${{ 1: 'st', 2: 'nd', 3: 'rd' }[day % 10] ?? 'th'}`;
+};
+
+/** As Slack shows a time: "Today at 2:05 PM", "Yesterday at 9:41 AM", "Nov 25th at 9:41 AM". */
+export function slackTime(date) {
+  const day = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((day(new Date()) - day(date)) / 86_400_000);
+  const time = TIME.format(date);
+  if (days === 0) return `Today at ${time}`;
+  if (days === 1) return `Yesterday at ${time}`;
+  const monthDay = MONTH_DAY.format(date).replace(/\d+$/, (d) => ordinal(Number(d)));
+  return `${monthDay}${date.getFullYear() === new Date().getFullYear() ? '' : `, ${date.getFullYear()}`} at ${time}`;
 }
 
 /**
@@ -170,6 +189,7 @@ function renderElement(element, blockId, onAction) {
     // An overflow menu (a surge thread's mentions) is a select whose placeholder is Slack's "⋯".
     const select = document.createElement('select');
     select.className = element.type === 'overflow' ? 'bk overflow' : 'bk';
+    select.setAttribute('aria-label', element.type === 'overflow' ? 'More actions' : (element.placeholder?.text ?? 'Choose'));
     const placeholder = new Option(element.type === 'overflow' ? '⋯' : (element.placeholder?.text ?? 'Choose…'), '');
     placeholder.disabled = true;
     placeholder.selected = true;

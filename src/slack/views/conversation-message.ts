@@ -4,7 +4,7 @@ import type { ConversationContext } from '../../services/team-chat.ts';
 import { ACTION, BLOCK, CONVERSATION_METADATA_EVENT, DIRECT_MESSAGE_METADATA_EVENT } from '../ids.ts';
 import { escapeMrkdwn, link, quote, truncate } from '../mrkdwn.ts';
 import { context, section, slackDate } from './blocks.ts';
-import { PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
+import { HAS_HANDLES, PLATFORM_ICON, PLATFORM_NAME } from './platform-names.ts';
 
 export interface ConversationMessage {
   text: string;
@@ -21,7 +21,7 @@ export function renderConversationMessage(conversation: ConversationRecord, show
   const customer = conversation.participants[0];
   const network = PLATFORM_NAME[conversation.platform];
   const who = customer
-    ? `*${escapeMrkdwn(truncate(customer.name, 80))}* ${link(customer.profileUrl, `@${truncate(customer.handle, 60)}`)}`
+    ? `*${escapeMrkdwn(truncate(customer.name, 80))}*${HAS_HANDLES[conversation.platform] ? ` ${link(customer.profileUrl, `@${truncate(customer.handle, 60)}`)}` : ''}`
     : '*Someone*';
   const others = conversation.participants.length > 1 ? ` and ${conversation.participants.length - 1} other(s)` : '';
   const request = conversation.isRequest ? '  ·  :incoming_envelope: message request (not accepted yet)' : '';
@@ -46,7 +46,7 @@ export function renderConversationMessage(conversation: ConversationRecord, show
   state.push(`Last message ${slackDate(conversation.lastMessageAt)}`);
   return {
     // The notification shows no message text: only who wrote, on which network.
-    text: `Private message from @${escapeMrkdwn(truncate(customer?.handle ?? 'someone', 60))} on ${network}`,
+    text: `Private message from ${HAS_HANDLES[conversation.platform] ? '@' : ''}${escapeMrkdwn(truncate((HAS_HANDLES[conversation.platform] ? customer?.handle : customer?.name) ?? 'someone', 60))} on ${network}`,
     metadata: { event_type: CONVERSATION_METADATA_EVENT, event_payload: { key: conversation.key } },
     blocks: [
       section(`:envelope: ${who}${others} on ${PLATFORM_ICON[conversation.platform]} ${network}  ·  private conversation${request}`),
@@ -91,11 +91,13 @@ export function renderConversationMessage(conversation: ConversationRecord, show
 /** A later customer message, posted into the conversation's thread (saying so when it reopened the conversation). */
 export function renderDirectMessage(message: DirectMessageRecord, shown: { reopened: boolean }): ConversationMessage {
   return {
-    text: `New private message from @${escapeMrkdwn(truncate(message.author.handle, 60))}`,
+    text: `New private message from ${HAS_HANDLES[message.platform] ? `@${escapeMrkdwn(truncate(message.author.handle, 60))}` : escapeMrkdwn(truncate(message.author.name, 60))}`,
     metadata: { event_type: DIRECT_MESSAGE_METADATA_EVENT, event_payload: { key: message.key } },
     blocks: [
       ...(shown.reopened ? [context(':arrows_counterclockwise: *Reopened*: a new message after the conversation was resolved.')] : []),
-      section(`*${escapeMrkdwn(truncate(message.author.name, 80))}* (@${escapeMrkdwn(truncate(message.author.handle, 60))})`),
+      section(
+        `*${escapeMrkdwn(truncate(message.author.name, 80))}*${HAS_HANDLES[message.platform] ? ` (@${escapeMrkdwn(truncate(message.author.handle, 60))})` : ''}`,
+      ),
       section(quote(message.text)),
       context(slackDate(message.sentAt)),
     ],
