@@ -1,4 +1,4 @@
-import { renderDigestChart } from '../charts/digest-chart.ts';
+import { referenceLabel, renderDigestChart } from '../charts/digest-chart.ts';
 import type { ConversationRecord, DirectMessageRecord } from '../domain/conversations.ts';
 import type { DigestFigures } from '../domain/digest-stats.ts';
 import type { InboxPage } from '../domain/inbox.ts';
@@ -110,7 +110,7 @@ export class SlackTeamChat implements TeamChat {
       filename: `switchboard-digest-${figures.period.first}${figures.period.days > 1 ? `-to-${figures.period.last}` : ''}.png`,
       title,
       content: renderDigestChart(figures.chart, title),
-      altText: `Bar chart of mentions per ${figures.chart.bucket} by label, against the 7-day average`,
+      altText: `Bar chart of mentions per ${figures.chart.bucket} by label, against the ${referenceLabel(figures.chart.bucket)}`,
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_COLOURS, renderDigestChart } from '../../src/charts/digest-chart.ts';
+import { digestChartSvg, integerScale, LABEL_COLOURS, referenceLabel, renderDigestChart } from '../../src/charts/digest-chart.ts';
 import type { ChartBucket } from '../../src/domain/digest-stats.ts';
 import { decodePng } from '../helpers/png.ts';
 
@@ -51,5 +51,38 @@ describe('the digest chart', () => {
       if (colour === LABEL_COLOURS.Complaint.join(',')) complaintRows++;
     }
     expect(questionRows / complaintRows).toBeCloseTo(3, 0);
+  });
+
+  it('writes accents, Chinese and Japanese with a real font (the title area has ink for each), and escapes what it is given', () => {
+    const inkIn = (title: string) => {
+      const picture = decodePng(renderDigestChart({ bucket: 'hour', buckets }, title));
+      let dark = 0;
+      for (let y = 10; y < 48; y++) for (let x = 20; x < 400; x++) if (picture.pixel(x, y)[0] < 128) dark++;
+      return dark;
+    };
+    const none = inkIn('');
+    expect(inkIn('Zoë Müller')).toBeGreaterThan(none + 50);
+    expect(inkIn('日本語のテスト')).toBeGreaterThan(none + 100);
+    expect(inkIn('中文测试')).toBeGreaterThan(none + 100);
+    const svg = digestChartSvg({ bucket: 'hour', buckets }, 'Q&A <b>');
+    expect(svg).toContain('Q&amp;A &lt;b&gt;');
+  });
+
+  it('uses whole-number ticks for whole counts, says what the reference line averages, and fits a long title', () => {
+    expect(integerScale(1)).toEqual({ top: 1, step: 1 });
+    expect(integerScale(3)).toEqual({ top: 5, step: 1 });
+    expect(integerScale(0.5)).toEqual({ top: 1, step: 1 });
+    expect(integerScale(17)).toEqual({ top: 20, step: 5 });
+    expect(integerScale(340)).toEqual({ top: 500, step: 100 });
+    const ticks = [
+      ...digestChartSvg({ bucket: 'hour', buckets: [bucket('0', { Question: 1 })] }, 't').matchAll(/text-anchor="end"[^>]*>([^<]+)</g),
+    ].map((m) => m[1]);
+    expect(ticks).toEqual(['0', '1']);
+    expect(referenceLabel('hour')).toBe('same hour, average of the 7 days before');
+    expect(digestChartSvg({ bucket: 'day', buckets }, 't')).toContain('average day of the 7 days before');
+    const long = `Mentions per day · ${'Mon 23 Nov 2026 – Sun 29 Nov 2026 · '.repeat(3)}`;
+    const size = Number(/font-size="(\d+)" font-weight="700"/.exec(digestChartSvg({ bucket: 'day', buckets }, long))?.[1]);
+    expect(size).toBeLessThan(22);
+    expect(size).toBeGreaterThanOrEqual(12);
   });
 });

@@ -267,7 +267,7 @@ async function answerAudit(args: string[], context: ListenerContext): Promise<Co
 }
 
 const DIGEST_USAGE =
-  'Usage: `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: posts the digest to the digest channel now (default: today so far)';
+  'Usage: `/crm digest [today | yesterday | 7d | YYYY-MM-DD]`: posts the digest to the digest channel now (default: today so far; 7d: the seven days before today)';
 
 /** The period a `/crm digest` argument names, or why it names none. */
 export function parseDigestPeriod(args: string[], today: string): Period | { problem: string } {
@@ -275,7 +275,8 @@ export function parseDigestPeriod(args: string[], today: string): Period | { pro
   const word = (args[0] ?? 'today').toLowerCase();
   if (word === 'today') return { first: today, last: today };
   if (word === 'yesterday') return { first: shiftDay(today, -1), last: shiftDay(today, -1) };
-  if (word === '7d' || word === 'week') return { first: shiftDay(today, -6), last: today };
+  // The last seven whole days: today so far would make the last bar look like a drop.
+  if (word === '7d' || word === 'week') return { first: shiftDay(today, -7), last: shiftDay(today, -1) };
   if (/^\d{4}-\d{2}-\d{2}$/.test(word)) {
     if (!isDay(word)) return { problem: `${word} is not a calendar date.` };
     if (word > today) return { problem: `${word} has not happened yet (today is ${today}).` };
