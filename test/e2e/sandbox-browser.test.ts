@@ -90,6 +90,9 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(await page?.isVisible('#error-banner').catch(() => false)).toBeFalsy();
   });
 
+  /** What a person sees, for a look after a run; README's copies in docs/screenshots are taken from these. */
+  const shot = (name: string) => page.screenshot({ path: path.join(os.tmpdir(), `switchboard-${name}.png`) });
+
   /** The message holding `text`, in whichever mentions channel triage put it. */
   const findMessage = async (text: string) => {
     const locate = () => page.locator('#messages .message', { hasText: text });
@@ -144,6 +147,7 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
         .toBe(true);
     }
     await page.click('text=# social-mentions');
+    await shot('channel');
   });
 
   it('replies from the modal: confirmed in the thread, published on the Networks view', async () => {
@@ -155,16 +159,20 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await modal.waitFor();
     expect(await modal.locator('textarea').inputValue()).toBe(`@${author} `);
     await modal.locator('textarea').fill(`@${author} thanks for writing, we are on it!`);
+    await shot('reply-modal');
     await modal.locator('footer button', { hasText: 'Send' }).click();
     await modal.waitFor({ state: 'detached' });
 
-    await message.locator('.thread-link').click();
+    // Send opens the mention's thread by itself, on the announcement with its Undo.
     await page.locator('#thread', { hasText: 'Sending in' }).waitFor();
+    expect(await page.locator('#thread .message').first().getAttribute('data-ts')).toBe(await message.getAttribute('data-ts'));
+    await shot('undo-window');
     await page.locator('#thread', { hasText: 'Sent by' }).waitFor({ timeout: 10_000 });
     await page.locator('#messages .message').first().filter({ hasText: 'Replied by' }).waitFor();
 
     await page.click('.tabs button[data-tab="x"]');
     await page.locator('#x-timeline .tweet.brand', { hasText: 'thanks for writing, we are on it!' }).waitFor();
+    await shot('x-view');
     await page.click('.tabs button[data-tab="thread"]');
   });
 
@@ -196,6 +204,9 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     expect(text).toContain('Mentions');
     expect(text).toMatch(/Orders 1 · 24\.90 EUR/);
     expect(text).toContain('Only visible to you');
+    await page.click('.tabs button[data-tab="log"]');
+    await shot('lookup-and-log');
+    await page.click('.tabs button[data-tab="thread"]');
   });
 
   it('links an author to a known customer with the Link contact type-ahead', async () => {
@@ -235,6 +246,7 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     const report = page.locator('#messages .message.ephemeral', { hasText: 'Triage, last 30 days' });
     await report.waitFor({ timeout: 10_000 });
     expect(await report.innerText()).toMatch(/1 corrected by the team/);
+    await shot('relabel-and-triage');
   });
 
   it('answers /crm in a message only the person sees', async () => {
@@ -261,6 +273,11 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
     await page.press('#command-input', 'Enter');
     await page.locator('#messages .message', { hasText: '7-day digest' }).first().waitFor({ timeout: 15_000 });
     await page.locator('#messages .message.ephemeral', { hasText: 'is in' }).first().waitFor({ timeout: 15_000 });
+    // The weekly chart comes as its own message (a file shared to the channel), after the digest.
+    await expect.poll(() => page.locator('#messages figure.file img').count(), { timeout: 15_000 }).toBeGreaterThan(1);
+    const weekly = page.locator('#messages figure.file img').last();
+    await expect.poll(() => weekly.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(800);
+    await shot('digest');
     await page.click('text=# social-mentions');
   });
 
@@ -484,7 +501,12 @@ describe.skipIf(!hasChromium)('the sandbox in Chromium', () => {
       .filter({ hasText: 'Alice' })
       .first()
       // The batch is redrawn at Slack's pace (one call a second in the channel), behind the surge's own posts.
-      .waitFor({ timeout: 40_000 });
+      .waitFor({ timeout: 40_000 })
+      .catch(async (error: unknown) => {
+        await shot('surge-debug');
+        const thread = await page.locator('#thread').innerText();
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe thread read:\n${thread.slice(0, 3000)}`);
+      });
     await page.click('text=# social-mentions');
   });
 
