@@ -30,6 +30,13 @@ export interface InboxOptions {
 const PAGE_SIZE = 15;
 /** An inbox opened this long ago is still redrawn on changes; after it, only when opened again. */
 const WATCH_MS = 60 * 60_000;
+/**
+ * Slack allows `views.publish` about 100 times a minute per workspace: redraws on change stay under
+ * 60 a minute (the most recently opened inboxes first; the rest wait for the next change, or are
+ * redrawn when opened), and one person's inbox is redrawn at most every 5 s.
+ */
+const REDRAWS_PER_MINUTE = 60;
+const PER_PERSON_MS = 5_000;
 
 /**
  * The App Home inbox: what is open, mine, unassigned, waiting or resolved today, for each person.
@@ -40,7 +47,9 @@ const WATCH_MS = 60 * 60_000;
  */
 export class Inbox {
   private readonly items = new Map<string, InboxItem>();
-  private readonly viewers = new Map<string, { filter: InboxFilter; openedAt: number }>();
+  private readonly viewers = new Map<string, { filter: InboxFilter; openedAt: number; drawnAt?: number }>();
+  /** When each redraw of the last minute went out (the budget above). */
+  private readonly redraws: number[] = [];
   private readonly now: () => Date;
   private timer?: NodeJS.Timeout;
   private loaded?: Promise<void>;
@@ -156,11 +165,25 @@ export class Inbox {
     if (this.stopped || this.viewers.size === 0 || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const since = Date.now() - WATCH_MS;
-      for (const [userId, viewer] of this.viewers) {
-        if (viewer.openedAt < since) this.viewers.delete(userId);
-        else void this.publish(userId, viewer.filter);
+      const now = Date.now();
+      while (this.redraws.length && (this.redraws[0] ?? 0) <= now - 60_000) this.redraws.shift();
+      const watching = [...this.viewers.entries()].sort((a, b) => b[1].openedAt - a[1].openedAt);
+      let deferred = false;
+      for (const [userId, viewer] of watching) {
+        if (viewer.openedAt < now - WATCH_MS) {
+          this.viewers.delete(userId);
+          continue;
+        }
+        if (this.redraws.length >= REDRAWS_PER_MINUTE || (viewer.drawnAt ?? 0) > now - PER_PERSON_MS) {
+          deferred = true;
+          continue;
+        }
+        viewer.drawnAt = now;
+        this.redraws.push(now);
+        void this.publish(userId, viewer.filter);
       }
+      // Whoever waited is redrawn a little later, even if nothing else changes.
+      if (deferred) setTimeout(() => this.changed(), PER_PERSON_MS).unref();
     }, this.options.debounceMs ?? 2_000);
     this.timer.unref();
   }
