@@ -5,6 +5,9 @@ import { KeyedMutex } from './keyed-mutex.ts';
 import type { MentionMessages } from './mention-messages.ts';
 import type { Store } from './repositories.ts';
 
+/** Presses this close to a like are the same press (a double-click), not a request to take it back. */
+const SAME_PRESS_MS = 3_000;
+
 /** What the person who pressed a button is told (only they see it); undefined when the message update says it all. */
 export type ActionAnswer = string | undefined;
 
@@ -36,7 +39,10 @@ export class MentionActions {
       if (!mention) return 'This mention is not known to Switchboard.';
       const platform = this.platforms.get(mention.mention.platform);
       if (!platform) return `${mention.mention.platform} is not configured, so nothing was liked.`;
-      if (mention.workflow?.liked) return this.unlike(mention, platform, userId);
+      const liked = mention.workflow?.liked;
+      // A double-click (or two people at once) is one like: only a press a few seconds later takes it back.
+      if (liked && this.now().getTime() - Date.parse(liked.at) < SAME_PRESS_MS) return `Already liked by <@${liked.by}>.`;
+      if (liked) return this.unlike(mention, platform, userId);
       try {
         await platform.like(mention.mention.id);
       } catch (error) {

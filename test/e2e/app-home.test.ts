@@ -85,9 +85,13 @@ describe('the App Home inbox', () => {
     await bed.start();
     const mention = await flow.mention('@northwind where is my parcel?', customers[0]);
     const text = () => JSON.stringify(flow.currentMessage(mention)?.blocks);
-    await flow.press('mention_like', mention.message, mention.key);
+    // A double-click is one like, not a like and its undoing.
+    await Promise.all([flow.press('mention_like', mention.message, mention.key), flow.press('mention_like', mention.message, mention.key)]);
     await waitUntil(() => text().includes('"text":"Liked"'), 5_000, 'Liked');
     expect(bed.standins.x.likes.has(mention.post.id)).toBe(true);
+    expect(bed.standins.x.callsTo('likes.delete')).toHaveLength(0);
+    // A deliberate press later takes it back.
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     await flow.press('mention_like', mention.message, mention.key);
     await waitUntil(() => text().includes('"text":"Like"'), 5_000, 'Like again');
     expect(bed.standins.x.likes.has(mention.post.id)).toBe(false);
