@@ -191,6 +191,8 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       canSeePersonalData: async (userId) => allows(await permissions.roleOf(userId), 'see_personal_data'),
     });
     homeInbox = inbox;
+    // The last 14 days read into the inbox's index in the background: the first Home tab opened need not wait for it.
+    void inbox.load().catch((error: unknown) => log.warn('the inbox could not read its lists yet; it tries again when opened', { error }));
     mentionMessages.watch((record) => inbox.noteMention(record));
     conversations.watch((conversation) => inbox.noteConversation(conversation));
     const crm = new Crm(store);

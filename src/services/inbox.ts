@@ -76,7 +76,10 @@ export class Inbox {
         if (conversation.status === 'open' || conversation.lastMessageAt >= from)
           this.items.set(conversation.key, itemOfConversation(conversation));
       }
-    })();
+    })().catch((error: unknown) => {
+      this.loaded = undefined; // tried again at the next open
+      throw error;
+    });
     return this.loaded;
   }
 
