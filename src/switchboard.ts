@@ -274,9 +274,10 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       retryBaseMs: tune.retryBaseMs,
       retryMaxMs: tune.retryMaxMs,
       leadership,
-      onPosted: (records) => {
+      onPosted: async (records) => {
         inbox.noteMentions(records);
-        return rules.considerMentions(records);
+        await mentionMessages.redrawChangedWhilePosting(records);
+        await rules.considerMentions(records);
       },
       surges: {
         settings: config.surges,

@@ -25,6 +25,19 @@ export class MentionMessages {
   }
 
   /**
+   * Mentions whose posts were just recorded: one a person changed while its post was on its way
+   * (Assign pressed on a message a moment old, before its ts was written) could not be redrawn
+   * then, so it is now. One read for the lot.
+   */
+  async redrawChangedWhilePosting(posted: readonly MentionRecord[]): Promise<void> {
+    const stored = await this.store.mentions.getMany(posted.map((record) => record.key));
+    for (const drawn of posted) {
+      const now = stored.get(drawn.key);
+      if (now && isPosted(now) && JSON.stringify(now.workflow ?? {}) !== JSON.stringify(drawn.workflow ?? {})) await this.refresh(now);
+    }
+  }
+
+  /**
    * Re-renders the message from the stored record (a surge-thread message with all the mentions it
    * holds). A failure is logged: the state is saved either way.
    */

@@ -106,4 +106,25 @@ describe('the App Home inbox', () => {
     await flow.press('mention_resolve', mention.message, mention.key);
     await waitUntil(() => text().includes('"text":"Reply"'), 5_000, 'reopened in full');
   });
+
+  it('shows a press made the moment a message appears, before its post was recorded', async () => {
+    await bed.start();
+    // Several at once: the delivery records posted messages about once a second, so the first one is
+    // in Slack a moment before Switchboard has written down where.
+    const posts = [0, 1, 2, 3, 4].map((i) =>
+      bed.standins.x.addMention({ username: `customer_${i}`, name: `Customer ${i}` }, `@northwind parcel ${i} is late`),
+    );
+    bed.bot.running.pollNow();
+    const first = await waitUntil(
+      () => bed.standins.slack.allMessages().find((m) => m.metadata?.event_payload.key === `x:${posts[0]?.id}`),
+      10_000,
+      'the first mention message',
+    );
+    await flow.press('mention_assign_to_me', first, `x:${posts[0]?.id}`);
+    await waitUntil(
+      () => JSON.stringify(flow.currentMessage({ key: `x:${posts[0]?.id}`, message: first })?.blocks).includes('Assigned to <@U0AGENT01>'),
+      10_000,
+      'the assignment on the message',
+    );
+  });
 });
