@@ -263,6 +263,8 @@ describe('automatic replies: rules answer common questions, within guardrails', 
     // A person follows up on one of them; the digest counts what the rule did.
     await flow.writeInThread(first, 'reply: @ada_l and it ships tomorrow morning');
     await waitUntil(() => flow.repliesOnX(first).length === 2, 8_000, 'the person’s follow-up');
+    // Published on X first, recorded on the mention a moment later: the digest counts what is recorded.
+    await waitUntil(() => textOf(flow.currentMessage(first)).includes('Replied by <@U0AGENT01>'), 8_000, 'the follow-up recorded');
     await flow.command('digest');
     const digest = await waitUntil(
       () => bed.standins.slack.messages('C0DIGESTS').find((m) => textOf(m).includes('Automatic replies')),
