@@ -61,35 +61,10 @@ export async function benchMetaWebhooks(perRound: number): Promise<WebhookRound[
         const comment = await meta.facebookComment(
           { id: `61000${String(n).padStart(11, '0')}`, name: `Customer ${n}` },
           `${TEXTS[n % TEXTS.length]} #${n}`,
-          {
-            webhook: 'lost',
-          },
+          { webhook: 'lost' },
         );
-        bodies.push(
-          JSON.stringify({
-            object: 'page',
-            entry: [
-              {
-                id: meta.page.id,
-                time: Math.floor(Date.now() / 1000),
-                changes: [
-                  {
-                    field: 'feed',
-                    value: {
-                      item: 'comment',
-                      verb: 'add',
-                      comment_id: comment.id,
-                      post_id: comment.objectId,
-                      from: { id: comment.from.id, name: comment.from.name },
-                      message: comment.text,
-                      created_time: Math.floor(comment.createdAt / 1000),
-                    },
-                  },
-                ],
-              },
-            ],
-          }),
-        );
+        // What Meta sends for it, signed and posted below as the bench's own sender.
+        bodies.push(JSON.stringify(meta.feedDelivery(comment, 'add')));
       }
       const before = slack.allMessages().filter((m) => m.metadata?.event_type === 'switchboard_mention').length;
       const acks: number[] = [];

@@ -185,7 +185,7 @@ export async function startSwitchboard(config: Config, log: Log, tuning: Partial
       timeZone: config.digest.timezone,
       responseTargetMinutes: config.digest.responseTargetMinutes,
     });
-    const inbox = new Inbox(store, chat, log.child('inbox'), {
+    const inbox = new Inbox(store, conversations, chat, log.child('inbox'), {
       days: 14,
       timeZone: config.digest.timezone,
       canSeePersonalData: async (userId) => allows(await permissions.roleOf(userId), 'see_personal_data'),

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CustomerDataError, validateCustomerData } from '../domain/customer-data.ts';
 import type { Log } from '../log.ts';
 import type { CustomerSync } from '../services/customer-sync.ts';
-import { BodyTooLargeError, readBody } from './read-body.ts';
+import { readBodyWithin } from './read-body.ts';
 
 /** A request older (or newer) than this is refused: a captured request cannot be replayed later. */
 export const SYNC_REPLAY_WINDOW_SECONDS = 300;
@@ -51,19 +51,15 @@ export function crmSyncRoute(options: { secret: string; sync: CustomerSync; log:
       if (reading >= MAX_CONCURRENT_BODIES) {
         return reply(429, { error: 'busy', message: 'too many pushes at once; try again in a second' }, { 'retry-after': '1' });
       }
-      let raw: string;
+      let bytes: Buffer | undefined;
       reading++;
       try {
-        raw = await readBody(req, SYNC_MAX_BODY_BYTES);
-      } catch (error) {
-        if (!(error instanceof BodyTooLargeError)) throw error;
-        // Answer before the connection goes, so the sender reads 413 rather than a reset; the rest of
-        // the body is drained (not kept) for a few seconds at most, then the connection is cut.
-        setTimeout(() => req.socket.destroy(), 5_000).unref();
-        return reply(413, tooLarge, { connection: 'close' });
+        bytes = await readBodyWithin(req, SYNC_MAX_BODY_BYTES);
       } finally {
         reading--;
       }
+      if (!bytes) return reply(413, tooLarge, { connection: 'close' });
+      const raw = bytes.toString('utf8');
       if (!isValidSignature(options.secret, timestamp, raw, signature)) {
         return reply(401, { error: 'bad_signature', message: 'x-switchboard-signature does not match the body' });
       }

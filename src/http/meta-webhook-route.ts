@@ -1,7 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Log } from '../log.ts';
 import { isValidMetaSignature } from '../platforms/meta/webhook.ts';
-import { BodyTooLargeError, readBodyBytes } from './read-body.ts';
+import { readBodyWithin } from './read-body.ts';
 
 /** Meta's deliveries are small (a few events); anything this large is not one. */
 export const META_MAX_BODY_BYTES = 1024 * 1024;
@@ -45,17 +46,14 @@ export function metaWebhookRoute(options: { appSecret: string; verifyToken: stri
       if (Number(req.headers['content-length'] ?? 0) > META_MAX_BODY_BYTES)
         return reply(413, 'the body is too large', { connection: 'close' });
       if (reading >= MAX_CONCURRENT_BODIES) return reply(429, 'too many deliveries at once', { 'retry-after': '1' });
-      let raw: Buffer;
+      let raw: Buffer | undefined;
       reading++;
       try {
-        raw = await readBodyBytes(req, META_MAX_BODY_BYTES);
-      } catch (error) {
-        if (!(error instanceof BodyTooLargeError)) throw error;
-        setTimeout(() => req.socket.destroy(), 5_000).unref();
-        return reply(413, 'the body is too large', { connection: 'close' });
+        raw = await readBodyWithin(req, META_MAX_BODY_BYTES);
       } finally {
         reading--;
       }
+      if (!raw) return reply(413, 'the body is too large', { connection: 'close' });
       if (!isValidMetaSignature(options.appSecret, raw, signature)) {
         options.log.warn('refused a Meta webhook delivery whose signature does not match META_APP_SECRET');
         return reply(403, 'the signature does not match');
@@ -72,10 +70,8 @@ export function metaWebhookRoute(options: { appSecret: string; verifyToken: stri
   };
 }
 
+/** Compares digests of equal length, so neither the content nor the length of the token leaks through timing. */
 function constantTimeEquals(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  let differs = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) differs |= (a[i % Math.max(a.length, 1)] ?? 0) ^ (b[i] ?? 0);
-  return differs === 0;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -12,6 +12,21 @@ export async function readBody(req: IncomingMessage, maxBytes = Number.POSITIVE_
   return (await readBodyBytes(req, maxBytes)).toString('utf8');
 }
 
+/**
+ * Reads a pushed body up to `maxBytes`; undefined when it is larger, and the caller answers 413.
+ * The connection is cut a few seconds later, not at once, so the sender reads the 413 rather than a
+ * reset; the rest of the body is drained (not kept) meanwhile.
+ */
+export async function readBodyWithin(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  try {
+    return await readBodyBytes(req, maxBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    setTimeout(() => req.socket.destroy(), 5_000).unref();
+    return undefined;
+  }
+}
+
 /** Reads a request body as bytes (a file upload is not text). */
 export function readBodyBytes(req: IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -220,19 +220,15 @@ export class MastodonStandin extends StandinServer {
       }
       case 'statuses.create':
         return this.createStatus(req, body, headers);
-      case 'statuses.favourite': {
-        const status = this.statuses.find((s) => s.id === id);
-        if (!status) return { status: 404, body: { error: 'Record not found' }, headers };
-        this.favourites.add(id);
-        this.emit('change', { type: 'favourite', status });
-        return ok({ ...status, favourited: true }, headers);
-      }
+      case 'statuses.favourite':
       case 'statuses.unfavourite': {
         const status = this.statuses.find((s) => s.id === id);
         if (!status) return { status: 404, body: { error: 'Record not found' }, headers };
-        this.favourites.delete(id);
-        this.emit('change', { type: 'unfavourite', status });
-        return ok({ ...status, favourited: false }, headers);
+        const favourited = operation === 'statuses.favourite';
+        if (favourited) this.favourites.add(id);
+        else this.favourites.delete(id);
+        this.emit('change', { type: favourited ? 'favourite' : 'unfavourite', status });
+        return ok({ ...status, favourited }, headers);
       }
       default:
         return { status: 404, body: { error: 'Not found' }, headers };

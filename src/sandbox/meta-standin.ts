@@ -145,7 +145,7 @@ export class MetaStandin extends StandinServer {
     };
     this.comments.set(comment.id, comment);
     post.updatedAt = Math.max(post.updatedAt, comment.createdAt);
-    if (options.webhook !== 'lost') await this.sendWebhook(this.feedChange(comment, 'add'), { twice: options.webhook === 'twice' });
+    if (options.webhook !== 'lost') await this.sendWebhook(this.feedDelivery(comment, 'add'), { twice: options.webhook === 'twice' });
     return comment;
   }
 
@@ -153,14 +153,14 @@ export class MetaStandin extends StandinServer {
     const comment = this.comments.get(id);
     if (!comment) throw new Error(`no comment ${id}`);
     comment.text = text;
-    await this.sendWebhook(this.feedChange(comment, 'edited'));
+    await this.sendWebhook(this.feedDelivery(comment, 'edited'));
   }
 
   async removeFacebookComment(id: string): Promise<void> {
     const comment = this.comments.get(id);
     if (!comment) throw new Error(`no comment ${id}`);
     this.comments.delete(id);
-    await this.sendWebhook(this.feedChange(comment, 'remove'));
+    await this.sendWebhook(this.feedDelivery(comment, 'remove'));
   }
 
   /** Someone comments on the brand's Instagram media (or replies to a comment there). */
@@ -243,21 +243,7 @@ export class MetaStandin extends StandinServer {
       at: options.at ?? this.now(),
     };
     this.messages.push(message);
-    if (options.webhook !== 'lost') {
-      const accountId = network === 'facebook' ? this.page.id : this.instagram.id;
-      await this.sendWebhook({
-        object: network === 'facebook' ? 'page' : 'instagram',
-        entry: [
-          {
-            id: accountId,
-            time: Math.floor(message.at / 1000),
-            messaging: [
-              { sender: { id: from.id }, recipient: { id: accountId }, timestamp: message.at, message: { mid: message.id, text } },
-            ],
-          },
-        ],
-      });
-    }
+    if (options.webhook !== 'lost') await this.sendWebhook(this.messagingDelivery(message));
     return message;
   }
 
@@ -312,7 +298,30 @@ export class MetaStandin extends StandinServer {
     return { status: response.status, body: await response.text(), challenge };
   }
 
-  private feedChange(comment: StoredComment, verb: 'add' | 'edited' | 'remove') {
+  /** The delivery Meta sends for a customer's private message (Messenger or Instagram). */
+  messagingDelivery(message: StoredMessage) {
+    const accountId = message.network === 'facebook' ? this.page.id : this.instagram.id;
+    return {
+      object: message.network === 'facebook' ? 'page' : 'instagram',
+      entry: [
+        {
+          id: accountId,
+          time: Math.floor(message.at / 1000),
+          messaging: [
+            {
+              sender: { id: message.customerId },
+              recipient: { id: accountId },
+              timestamp: message.at,
+              message: { mid: message.id, text: message.text },
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  /** The `feed` delivery Meta sends for a comment on the Page's post. */
+  feedDelivery(comment: StoredComment, verb: 'add' | 'edited' | 'remove') {
     return {
       object: 'page',
       entry: [

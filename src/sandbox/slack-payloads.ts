@@ -169,6 +169,40 @@ export function threadMessageEvent(options: {
   eventId?: string;
 }) {
   const ts = options.ts ?? `${Math.floor(Date.now() / 1000)}.${String(++eventSequence).padStart(6, '0')}`;
+  return eventCallback(
+    {
+      type: 'message',
+      channel: options.channel,
+      channel_type: 'channel',
+      user: options.botId ? undefined : (options.userId ?? 'U0AGENT01'),
+      bot_id: options.botId,
+      subtype: options.subtype,
+      text: options.text,
+      ts,
+      thread_ts: options.threadTs,
+      event_ts: ts,
+    },
+    { teamId: options.teamId, eventId: options.eventId },
+  );
+}
+
+/** `app_home_opened`, as Slack sends it when a person opens the app's Home tab. */
+export function appHomeOpenedEvent(options: { userId: string; teamId?: string }) {
+  ++eventSequence;
+  return eventCallback(
+    {
+      type: 'app_home_opened',
+      user: options.userId,
+      channel: `D0${options.userId.slice(1, 9)}`,
+      tab: 'home',
+      event_ts: `${Date.now() / 1000}`,
+    },
+    { teamId: options.teamId },
+  );
+}
+
+/** The Events API envelope Slack wraps every event in (`event_callback`). */
+function eventCallback<E extends object>(event: E, options: { teamId?: string; eventId?: string }) {
   const teamId = options.teamId ?? TEAM.id;
   return {
     json: {
@@ -179,41 +213,7 @@ export function threadMessageEvent(options: {
       event_id: options.eventId ?? `Ev${Date.now()}${eventSequence}`,
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [{ team_id: teamId, user_id: 'U0SWITCHBD', is_bot: true }],
-      event: {
-        type: 'message',
-        channel: options.channel,
-        channel_type: 'channel',
-        user: options.botId ? undefined : (options.userId ?? 'U0AGENT01'),
-        bot_id: options.botId,
-        subtype: options.subtype,
-        text: options.text,
-        ts,
-        thread_ts: options.threadTs,
-        event_ts: ts,
-      },
-    },
-  };
-}
-
-/** `app_home_opened`, as Slack sends it when a person opens the app's Home tab. */
-export function appHomeOpenedEvent(options: { userId: string; teamId?: string }) {
-  const teamId = options.teamId ?? TEAM.id;
-  return {
-    json: {
-      token: 'legacy-verification-token',
-      team_id: teamId,
-      api_app_id: 'A0SWITCHBD',
-      type: 'event_callback',
-      event_id: `Ev${Date.now()}${++eventSequence}`,
-      event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ team_id: teamId, user_id: 'U0SWITCHBD', is_bot: true }],
-      event: {
-        type: 'app_home_opened',
-        user: options.userId,
-        channel: `D0${options.userId.slice(1, 9)}`,
-        tab: 'home',
-        event_ts: `${Date.now() / 1000}`,
-      },
+      event,
     },
   };
 }

@@ -12,6 +12,7 @@ import {
 } from '../domain/inbox.ts';
 import type { MentionRecord } from '../domain/records.ts';
 import type { Log } from '../log.ts';
+import type { Conversations } from './conversations.ts';
 import type { Store } from './repositories.ts';
 import type { TeamChat } from './team-chat.ts';
 
@@ -57,6 +58,8 @@ export class Inbox {
 
   constructor(
     private readonly store: Store,
+    /** The customer's latest message, shown as a conversation's excerpt. */
+    private readonly conversations: Pick<Conversations, 'lastInboundText'>,
     private readonly chat: TeamChat,
     private readonly log: Log,
     private readonly options: InboxOptions,
@@ -137,7 +140,7 @@ export class Inbox {
         continue;
       }
       const customer = conversation.participants[0];
-      const last = personal && conversation.lastInboundId ? await this.lastMessageText(conversation) : undefined;
+      const last = personal ? await this.conversations.lastInboundText(conversation) : undefined;
       entries.push(personal ? { item, author: customer?.name || customer?.handle, excerpt: last } : { item });
     }
     return {
@@ -148,11 +151,6 @@ export class Inbox {
       showsPersonalData: personal,
       at: this.now().toISOString(),
     };
-  }
-
-  private async lastMessageText(conversation: ConversationRecord): Promise<string | undefined> {
-    const key = `${conversation.platform}:dm-message:${conversation.lastInboundId}`;
-    return (await this.store.conversations.getMessages([key])).get(key)?.text;
   }
 
   private async publish(userId: string, filter: InboxFilter): Promise<void> {

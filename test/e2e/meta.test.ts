@@ -200,37 +200,8 @@ describe('Facebook Pages and Instagram, by Meta webhooks', () => {
       'the lost message',
     );
     // Meta's webhook arrives late after all: nothing twice.
-    await meta().sendWebhook({
-      object: 'page',
-      entry: [
-        {
-          id: meta().page.id,
-          time: Math.floor(Date.now() / 1000),
-          changes: [
-            {
-              field: 'feed',
-              value: {
-                item: 'comment',
-                verb: 'add',
-                comment_id: lost.id,
-                post_id: lost.objectId,
-                from: ada,
-                message: lost.text,
-                created_time: Math.floor(lost.createdAt / 1000),
-              },
-            },
-          ],
-          messaging: [
-            {
-              sender: { id: grace.id },
-              recipient: { id: meta().page.id },
-              timestamp: lostMessage.at,
-              message: { mid: lostMessage.id, text: lostMessage.text },
-            },
-          ],
-        },
-      ],
-    });
+    await meta().sendWebhook(meta().feedDelivery(lost, 'add'));
+    await meta().sendWebhook(meta().messagingDelivery(lostMessage));
     bed.bot.running.pollNow();
     await sleep(1_000);
     expect(bed.mentionKeys().filter((k) => k === `facebook:${lost.id}`)).toHaveLength(1);

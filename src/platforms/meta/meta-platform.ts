@@ -89,6 +89,7 @@ export class MetaPlatform implements Platform {
   /** Instagram engagement actions in the last 5 s, as times. */
   private readonly recentActions: number[] = [];
   private readonly names = new Map<string, string>();
+  private readonly now: () => Date;
 
   private constructor(
     readonly id: MetaNetwork,
@@ -106,8 +107,6 @@ export class MetaPlatform implements Platform {
     this.pushed = { eventsOf: (body) => this.eventsOf(body) };
     if (options.directMessages) this.directMessages = this.messaging();
   }
-
-  private readonly now: () => Date;
 
   static async connect(
     config: MetaConfig,
